@@ -1,0 +1,112 @@
+//===- VPTQAttrs.td - vptq attributes ----------------------*- tablegen -*-===//
+//
+// The quantization configuration of one VPTQ layer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VPTQ_DIALECT_VPTQ_IR_VPTQATTRS_TD
+#define VPTQ_DIALECT_VPTQ_IR_VPTQATTRS_TD
+
+include "vptq/Dialect/VPTQ/IR/VPTQDialect.td"
+
+def VPTQ_QuantConfigAttr : VPTQ_Attr<"QuantConfig", "vq"> {
+  let summary = "Quantization parameters of one VPTQ linear layer";
+  let description = [{
+    The parameters a checkpoint's `quantization_config` gives for one linear
+    layer of shape `out_features x in_features`. Keys use the checkpoint's
+    names:
+
+    | key | meaning | default |
+    |---|---|---|
+    | `in_features`, `out_features` | layer shape (weight is out x in) | required |
+    | `vector_len` | main vector length V (`vector_lens[1]`) | required |
+    | `num_centroids` | main centroids K per codebook | required |
+    | `num_res_centroids` | residual centroids KR, 0 = no residual | 0 |
+    | `num_codebooks` | codebooks NC (`group_num`) | 1 |
+    | `group_size` | input columns per codebook GS | (in - outlier_size) / NC |
+    | `outlier_size` | outlier input columns OS | 0 |
+    | `outlier_vector_len` | outlier vector length Vo | 0 |
+    | `num_outlier_centroids` | outlier centroids Ko | 0 |
+    | `index_bits` | bits of a main index IB | ceil(log2 K) |
+    | `res_index_bits` | bits of a residual index RB | ceil(log2 KR) |
+    | `packed` | indices bit-packed in int32 words (`is_indice_packed`) | false |
+    | `enable_perm` | input-column permutation present | false |
+    | `enable_norm` | per-column weight_scale/weight_bias present | false |
+    | `bias` | the layer has a bias | false |
+
+    Keys equal to their default are omitted when printed. Derived
+    quantities (padding rows `(-out) mod V`, index rows
+    `NI = (out + padding) / V`, packed words per row
+    `ceil(GS * (IB + RB) / 32)`) are available from C++.
+
+    The verifier rejects inconsistent parameters, e.g. `in_features` not
+    equal to `outlier_size + num_codebooks * group_size`, or `index_bits` too
+    narrow for `num_centroids`.
+
+    Example:
+
+    ```mlir
+    #vq = #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                   num_centroids = 65536, num_res_centroids = 256,
+                   packed = true, enable_perm = true, enable_norm = true>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$inFeatures,
+    "int64_t":$outFeatures,
+    "int64_t":$vectorLen,
+    "int64_t":$numCentroids,
+    "int64_t":$numResCentroids,
+    "int64_t":$numCodebooks,
+    "int64_t":$groupSize,
+    "int64_t":$outlierSize,
+    "int64_t":$outlierVectorLen,
+    "int64_t":$numOutlierCentroids,
+    "int64_t":$indexBits,
+    "int64_t":$resIndexBits,
+    "bool":$packed,
+    "bool":$enablePerm,
+    "bool":$enableNorm,
+    "bool":$bias
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "const ::vptq::ref::LayerConfig &":$config), [{
+      return $_get($_ctxt, config.inFeatures, config.outFeatures,
+                   config.vectorLen, config.numCentroids,
+                   config.numResCentroids, config.numCodebooks,
+                   config.groupSize, config.outlierSize,
+                   config.outlierVectorLen, config.numOutlierCentroids,
+                   config.indexBits, config.resIndexBits, config.packed,
+                   config.enablePerm, config.enableNorm, config.bias);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The parameters as the plain struct the reference library and the
+    /// runtime share.
+    ::vptq::ref::LayerConfig getLayerConfig() const;
+
+    /// Returns a copy with some parameters changed by `fn`.
+    QuantConfigAttr
+    withChanges(::llvm::function_ref<void(::vptq::ref::LayerConfig &)> fn)
+        const;
+
+    bool hasResidual() const { return getNumResCentroids() > 0; }
+    bool hasOutliers() const { return getOutlierSize() > 0; }
+    /// Output rows appended so that out_features divides by vector_len.
+    int64_t getPadding() const { return getLayerConfig().padding(); }
+    /// Index rows per codebook.
+    int64_t getNumIndexRows() const { return getLayerConfig().numIndexRows(); }
+    /// int32 words per packed index row.
+    int64_t getPackedWordsPerRow() const {
+      return getLayerConfig().packedWordsPerRow();
+    }
+    /// Outlier index rows.
+    int64_t getNumOutlierIndexRows() const {
+      return getLayerConfig().numOutlierIndexRows();
+    }
+  }];
+}
+
+#endif // VPTQ_DIALECT_VPTQ_IR_VPTQATTRS_TD

@@ -1,0 +1,43 @@
+//===- VPTQOps.h - vptq operations ------------------------------*- C++ -*-===//
+
+#ifndef VPTQ_DIALECT_VPTQ_IR_VPTQOPS_H
+#define VPTQ_DIALECT_VPTQ_IR_VPTQOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+
+namespace mlir::vptq {
+
+/// The weight operands of a quantized-weight op, by role; absent optional
+/// operands are null. Used to build and rewrite such ops uniformly.
+struct QuantizedWeightValues {
+  Value indices, resIndices, centroids, resCentroids, outlierIndices,
+      outlierCentroids, perm, weightScale, weightBias;
+};
+
+class QuantizedWeightOpInterface;
+
+namespace detail {
+/// Checks every weight operand of `op` against its configuration.
+LogicalResult verifyQuantizedWeightOp(Operation *op);
+} // namespace detail
+
+} // namespace mlir::vptq
+
+#include "vptq/Dialect/VPTQ/IR/VPTQInterfaces.h.inc"
+
+namespace mlir::vptq {
+/// The weight operands of `op` by role.
+QuantizedWeightValues getWeightValues(QuantizedWeightOpInterface op);
+} // namespace mlir::vptq
+
+#define GET_OP_CLASSES
+#include "vptq/Dialect/VPTQ/IR/VPTQOps.h.inc"
+
+#endif // VPTQ_DIALECT_VPTQ_IR_VPTQOPS_H

@@ -1,0 +1,188 @@
+//===- VPTQDialect.cpp - The vptq dialect ---------------------------------===//
+
+#include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+#include "vptq/Dialect/VPTQ/IR/VPTQDialect.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "vptq/Dialect/VPTQ/IR/VPTQAttrs.cpp.inc"
+
+void VPTQDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "vptq/Dialect/VPTQ/IR/VPTQOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "vptq/Dialect/VPTQ/IR/VPTQAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantConfigAttr
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One textual key of `#vptq.vq<...>` and the LayerConfig field it sets.
+struct IntKey {
+  const char *name;
+  int64_t LayerConfig::*field;
+  bool required;
+};
+struct BoolKey {
+  const char *name;
+  bool LayerConfig::*field;
+};
+
+using LC = LayerConfig;
+constexpr IntKey kIntKeys[] = {
+    {"in_features", &LC::inFeatures, true},
+    {"out_features", &LC::outFeatures, true},
+    {"vector_len", &LC::vectorLen, true},
+    {"num_centroids", &LC::numCentroids, true},
+    {"num_res_centroids", &LC::numResCentroids, false},
+    {"num_codebooks", &LC::numCodebooks, false},
+    {"group_size", &LC::groupSize, false},
+    {"outlier_size", &LC::outlierSize, false},
+    {"outlier_vector_len", &LC::outlierVectorLen, false},
+    {"num_outlier_centroids", &LC::numOutlierCentroids, false},
+    {"index_bits", &LC::indexBits, false},
+    {"res_index_bits", &LC::resIndexBits, false},
+};
+constexpr BoolKey kBoolKeys[] = {
+    {"packed", &LC::packed},
+    {"enable_perm", &LC::enablePerm},
+    {"enable_norm", &LC::enableNorm},
+    {"bias", &LC::bias},
+};
+
+/// The configuration `c` would have if only its required keys were given:
+/// optional keys take their defaults, derived keys are re-derived.
+LC defaultsFor(const LC &c) {
+  LC d;
+  for (const IntKey &key : kIntKeys)
+    if (key.required)
+      d.*key.field = c.*key.field;
+  // Derived defaults depend on these optional keys; keep them so that only
+  // the derived value itself is compared.
+  d.numResCentroids = c.numResCentroids;
+  d.numCodebooks = c.numCodebooks;
+  d.outlierSize = c.outlierSize;
+  d.fillDerivedDefaults();
+  d.numResCentroids = 0;
+  d.numCodebooks = 1;
+  d.outlierSize = 0;
+  return d;
+}
+
+} // namespace
+
+Attribute QuantConfigAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  LC config;
+  llvm::StringSet<> seen;
+  auto parseEntry = [&]() -> ParseResult {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    std::string key;
+    if (parser.parseKeywordOrString(&key) || parser.parseEqual())
+      return failure();
+    if (!seen.insert(key).second)
+      return parser.emitError(keyLoc) << "duplicate key '" << key << "'";
+    for (const IntKey &k : kIntKeys) {
+      if (key != k.name)
+        continue;
+      return parser.parseInteger(config.*k.field);
+    }
+    for (const BoolKey &k : kBoolKeys) {
+      if (key != k.name)
+        continue;
+      if (succeeded(parser.parseOptionalKeyword("true")))
+        config.*k.field = true;
+      else if (succeeded(parser.parseOptionalKeyword("false")))
+        config.*k.field = false;
+      else
+        return parser.emitError(parser.getCurrentLocation())
+               << "expected 'true' or 'false' for '" << key << "'";
+      return success();
+    }
+    return parser.emitError(keyLoc) << "unknown key '" << key << "'";
+  };
+  if (parser.parseLess() || parser.parseCommaSeparatedList(parseEntry) ||
+      parser.parseGreater())
+    return {};
+  for (const IntKey &k : kIntKeys)
+    if (k.required && !seen.contains(k.name)) {
+      parser.emitError(loc) << "missing required key '" << k.name << "'";
+      return {};
+    }
+  config.fillDerivedDefaults();
+  return parser.getChecked<QuantConfigAttr>(loc, parser.getContext(), config);
+}
+
+void QuantConfigAttr::print(AsmPrinter &printer) const {
+  LC config = getLayerConfig();
+  LC defaults = defaultsFor(config);
+  bool first = true;
+  auto sep = [&] {
+    if (!first)
+      printer << ", ";
+    first = false;
+  };
+  printer << "<";
+  for (const IntKey &k : kIntKeys)
+    if (k.required || config.*k.field != defaults.*k.field) {
+      sep();
+      printer << k.name << " = " << config.*k.field;
+    }
+  for (const BoolKey &k : kBoolKeys)
+    if (config.*k.field) {
+      sep();
+      printer << k.name << " = true";
+    }
+  printer << ">";
+}
+
+LogicalResult
+QuantConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t inFeatures, int64_t outFeatures,
+                        int64_t vectorLen, int64_t numCentroids,
+                        int64_t numResCentroids, int64_t numCodebooks,
+                        int64_t groupSize, int64_t outlierSize,
+                        int64_t outlierVectorLen, int64_t numOutlierCentroids,
+                        int64_t indexBits, int64_t resIndexBits, bool packed,
+                        bool enablePerm, bool enableNorm, bool bias) {
+  LC config{inFeatures,       outFeatures,         vectorLen,   numCentroids,
+            numResCentroids,  numCodebooks,        groupSize,   outlierSize,
+            outlierVectorLen, numOutlierCentroids, indexBits,   resIndexBits,
+            packed,           enablePerm,          enableNorm,  bias};
+  if (std::string msg = config.verify(); !msg.empty())
+    return emitError() << "invalid #vptq.vq: " << msg;
+  return success();
+}
+
+LC QuantConfigAttr::getLayerConfig() const {
+  return LC{getInFeatures(),     getOutFeatures(),      getVectorLen(),
+            getNumCentroids(),   getNumResCentroids(),  getNumCodebooks(),
+            getGroupSize(),      getOutlierSize(),      getOutlierVectorLen(),
+            getNumOutlierCentroids(), getIndexBits(),   getResIndexBits(),
+            getPacked(),         getEnablePerm(),       getEnableNorm(),
+            getBias()};
+}
+
+QuantConfigAttr
+QuantConfigAttr::withChanges(function_ref<void(LC &)> fn) const {
+  LC config = getLayerConfig();
+  fn(config);
+  return QuantConfigAttr::get(getContext(), config);
+}

@@ -1,0 +1,420 @@
+//===- VPTQOps.cpp - vptq operations --------------------------------------===//
+
+#include "vptq/Dialect/VPTQ/IR/VPTQOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+#include "vptq/Dialect/VPTQ/IR/VPTQInterfaces.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Verification helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Prints a shape as "[1, ?, 8]".
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t d) {
+        if (ShapedType::isDynamic(d))
+          os << "?";
+        else
+          os << d;
+      },
+      ", ");
+  os << "]";
+  return s;
+}
+
+/// Checks that `value` has exactly the static shape `expected`, explaining
+/// the expectation with `meaning` (e.g. "[num_codebooks, group_size]").
+LogicalResult checkShape(Operation *op, StringRef name, Value value,
+                         ArrayRef<int64_t> expected, StringRef meaning) {
+  auto type = cast<ShapedType>(value.getType());
+  if (type.getShape() == expected)
+    return success();
+  return op->emitOpError() << "'" << name << "' must have shape " << meaning
+                           << " = " << shapeString(expected) << ", got "
+                           << shapeString(type.getShape());
+}
+
+bool isSupportedFloat(Type type) {
+  return type.isF16() || type.isBF16() || type.isF32();
+}
+
+/// Checks that `value` holds f16, bf16 or f32 elements.
+LogicalResult checkFloatElements(Operation *op, StringRef name, Value value) {
+  Type elem = cast<ShapedType>(value.getType()).getElementType();
+  if (isSupportedFloat(elem))
+    return success();
+  return op->emitOpError() << "'" << name
+                           << "' must have f16, bf16 or f32 elements, got "
+                           << elem;
+}
+
+/// Checks that `value` has the same element type as the model-dtype operand
+/// `refName`.
+LogicalResult checkSameElements(Operation *op, StringRef name, Value value,
+                                StringRef refName, Type refType) {
+  Type elem = cast<ShapedType>(value.getType()).getElementType();
+  if (elem == refType)
+    return success();
+  return op->emitOpError() << "'" << name << "' element type " << elem
+                           << " differs from '" << refName
+                           << "' element type " << refType;
+}
+
+/// Checks that `value` holds integers of at least `bits` bits, which hold
+/// unsigned values of `what`.
+LogicalResult checkIntElements(Operation *op, StringRef name, Value value,
+                               int64_t bits, StringRef what) {
+  Type elem = cast<ShapedType>(value.getType()).getElementType();
+  auto intType = dyn_cast<IntegerType>(elem);
+  if (!intType)
+    return op->emitOpError() << "'" << name
+                             << "' must have integer elements, got " << elem;
+  if (int64_t(intType.getWidth()) < bits)
+    return op->emitOpError() << "'" << name << "' element type " << elem
+                             << " is too narrow for " << what;
+  return success();
+}
+
+/// Checks that an optional operand is present exactly when the configuration
+/// needs it; `requiredBy` and `absentBecause` name the deciding parameter.
+LogicalResult checkPresence(Operation *op, StringRef name, Value value,
+                            bool required, const Twine &requiredBy,
+                            const Twine &absentBecause) {
+  if (required && !value)
+    return op->emitOpError() << "'" << name << "' is required by "
+                             << requiredBy;
+  if (!required && value)
+    return op->emitOpError() << "'" << name << "' must be absent: "
+                             << absentBecause;
+  return success();
+}
+
+/// Packed index words: [NC, NI, W] of i32.
+LogicalResult checkPackedIndices(Operation *op, StringRef name, Value value,
+                                 const LayerConfig &c) {
+  if (failed(checkShape(op, name, value,
+                        {c.numCodebooks, c.numIndexRows(),
+                         c.packedWordsPerRow()},
+                        "[num_codebooks, index_rows, packed_words]")))
+    return failure();
+  Type elem = cast<ShapedType>(value.getType()).getElementType();
+  if (!elem.isInteger(32))
+    return op->emitOpError() << "packed '" << name
+                             << "' must have i32 elements, got " << elem;
+  return success();
+}
+
+/// Unpacked indices: [NC, NI, GS] of integers of at least `bits` bits.
+LogicalResult checkUnpackedIndices(Operation *op, StringRef name, Value value,
+                                   const LayerConfig &c,
+                                   int64_t bits, StringRef bitsName) {
+  if (failed(checkShape(op, name, value,
+                        {c.numCodebooks, c.numIndexRows(), c.groupSize},
+                        "[num_codebooks, index_rows, group_size]")))
+    return failure();
+  return checkIntElements(op, name, value, bits,
+                          (bitsName + " = " + Twine(bits)).str());
+}
+
+/// All shaped operands must be tensors, or all memrefs.
+LogicalResult checkUniformSemantics(Operation *op) {
+  std::optional<bool> tensors;
+  for (OpOperand &operand : op->getOpOperands()) {
+    bool isTensor = isa<RankedTensorType>(operand.get().getType());
+    if (!tensors) {
+      tensors = isTensor;
+      continue;
+    }
+    if (*tensors != isTensor)
+      return op->emitOpError()
+             << "operands must be all ranked tensors or all memrefs, but "
+                "operand #"
+             << operand.getOperandNumber() << " is a "
+             << (isTensor ? "tensor" : "memref") << " and operand #0 is not";
+  }
+  return success();
+}
+
+/// Memory effects of a destination-style vptq op: inputs are read, inits
+/// are written; tensor operands have no effect.
+void getDpsEffects(
+    DestinationStyleOpInterface op,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (op.isDpsInit(&operand))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+SmallVector<Type> resultTypesFor(Value init) {
+  if (isa<RankedTensorType>(init.getType()))
+    return {init.getType()};
+  return {};
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// QuantizedWeightOpInterface
+//===----------------------------------------------------------------------===//
+
+QuantizedWeightValues mlir::vptq::getWeightValues(QuantizedWeightOpInterface op) {
+  return {op.getIndices(),        op.getResIndices(),
+          op.getCentroids(),      op.getResCentroids(),
+          op.getOutlierIndices(), op.getOutlierCentroids(),
+          op.getPerm(),           op.getWeightScale(),
+          op.getWeightBias()};
+}
+
+LogicalResult mlir::vptq::detail::verifyQuantizedWeightOp(Operation *op) {
+  auto weightOp = cast<QuantizedWeightOpInterface>(op);
+  LayerConfig c = weightOp.getConfig().getLayerConfig();
+  QuantizedWeightValues w = getWeightValues(weightOp);
+  if (failed(checkUniformSemantics(op)))
+    return failure();
+
+  // Main indices.
+  if (c.packed) {
+    if (failed(checkPackedIndices(op, "indices", w.indices, c)))
+      return failure();
+  } else if (failed(checkUnpackedIndices(op, "indices", w.indices, c,
+                                         c.indexBits, "index_bits"))) {
+    return failure();
+  }
+
+  // Residual indices exist as a tensor only when unpacked.
+  if (w.resIndices && c.packed)
+    return op->emitOpError()
+           << "'res_indices' must be absent with packed indices: the "
+              "residual codes are packed into 'indices'";
+  if (failed(checkPresence(
+          op, "res_indices", w.resIndices, c.hasResidual() && !c.packed,
+          "num_res_centroids = " + Twine(c.numResCentroids) +
+              " with unpacked indices",
+          "the configuration has num_res_centroids = 0")))
+    return failure();
+  if (w.resIndices &&
+      failed(checkUnpackedIndices(op, "res_indices", w.resIndices, c,
+                                  c.resIndexBits, "res_index_bits")))
+    return failure();
+
+  // Codebooks.
+  if (failed(checkShape(op, "centroids", w.centroids,
+                        {c.numCodebooks, c.numCentroids * c.vectorLen},
+                        "[num_codebooks, num_centroids * vector_len]")) ||
+      failed(checkFloatElements(op, "centroids", w.centroids)))
+    return failure();
+  Type modelType = cast<ShapedType>(w.centroids.getType()).getElementType();
+
+  if (failed(checkPresence(op, "res_centroids", w.resCentroids,
+                           c.hasResidual(),
+                           "num_res_centroids = " + Twine(c.numResCentroids),
+                           "the configuration has num_res_centroids = 0")))
+    return failure();
+  if (w.resCentroids &&
+      (failed(checkShape(op, "res_centroids", w.resCentroids,
+                         {c.numCodebooks, c.numResCentroids * c.vectorLen},
+                         "[num_codebooks, num_res_centroids * vector_len]")) ||
+       failed(checkSameElements(op, "res_centroids", w.resCentroids,
+                                "centroids", modelType))))
+    return failure();
+
+  // Outliers.
+  std::string outlierReason = "outlier_size = " + std::to_string(c.outlierSize);
+  if (failed(checkPresence(op, "outlier_indices", w.outlierIndices,
+                           c.hasOutliers(), outlierReason,
+                           "the configuration has outlier_size = 0")) ||
+      failed(checkPresence(op, "outlier_centroids", w.outlierCentroids,
+                           c.hasOutliers(), outlierReason,
+                           "the configuration has outlier_size = 0")))
+    return failure();
+  if (c.hasOutliers()) {
+    int64_t bits = ::vptq::ref::bitsToAddress(c.numOutlierCentroids);
+    if (failed(checkShape(op, "outlier_indices", w.outlierIndices,
+                          {1, c.numOutlierIndexRows(), c.outlierSize},
+                          "[1, outlier_index_rows, outlier_size]")) ||
+        failed(checkIntElements(op, "outlier_indices", w.outlierIndices, bits,
+                                ("num_outlier_centroids = " +
+                                 Twine(c.numOutlierCentroids))
+                                    .str())) ||
+        failed(checkShape(
+            op, "outlier_centroids", w.outlierCentroids,
+            {1, c.numOutlierCentroids * c.outlierVectorLen},
+            "[1, num_outlier_centroids * outlier_vector_len]")) ||
+        failed(checkSameElements(op, "outlier_centroids", w.outlierCentroids,
+                                 "centroids", modelType)))
+      return failure();
+  }
+
+  // Permutation.
+  if (failed(checkPresence(op, "perm", w.perm, c.enablePerm,
+                           "enable_perm = true",
+                           "the configuration has enable_perm = false")))
+    return failure();
+  if (w.perm &&
+      (failed(checkShape(op, "perm", w.perm, {c.inFeatures},
+                         "[in_features]")) ||
+       failed(checkIntElements(
+           op, "perm", w.perm, ::vptq::ref::bitsToAddress(c.inFeatures),
+           ("in_features = " + Twine(c.inFeatures)).str()))))
+    return failure();
+
+  // Norm.
+  for (auto [name, value] : {std::pair<StringRef, Value>{"weight_scale",
+                                                         w.weightScale},
+                             {"weight_bias", w.weightBias}}) {
+    if (failed(checkPresence(op, name, value, c.enableNorm,
+                             "enable_norm = true",
+                             "the configuration has enable_norm = false")))
+      return failure();
+    if (value && (failed(checkShape(op, name, value, {c.inFeatures},
+                                    "[in_features]")) ||
+                  failed(checkSameElements(op, name, value, "centroids",
+                                           modelType))))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// UnpackIndicesOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult UnpackIndicesOp::verify() {
+  Operation *op = getOperation();
+  LayerConfig c = getConfig().getLayerConfig();
+  if (failed(checkUniformSemantics(op)))
+    return failure();
+  if (!c.packed)
+    return emitOpError() << "requires a configuration with packed = true";
+  if (failed(checkPackedIndices(op, "packed", getPacked(), c)) ||
+      failed(checkUnpackedIndices(op, "outs", getIndicesInit(), c,
+                                  c.indexBits, "index_bits")))
+    return failure();
+  if (failed(checkPresence(op, "residual outs", getResIndicesInit(),
+                           c.hasResidual(),
+                           "num_res_centroids = " + Twine(c.numResCentroids),
+                           "the configuration has num_res_centroids = 0")))
+    return failure();
+  if (getResIndicesInit() &&
+      failed(checkUnpackedIndices(op, "residual outs", getResIndicesInit(),
+                                  c, c.resIndexBits, "res_index_bits")))
+    return failure();
+  return success();
+}
+
+void UnpackIndicesOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDpsEffects(*this, effects);
+}
+
+//===----------------------------------------------------------------------===//
+// DequantOp
+//===----------------------------------------------------------------------===//
+
+void DequantOp::build(OpBuilder &builder, OperationState &state,
+                      QuantConfigAttr config, const QuantizedWeightValues &w,
+                      Value init) {
+  build(builder, state, resultTypesFor(init), config, w.indices, w.resIndices,
+        w.centroids, w.resCentroids, w.outlierIndices, w.outlierCentroids,
+        w.perm, w.weightScale, w.weightBias, init);
+}
+
+LogicalResult DequantOp::verify() {
+  LayerConfig c = getConfig().getLayerConfig();
+  if (failed(checkShape(getOperation(), "outs", getInit(),
+                        {c.outFeatures, c.inFeatures},
+                        "[out_features, in_features]")))
+    return failure();
+  return checkFloatElements(getOperation(), "outs", getInit());
+}
+
+void DequantOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDpsEffects(*this, effects);
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+void MatmulOp::build(OpBuilder &builder, OperationState &state,
+                     QuantConfigAttr config, Value input,
+                     const QuantizedWeightValues &w, Value bias, Value init) {
+  build(builder, state, resultTypesFor(init), config, input, w.indices,
+        w.resIndices, w.centroids, w.resCentroids, w.outlierIndices,
+        w.outlierCentroids, w.perm, w.weightScale, w.weightBias, bias, init);
+}
+
+LogicalResult MatmulOp::verify() {
+  Operation *op = getOperation();
+  LayerConfig c = getConfig().getLayerConfig();
+  auto inputType = cast<ShapedType>(getInput().getType());
+  auto initType = cast<ShapedType>(getInit().getType());
+  if (inputType.getRank() != 2)
+    return emitOpError() << "'input' must have rank 2 (batch x in_features), "
+                            "got rank "
+                         << inputType.getRank();
+  if (inputType.getDimSize(1) != c.inFeatures)
+    return emitOpError() << "'input' must have in_features = " << c.inFeatures
+                         << " columns, got "
+                         << shapeString(inputType.getShape());
+  if (failed(checkFloatElements(op, "input", getInput())))
+    return failure();
+  int64_t batch = inputType.getDimSize(0);
+  if (initType.getRank() != 2 || initType.getDimSize(1) != c.outFeatures ||
+      (!ShapedType::isDynamic(batch) &&
+       !ShapedType::isDynamic(initType.getDimSize(0)) &&
+       initType.getDimSize(0) != batch))
+    return emitOpError() << "'outs' must have shape [batch, out_features] = "
+                         << shapeString({batch, c.outFeatures}) << ", got "
+                         << shapeString(initType.getShape());
+  if (initType.getElementType() != inputType.getElementType())
+    return emitOpError() << "'outs' element type " << initType.getElementType()
+                         << " differs from 'input' element type "
+                         << inputType.getElementType();
+  if (failed(checkPresence(op, "bias", getBias(), c.bias, "bias = true",
+                           "the configuration has bias = false")))
+    return failure();
+  if (getBias()) {
+    Type modelType =
+        cast<ShapedType>(getCentroids().getType()).getElementType();
+    if (failed(checkShape(op, "bias", getBias(), {c.outFeatures},
+                          "[out_features]")) ||
+        failed(checkSameElements(op, "bias", getBias(), "centroids",
+                                 modelType)))
+      return failure();
+  }
+  return success();
+}
+
+void MatmulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDpsEffects(*this, effects);
+}
+
+#define GET_OP_CLASSES
+#include "vptq/Dialect/VPTQ/IR/VPTQOps.cpp.inc"

@@ -1,0 +1,604 @@
+// RUN: vptq-opt %s -split-input-file -verify-diagnostics
+
+// One case per verifier branch of the vptq dialect: the #vptq.vq parser and
+// its consistency rules, the weight-operand checks every quantized-weight op
+// shares, and the op-specific checks of dequant, matmul and unpack_indices.
+
+// expected-error @+1 {{unknown key 'colour'}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, colour = 3>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{duplicate key 'in_features'}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{missing required key 'num_centroids'}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected 'true' or 'false' for 'packed'}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: in_features must be positive, got 0}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 0, out_features = 8, vector_len = 4, num_centroids = 16, group_size = 16>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: out_features must be positive, got -8}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = -8, vector_len = 4, num_centroids = 16>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: vector_len must be positive, got 0}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 0, num_centroids = 16>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: num_codebooks must be positive, got -1}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_codebooks = -1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: group_size must be positive, got 0}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_codebooks = 32>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: num_centroids must be in [2, 65536], got 1}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: num_centroids must be in [2, 65536], got 131072}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 131072>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: num_res_centroids must be 0 (no residual) or in [2, 65536], got 1}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: num_res_centroids must be 0 (no residual) or in [2, 65536], got -2}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = -2>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: outlier_size must not be negative, got -4}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = -4, group_size = 20>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: in_features (16) must equal outlier_size (0) + num_codebooks (1) x group_size (12) = 12}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, group_size = 12>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: in_features (16) must equal outlier_size (0) + num_codebooks (3) x group_size (5) = 15}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_codebooks = 3>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: outlier_size = 4 needs outlier_vector_len >= 2 and num_outlier_centroids in [2, 65536], got outlier_vector_len = 1, num_outlier_centroids = 8}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, group_size = 12, outlier_vector_len = 1, num_outlier_centroids = 8>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: outlier_size = 4 needs outlier_vector_len >= 2 and num_outlier_centroids in [2, 65536], got outlier_vector_len = 2, num_outlier_centroids = 0}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, group_size = 12, outlier_vector_len = 2>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: outlier_vector_len (2) and num_outlier_centroids (8) must be 0 when outlier_size is 0}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_vector_len = 2, num_outlier_centroids = 8>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: index_bits = 3 cannot address num_centroids = 16 (needs 4 to 16 bits)}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, index_bits = 3>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: index_bits = 17 cannot address num_centroids = 16 (needs 4 to 16 bits)}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, index_bits = 17>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: res_index_bits = 7 cannot address num_res_centroids = 256 (needs 8 to 16 bits)}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 256, res_index_bits = 7>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: res_index_bits = 2 given without a residual codebook (num_res_centroids = 0)}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, res_index_bits = 2>} {
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: memref<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'vptq.dequant' op operands must be all ranked tensors or all memrefs, but operand #1 is a memref and operand #0 is not}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : memref<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x3xi32>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'indices' must have shape [num_codebooks, index_rows, packed_words] = [1, 2, 2], got [1, 2, 3]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> indices(%i : tensor<1x2x3xi32>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x2xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{packed 'indices' must have i32 elements, got 'i16'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> indices(%i : tensor<1x2x2xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x3x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'indices' must have shape [num_codebooks, index_rows, group_size] = [1, 2, 16], got [1, 3, 16]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x3x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xf16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'indices' must have integer elements, got 'f16'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xf16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi8>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'indices' element type 'i8' is too narrow for index_bits = 12}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, index_bits = 12> indices(%i : tensor<1x2x16xi8>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x3xi32>, %r: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %rc: tensor<1x16xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'res_indices' must be absent with packed indices: the residual codes are packed into 'indices'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4, packed = true> indices(%i : tensor<1x2x3xi32>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %rc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'res_indices' is required by num_res_centroids = 4 with unpacked indices}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %r: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'res_indices' must be absent: the configuration has num_res_centroids = 0}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %r: tensor<1x2x8xi16>, %rc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'res_indices' must have shape [num_codebooks, index_rows, group_size] = [1, 2, 16], got [1, 2, 8]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x8xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %r: tensor<1x2x16xi1>, %rc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'res_indices' element type 'i1' is too narrow for res_index_bits = 2}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x16xi1>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x32xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'centroids' must have shape [num_codebooks, num_centroids * vector_len] = [1, 64], got [1, 32]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x32xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf64>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'centroids' must have f16, bf16 or f32 elements, got 'f64'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf64>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %r: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'res_centroids' is required by num_res_centroids = 4}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %rc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'res_centroids' must be absent: the configuration has num_res_centroids = 0}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %r: tensor<1x2x16xi16>, %rc: tensor<1x32xf16>) {
+  // expected-error @+1 {{'res_centroids' must have shape [num_codebooks, num_res_centroids * vector_len] = [1, 16], got [1, 32]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x32xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %r: tensor<1x2x16xi16>, %rc: tensor<1x16xbf16>) {
+  // expected-error @+1 {{'res_centroids' element type 'bf16' differs from 'centroids' element type 'f16'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xbf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x12xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'outlier_indices' is required by outlier_size = 4}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8> indices(%i : tensor<1x2x12xi16>) centroids(%c : tensor<1x64xf16>) outlier_centroids(%oc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oi: tensor<1x4x4xi16>) {
+  // expected-error @+1 {{'outlier_indices' must be absent: the configuration has outlier_size = 0}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outlier_indices(%oi : tensor<1x4x4xi16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x12xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oi: tensor<1x4x4xi16>) {
+  // expected-error @+1 {{'outlier_centroids' is required by outlier_size = 4}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8> indices(%i : tensor<1x2x12xi16>) centroids(%c : tensor<1x64xf16>) outlier_indices(%oi : tensor<1x4x4xi16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x12xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oi: tensor<1x8x4xi16>, %oc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'outlier_indices' must have shape [1, outlier_index_rows, outlier_size] = [1, 4, 4], got [1, 8, 4]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8> indices(%i : tensor<1x2x12xi16>) centroids(%c : tensor<1x64xf16>) outlier_indices(%oi : tensor<1x8x4xi16>) outlier_centroids(%oc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x12xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oi: tensor<1x4x4xi2>, %oc: tensor<1x16xf16>) {
+  // expected-error @+1 {{'outlier_indices' element type 'i2' is too narrow for num_outlier_centroids = 8}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8> indices(%i : tensor<1x2x12xi16>) centroids(%c : tensor<1x64xf16>) outlier_indices(%oi : tensor<1x4x4xi2>) outlier_centroids(%oc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x12xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oi: tensor<1x4x4xi16>, %oc: tensor<1x8xf16>) {
+  // expected-error @+1 {{'outlier_centroids' must have shape [1, num_outlier_centroids * outlier_vector_len] = [1, 16], got [1, 8]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8> indices(%i : tensor<1x2x12xi16>) centroids(%c : tensor<1x64xf16>) outlier_indices(%oi : tensor<1x4x4xi16>) outlier_centroids(%oc : tensor<1x8xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x12xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %oi: tensor<1x4x4xi16>, %oc: tensor<1x16xf32>) {
+  // expected-error @+1 {{'outlier_centroids' element type 'f32' differs from 'centroids' element type 'f16'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8> indices(%i : tensor<1x2x12xi16>) centroids(%c : tensor<1x64xf16>) outlier_indices(%oi : tensor<1x4x4xi16>) outlier_centroids(%oc : tensor<1x16xf32>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'perm' is required by enable_perm = true}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_perm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %p: tensor<16xi64>) {
+  // expected-error @+1 {{'perm' must be absent: the configuration has enable_perm = false}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) perm(%p : tensor<16xi64>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %p: tensor<15xi64>) {
+  // expected-error @+1 {{'perm' must have shape [in_features] = [16], got [15]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_perm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) perm(%p : tensor<15xi64>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %p: tensor<16xi2>) {
+  // expected-error @+1 {{'perm' element type 'i2' is too narrow for in_features = 16}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_perm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) perm(%p : tensor<16xi2>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %b: tensor<16xf16>) {
+  // expected-error @+1 {{'weight_scale' is required by enable_norm = true}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_norm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) weight_bias(%b : tensor<16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %s: tensor<16xf16>) {
+  // expected-error @+1 {{'weight_bias' is required by enable_norm = true}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_norm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) weight_scale(%s : tensor<16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %b: tensor<16xf16>) {
+  // expected-error @+1 {{'weight_bias' must be absent: the configuration has enable_norm = false}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) weight_bias(%b : tensor<16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %s: tensor<8xf16>, %b: tensor<16xf16>) {
+  // expected-error @+1 {{'weight_scale' must have shape [in_features] = [16], got [8]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_norm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) weight_scale(%s : tensor<8xf16>) weight_bias(%b : tensor<16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %s: tensor<16xf16>, %b: tensor<16xbf16>) {
+  // expected-error @+1 {{'weight_bias' element type 'bf16' differs from 'centroids' element type 'f16'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_norm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) weight_scale(%s : tensor<16xf16>) weight_bias(%b : tensor<16xbf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<16x8xf16>) {
+  // expected-error @+1 {{'outs' must have shape [out_features, in_features] = [8, 16], got [16, 8]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<16x8xf16>) -> tensor<16x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xi32>) {
+  // expected-error @+1 {{'outs' must have f16, bf16 or f32 elements, got 'i32'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xi32>) -> tensor<8x16xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{expected the number of tensor results (0) to be equal to the number of output tensors (1)}}
+  vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>)
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<2x3x16xf16>, %y: tensor<?x8xf16>) {
+  // expected-error @+1 {{'input' must have rank 2 (batch x in_features), got rank 3}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<2x3x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x15xf16>, %y: tensor<?x8xf16>) {
+  // expected-error @+1 {{'input' must have in_features = 16 columns, got [?, 15]}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x15xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xi16>, %y: tensor<?x8xi16>) {
+  // expected-error @+1 {{'input' must have f16, bf16 or f32 elements, got 'i16'}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xi16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<?x8xi16>) -> tensor<?x8xi16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x9xf16>) {
+  // expected-error @+1 {{'outs' must have shape [batch, out_features] = [?, 8], got [?, 9]}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<?x9xf16>) -> tensor<?x9xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<4x16xf16>, %y: tensor<5x8xf16>) {
+  // expected-error @+1 {{'outs' must have shape [batch, out_features] = [4, 8], got [5, 8]}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<4x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<5x8xf16>) -> tensor<5x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf32>) {
+  // expected-error @+1 {{'outs' element type 'f32' differs from 'input' element type 'f16'}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<?x8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>) {
+  // expected-error @+1 {{'bias' is required by bias = true}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, bias = true> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %b: tensor<8xf16>) {
+  // expected-error @+1 {{'bias' must be absent: the configuration has bias = false}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) bias(%b : tensor<8xf16>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %b: tensor<16xf16>) {
+  // expected-error @+1 {{'bias' must have shape [out_features] = [8], got [16]}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, bias = true> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) bias(%b : tensor<16xf16>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'bias' element type 'f32' differs from 'centroids' element type 'f16'}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, bias = true> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) bias(%b : tensor<8xf32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xbf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>) {
+  // expected-error @+1 {{'vptq.matmul' op 'perm' is required by enable_perm = true}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_perm = true> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xbf16>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x2xi32>, %i: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'vptq.unpack_indices' op requires a configuration with packed = true}}
+  %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> %p : tensor<1x2x2xi32> outs(%i : tensor<1x2x16xi16>) -> tensor<1x2x16xi16>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x4xi32>, %i: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'packed' must have shape [num_codebooks, index_rows, packed_words] = [1, 2, 2], got [1, 2, 4]}}
+  %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> %p : tensor<1x2x4xi32> outs(%i : tensor<1x2x16xi16>) -> tensor<1x2x16xi16>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x2xi32>, %i: tensor<1x2x8xi16>) {
+  // expected-error @+1 {{'outs' must have shape [num_codebooks, index_rows, group_size] = [1, 2, 16], got [1, 2, 8]}}
+  %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> %p : tensor<1x2x2xi32> outs(%i : tensor<1x2x8xi16>) -> tensor<1x2x8xi16>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x2xi32>, %i: tensor<1x2x16xi2>) {
+  // expected-error @+1 {{'outs' element type 'i2' is too narrow for index_bits = 4}}
+  %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> %p : tensor<1x2x2xi32> outs(%i : tensor<1x2x16xi2>) -> tensor<1x2x16xi2>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x3xi32>, %i: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'residual outs' is required by num_res_centroids = 4}}
+  %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4, packed = true> %p : tensor<1x2x3xi32> outs(%i : tensor<1x2x16xi16>) -> tensor<1x2x16xi16>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x2xi32>, %i: tensor<1x2x16xi16>, %r: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'residual outs' must be absent: the configuration has num_res_centroids = 0}}
+  %0:2 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> %p : tensor<1x2x2xi32> outs(%i, %r : tensor<1x2x16xi16>, tensor<1x2x16xi16>) -> tensor<1x2x16xi16>, tensor<1x2x16xi16>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<1x2x3xi32>, %i: tensor<1x2x16xi16>, %r: tensor<1x2x16xi1>) {
+  // expected-error @+1 {{'residual outs' element type 'i1' is too narrow for res_index_bits = 2}}
+  %0:2 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4, packed = true> %p : tensor<1x2x3xi32> outs(%i, %r : tensor<1x2x16xi16>, tensor<1x2x16xi1>) -> tensor<1x2x16xi16>, tensor<1x2x16xi1>
+  return
+}
+
+// -----
+
+func.func @f(%p: memref<1x2x2xi32>, %i: tensor<1x2x16xi16>) {
+  // expected-error @+1 {{'vptq.unpack_indices' op operands must be all ranked tensors or all memrefs, but operand #1 is a tensor and operand #0 is not}}
+  %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> %p : memref<1x2x2xi32> outs(%i : tensor<1x2x16xi16>) -> tensor<1x2x16xi16>
+  return
+}

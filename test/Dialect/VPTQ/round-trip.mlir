@@ -1,0 +1,147 @@
+// RUN: vptq-opt %s | vptq-opt | FileCheck %s
+// RUN: vptq-opt %s --mlir-print-op-generic | vptq-opt | FileCheck %s
+
+// Every vptq op in tensor and memref form, with every optional operand, and
+// the #vptq.vq attribute with default, derived and explicit keys. Derived
+// keys (group_size, index_bits, res_index_bits) equal to their defaults are
+// elided when printed.
+
+// CHECK-LABEL: func.func @attr_minimal
+// CHECK-SAME: #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16>
+func.func @attr_minimal() attributes {
+  cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+                 num_centroids = 16, group_size = 16, index_bits = 4,
+                 num_codebooks = 1, packed = false>} {
+  return
+}
+
+// CHECK-LABEL: func.func @attr_full
+// CHECK-SAME: #vptq.vq<in_features = 20, out_features = 7, vector_len = 4, num_centroids = 16, num_res_centroids = 4, num_codebooks = 2, outlier_size = 4, outlier_vector_len = 2, num_outlier_centroids = 8, index_bits = 6, packed = true, enable_perm = true, enable_norm = true, bias = true>
+func.func @attr_full() attributes {
+  cfg = #vptq.vq<bias = true, enable_norm = true, enable_perm = true,
+                 packed = true, index_bits = 6, num_outlier_centroids = 8,
+                 outlier_vector_len = 2, outlier_size = 4, num_codebooks = 2,
+                 num_res_centroids = 4, num_centroids = 16, vector_len = 4,
+                 out_features = 7, in_features = 20>} {
+  return
+}
+
+// CHECK-LABEL: func.func @attr_string_keys
+// CHECK-SAME: #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4, res_index_bits = 3>
+func.func @attr_string_keys() attributes {
+  cfg = #vptq.vq<"in_features" = 16, "out_features" = 8, "vector_len" = 4,
+                 "num_centroids" = 16, "num_res_centroids" = 4,
+                 "res_index_bits" = 3>} {
+  return
+}
+
+// CHECK-LABEL: func.func @unpack_tensor
+// CHECK: %[[R:.+]]:2 = vptq.unpack_indices #vptq.vq<{{.*}}num_res_centroids = 4, packed = true> %{{[a-z0-9_]+}} : tensor<1x2x3xi32> outs(%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} : tensor<1x2x16xi32>, tensor<1x2x16xi8>) -> tensor<1x2x16xi32>, tensor<1x2x16xi8>
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @unpack_tensor(%packed: tensor<1x2x3xi32>, %i: tensor<1x2x16xi32>,
+                         %r: tensor<1x2x16xi8>)
+    -> (tensor<1x2x16xi32>, tensor<1x2x16xi8>) {
+  %idx, %res = vptq.unpack_indices
+      #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+               num_centroids = 16, num_res_centroids = 4, packed = true>
+      %packed : tensor<1x2x3xi32>
+      outs(%i, %r : tensor<1x2x16xi32>, tensor<1x2x16xi8>)
+      -> tensor<1x2x16xi32>, tensor<1x2x16xi8>
+  return %idx, %res : tensor<1x2x16xi32>, tensor<1x2x16xi8>
+}
+
+// CHECK-LABEL: func.func @unpack_memref
+// CHECK: vptq.unpack_indices #vptq.vq<{{.*}}packed = true> %{{[a-z0-9_]+}} : memref<1x2x2xi32> outs(%{{[a-z0-9_]+}} : memref<1x2x16xi16>)
+// CHECK-NOT: ->
+func.func @unpack_memref(%packed: memref<1x2x2xi32>, %i: memref<1x2x16xi16>) {
+  vptq.unpack_indices
+      #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+               num_centroids = 16, packed = true>
+      %packed : memref<1x2x2xi32> outs(%i : memref<1x2x16xi16>)
+  return
+}
+
+// CHECK-LABEL: func.func @dequant_minimal
+// CHECK: vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%{{[a-z0-9_]+}} : tensor<1x2x16xi16>) centroids(%{{[a-z0-9_]+}} : tensor<1x64xf16>) outs(%{{[a-z0-9_]+}} : tensor<8x16xf32>) -> tensor<8x16xf32>
+func.func @dequant_minimal(%idx: tensor<1x2x16xi16>, %cb: tensor<1x64xf16>,
+                           %init: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %w = vptq.dequant
+      #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+               num_centroids = 16>
+      indices(%idx : tensor<1x2x16xi16>) centroids(%cb : tensor<1x64xf16>)
+      outs(%init : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %w : tensor<8x16xf32>
+}
+
+// Unpacked indices with every optional tensor: residual, outliers, perm and
+// norm. out = 7 with V = 4 leaves one padding row; Vo = 2 another.
+// CHECK-LABEL: func.func @dequant_everything
+// CHECK: vptq.dequant
+// CHECK-SAME: indices(%{{[a-z0-9_]+}} : tensor<2x2x8xi16>)
+// CHECK-SAME: res_indices(%{{[a-z0-9_]+}} : tensor<2x2x8xi16>)
+// CHECK-SAME: centroids(%{{[a-z0-9_]+}} : tensor<2x64xbf16>)
+// CHECK-SAME: res_centroids(%{{[a-z0-9_]+}} : tensor<2x16xbf16>)
+// CHECK-SAME: outlier_indices(%{{[a-z0-9_]+}} : tensor<1x4x4xi16>)
+// CHECK-SAME: outlier_centroids(%{{[a-z0-9_]+}} : tensor<1x16xbf16>)
+// CHECK-SAME: perm(%{{[a-z0-9_]+}} : tensor<20xi64>)
+// CHECK-SAME: weight_scale(%{{[a-z0-9_]+}} : tensor<20xbf16>)
+// CHECK-SAME: weight_bias(%{{[a-z0-9_]+}} : tensor<20xbf16>)
+// CHECK-SAME: outs(%{{[a-z0-9_]+}} : tensor<7x20xbf16>) -> tensor<7x20xbf16>
+func.func @dequant_everything(
+    %idx: tensor<2x2x8xi16>, %ridx: tensor<2x2x8xi16>, %cb: tensor<2x64xbf16>,
+    %rcb: tensor<2x16xbf16>, %oidx: tensor<1x4x4xi16>, %ocb: tensor<1x16xbf16>,
+    %perm: tensor<20xi64>, %s: tensor<20xbf16>, %b: tensor<20xbf16>,
+    %init: tensor<7x20xbf16>) -> tensor<7x20xbf16> {
+  %w = vptq.dequant
+      #vptq.vq<in_features = 20, out_features = 7, vector_len = 4,
+               num_centroids = 16, num_res_centroids = 4, num_codebooks = 2,
+               outlier_size = 4, outlier_vector_len = 2,
+               num_outlier_centroids = 8, enable_perm = true,
+               enable_norm = true>
+      indices(%idx : tensor<2x2x8xi16>) res_indices(%ridx : tensor<2x2x8xi16>)
+      centroids(%cb : tensor<2x64xbf16>) res_centroids(%rcb : tensor<2x16xbf16>)
+      outlier_indices(%oidx : tensor<1x4x4xi16>)
+      outlier_centroids(%ocb : tensor<1x16xbf16>)
+      perm(%perm : tensor<20xi64>)
+      weight_scale(%s : tensor<20xbf16>) weight_bias(%b : tensor<20xbf16>)
+      outs(%init : tensor<7x20xbf16>) -> tensor<7x20xbf16>
+  return %w : tensor<7x20xbf16>
+}
+
+// CHECK-LABEL: func.func @matmul_tensor
+// CHECK: %[[Y:.+]] = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4, packed = true, enable_perm = true, bias = true>
+// CHECK-SAME: input(%{{[a-z0-9_]+}} : tensor<?x16xf16>)
+// CHECK-SAME: indices(%{{[a-z0-9_]+}} : tensor<1x2x3xi32>)
+// CHECK-SAME: centroids(%{{[a-z0-9_]+}} : tensor<1x64xf16>)
+// CHECK-SAME: res_centroids(%{{[a-z0-9_]+}} : tensor<1x16xf16>)
+// CHECK-SAME: perm(%{{[a-z0-9_]+}} : tensor<16xi16>)
+// CHECK-SAME: bias(%{{[a-z0-9_]+}} : tensor<8xf16>)
+// CHECK-SAME: outs(%{{[a-z0-9_]+}} : tensor<?x8xf16>) -> tensor<?x8xf16>
+func.func @matmul_tensor(%x: tensor<?x16xf16>, %idx: tensor<1x2x3xi32>,
+                         %cb: tensor<1x64xf16>, %rcb: tensor<1x16xf16>,
+                         %perm: tensor<16xi16>, %bias: tensor<8xf16>,
+                         %init: tensor<?x8xf16>) -> tensor<?x8xf16> {
+  %y = vptq.matmul
+      #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+               num_centroids = 16, num_res_centroids = 4, packed = true,
+               enable_perm = true, bias = true>
+      input(%x : tensor<?x16xf16>) indices(%idx : tensor<1x2x3xi32>)
+      centroids(%cb : tensor<1x64xf16>) res_centroids(%rcb : tensor<1x16xf16>)
+      perm(%perm : tensor<16xi16>) bias(%bias : tensor<8xf16>)
+      outs(%init : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return %y : tensor<?x8xf16>
+}
+
+// f32 activations with f16 codebooks, on buffers.
+// CHECK-LABEL: func.func @matmul_memref
+// CHECK: vptq.matmul #vptq.vq<{{.*}}> input(%{{[a-z0-9_]+}} : memref<4x16xf32>) indices(%{{[a-z0-9_]+}} : memref<1x2x16xi16>) centroids(%{{[a-z0-9_]+}} : memref<1x64xf16>) outs(%{{[a-z0-9_]+}} : memref<4x8xf32>)
+// CHECK-NOT: ->
+func.func @matmul_memref(%x: memref<4x16xf32>, %idx: memref<1x2x16xi16>,
+                         %cb: memref<1x64xf16>, %y: memref<4x8xf32>) {
+  vptq.matmul
+      #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+               num_centroids = 16>
+      input(%x : memref<4x16xf32>) indices(%idx : memref<1x2x16xi16>)
+      centroids(%cb : memref<1x64xf16>) outs(%y : memref<4x8xf32>)
+  return
+}

@@ -1,0 +1,22 @@
+# -*- Python -*-
+# Lit configuration of the vptq-mlir regression tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "VPTQ"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.vptq_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+config.substitutions.append(("%vptq_shared_dir", config.vptq_shared_dir))
+config.substitutions.append(("%vptq_src_root", config.vptq_src_root))
+
+tool_dirs = [config.vptq_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["vptq-opt"], tool_dirs)

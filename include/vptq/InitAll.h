@@ -9,11 +9,12 @@ class DialectRegistry;
 
 namespace vptq {
 
-/// Registers the vptq dialect, the upstream dialects the project's pipelines
-/// use (func, arith, math, scf, cf, affine, index, memref, tensor, linalg,
-/// vector, gpu, nvvm, nvgpu, rocdl, amdgpu, llvm, bufferization), their
-/// extensions and interface models, the NVVM/ROCDL target attributes and the
-/// translations to LLVM IR that binary serialization needs.
+/// Registers the vptq dialect and its interface models, the upstream dialects
+/// (as mlir-opt does: func, arith, math, scf, memref, tensor, linalg, vector,
+/// gpu, nvvm, nvgpu, rocdl, llvm, bufferization and the rest) with their
+/// extensions and external interface models, the NVVM/ROCDL target
+/// attributes and the translations to LLVM IR that binary serialization
+/// needs.
 void registerAllDialects(mlir::DialectRegistry &registry);
 
 /// Registers the upstream passes and the vptq passes and pipelines with the

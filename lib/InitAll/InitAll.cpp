@@ -1,27 +1,14 @@
 //===- InitAll.cpp - Register what vptq tools need ------------------------===//
 
 #include "vptq/InitAll.h"
+#include "vptq/Conversion/Passes.h"
+#include "vptq/Pipelines/Pipelines.h"
+#include "vptq/Transforms/Passes.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+#include "vptq/Dialect/VPTQ/Transforms/BufferizableOpInterfaceImpl.h"
 
-#include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Index/IR/IndexDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -29,20 +16,20 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void vptq::registerAllDialects(mlir::DialectRegistry &registry) {
-  using namespace mlir;
-  registry.insert<mlir::vptq::VPTQDialect, affine::AffineDialect,
-                  amdgpu::AMDGPUDialect,
-                  arith::ArithDialect, bufferization::BufferizationDialect,
-                  cf::ControlFlowDialect, func::FuncDialect, gpu::GPUDialect,
-                  index::IndexDialect, linalg::LinalgDialect,
-                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  NVVM::NVVMDialect, nvgpu::NVGPUDialect, ROCDL::ROCDLDialect,
-                  scf::SCFDialect, tensor::TensorDialect,
-                  vector::VectorDialect>();
-  registerAllExtensions(registry);
-  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
-  ROCDL::registerROCDLTargetInterfaceExternalModels(registry);
-  registerAllToLLVMIRTranslations(registry);
+  // The upstream dialects with their external interface models (e.g. the
+  // bufferization of tensor and linalg ops), as mlir-opt registers them.
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::vptq::VPTQDialect>();
+  mlir::vptq::registerBufferizableOpInterfaceExternalModels(registry);
+  mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  mlir::ROCDL::registerROCDLTargetInterfaceExternalModels(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
-void vptq::registerAllPasses() { mlir::registerAllPasses(); }
+void vptq::registerAllPasses() {
+  mlir::registerAllPasses();
+  mlir::vptq::registerVPTQTransformsPasses();
+  mlir::vptq::registerVPTQConversionPasses();
+  mlir::vptq::registerVPTQPipelines();
+}

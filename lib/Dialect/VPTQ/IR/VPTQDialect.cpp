@@ -14,6 +14,8 @@ using namespace mlir::vptq;
 
 #include "vptq/Dialect/VPTQ/IR/VPTQDialect.cpp.inc"
 
+#include "vptq/Dialect/VPTQ/IR/VPTQEnums.cpp.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "vptq/Dialect/VPTQ/IR/VPTQAttrs.cpp.inc"
 
@@ -185,4 +187,28 @@ QuantConfigAttr::withChanges(function_ref<void(LC &)> fn) const {
   LC config = getLayerConfig();
   fn(config);
   return QuantConfigAttr::get(getContext(), config);
+}
+
+//===----------------------------------------------------------------------===//
+// TilingAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t blockRows, int64_t warpsPerRow,
+                                 int64_t batchTile, int64_t kChunk) {
+  if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
+    return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
+                          "batch_tile must be positive";
+  if (blockRows * warpsPerRow > 32)
+    return emitError() << "#vptq.tiling: block_rows x warps_per_row = "
+                       << blockRows * warpsPerRow
+                       << " exceeds 32 warps (1024 threads) per block";
+  if (batchTile > 64)
+    return emitError() << "#vptq.tiling: batch_tile = " << batchTile
+                       << " exceeds 64";
+  if (kChunk < 32 || kChunk % (32 * warpsPerRow) != 0)
+    return emitError() << "#vptq.tiling: k_chunk = " << kChunk
+                       << " must be a positive multiple of 32 x warps_per_row = "
+                       << 32 * warpsPerRow;
+  return success();
 }

@@ -362,10 +362,12 @@ void DequantOp::getEffects(
 
 void MatmulOp::build(OpBuilder &builder, OperationState &state,
                      QuantConfigAttr config, Value input,
-                     const QuantizedWeightValues &w, Value bias, Value init) {
+                     const QuantizedWeightValues &w, Value bias, Value init,
+                     TilingAttr tiling, PlacementAttr placement) {
   build(builder, state, resultTypesFor(init), config, input, w.indices,
         w.resIndices, w.centroids, w.resCentroids, w.outlierIndices,
-        w.outlierCentroids, w.perm, w.weightScale, w.weightBias, bias, init);
+        w.outlierCentroids, w.perm, w.weightScale, w.weightBias, bias, init,
+        tiling, placement);
 }
 
 LogicalResult MatmulOp::verify() {
@@ -406,6 +408,22 @@ LogicalResult MatmulOp::verify() {
         failed(checkSameElements(op, "bias", getBias(), "centroids",
                                  modelType)))
       return failure();
+  }
+  if (PlacementAttr placement = getPlacementAttr()) {
+    if (placement.getCentroids() == CodebookPlacement::Registers &&
+        c.numCentroids > kMaxRegisterCentroids)
+      return emitOpError() << "placement of 'centroids' in registers needs "
+                              "at most "
+                           << kMaxRegisterCentroids
+                           << " centroids, got num_centroids = "
+                           << c.numCentroids;
+    if (placement.getResCentroids() == CodebookPlacement::Registers &&
+        c.numResCentroids > kMaxRegisterCentroids)
+      return emitOpError() << "placement of 'res_centroids' in registers "
+                              "needs at most "
+                           << kMaxRegisterCentroids
+                           << " centroids, got num_res_centroids = "
+                           << c.numResCentroids;
   }
   return success();
 }

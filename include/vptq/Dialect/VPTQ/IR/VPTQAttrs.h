@@ -13,6 +13,8 @@ namespace mlir::vptq {
 using ::vptq::ref::LayerConfig;
 } // namespace mlir::vptq
 
+#include "vptq/Dialect/VPTQ/IR/VPTQEnums.h.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h.inc"
 

@@ -8,6 +8,7 @@
 #define VPTQ_DIALECT_VPTQ_IR_VPTQATTRS_TD
 
 include "vptq/Dialect/VPTQ/IR/VPTQDialect.td"
+include "mlir/IR/EnumAttr.td"
 
 def VPTQ_QuantConfigAttr : VPTQ_Attr<"QuantConfig", "vq"> {
   let summary = "Quantization parameters of one VPTQ linear layer";
@@ -107,6 +108,82 @@ def VPTQ_QuantConfigAttr : VPTQ_Attr<"QuantConfig", "vq"> {
       return getLayerConfig().numOutlierIndexRows();
     }
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel decisions: tiling and codebook placement
+//===----------------------------------------------------------------------===//
+
+def VPTQ_CodebookPlacement : I32EnumAttr<"CodebookPlacement",
+    "where a codebook is read from inside a kernel", [
+  I32EnumAttrCase<"Global", 0, "global">,
+  I32EnumAttrCase<"Shared", 1, "shared">,
+  I32EnumAttrCase<"Registers", 2, "registers">
+]> {
+  let cppNamespace = "::mlir::vptq";
+  let genSpecializedAttr = 0;
+}
+
+def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
+  let summary = "Tile sizes of a fused quantized matmul kernel";
+  let description = [{
+    How `vptq.matmul` is split into work items. Set by `vptq-tile` (from
+    its options, the autotuner's database or a heuristic) and consumed by
+    the GPU and CPU lowerings.
+
+    * `block_rows`: index rows (each `vector_len` output rows) per GPU
+      thread block, or per parallel CPU task.
+    * `warps_per_row`: warps that split the reduction (K) of one index row
+      inside a block (split-K within the block, reduced through shared
+      memory). GPU only.
+    * `batch_tile`: batch rows per block; each thread keeps
+      `batch_tile * vector_len` f32 accumulators.
+    * `k_chunk`: codes of each index row staged in shared memory per step;
+      a multiple of `32 * warps_per_row`. GPU only.
+
+    Example:
+
+    ```mlir
+    #vptq.tiling<block_rows = 2, warps_per_row = 4, batch_tile = 1,
+                 k_chunk = 1024>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$block_rows,
+    "int64_t":$warps_per_row,
+    "int64_t":$batch_tile,
+    "int64_t":$k_chunk
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Threads per GPU block: 32 * block_rows * warps_per_row.
+    int64_t getThreads() const {
+      return 32 * getBlockRows() * getWarpsPerRow();
+    }
+  }];
+}
+
+def VPTQ_PlacementAttr : VPTQ_Attr<"Placement", "placement"> {
+  let summary = "Where a kernel reads each codebook from";
+  let description = [{
+    Set by `vptq-place-codebooks`: `shared` copies a codebook into shared
+    memory once per block (it must fit the target's limit), `global` reads
+    it from global memory through the caches (large codebooks, e.g.
+    65536 x 8 x f16 = 1 MiB), `registers` spreads a tiny codebook (at most
+    32 entries) over the lanes of a warp and gathers with shuffles.
+
+    Example:
+
+    ```mlir
+    #vptq.placement<centroids = global, res_centroids = shared>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<VPTQ_CodebookPlacement>:$centroids,
+    EnumParameter<VPTQ_CodebookPlacement>:$res_centroids
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
 }
 
 #endif // VPTQ_DIALECT_VPTQ_IR_VPTQATTRS_TD

@@ -23,6 +23,10 @@ struct QuantizedWeightValues {
 
 class QuantizedWeightOpInterface;
 
+/// The most centroids a codebook placed in registers may have: one entry per
+/// lane of a 32-wide warp.
+inline constexpr int64_t kMaxRegisterCentroids = 32;
+
 namespace detail {
 /// Checks every weight operand of `op` against its configuration.
 LogicalResult verifyQuantizedWeightOp(Operation *op);

@@ -177,6 +177,10 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
     the transposed weight; `vptq-decompose-matmul` and
     `vptq-fuse-dequant-matmul` convert between the two.
 
+    The optional `tiling` (`#vptq.tiling`) and `placement`
+    (`#vptq.placement`) attributes record kernel decisions made by
+    `vptq-tile` and `vptq-place-codebooks`; the lowerings read them.
+
     Example (2-bit v8-k65536 with a 256-entry residual, 3 bits in all):
 
     ```mlir
@@ -196,7 +200,9 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
                             VPTQ_TensorOrMemRef:$input),
                        VPTQ_WeightOperands,
                        (ins Optional<VPTQ_TensorOrMemRef>:$bias,
-                            VPTQ_TensorOrMemRef:$init));
+                            VPTQ_TensorOrMemRef:$init,
+                            OptionalAttr<VPTQ_TilingAttr>:$tiling,
+                            OptionalAttr<VPTQ_PlacementAttr>:$placement));
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = !strconcat([{
     qualified($config) `input` `(` $input `:` type($input) `)`
@@ -208,7 +214,9 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
   let builders = [
     OpBuilder<(ins "QuantConfigAttr":$config, "Value":$input,
                    "const QuantizedWeightValues &":$weight, "Value":$bias,
-                   "Value":$init)>
+                   "Value":$init,
+                   CArg<"TilingAttr", "{}">:$tiling,
+                   CArg<"PlacementAttr", "{}">:$placement)>
   ];
   let extraClassDeclaration = [{
     ::mlir::MutableOperandRange getDpsInitsMutable() {

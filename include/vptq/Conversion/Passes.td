@@ -1,0 +1,122 @@
+//===- Passes.td - vptq conversion passes ------------------*- tablegen -*-===//
+//
+// Lowering of the vptq ops to GPU kernels and to CPU loops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VPTQ_CONVERSION_PASSES_TD
+#define VPTQ_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
+  let summary = "Lower vptq ops on memrefs to GPU kernels";
+  let description = [{
+    Replaces each `vptq.matmul`, `vptq.dequant` and `vptq.unpack_indices`
+    on memrefs by a `gpu.launch_func` of a kernel generated into the
+    `gpu.module` named by `module-name` (created if absent), written with
+    scf, vector, memref, arith and gpu ops, ready for `convert-gpu-to-nvvm`
+    or `convert-gpu-to-rocdl`.
+
+    The `vptq.matmul` kernel follows the op's `#vptq.tiling` and
+    `#vptq.placement` (defaults as `vptq-tile` / `vptq-place-codebooks`
+    would choose for `chip` when absent): each block owns `block_rows`
+    index rows and `batch_tile` batch rows; per K chunk it stages the
+    packed index words (16-byte vector loads where aligned) and the
+    permuted, scaled activations in shared memory; each warp decodes codes,
+    gathers codebook vectors (from shared memory, global memory, or lanes
+    via `gpu.shuffle idx`) and accumulates in f32; lanes reduce with
+    `gpu.shuffle xor`, warps splitting a row through shared memory; the
+    epilogue adds outliers, the norm's bias term and the layer bias.
+
+    Every launch carries a `vptq.launch` attribute (kernel name, block
+    size, tiling, shared memory bytes) so that runtimes can launch the
+    serialized kernel without reading the host code.
+
+    Before:
+
+    ```mlir
+    vptq.matmul #vq input(%x : memref<?x4096xf16>) ... outs(%y : memref<?x4096xf16>)
+    ```
+
+    After:
+
+    ```mlir
+    gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%gx, %gy, %c1)
+        threads in (%c256, %c1, %c1) dynamic_shared_memory_size %smem
+        args(%x : memref<?x4096xf16>, ...)
+    gpu.module @vptq_kernels {
+      gpu.func @vptq_matmul_0(...) kernel { ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Chip whose limits apply to defaulted decisions">,
+    Option<"moduleName", "module-name", "std::string",
+           /*default=*/"\"vptq_kernels\"",
+           "Name of the gpu.module that receives the kernels">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def ConvertVPTQToCPU : Pass<"convert-vptq-to-cpu"> {
+  let summary = "Lower vptq ops on memrefs to vectorized host loops";
+  let description = [{
+    Replaces each vptq op on memrefs by scf loops with vector arithmetic
+    for the host CPU. `vptq.matmul` first gathers the permuted, scaled
+    activations into an f32 buffer, then runs an `scf.parallel` loop over
+    blocks of `block_rows` index rows (the op's `#vptq.tiling`, or the CPU
+    default), each accumulating `batch_tile` rows of `vector<V x f32>`
+    with `vector.fma` per code. `convert-scf-to-openmp` turns the parallel
+    loop into threads; without it the loop runs serially.
+
+    Before:
+
+    ```mlir
+    vptq.matmul #vq input(%x : memref<?x64xf32>) ... outs(%y : memref<?x172xf32>)
+    ```
+
+    After (abridged):
+
+    ```mlir
+    %xs = memref.alloc(%b) : memref<?x64xf32>
+    scf.for %i ... { ... }               // x[b, perm[i]] * weight_scale
+    scf.parallel (%blk) = (%c0) to (%nblocks) step (%c1) {
+      scf.for %r ... { scf.for %g ... iter_args(%acc = ...) {
+        %v = vector.load %centroids[...] : ..., vector<4xf16>
+        %a = vector.fma %xb, %v, %acc : vector<4xf32> } ... }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def CheckToolchain : Pass<"vptq-check-toolchain", "ModuleOp"> {
+  let summary = "Fail early when the tools a GPU binary needs are missing";
+  let description = [{
+    Run by the `vptq-to-nvvm` and `vptq-to-rocdl` pipelines before
+    serialization, so that a missing tool is reported as such instead of as
+    a failure deep inside `gpu-module-to-binary`: NVIDIA cubins need
+    `<toolkit>/bin/ptxas` (and `fatbinary` for fat binaries); AMD code
+    objects need `<toolkit>/llvm/bin/ld.lld`. PTX and AMDGCN assembly
+    (`format=isa`) need neither.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"nvvm\"",
+           "nvvm or rocdl">,
+    Option<"format", "format", "std::string", /*default=*/"\"bin\"",
+           "bin, isa or fatbin">,
+    Option<"toolkit", "toolkit", "std::string", /*default=*/"\"\"",
+           "CUDA toolkit or ROCm prefix">
+  ];
+}
+
+#endif // VPTQ_CONVERSION_PASSES_TD

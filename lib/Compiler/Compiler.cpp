@@ -1,0 +1,481 @@
+//===- Compiler.cpp - Compile quantized-linear kernels from C++ -----------===//
+
+#include "vptq/Compiler/Compiler.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQOps.h"
+#include "vptq/InitAll.h"
+#include "vptq/Pipelines/Pipelines.h"
+#include "vptq/Transforms/Heuristics.h"
+#include "vptq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <sstream>
+
+using namespace mlir;
+using namespace mlir::vptq;
+using ::vptq::compiler::CPUKernel;
+using ::vptq::compiler::GPUKernel;
+using ::vptq::compiler::GPUTarget;
+using ::vptq::compiler::KernelArg;
+using ::vptq::compiler::LinearSpec;
+using ::vptq::compiler::Compiler;
+using ::vptq::ref::DType;
+namespace ref = ::vptq::ref;
+
+const char *::vptq::compiler::getCompilerVersion() {
+  return "vptq-mlir " VPTQ_VERSION " (LLVM " LLVM_VERSION_STRING ")";
+}
+
+std::string LinearSpec::key() const {
+  const ref::LayerConfig &c = config;
+  std::ostringstream os;
+  os << "in" << c.inFeatures << "-out" << c.outFeatures << "-v" << c.vectorLen
+     << "-k" << c.numCentroids << "-kr" << c.numResCentroids << "-nc"
+     << c.numCodebooks << "-gs" << c.groupSize << "-os" << c.outlierSize
+     << "-vo" << c.outlierVectorLen << "-ko" << c.numOutlierCentroids
+     << "-ib" << c.indexBits << "-rb" << c.resIndexBits
+     << (c.packed ? "-packed" : "") << (c.enablePerm ? "-perm" : "")
+     << (c.enableNorm ? "-norm" : "") << (c.bias ? "-bias" : "") << "-act"
+     << ref::dtypeName(activation) << "-model" << ref::dtypeName(model)
+     << "-idx" << ref::dtypeName(indexStorage) << "-permty"
+     << ref::dtypeName(permStorage) << "-b" << batch << "-t" << blockRows
+     << "x" << warpsPerRow << "x" << batchTile << "x" << kChunk;
+  if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
+    os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
+  if (form == ::vptq::compiler::LinearForm::Decomposed)
+    os << "-decomposed";
+  else if (form == ::vptq::compiler::LinearForm::DecomposedUnpacked)
+    os << "-decomposed-unpacked";
+  return os.str();
+}
+
+std::vector<KernelArg> (::vptq::compiler::getKernelArguments)(
+    const LinearSpec &spec) {
+  const ref::LayerConfig &c = spec.config;
+  int64_t nc = c.numCodebooks, ni = c.numIndexRows();
+  int64_t batch = spec.batch > 0 ? spec.batch : -1;
+  std::vector<KernelArg> args;
+  args.push_back({"input", spec.activation, {batch, c.inFeatures}});
+  if (c.packed)
+    args.push_back({"indices", DType::I32, {nc, ni, c.packedWordsPerRow()}});
+  else
+    args.push_back({"indices", spec.indexStorage, {nc, ni, c.groupSize}});
+  if (c.hasResidual() && !c.packed)
+    args.push_back({"res_indices", spec.indexStorage, {nc, ni, c.groupSize}});
+  args.push_back({"centroids", spec.model, {nc, c.numCentroids * c.vectorLen}});
+  if (c.hasResidual())
+    args.push_back(
+        {"res_centroids", spec.model, {nc, c.numResCentroids * c.vectorLen}});
+  if (c.hasOutliers()) {
+    args.push_back({"outlier_indices",
+                    DType::I16,
+                    {1, c.numOutlierIndexRows(), c.outlierSize}});
+    args.push_back({"outlier_centroids",
+                    spec.model,
+                    {1, c.numOutlierCentroids * c.outlierVectorLen}});
+  }
+  if (c.enablePerm)
+    args.push_back({"perm", spec.permStorage, {c.inFeatures}});
+  if (c.enableNorm) {
+    args.push_back({"weight_scale", spec.model, {c.inFeatures}});
+    args.push_back({"weight_bias", spec.model, {c.inFeatures}});
+  }
+  if (c.bias)
+    args.push_back({"bias", spec.model, {c.outFeatures}});
+  args.push_back({"output", spec.activation, {batch, c.outFeatures}});
+  return args;
+}
+
+namespace {
+
+Type toMLIRType(MLIRContext *ctx, DType dtype) {
+  Builder b(ctx);
+  switch (dtype) {
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F16:
+    return b.getF16Type();
+  case DType::BF16:
+    return b.getBF16Type();
+  case DType::I64:
+    return b.getI64Type();
+  case DType::I32:
+    return b.getI32Type();
+  case DType::I16:
+    return b.getI16Type();
+  case DType::I8:
+  case DType::U8:
+    return b.getI8Type();
+  }
+  return {};
+}
+
+/// Collects diagnostics into one message.
+struct DiagnosticCollector {
+  explicit DiagnosticCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &diag) {
+          llvm::raw_string_ostream os(text);
+          if (!text.empty())
+            os << "\n";
+          os << diag;
+          for (Diagnostic &note : diag.getNotes())
+            os << "\n  note: " << note;
+          return success();
+        }) {}
+  llvm::Error error(const Twine &what) const {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   what + (text.empty() ? "" : ": " + text));
+  }
+  std::string text;
+  ScopedDiagnosticHandler handler;
+};
+
+/// The placement named `name`, or `fallback` when empty.
+llvm::Expected<CodebookPlacement> parsePlacement(const std::string &name,
+                                                 CodebookPlacement fallback) {
+  if (name.empty())
+    return fallback;
+  if (auto p = symbolizeCodebookPlacement(name))
+    return *p;
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "invalid codebook placement '" + name +
+                                     "'; expected global, shared or registers");
+}
+
+/// The layer as vptq.matmul on tensors read from the argument buffers and
+/// written into the output buffer; with DecomposedUnpacked, packed indices
+/// go through vptq.unpack_indices first.
+void buildTensorForm(OpBuilder &b, Location loc, const LinearSpec &spec,
+                     QuantConfigAttr config, QuantizedWeightValues w,
+                     Value input, Value bias, Value output) {
+  auto toTensor = [&](Value memref) -> Value {
+    if (!memref)
+      return memref;
+    auto type = cast<MemRefType>(memref.getType());
+    return bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
+        memref, /*restrict=*/true);
+  };
+  for (Value *v : {&w.indices, &w.resIndices, &w.centroids, &w.resCentroids,
+                   &w.outlierIndices, &w.outlierCentroids, &w.perm,
+                   &w.weightScale, &w.weightBias})
+    *v = toTensor(*v);
+  Value x = toTensor(input);
+  Value biasTensor = toTensor(bias);
+  const ref::LayerConfig &c = spec.config;
+  if (spec.form == ::vptq::compiler::LinearForm::DecomposedUnpacked &&
+      c.packed) {
+    auto idxType = RankedTensorType::get(
+        {c.numCodebooks, c.numIndexRows(), c.groupSize}, b.getI32Type());
+    SmallVector<Value> inits = {tensor::EmptyOp::create(
+        b, loc, idxType.getShape(), idxType.getElementType())};
+    if (c.hasResidual())
+      inits.push_back(tensor::EmptyOp::create(b, loc, idxType.getShape(),
+                                              idxType.getElementType()));
+    auto unpack = UnpackIndicesOp::create(
+        b, loc, TypeRange(ValueRange(inits)), config, w.indices, inits[0],
+        c.hasResidual() ? inits[1] : Value());
+    w.indices = unpack.getResult(0);
+    if (c.hasResidual())
+      w.resIndices = unpack.getResult(1);
+    config = config.withChanges([](LayerConfig &lc) { lc.packed = false; });
+  }
+  auto outType = cast<MemRefType>(output.getType());
+  SmallVector<Value> dynamic;
+  if (outType.isDynamicDim(0))
+    dynamic.push_back(memref::DimOp::create(b, loc, output, 0));
+  Value init = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                       outType.getElementType(), dynamic);
+  auto matmul = MatmulOp::create(b, loc, config, x, w, biasTensor, init);
+  bufferization::MaterializeInDestinationOp::create(
+      b, loc, TypeRange{}, matmul.getResult()[0], output, /*restrict=*/false,
+      /*writable=*/true);
+}
+
+/// func.func @vptq_linear(<args>) { vptq.matmul ... }, with tiling and
+/// placement attributes where the spec decides them.
+llvm::Expected<OwningOpRef<ModuleOp>>
+buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip) {
+  DiagnosticCollector diags(ctx);
+  Location loc = NameLoc::get(StringAttr::get(ctx, "vptq_linear"));
+  OpBuilder b(ctx);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  std::vector<KernelArg> args = ::vptq::compiler::getKernelArguments(spec);
+  SmallVector<Type> types;
+  for (const KernelArg &arg : args) {
+    SmallVector<int64_t> shape;
+    for (int64_t d : arg.shape)
+      shape.push_back(d < 0 ? ShapedType::kDynamic : d);
+    types.push_back(MemRefType::get(shape, toMLIRType(ctx, arg.dtype)));
+  }
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, loc, "vptq_linear",
+                                   b.getFunctionType(types, {}));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+  llvm::StringMap<Value> byName;
+  for (auto [arg, value] : llvm::zip(args, entry->getArguments()))
+    byName[arg.name] = value;
+  auto get = [&](StringRef name) { return byName.lookup(name); };
+
+  QuantConfigAttr config = QuantConfigAttr::getChecked(
+      [&] { return emitError(loc); }, ctx, spec.config);
+  if (!config)
+    return diags.error("invalid layer configuration");
+
+  std::string error;
+  FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
+  if (failed(target))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  TilingAttr tiling;
+  if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk) {
+    TilingAttr base = getDefaultTiling(ctx, spec.config, *target,
+                                       spec.batch > 0 ? spec.batch : 1);
+    auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
+    tiling = TilingAttr::getChecked(
+        [&] { return emitError(loc); }, ctx,
+        pick(spec.blockRows, base.getBlockRows()),
+        pick(spec.warpsPerRow, base.getWarpsPerRow()),
+        pick(spec.batchTile, base.getBatchTile()),
+        pick(spec.kChunk, base.getKChunk()));
+    if (!tiling)
+      return diags.error("invalid tiling");
+  }
+  PlacementAttr placement;
+  if (!spec.centroidsPlacement.empty() || !spec.resCentroidsPlacement.empty()) {
+    TilingAttr forDefault =
+        tiling ? tiling
+               : getDefaultTiling(ctx, spec.config, *target,
+                                  spec.batch > 0 ? spec.batch : 1);
+    PlacementAttr base = getDefaultPlacement(
+        ctx, spec.config, toMLIRType(ctx, spec.model), *target, forDefault);
+    auto main = parsePlacement(spec.centroidsPlacement, base.getCentroids());
+    if (!main)
+      return main.takeError();
+    auto res =
+        parsePlacement(spec.resCentroidsPlacement, base.getResCentroids());
+    if (!res)
+      return res.takeError();
+    placement = PlacementAttr::get(ctx, *main, *res);
+  }
+
+  QuantizedWeightValues w{get("indices"),         get("res_indices"),
+                          get("centroids"),       get("res_centroids"),
+                          get("outlier_indices"), get("outlier_centroids"),
+                          get("perm"),            get("weight_scale"),
+                          get("weight_bias")};
+  if (spec.form == ::vptq::compiler::LinearForm::Fused) {
+    MatmulOp::create(b, loc, config, get("input"), w, get("bias"),
+                     get("output"), tiling, placement);
+  } else {
+    buildTensorForm(b, loc, spec, config, w, get("input"), get("bias"),
+                    get("output"));
+  }
+  func::ReturnOp::create(b, loc);
+  if (failed(mlir::verify(*module)))
+    return diags.error("the kernel module does not verify");
+  return module;
+}
+
+llvm::Error runPipeline(MLIRContext *ctx, ModuleOp module,
+                        function_ref<void(OpPassManager &)> build,
+                        StringRef what) {
+  DiagnosticCollector diags(ctx);
+  PassManager pm(ctx);
+  build(pm);
+  if (failed(pm.run(module)))
+    return diags.error(what);
+  return llvm::Error::success();
+}
+
+class JITKernel : public CPUKernel {
+public:
+  JITKernel(std::unique_ptr<ExecutionEngine> engine,
+            std::vector<KernelArg> args)
+      : engine(std::move(engine)), args(std::move(args)) {}
+
+  llvm::Error run(const std::vector<void *> &buffers, int64_t batch) override {
+    if (buffers.size() != args.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "kernel takes " + std::to_string(args.size()) + " buffers, got " +
+              std::to_string(buffers.size()));
+    // Each memref is passed to the C interface as a pointer to its
+    // descriptor {allocated, aligned, offset, sizes..., strides...}.
+    std::vector<std::vector<int64_t>> descriptors(args.size());
+    std::vector<void *> descriptorPtrs(args.size());
+    std::vector<void *> packed(args.size());
+    for (size_t i = 0; i < args.size(); ++i) {
+      std::vector<int64_t> shape = args[i].shape;
+      for (int64_t &d : shape)
+        if (d < 0)
+          d = batch;
+      std::vector<int64_t> &desc = descriptors[i];
+      desc.push_back(reinterpret_cast<int64_t>(buffers[i]));
+      desc.push_back(reinterpret_cast<int64_t>(buffers[i]));
+      desc.push_back(0);
+      desc.insert(desc.end(), shape.begin(), shape.end());
+      std::vector<int64_t> strides(shape.size(), 1);
+      for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+        strides[d] = strides[d + 1] * shape[d + 1];
+      desc.insert(desc.end(), strides.begin(), strides.end());
+      descriptorPtrs[i] = desc.data();
+      packed[i] = &descriptorPtrs[i];
+    }
+    return engine->invokePacked("_mlir_ciface_vptq_linear", packed);
+  }
+
+private:
+  std::unique_ptr<ExecutionEngine> engine;
+  std::vector<KernelArg> args;
+};
+
+} // namespace
+
+Compiler::Compiler() {
+  DialectRegistry registry;
+  ::vptq::registerAllDialects(registry);
+  context = std::make_unique<MLIRContext>(registry);
+  context->disableMultithreading();
+  // The dialects buildModule creates ops of; passes load the rest.
+  context->loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                       func::FuncDialect, memref::MemRefDialect,
+                       tensor::TensorDialect, VPTQDialect>();
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+Compiler::~Compiler() = default;
+
+llvm::Expected<std::string> Compiler::emitModule(const LinearSpec &spec) {
+  std::lock_guard<std::mutex> lock(mutex);
+  auto module = buildModule(context.get(), spec, "host");
+  if (!module)
+    return module.takeError();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  (*module)->print(os);
+  return text;
+}
+
+llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
+                                     const GPUTarget &target) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  if (spec.form != ::vptq::compiler::LinearForm::Fused)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "decomposed forms are compiled for the CPU only: their dense matmul "
+        "has no GPU lowering (the runtime uses a vendor GEMM instead)");
+  auto module = buildModule(ctx, spec, target.chip);
+  if (!module)
+    return module.takeError();
+  bool amd = StringRef(target.chip).starts_with("gfx");
+  GPUPipelineOptions options;
+  options.chip = target.chip;
+  options.features = target.features;
+  options.optLevel = target.optLevel;
+  options.format = target.format;
+  options.toolkit = target.toolkit;
+  options.batchHint = spec.batch > 0 ? spec.batch : 1;
+  options.hostToLLVM = false;
+  if (llvm::Error err = runPipeline(
+          ctx, **module,
+          [&](OpPassManager &pm) {
+            if (amd)
+              buildVPTQToROCDLPipeline(pm, options);
+            else
+              buildVPTQToNVVMPipeline(pm, options);
+          },
+          "GPU compilation for " + target.chip + " failed"))
+    return std::move(err);
+
+  GPUKernel kernel;
+  kernel.chip = target.chip;
+  kernel.format = target.format;
+  kernel.args = getKernelArguments(spec);
+  gpu::LaunchFuncOp launch;
+  (*module)->walk([&](gpu::LaunchFuncOp op) { launch = op; });
+  auto info = launch ? launch->getAttrOfType<DictionaryAttr>("vptq.launch")
+                     : DictionaryAttr();
+  gpu::BinaryOp binary;
+  (*module)->walk([&](gpu::BinaryOp op) { binary = op; });
+  if (!info || !binary || binary.getObjects().size() != 1)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "GPU compilation produced no kernel");
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  StringRef bytes = object.getObject().getValue();
+  kernel.binary.assign(bytes.begin(), bytes.end());
+  kernel.kernelName = info.getAs<StringAttr>("kernel").getValue().str();
+  kernel.blockSize = info.getAs<IntegerAttr>("block_size").getInt();
+  kernel.sharedBytes = info.getAs<IntegerAttr>("shared_bytes").getInt();
+  auto tiling = info.getAs<TilingAttr>("tiling");
+  auto placement = info.getAs<PlacementAttr>("placement");
+  kernel.blockRows = tiling.getBlockRows();
+  kernel.warpsPerRow = tiling.getWarpsPerRow();
+  kernel.batchTile = tiling.getBatchTile();
+  kernel.kChunk = tiling.getKChunk();
+  kernel.gridX = (spec.config.numIndexRows() + kernel.blockRows - 1) /
+                 kernel.blockRows;
+  kernel.centroidsPlacement =
+      stringifyCodebookPlacement(placement.getCentroids()).str();
+  kernel.resCentroidsPlacement =
+      stringifyCodebookPlacement(placement.getResCentroids()).str();
+  return kernel;
+}
+
+llvm::Expected<std::unique_ptr<CPUKernel>> Compiler::compileCPU(const LinearSpec &spec, bool parallel) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  auto module = buildModule(ctx, spec, "host");
+  if (!module)
+    return module.takeError();
+  CPUPipelineOptions options;
+  options.parallel = parallel;
+  options.batchHint = spec.batch > 0 ? spec.batch : 4;
+  if (llvm::Error err = runPipeline(
+          ctx, **module,
+          [&](OpPassManager &pm) {
+            if (spec.form != ::vptq::compiler::LinearForm::Fused)
+              pm.addNestedPass<func::FuncOp>(createDecomposeMatmul());
+            buildVPTQToCPUPipeline(pm, options);
+          },
+          "CPU compilation failed"))
+    return std::move(err);
+
+  DiagnosticCollector diags(ctx);
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  SmallVector<StringRef, 1> libs;
+  if (parallel)
+    libs.push_back(VPTQ_OPENMP_LIBRARY);
+  engineOptions.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(**module, engineOptions);
+  if (!engine) {
+    llvm::Error err = diags.error("JIT compilation failed");
+    return llvm::joinErrors(std::move(err), engine.takeError());
+  }
+  return std::make_unique<JITKernel>(std::move(*engine),
+                                     getKernelArguments(spec));
+}

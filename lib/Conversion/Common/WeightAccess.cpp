@@ -1,0 +1,211 @@
+//===- WeightAccess.cpp - Emit reads of a quantized weight ----------------===//
+
+#include "vptq/Conversion/WeightAccess.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+//===----------------------------------------------------------------------===//
+// EmitContext
+//===----------------------------------------------------------------------===//
+
+Value EmitContext::index(int64_t v) const {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value EmitContext::i32(int64_t v) const {
+  return arith::ConstantIntOp::create(b, loc, v, 32);
+}
+
+Value EmitContext::f32(double v) const {
+  return arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                        APFloat(float(v)));
+}
+
+Value EmitContext::add(Value x, Value y) const {
+  if (isa<FloatType>(getElementTypeOrSelf(x.getType())))
+    return arith::AddFOp::create(b, loc, x, y);
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+Value EmitContext::mul(Value x, Value y) const {
+  if (isa<FloatType>(getElementTypeOrSelf(x.getType())))
+    return arith::MulFOp::create(b, loc, x, y);
+  return arith::MulIOp::create(b, loc, x, y);
+}
+
+Value EmitContext::min(Value x, Value y) const {
+  return arith::MinUIOp::create(b, loc, x, y);
+}
+
+Value EmitContext::ceilDiv(Value x, int64_t d) const {
+  return arith::CeilDivUIOp::create(b, loc, x, index(d));
+}
+
+Value EmitContext::loadUnsignedIndex(Value memref, ValueRange indices) const {
+  Value v = memref::LoadOp::create(b, loc, memref, indices);
+  if (v.getType().isIndex())
+    return v;
+  if (v.getType().getIntOrFloatBitWidth() < 64)
+    v = arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
+  return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v);
+}
+
+Value EmitContext::toF32(Value v) const {
+  Type elem = getElementTypeOrSelf(v.getType());
+  if (elem.isF32())
+    return v;
+  Type f32Type = b.getF32Type();
+  if (auto vecType = dyn_cast<VectorType>(v.getType()))
+    f32Type = VectorType::get(vecType.getShape(), f32Type);
+  return arith::ExtFOp::create(b, loc, f32Type, v);
+}
+
+Value EmitContext::loadF32(Value memref, ValueRange indices) const {
+  return toF32(memref::LoadOp::create(b, loc, memref, indices));
+}
+
+Value EmitContext::fromF32(Value v, Type type) const {
+  if (type.isF32())
+    return v;
+  return arith::TruncFOp::create(b, loc, type, v);
+}
+
+//===----------------------------------------------------------------------===//
+// Bit extraction
+//===----------------------------------------------------------------------===//
+
+Value mlir::vptq::emitExtractBits(const EmitContext &e, Value words,
+                                  ValueRange prefix, Value bitOffset,
+                                  int64_t bits, int64_t numWords) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Value word = arith::ShRUIOp::create(b, loc, bitOffset, e.index(5));
+  Value nextWord = e.min(e.add(word, e.index(1)), e.index(numWords - 1));
+  SmallVector<Value> loIdx(prefix), hiIdx(prefix);
+  loIdx.push_back(word);
+  hiIdx.push_back(nextWord);
+  Type i64 = b.getI64Type();
+  Value lo = arith::ExtUIOp::create(
+      b, loc, i64, memref::LoadOp::create(b, loc, words, loIdx));
+  Value hi = arith::ExtUIOp::create(
+      b, loc, i64, memref::LoadOp::create(b, loc, words, hiIdx));
+  // A field never crosses more than one word boundary (bits <= 32), so the
+  // 64-bit window of two words holds it; without a crossing the high word's
+  // bits are masked away.
+  Value window = arith::OrIOp::create(
+      b, loc, lo,
+      arith::ShLIOp::create(b, loc, hi, arith::ConstantIntOp::create(b, loc, 32, 64)));
+  Value shift = arith::IndexCastUIOp::create(
+      b, loc, i64, arith::AndIOp::create(b, loc, bitOffset, e.index(31)));
+  Value field = arith::ShRUIOp::create(b, loc, window, shift);
+  field = arith::TruncIOp::create(b, loc, b.getI32Type(), field);
+  if (bits < 32)
+    field = arith::AndIOp::create(b, loc, field,
+                                  e.i32((int64_t(1) << bits) - 1));
+  return field;
+}
+
+std::pair<Value, Value> mlir::vptq::emitSplitCode(const EmitContext &e,
+                                                  Value code,
+                                                  int64_t indexBits,
+                                                  int64_t resIndexBits) {
+  OpBuilder &b = e.b;
+  auto toIndex = [&](Value v) -> Value {
+    return arith::IndexCastUIOp::create(b, e.loc, b.getIndexType(), v);
+  };
+  Value idx = code;
+  if (indexBits < 32)
+    idx = arith::AndIOp::create(b, e.loc, code,
+                                e.i32((int64_t(1) << indexBits) - 1));
+  Value res;
+  if (resIndexBits > 0)
+    res = toIndex(arith::ShRUIOp::create(b, e.loc, code, e.i32(indexBits)));
+  return {toIndex(idx), res};
+}
+
+int64_t mlir::vptq::vectorAlignment(int64_t count, int64_t elemBytes) {
+  int64_t size = count * elemBytes;
+  int64_t align = 1;
+  while (align < 16 && size % (align * 2) == 0)
+    align *= 2;
+  return align;
+}
+
+//===----------------------------------------------------------------------===//
+// WeightAccess
+//===----------------------------------------------------------------------===//
+
+WeightAccess::WeightAccess(QuantizedWeightOpInterface op)
+    : cfg(op.getConfig().getLayerConfig()), w(getWeightValues(op)) {}
+
+Type WeightAccess::modelType() const {
+  return cast<ShapedType>(w.centroids.getType()).getElementType();
+}
+
+std::pair<Value, Value> WeightAccess::emitIndices(const EmitContext &e,
+                                                  Value c, Value n,
+                                                  Value g) const {
+  if (!cfg.packed) {
+    Value idx = e.loadUnsignedIndex(w.indices, {c, n, g});
+    Value res;
+    if (w.resIndices)
+      res = e.loadUnsignedIndex(w.resIndices, {c, n, g});
+    return {idx, res};
+  }
+  int64_t bits = cfg.indexBits + cfg.resIndexBits;
+  Value bitOffset = e.mul(g, e.index(bits));
+  Value code = emitExtractBits(e, w.indices, {c, n}, bitOffset, bits,
+                               cfg.packedWordsPerRow());
+  return emitSplitCode(e, code, cfg.indexBits, cfg.resIndexBits);
+}
+
+Value WeightAccess::emitGather(const EmitContext &e, Value codebook, Value c,
+                               Value entry, int64_t vlen) {
+  auto type = cast<MemRefType>(codebook.getType());
+  Type elem = type.getElementType();
+  Value offset = e.mul(entry, e.index(vlen));
+  auto vecType = VectorType::get({vlen}, elem);
+  auto load = vector::LoadOp::create(e.b, e.loc, vecType, codebook,
+                                     ValueRange{c, offset});
+  load.setAlignment(
+      vectorAlignment(vlen, elem.getIntOrFloatBitWidth() / 8));
+  return e.toF32(load);
+}
+
+Value WeightAccess::emitWeightVector(const EmitContext &e, Value c, Value idx,
+                                     Value res) const {
+  Value vec = emitGather(e, w.centroids, c, idx, cfg.vectorLen);
+  if (res)
+    vec = e.add(vec, emitGather(e, w.resCentroids, c, res, cfg.vectorLen));
+  return vec;
+}
+
+Value WeightAccess::emitInputColumn(const EmitContext &e, Value col) const {
+  if (!w.perm)
+    return col;
+  return e.loadUnsignedIndex(w.perm, {col});
+}
+
+Value WeightAccess::emitScaledInput(const EmitContext &e, Value x, Value b,
+                                    Value p) const {
+  Value v = e.loadF32(x, {b, p});
+  if (w.weightScale)
+    v = e.mul(v, e.loadF32(w.weightScale, {p}));
+  return v;
+}
+
+Value WeightAccess::emitOutlierWeight(const EmitContext &e, Value row,
+                                      Value o) const {
+  int64_t vo = cfg.outlierVectorLen;
+  Value n = arith::DivUIOp::create(e.b, e.loc, row, e.index(vo));
+  Value lane = arith::RemUIOp::create(e.b, e.loc, row, e.index(vo));
+  Value code = e.loadUnsignedIndex(w.outlierIndices, {e.index(0), n, o});
+  Value pos = e.add(e.mul(code, e.index(vo)), lane);
+  return e.loadF32(w.outlierCentroids, {e.index(0), pos});
+}

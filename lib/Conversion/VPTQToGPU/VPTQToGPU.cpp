@@ -1,0 +1,883 @@
+//===- VPTQToGPU.cpp - Lower vptq ops to GPU kernels ----------------------===//
+//
+// Generates one gpu.func per vptq op on memrefs and replaces the op with a
+// gpu.launch_func. The kernels use scf, vector, memref, arith and gpu ops
+// only, so the same code lowers to NVVM and ROCDL.
+//
+//===----------------------------------------------------------------------===//
+
+#include "vptq/Conversion/Passes.h"
+#include "vptq/Conversion/WeightAccess.h"
+#include "vptq/Transforms/Heuristics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::vptq {
+#define GEN_PASS_DEF_CONVERTVPTQTOGPU
+#include "vptq/Conversion/Passes.h.inc"
+} // namespace mlir::vptq
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+/// Threads per block of the element-wise dequant and unpack kernels.
+constexpr int64_t kElementwiseThreads = 256;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+//===----------------------------------------------------------------------===//
+// Small IR helpers
+//===----------------------------------------------------------------------===//
+
+void emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+             function_ref<void(OpBuilder &, Value)> fn) {
+  scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},
+                     [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                       fn(nb, iv);
+                       scf::YieldOp::create(nb, loc);
+                     });
+}
+
+SmallVector<Value> emitForAcc(
+    OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+    ValueRange init,
+    function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fn) {
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, step, init,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, loc, fn(nb, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+void emitIf(OpBuilder &b, Location loc, Value cond,
+            function_ref<void(OpBuilder &)> fn) {
+  scf::IfOp::create(b, loc, cond, [&](OpBuilder &nb, Location) {
+    fn(nb);
+    scf::YieldOp::create(nb, loc);
+  });
+}
+
+Value emitSelect(OpBuilder &b, Location loc, Value cond, Value t, Value f) {
+  return arith::SelectOp::create(b, loc, cond, t, f);
+}
+
+Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate pred, Value x,
+          Value y) {
+  return arith::CmpIOp::create(b, loc, pred, x, y);
+}
+
+Value andI(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AndIOp::create(b, loc, x, y);
+}
+
+/// Sums `v` over the 32 lanes of a warp: every lane gets the total.
+Value warpAllReduce(OpBuilder &b, Location loc, Value v) {
+  EmitContext e{b, loc};
+  for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(b, loc, v, e.i32(offset),
+                                          e.i32(kWarpSize),
+                                          gpu::ShuffleMode::XOR);
+    v = e.add(v, shuffle.getShuffleResult());
+  }
+  return v;
+}
+
+/// A typed view of `bytes` bytes at `offset` of the dynamic shared memory.
+Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
+                 int64_t offset, ArrayRef<int64_t> shape, Type elem) {
+  auto space = gpu::AddressSpaceAttr::get(b.getContext(),
+                                          gpu::AddressSpace::Workgroup);
+  auto type = MemRefType::get(shape, elem, MemRefLayoutAttrInterface(), space);
+  EmitContext e{b, loc};
+  return memref::ViewOp::create(b, loc, type, dynamicShared,
+                                e.index(offset), ValueRange{});
+}
+
+/// Copies the `count` elements of codebook `c` (row c of a [NC, count]
+/// memref) into the shared buffer `dst` ([1, count]) with all threads,
+/// in the widest aligned vectors.
+void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
+                         Value dst, int64_t count, Value tid,
+                         int64_t threads) {
+  EmitContext e{b, loc};
+  Type elem = cast<MemRefType>(src.getType()).getElementType();
+  int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
+  int64_t width = vectorAlignment(count, elemBytes) / elemBytes;
+  width = std::max<int64_t>(width, 1);
+  auto vecType = VectorType::get({width}, elem);
+  int64_t align = width * elemBytes;
+  emitFor(b, loc, e.mul(tid, e.index(width)), e.index(count),
+          e.index(threads * width), [&](OpBuilder &nb, Value i) {
+            EmitContext ne{nb, loc};
+            auto load = vector::LoadOp::create(nb, loc, vecType, src,
+                                               ValueRange{c, i});
+            load.setAlignment(align);
+            auto store = vector::StoreOp::create(
+                nb, loc, load, dst, ValueRange{ne.index(0), i});
+            store.setAlignment(align);
+          });
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel scaffolding
+//===----------------------------------------------------------------------===//
+
+/// A gpu.func whose arguments stand for the memref operands of `op`, in
+/// order, with a mapping from each operand to its argument.
+struct KernelFunc {
+  gpu::GPUFuncOp func;
+  IRMapping args;
+};
+
+KernelFunc createKernel(OpBuilder &moduleBuilder, Operation *op,
+                        StringRef name, int64_t threads) {
+  MLIRContext *ctx = op->getContext();
+  auto type = FunctionType::get(ctx, op->getOperandTypes(), {});
+  auto func = gpu::GPUFuncOp::create(moduleBuilder, op->getLoc(), name, type);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                UnitAttr::get(ctx));
+  func.setKnownBlockSizeAttr(
+      DenseI32ArrayAttr::get(ctx, {int32_t(threads), 1, 1}));
+  KernelFunc kernel{func, {}};
+  for (auto [operand, arg] :
+       llvm::zip(op->getOperands(), func.getArguments()))
+    kernel.args.map(operand, arg);
+  return kernel;
+}
+
+QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
+                                 const IRMapping &args) {
+  auto m = [&](Value v) { return v ? args.lookup(v) : Value(); };
+  return {m(w.indices),        m(w.resIndices),  m(w.centroids),
+          m(w.resCentroids),   m(w.outlierIndices), m(w.outlierCentroids),
+          m(w.perm),           m(w.weightScale), m(w.weightBias)};
+}
+
+/// Replaces `op` by a launch of `kernel` with its operands and records the
+/// launch parameters runtimes need in a `vptq.launch` attribute.
+void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
+                       Value gridX, Value gridY, int64_t threads,
+                       int64_t sharedBytes, NamedAttrList info) {
+  Location loc = op->getLoc();
+  EmitContext e{b, loc};
+  Value c1 = e.index(1);
+  Value smem = e.i32(sharedBytes);
+  auto launch = gpu::LaunchFuncOp::create(
+      b, loc, kernel, gpu::KernelDim3{gridX, gridY, c1},
+      gpu::KernelDim3{e.index(threads), c1, c1}, smem, op->getOperands());
+  info.set("kernel", b.getStringAttr(kernel.getName()));
+  info.set("block_size", b.getI64IntegerAttr(threads));
+  info.set("shared_bytes", b.getI64IntegerAttr(sharedBytes));
+  launch->setAttr("vptq.launch", info.getDictionary(b.getContext()));
+  op->erase();
+}
+
+//===----------------------------------------------------------------------===//
+// vptq.matmul
+//===----------------------------------------------------------------------===//
+
+/// Emits the body of the fused matmul kernel (see the pass description).
+class MatmulKernelEmitter {
+public:
+  MatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
+                      PlacementAttr placement)
+      : cfg(op.getConfig().getLayerConfig()),
+        wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
+        modelType(wa.modelType()), tiling(tiling), placement(placement),
+        layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
+        x(kernel.args.lookup(op.getInput())),
+        y(kernel.args.lookup(op.getInit())),
+        bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
+        func(kernel.func) {}
+
+  int64_t sharedBytes() const { return layout.total; }
+
+  void emit() {
+    OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+    Location loc = func.getLoc();
+    EmitContext e{b, loc};
+    const int64_t R = tiling.getBlockRows(), S = tiling.getWarpsPerRow();
+    const int64_t Bt = tiling.getBatchTile(), Kc = tiling.getKChunk();
+    const int64_t threads = tiling.getThreads();
+    const int64_t V = cfg.vectorLen;
+    Type f32 = b.getF32Type();
+
+    tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
+    lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+    blockRow = arith::DivUIOp::create(b, loc, warp, e.index(S));
+    split = arith::RemUIOp::create(b, loc, warp, e.index(S));
+    Value firstRow = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                           e.index(R));
+    firstBatch = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
+                       e.index(Bt));
+    batch = memref::DimOp::create(b, loc, x, 0);
+    row = e.add(firstRow, blockRow);
+    // Rows past the end compute on the last row and store nothing, so that
+    // every warp takes part in barriers and shuffles.
+    Value rowInRange = cmp(b, loc, arith::CmpIPredicate::ult, row,
+                           e.index(cfg.numIndexRows()));
+    Value safeRow = e.min(row, e.index(cfg.numIndexRows() - 1));
+
+    Value dsm = gpu::DynamicSharedMemoryOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                        MemRefLayoutAttrInterface(),
+                        gpu::AddressSpaceAttr::get(
+                            b.getContext(), gpu::AddressSpace::Workgroup)));
+    if (layout.centroidsBytes)
+      sharedCentroids = sharedView(b, loc, dsm, layout.centroids,
+                                   {1, cfg.numCentroids * V}, modelType);
+    if (layout.resCentroidsBytes)
+      sharedResCentroids = sharedView(b, loc, dsm, layout.resCentroids,
+                                      {1, cfg.numResCentroids * V}, modelType);
+    sharedCodes = sharedView(b, loc, dsm, layout.codes,
+                             {R, layout.stagedWords}, b.getI32Type());
+    sharedInputs = sharedView(b, loc, dsm, layout.inputs, {Bt, Kc}, f32);
+    sharedPartials = sharedView(b, loc, dsm, layout.partials,
+                                {R * S, Bt, V}, f32);
+    if (layout.normBytes)
+      sharedNorm = sharedView(b, loc, dsm, layout.norm, {R * S, Bt}, f32);
+
+    if (cfg.enableNorm)
+      emitNormTerm(b, loc, warp);
+
+    auto vecType = VectorType::get({V}, f32);
+    Value zeroVec = arith::ConstantOp::create(
+        b, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
+    SmallVector<Value> init(Bt, zeroVec);
+    Value c0 = e.index(0), c1 = e.index(1);
+    SmallVector<Value> accs = emitForAcc(
+        b, loc, c0, e.index(cfg.numCodebooks), c1, init,
+        [&](OpBuilder &b1, Value cb, ValueRange accIn) {
+          EmitContext e1{b1, loc};
+          // The previous codebook's readers must be done before its shared
+          // copy is overwritten.
+          gpu::BarrierOp::create(b1, loc);
+          if (sharedCentroids)
+            emitCooperativeCopy(b1, loc, wa.values().centroids, cb,
+                                sharedCentroids, cfg.numCentroids * V, tid,
+                                threads);
+          if (sharedResCentroids)
+            emitCooperativeCopy(b1, loc, wa.values().resCentroids, cb,
+                                sharedResCentroids, cfg.numResCentroids * V,
+                                tid, threads);
+          Value laneMain, laneRes;
+          if (placement.getCentroids() == CodebookPlacement::Registers)
+            laneMain = loadLaneEntry(b1, loc, wa.values().centroids, cb,
+                                     cfg.numCentroids);
+          if (cfg.hasResidual() &&
+              placement.getResCentroids() == CodebookPlacement::Registers)
+            laneRes = loadLaneEntry(b1, loc, wa.values().resCentroids, cb,
+                                    cfg.numResCentroids);
+          return emitForAcc(
+              b1, loc, c0, e1.index(cfg.groupSize), e1.index(Kc), accIn,
+              [&](OpBuilder &b2, Value k0, ValueRange acc) {
+                gpu::BarrierOp::create(b2, loc);
+                stageCodes(b2, loc, cb, firstRow, k0);
+                stageInputs(b2, loc, cb, k0);
+                gpu::BarrierOp::create(b2, loc);
+                return computeChunk(b2, loc, cb, laneMain, laneRes, acc);
+              });
+        });
+
+    // Lane 0 of each warp publishes the warp's sums.
+    Value isLane0 = cmp(b, loc, arith::CmpIPredicate::eq, lane, c0);
+    SmallVector<Value> sums;
+    for (int64_t j = 0; j < Bt; ++j)
+      for (int64_t l = 0; l < V; ++l)
+        sums.push_back(warpAllReduce(
+            b, loc, vector::ExtractOp::create(b, loc, accs[j],
+                                              ArrayRef<int64_t>{l})));
+    emitIf(b, loc, isLane0, [&](OpBuilder &nb) {
+      EmitContext ne{nb, loc};
+      for (int64_t j = 0; j < Bt; ++j)
+        for (int64_t l = 0; l < V; ++l)
+          memref::StoreOp::create(nb, loc, sums[j * V + l], sharedPartials,
+                                  ValueRange{warp, ne.index(j), ne.index(l)});
+    });
+    gpu::BarrierOp::create(b, loc);
+
+    // Lanes l < V of the first warp of each row write output row
+    // row * V + l for each batch row.
+    Value writer = andI(
+        b, loc, cmp(b, loc, arith::CmpIPredicate::eq, split, c0),
+        andI(b, loc, rowInRange,
+             cmp(b, loc, arith::CmpIPredicate::ult, lane, e.index(V))));
+    emitIf(b, loc, writer, [&](OpBuilder &nb) {
+      emitEpilogue(nb, loc, safeRow);
+    });
+    gpu::ReturnOp::create(b, loc);
+  }
+
+private:
+  /// Norm term per batch row: sum_j x[b, j] * weight_bias[j], as per-warp
+  /// partials in shared memory (summed in the epilogue).
+  void emitNormTerm(OpBuilder &b, Location loc, Value warp) {
+    EmitContext e{b, loc};
+    Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
+    SmallVector<Value> partial;
+    for (int64_t j = 0; j < tiling.getBatchTile(); ++j) {
+      Value bj = e.min(e.add(firstBatch, e.index(j)), lastBatch);
+      Value sum = emitForAcc(
+          b, loc, tid, e.index(cfg.inFeatures), e.index(tiling.getThreads()),
+          {e.f32(0)}, [&](OpBuilder &nb, Value col, ValueRange acc) {
+            EmitContext ne{nb, loc};
+            Value prod = ne.mul(ne.loadF32(x, {bj, col}),
+                                ne.loadF32(wa.values().weightBias, {col}));
+            return SmallVector<Value>{ne.add(acc[0], prod)};
+          })[0];
+      partial.push_back(warpAllReduce(b, loc, sum));
+    }
+    emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
+           [&](OpBuilder &nb) {
+             EmitContext ne{nb, loc};
+             for (int64_t j = 0; j < tiling.getBatchTile(); ++j)
+               memref::StoreOp::create(nb, loc, partial[j], sharedNorm,
+                                       ValueRange{warp, ne.index(j)});
+           });
+  }
+
+  /// Lane L's share of a codebook held in registers: entry L as
+  /// vector<V x f32> (zeros for lanes past the codebook).
+  Value loadLaneEntry(OpBuilder &b, Location loc, Value codebook, Value cb,
+                      int64_t entries) {
+    EmitContext e{b, loc};
+    auto vecType = VectorType::get({cfg.vectorLen}, b.getF32Type());
+    Value inRange =
+        cmp(b, loc, arith::CmpIPredicate::ult, lane, e.index(entries));
+    Value entry = e.min(lane, e.index(entries - 1));
+    Value vec = WeightAccess::emitGather(e, codebook, cb, entry,
+                                         cfg.vectorLen);
+    Value zero = arith::ConstantOp::create(
+        b, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
+    return emitSelect(b, loc, inRange, vec, zero);
+  }
+
+  /// Gathers entry `entry` (an index) of a codebook spread over the lanes.
+  Value gatherFromLanes(OpBuilder &b, Location loc, Value laneEntry,
+                        Value entry) {
+    EmitContext e{b, loc};
+    Value src = arith::IndexCastUIOp::create(b, loc, b.getI32Type(), entry);
+    SmallVector<Value> elems;
+    for (int64_t l = 0; l < cfg.vectorLen; ++l) {
+      Value v = vector::ExtractOp::create(b, loc, laneEntry,
+                                          ArrayRef<int64_t>{l});
+      elems.push_back(gpu::ShuffleOp::create(b, loc, v, src,
+                                             e.i32(kWarpSize),
+                                             gpu::ShuffleMode::IDX)
+                          .getShuffleResult());
+    }
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({cfg.vectorLen}, b.getF32Type()), elems);
+  }
+
+  /// Gathers a codebook vector from where `place` says it lives.
+  Value gather(OpBuilder &b, Location loc, CodebookPlacement place,
+               Value global, Value shared, Value laneEntry, Value cb,
+               Value entry) {
+    EmitContext e{b, loc};
+    switch (place) {
+    case CodebookPlacement::Registers:
+      return gatherFromLanes(b, loc, laneEntry, entry);
+    case CodebookPlacement::Shared:
+      return WeightAccess::emitGather(e, shared, e.index(0), entry,
+                                      cfg.vectorLen);
+    case CodebookPlacement::Global:
+      return WeightAccess::emitGather(e, global, cb, entry, cfg.vectorLen);
+    }
+    llvm_unreachable("unknown placement");
+  }
+
+  /// Copies this chunk's codes of the block's rows into shared memory:
+  /// packed index words with the widest aligned vector loads, or unpacked
+  /// indices combined into one code per element.
+  void stageCodes(OpBuilder &b, Location loc, Value cb, Value firstRow,
+                  Value k0) {
+    EmitContext e{b, loc};
+    const int64_t R = tiling.getBlockRows(), threads = tiling.getThreads();
+    const int64_t staged = layout.stagedWords;
+    Value rows = e.index(cfg.numIndexRows());
+    if (cfg.packed) {
+      const int64_t bits = cfg.indexBits + cfg.resIndexBits;
+      const int64_t rowWords = cfg.packedWordsPerRow();
+      const int64_t chunkStep = tiling.getKChunk() * bits / 32;
+      // Vector width: chunk starts and row starts must stay aligned.
+      int64_t width = 4;
+      while (width > 1 && (rowWords % width || chunkStep % width))
+        width /= 2;
+      Value w0 = arith::DivUIOp::create(
+          b, loc, e.mul(k0, e.index(bits)), e.index(32));
+      int64_t perRow = staged / width;
+      auto vecType = VectorType::get({width}, b.getI32Type());
+      Value zero = arith::ConstantOp::create(
+          b, loc, vecType, DenseElementsAttr::get(vecType, int32_t(0)));
+      emitFor(b, loc, tid, e.index(R * perRow), e.index(threads),
+              [&](OpBuilder &nb, Value item) {
+        EmitContext ne{nb, loc};
+        Value r = arith::DivUIOp::create(nb, loc, item, ne.index(perRow));
+        Value wordInChunk = ne.mul(
+            arith::RemUIOp::create(nb, loc, item, ne.index(perRow)),
+            ne.index(width));
+        Value srcRow = ne.add(firstRow, r);
+        Value word = ne.add(w0, wordInChunk);
+        // Whole vectors are in or out: rowWords is a multiple of width.
+        Value valid = andI(
+            nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, srcRow, rows),
+            cmp(nb, loc, arith::CmpIPredicate::ult, word,
+                ne.index(rowWords)));
+        auto ifOp = scf::IfOp::create(
+            nb, loc, valid,
+            [&](OpBuilder &tb, Location) {
+              auto load = vector::LoadOp::create(
+                  tb, loc, vecType, wa.values().indices,
+                  ValueRange{cb, srcRow, word});
+              load.setAlignment(width * 4);
+              scf::YieldOp::create(tb, loc, load.getResult());
+            },
+            [&](OpBuilder &eb, Location) {
+              scf::YieldOp::create(eb, loc, zero);
+            });
+        auto store = vector::StoreOp::create(nb, loc, ifOp.getResult(0),
+                                             sharedCodes,
+                                             ValueRange{r, wordInChunk});
+        store.setAlignment(width * 4);
+      });
+      return;
+    }
+    // Unpacked: code = res << index_bits | idx, zero past the row's end.
+    emitFor(b, loc, tid, e.index(R * staged), e.index(threads),
+            [&](OpBuilder &nb, Value item) {
+      EmitContext ne{nb, loc};
+      Value r = arith::DivUIOp::create(nb, loc, item, ne.index(staged));
+      Value g = arith::RemUIOp::create(nb, loc, item, ne.index(staged));
+      Value srcRow = ne.add(firstRow, r);
+      Value col = ne.add(k0, g);
+      Value valid = andI(
+          nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, srcRow, rows),
+          cmp(nb, loc, arith::CmpIPredicate::ult, col,
+              ne.index(cfg.groupSize)));
+      auto ifOp = scf::IfOp::create(
+          nb, loc, valid,
+          [&](OpBuilder &tb, Location) {
+            EmitContext te{tb, loc};
+            auto [idx, res] = wa.emitIndices(te, cb, srcRow, col);
+            Value code = arith::IndexCastUIOp::create(tb, loc,
+                                                      tb.getI32Type(), idx);
+            if (res)
+              code = arith::OrIOp::create(
+                  tb, loc, code,
+                  arith::ShLIOp::create(
+                      tb, loc,
+                      arith::IndexCastUIOp::create(tb, loc, tb.getI32Type(),
+                                                   res),
+                      te.i32(cfg.indexBits)));
+            scf::YieldOp::create(tb, loc, code);
+          },
+          [&](OpBuilder &eb, Location) {
+            scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.i32(0));
+          });
+      memref::StoreOp::create(nb, loc, ifOp.getResult(0), sharedCodes,
+                              ValueRange{r, g});
+    });
+  }
+
+  /// Stages x'[j, g] = x[b0 + j, perm[col]] * scale[perm[col]] for the
+  /// chunk's columns; zero past the batch or the group.
+  void stageInputs(OpBuilder &b, Location loc, Value cb, Value k0) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk();
+    Value colBase =
+        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    emitFor(b, loc, tid, e.index(tiling.getBatchTile() * Kc),
+            e.index(tiling.getThreads()), [&](OpBuilder &nb, Value item) {
+      EmitContext ne{nb, loc};
+      Value j = arith::DivUIOp::create(nb, loc, item, ne.index(Kc));
+      Value g = arith::RemUIOp::create(nb, loc, item, ne.index(Kc));
+      Value bj = ne.add(firstBatch, j);
+      Value k = ne.add(k0, g);
+      Value valid = andI(
+          nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, bj, batch),
+          cmp(nb, loc, arith::CmpIPredicate::ult, k,
+              ne.index(cfg.groupSize)));
+      auto ifOp = scf::IfOp::create(
+          nb, loc, valid,
+          [&](OpBuilder &tb, Location) {
+            EmitContext te{tb, loc};
+            Value p = wa.emitInputColumn(te, te.add(colBase, k));
+            scf::YieldOp::create(tb, loc, wa.emitScaledInput(te, x, bj, p));
+          },
+          [&](OpBuilder &eb, Location) {
+            scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
+          });
+      memref::StoreOp::create(nb, loc, ifOp.getResult(0), sharedInputs,
+                              ValueRange{j, g});
+    });
+  }
+
+  /// Each warp walks its share of the chunk's codes: lanes take
+  /// consecutive codes, the warps of a row interleave by 32 codes.
+  SmallVector<Value> computeChunk(OpBuilder &b, Location loc, Value cb,
+                                  Value laneMain, Value laneRes,
+                                  ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t S = tiling.getWarpsPerRow(), Kc = tiling.getKChunk();
+    const int64_t bits = cfg.indexBits + cfg.resIndexBits;
+    auto vecType = VectorType::get({cfg.vectorLen}, b.getF32Type());
+    Value first = e.add(e.mul(split, e.index(kWarpSize)), lane);
+    return emitForAcc(
+        b, loc, first, e.index(Kc), e.index(kWarpSize * S), accIn,
+        [&](OpBuilder &nb, Value g, ValueRange acc) {
+          EmitContext ne{nb, loc};
+          Value code;
+          if (cfg.packed)
+            code = emitExtractBits(ne, sharedCodes, {blockRow},
+                                   ne.mul(g, ne.index(bits)), bits,
+                                   layout.stagedWords);
+          else
+            code = memref::LoadOp::create(nb, loc, sharedCodes,
+                                          ValueRange{blockRow, g});
+          auto [idx, res] =
+              emitSplitCode(ne, code, cfg.indexBits, cfg.resIndexBits);
+          Value vec = gather(nb, loc, placement.getCentroids(),
+                             wa.values().centroids, sharedCentroids, laneMain,
+                             cb, idx);
+          if (res)
+            vec = ne.add(vec, gather(nb, loc, placement.getResCentroids(),
+                                     wa.values().resCentroids,
+                                     sharedResCentroids, laneRes, cb, res));
+          SmallVector<Value> next;
+          for (int64_t j = 0; j < tiling.getBatchTile(); ++j) {
+            Value xv = memref::LoadOp::create(nb, loc, sharedInputs,
+                                              ValueRange{ne.index(j), g});
+            Value xb = vector::BroadcastOp::create(nb, loc, vecType, xv);
+            next.push_back(vector::FMAOp::create(nb, loc, xb, vec, acc[j]));
+          }
+          return next;
+        });
+  }
+
+  /// Writes output row `indexRow * V + lane` for each batch row: the warps'
+  /// partial sums, outliers, the norm term and the bias.
+  void emitEpilogue(OpBuilder &b, Location loc, Value indexRow) {
+    EmitContext e{b, loc};
+    const int64_t S = tiling.getWarpsPerRow();
+    const int64_t warps = tiling.getBlockRows() * S;
+    Value outRow = e.add(e.mul(indexRow, e.index(cfg.vectorLen)), lane);
+    Value c0 = e.index(0), c1 = e.index(1);
+    emitIf(b, loc,
+           cmp(b, loc, arith::CmpIPredicate::ult, outRow,
+               e.index(cfg.outFeatures)),
+           [&](OpBuilder &b1) {
+      EmitContext e1{b1, loc};
+      for (int64_t j = 0; j < tiling.getBatchTile(); ++j) {
+        Value bj = e1.add(firstBatch, e1.index(j));
+        emitIf(b1, loc, cmp(b1, loc, arith::CmpIPredicate::ult, bj, batch),
+               [&](OpBuilder &b2) {
+          EmitContext e2{b2, loc};
+          Value warp0 = e2.mul(blockRow, e2.index(S));
+          Value val = emitForAcc(
+              b2, loc, c0, e2.index(S), c1, {e2.f32(0)},
+              [&](OpBuilder &b3, Value s, ValueRange acc) {
+                Value v = memref::LoadOp::create(
+                    b3, loc, sharedPartials,
+                    ValueRange{EmitContext{b3, loc}.add(warp0, s),
+                               EmitContext{b3, loc}.index(j), lane});
+                return SmallVector<Value>{EmitContext{b3, loc}.add(acc[0], v)};
+              })[0];
+          if (cfg.hasOutliers())
+            val = emitForAcc(
+                b2, loc, c0, e2.index(cfg.outlierSize), c1, {val},
+                [&](OpBuilder &b3, Value o, ValueRange acc) {
+                  EmitContext e3{b3, loc};
+                  Value p = wa.emitInputColumn(e3, o);
+                  Value xv = wa.emitScaledInput(e3, x, bj, p);
+                  Value wv = wa.emitOutlierWeight(e3, outRow, o);
+                  return SmallVector<Value>{e3.add(acc[0], e3.mul(xv, wv))};
+                })[0];
+          if (sharedNorm)
+            val = emitForAcc(
+                b2, loc, c0, e2.index(warps), c1, {val},
+                [&](OpBuilder &b3, Value w, ValueRange acc) {
+                  Value v = memref::LoadOp::create(
+                      b3, loc, sharedNorm,
+                      ValueRange{w, EmitContext{b3, loc}.index(j)});
+                  return SmallVector<Value>{
+                      EmitContext{b3, loc}.add(acc[0], v)};
+                })[0];
+          if (bias)
+            val = e2.add(val, e2.loadF32(bias, {outRow}));
+          Type outElem = cast<MemRefType>(y.getType()).getElementType();
+          memref::StoreOp::create(b2, loc, e2.fromF32(val, outElem), y,
+                                  ValueRange{bj, outRow});
+        });
+      }
+    });
+  }
+
+  LayerConfig cfg;
+  WeightAccess wa;
+  Type modelType;
+  TilingAttr tiling;
+  PlacementAttr placement;
+  SharedMemoryLayout layout;
+  Value x, y, bias;
+  gpu::GPUFuncOp func;
+  // Set while emitting.
+  Value tid, lane, blockRow, split, firstBatch, batch, row;
+  Value sharedCentroids, sharedResCentroids, sharedCodes, sharedInputs,
+      sharedPartials, sharedNorm;
+};
+
+//===----------------------------------------------------------------------===//
+// vptq.dequant and vptq.unpack_indices: one thread per code
+//===----------------------------------------------------------------------===//
+
+/// The global thread index of a 1-D launch.
+Value globalThreadId(OpBuilder &b, Location loc) {
+  EmitContext e{b, loc};
+  Value block = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value thread = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  return e.add(e.mul(block, e.index(kElementwiseThreads)), thread);
+}
+
+/// Splits a flat code number into (codebook, index row, column).
+std::tuple<Value, Value, Value> splitCodeNumber(const EmitContext &e,
+                                                Value item,
+                                                const LayerConfig &c) {
+  Value perCodebook = e.index(c.numIndexRows() * c.groupSize);
+  Value cb = arith::DivUIOp::create(e.b, e.loc, item, perCodebook);
+  Value rest = arith::RemUIOp::create(e.b, e.loc, item, perCodebook);
+  Value n = arith::DivUIOp::create(e.b, e.loc, rest, e.index(c.groupSize));
+  Value g = arith::RemUIOp::create(e.b, e.loc, rest, e.index(c.groupSize));
+  return {cb, n, g};
+}
+
+int64_t emitDequantKernel(DequantOp op, KernelFunc &kernel) {
+  LayerConfig c = op.getConfig().getLayerConfig();
+  WeightAccess wa(c, mapWeights(getWeightValues(op), kernel.args));
+  Value w = kernel.args.lookup(op.getInit());
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  Value item = globalThreadId(b, loc);
+  int64_t mainItems = c.numCodebooks * c.numIndexRows() * c.groupSize;
+  int64_t outlierItems = c.hasOutliers() ? c.outFeatures * c.outlierSize : 0;
+  Type outElem = cast<MemRefType>(w.getType()).getElementType();
+
+  auto storeColumn = [&](const EmitContext &ec, Value val, Value row,
+                         Value p) {
+    if (c.enableNorm)
+      val = ec.add(ec.mul(val, ec.loadF32(wa.values().weightScale, {p})),
+                   ec.loadF32(wa.values().weightBias, {p}));
+    memref::StoreOp::create(ec.b, loc, ec.fromF32(val, outElem), w,
+                            ValueRange{row, p});
+  };
+
+  emitIf(b, loc,
+         cmp(b, loc, arith::CmpIPredicate::ult, item, e.index(mainItems)),
+         [&](OpBuilder &nb) {
+    EmitContext ne{nb, loc};
+    auto [cb, n, g] = splitCodeNumber(ne, item, c);
+    auto [idx, res] = wa.emitIndices(ne, cb, n, g);
+    Value vec = wa.emitWeightVector(ne, cb, idx, res);
+    Value col = ne.add(ne.add(ne.index(c.outlierSize),
+                              ne.mul(cb, ne.index(c.groupSize))),
+                       g);
+    Value p = wa.emitInputColumn(ne, col);
+    for (int64_t l = 0; l < c.vectorLen; ++l) {
+      Value row = ne.add(ne.mul(n, ne.index(c.vectorLen)), ne.index(l));
+      emitIf(nb, loc,
+             cmp(nb, loc, arith::CmpIPredicate::ult, row,
+                 ne.index(c.outFeatures)),
+             [&](OpBuilder &sb) {
+               EmitContext se{sb, loc};
+               Value val = vector::ExtractOp::create(sb, loc, vec,
+                                                     ArrayRef<int64_t>{l});
+               storeColumn(se, val, row, p);
+             });
+    }
+  });
+  if (outlierItems) {
+    Value outlierItem = arith::SubIOp::create(b, loc, item, e.index(mainItems));
+    Value isOutlier = andI(
+        b, loc,
+        cmp(b, loc, arith::CmpIPredicate::uge, item, e.index(mainItems)),
+        cmp(b, loc, arith::CmpIPredicate::ult, outlierItem,
+            e.index(outlierItems)));
+    emitIf(b, loc, isOutlier, [&](OpBuilder &nb) {
+      EmitContext ne{nb, loc};
+      Value row = arith::DivUIOp::create(nb, loc, outlierItem,
+                                         ne.index(c.outlierSize));
+      Value o = arith::RemUIOp::create(nb, loc, outlierItem,
+                                       ne.index(c.outlierSize));
+      storeColumn(ne, wa.emitOutlierWeight(ne, row, o), row,
+                  wa.emitInputColumn(ne, o));
+    });
+  }
+  gpu::ReturnOp::create(b, loc);
+  return mainItems + outlierItems;
+}
+
+int64_t emitUnpackKernel(UnpackIndicesOp op, KernelFunc &kernel) {
+  LayerConfig c = op.getConfig().getLayerConfig();
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  Value item = globalThreadId(b, loc);
+  int64_t items = c.numCodebooks * c.numIndexRows() * c.groupSize;
+  int64_t bits = c.indexBits + c.resIndexBits;
+  Value packed = kernel.args.lookup(op.getPacked());
+  Value idxOut = kernel.args.lookup(op.getIndicesInit());
+  Value resOut = op.getResIndicesInit()
+                     ? kernel.args.lookup(op.getResIndicesInit())
+                     : Value();
+  emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::ult, item, e.index(items)),
+         [&](OpBuilder &nb) {
+    EmitContext ne{nb, loc};
+    Value cb, n, g;
+    std::tie(cb, n, g) = splitCodeNumber(ne, item, c);
+    Value code = emitExtractBits(ne, packed, {cb, n},
+                                 ne.mul(g, ne.index(bits)), bits,
+                                 c.packedWordsPerRow());
+    auto [idx, res] = emitSplitCode(ne, code, c.indexBits, c.resIndexBits);
+    auto store = [&](Value v, Value dst) {
+      Type elem = cast<MemRefType>(dst.getType()).getElementType();
+      memref::StoreOp::create(nb, loc,
+                              arith::IndexCastUIOp::create(nb, loc, elem, v),
+                              dst, ValueRange{cb, n, g});
+    };
+    store(idx, idxOut);
+    if (res)
+      store(res, resOut);
+  });
+  gpu::ReturnOp::create(b, loc);
+  return items;
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertVPTQToGPU
+    : mlir::vptq::impl::ConvertVPTQToGPUBase<ConvertVPTQToGPU> {
+  using Base::Base;
+
+  /// The named gpu.module, created at the end of the module if absent.
+  gpu::GPUModuleOp getOrCreateKernelModule() {
+    ModuleOp module = getOperation();
+    if (auto existing = SymbolTable::lookupSymbolIn(module, moduleName))
+      if (auto gpuModule = dyn_cast<gpu::GPUModuleOp>(existing))
+        return gpuModule;
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    return gpu::GPUModuleOp::create(b, module.getLoc(), moduleName);
+  }
+
+  LogicalResult checkOperands(Operation *op) {
+    for (Value operand : op->getOperands()) {
+      auto type = dyn_cast<MemRefType>(operand.getType());
+      if (!type || !type.getLayout().isIdentity())
+        return op->emitOpError("cannot be lowered to a GPU kernel: operands "
+                               "must be memrefs with identity layout "
+                               "(bufferize first)");
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    std::string error;
+    FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
+    if (failed(target) || !target->isGPU()) {
+      getOperation()->emitError("convert-vptq-to-gpu: ")
+          << (failed(target) ? error : "chip must be a GPU, got 'host'");
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<MatmulOp, DequantOp, UnpackIndicesOp>(op))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+    gpu::GPUModuleOp gpuModule = getOrCreateKernelModule();
+    SymbolTable symbols(gpuModule);
+    int64_t counter = 0;
+    for (Operation *op : ops) {
+      if (failed(checkOperands(op)))
+        return signalPassFailure();
+      OpBuilder moduleBuilder =
+          OpBuilder::atBlockEnd(&gpuModule.getBodyRegion().front());
+      OpBuilder hostBuilder(op);
+      EmitContext host{hostBuilder, op->getLoc()};
+      std::string name;
+      do {
+        name = "vptq_" + op->getName().stripDialect().str() + "_" +
+               std::to_string(counter++);
+      } while (symbols.lookup(name));
+
+      if (auto matmul = dyn_cast<MatmulOp>(op)) {
+        LayerConfig c = matmul.getConfig().getLayerConfig();
+        Type modelType =
+            cast<ShapedType>(matmul.getCentroids().getType()).getElementType();
+        int64_t batchHint =
+            cast<ShapedType>(matmul.getInput().getType()).getDimSize(0);
+        TilingAttr tiling = matmul.getTilingAttr();
+        if (!tiling)
+          tiling = getDefaultTiling(&getContext(), c, *target,
+                                    ShapedType::isDynamic(batchHint)
+                                        ? 1
+                                        : batchHint);
+        PlacementAttr placement = matmul.getPlacementAttr();
+        if (!placement)
+          placement = getDefaultPlacement(&getContext(), c, modelType,
+                                          *target, tiling);
+        if (c.vectorLen > kWarpSize) {
+          matmul.emitOpError("vector_len ")
+              << c.vectorLen << " exceeds the " << kWarpSize
+              << " lanes that write a row group";
+          return signalPassFailure();
+        }
+        KernelFunc kernel =
+            createKernel(moduleBuilder, op, name, tiling.getThreads());
+        MatmulKernelEmitter emitter(matmul, kernel, tiling, placement);
+        emitter.emit();
+        Value batch = memref::DimOp::create(hostBuilder, op->getLoc(),
+                                            matmul.getInput(), 0);
+        NamedAttrList info;
+        info.set("op", hostBuilder.getStringAttr("matmul"));
+        info.set("tiling", tiling);
+        info.set("placement", placement);
+        replaceWithLaunch(hostBuilder, op, kernel.func,
+                          host.index(ceilDiv(c.numIndexRows(),
+                                             tiling.getBlockRows())),
+                          host.ceilDiv(batch, tiling.getBatchTile()),
+                          tiling.getThreads(), emitter.sharedBytes(), info);
+        continue;
+      }
+      KernelFunc kernel =
+          createKernel(moduleBuilder, op, name, kElementwiseThreads);
+      int64_t items = isa<DequantOp>(op)
+                          ? emitDequantKernel(cast<DequantOp>(op), kernel)
+                          : emitUnpackKernel(cast<UnpackIndicesOp>(op), kernel);
+      NamedAttrList info;
+      info.set("op", hostBuilder.getStringAttr(op->getName().stripDialect()));
+      replaceWithLaunch(hostBuilder, op, kernel.func,
+                        host.index(ceilDiv(items, kElementwiseThreads)),
+                        host.index(1), kElementwiseThreads, 0, info);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,172 @@
+//===- Heuristics.cpp - Targets and default kernel decisions --------------===//
+
+#include "vptq/Transforms/Heuristics.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+namespace {
+
+struct ChipEntry {
+  const char *name;
+  TargetInfo::Kind kind;
+  int64_t numProcessors;
+  int64_t maxSharedBytes;
+};
+
+// Shared memory is the per-block opt-in maximum; processor counts are those
+// of the common part (A100, L40S, H100, MI300X, ...). Both only steer
+// heuristics: the runtime reads the real device.
+constexpr ChipEntry kChips[] = {
+    {"sm_75", TargetInfo::Kind::NVVM, 40, 65536},
+    {"sm_80", TargetInfo::Kind::NVVM, 108, 166912},
+    {"sm_86", TargetInfo::Kind::NVVM, 84, 101376},
+    {"sm_87", TargetInfo::Kind::NVVM, 16, 166912},
+    {"sm_89", TargetInfo::Kind::NVVM, 142, 101376},
+    {"sm_90", TargetInfo::Kind::NVVM, 132, 232448},
+    {"sm_90a", TargetInfo::Kind::NVVM, 132, 232448},
+    {"sm_100", TargetInfo::Kind::NVVM, 148, 232448},
+    {"sm_120", TargetInfo::Kind::NVVM, 170, 101376},
+    {"gfx908", TargetInfo::Kind::ROCDL, 120, 65536},
+    {"gfx90a", TargetInfo::Kind::ROCDL, 110, 65536},
+    {"gfx942", TargetInfo::Kind::ROCDL, 304, 65536},
+    {"gfx1030", TargetInfo::Kind::ROCDL, 80, 65536},
+    {"gfx1100", TargetInfo::Kind::ROCDL, 96, 65536},
+    {"gfx1101", TargetInfo::Kind::ROCDL, 60, 65536},
+    {"gfx1102", TargetInfo::Kind::ROCDL, 32, 65536},
+};
+
+int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+int64_t elemBytes(Type type) { return type.getIntOrFloatBitWidth() / 8; }
+
+} // namespace
+
+FailureOr<TargetInfo> TargetInfo::get(StringRef chip, std::string &error) {
+  if (chip == "host" || chip == "cpu") {
+    TargetInfo info;
+    info.kind = Kind::CPU;
+    info.chip = "host";
+    return info;
+  }
+  for (const ChipEntry &entry : kChips) {
+    if (chip != entry.name)
+      continue;
+    TargetInfo info;
+    info.kind = entry.kind;
+    info.chip = entry.name;
+    info.numProcessors = entry.numProcessors;
+    info.maxSharedBytes = entry.maxSharedBytes;
+    return info;
+  }
+  error = "unsupported chip '" + chip.str() + "'; supported: " +
+          supportedChips();
+  return failure();
+}
+
+std::string TargetInfo::supportedChips() {
+  std::string list = "host";
+  for (const ChipEntry &entry : kChips)
+    list += std::string(", ") + entry.name;
+  return list;
+}
+
+TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
+                                        const LayerConfig &c,
+                                        const TargetInfo &target,
+                                        int64_t batchHint) {
+  batchHint = std::max<int64_t>(batchHint, 1);
+  // Keep batch_tile x vector_len accumulators per thread at most 32.
+  int64_t maxBatchTile = std::max<int64_t>(1, 32 / c.vectorLen);
+  int64_t batchTile = std::min(batchHint, maxBatchTile);
+  int64_t rows = c.numIndexRows();
+  if (!target.isGPU()) {
+    // Enough tasks for the threads of a large machine, each still a few
+    // rows of work.
+    int64_t blockRows = std::max<int64_t>(1, rows / 64);
+    return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
+                           32);
+  }
+  int64_t codes = c.numCodebooks * c.groupSize;
+  // About 512 codes of each row per warp; more warps split long rows.
+  int64_t warpsPerRow = std::clamp<int64_t>(
+      int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(codes / 512, 1)))), 1,
+      8);
+  // 256 threads per block unless that leaves too few blocks to fill the
+  // machine twice over.
+  int64_t blockRows = std::max<int64_t>(1, 8 / warpsPerRow);
+  int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
+  while (blockRows > 1 && ((rows + blockRows - 1) / blockRows) * batchBlocks <
+                              2 * target.numProcessors)
+    blockRows /= 2;
+  // About 8 codes per lane per step; a multiple of 128 keeps 16-byte
+  // staging loads aligned.
+  int64_t granule = std::lcm<int64_t>(128, 32 * warpsPerRow);
+  int64_t kChunk =
+      std::min(roundUp(256 * warpsPerRow, granule), roundUp(c.groupSize, granule));
+  return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, kChunk);
+}
+
+SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
+                                                    Type modelType,
+                                                    TilingAttr tiling,
+                                                    PlacementAttr placement) {
+  SharedMemoryLayout l;
+  int64_t offset = 0;
+  auto place = [&](int64_t &at, int64_t &size, int64_t bytes) {
+    at = offset;
+    size = bytes;
+    offset += roundUp(bytes, 16);
+  };
+  int64_t elem = elemBytes(modelType);
+  if (placement.getCentroids() == CodebookPlacement::Shared)
+    place(l.centroids, l.centroidsBytes, c.numCentroids * c.vectorLen * elem);
+  if (c.hasResidual() &&
+      placement.getResCentroids() == CodebookPlacement::Shared)
+    place(l.resCentroids, l.resCentroidsBytes,
+          c.numResCentroids * c.vectorLen * elem);
+  int64_t bits = c.indexBits + c.resIndexBits;
+  l.stagedWords = c.packed
+                      ? roundUp((tiling.getKChunk() * bits + 31) / 32, 4)
+                      : tiling.getKChunk();
+  place(l.codes, l.codesBytes, tiling.getBlockRows() * l.stagedWords * 4);
+  place(l.inputs, l.inputsBytes, tiling.getBatchTile() * tiling.getKChunk() * 4);
+  int64_t warps = tiling.getBlockRows() * tiling.getWarpsPerRow();
+  place(l.partials, l.partialsBytes,
+        warps * tiling.getBatchTile() * c.vectorLen * 4);
+  if (c.enableNorm)
+    place(l.norm, l.normBytes, warps * tiling.getBatchTile() * 4);
+  l.total = offset;
+  return l;
+}
+
+PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
+                                              const LayerConfig &c,
+                                              Type modelType,
+                                              const TargetInfo &target,
+                                              TilingAttr tiling) {
+  auto pick = [&](int64_t entries, bool isResidual,
+                  CodebookPlacement mainChoice) {
+    if (!target.isGPU() || entries == 0)
+      return CodebookPlacement::Global;
+    if (entries <= 16)
+      return CodebookPlacement::Registers;
+    CodebookPlacement main = isResidual ? mainChoice : CodebookPlacement::Shared;
+    auto trial = PlacementAttr::get(ctx, main,
+                                    isResidual ? CodebookPlacement::Shared
+                                               : CodebookPlacement::Global);
+    if (getSharedMemoryBytes(c, modelType, tiling, trial) <=
+        target.maxSharedBytes)
+      return CodebookPlacement::Shared;
+    return CodebookPlacement::Global;
+  };
+  CodebookPlacement main = pick(c.numCentroids, false, CodebookPlacement::Global);
+  CodebookPlacement res = pick(c.numResCentroids, true, main);
+  return PlacementAttr::get(ctx, main, res);
+}

@@ -19,4 +19,9 @@ config.substitutions.append(("%vptq_shared_dir", config.vptq_shared_dir))
 config.substitutions.append(("%vptq_src_root", config.vptq_src_root))
 
 tool_dirs = [config.vptq_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["vptq-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["vptq-opt", "vptq-objdump"], tool_dirs)
+
+# ptxas (CUDA toolkit) is needed to assemble cubins; PTX needs nothing.
+cuda_root = os.environ.get("CUDA_ROOT", "/usr/local/cuda")
+if os.access(os.path.join(cuda_root, "bin", "ptxas"), os.X_OK):
+    config.available_features.add("ptxas")

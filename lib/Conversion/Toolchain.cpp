@@ -71,7 +71,7 @@ struct CheckToolchain
     std::string msg = mlir::vptq::checkToolchain(target, format, toolkit);
     if (msg.empty())
       return;
-    getOperation()->emitError("cannot produce GPU binaries: ") << msg;
+    emitError(getOperation()->getLoc(), "cannot produce GPU binaries: ") << msg;
     signalPassFailure();
   }
 };

@@ -24,7 +24,7 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
     out = symbolizeCodebookPlacement(value);
     if (out)
       return success();
-    getOperation()->emitError("vptq-place-codebooks: invalid ")
+    emitError(getOperation()->getLoc(), "vptq-place-codebooks: invalid ")
         << name << " placement '" << value
         << "'; expected global, shared or registers";
     return failure();
@@ -34,7 +34,7 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
     std::string error;
     FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
     if (failed(target)) {
-      getOperation()->emitError("vptq-place-codebooks: ") << error;
+      emitError(getOperation()->getLoc(), "vptq-place-codebooks: ") << error;
       return signalPassFailure();
     }
     int64_t limit = maxSharedBytes > 0 ? int64_t(maxSharedBytes)

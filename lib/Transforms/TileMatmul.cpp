@@ -20,7 +20,7 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
     std::string error;
     FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
     if (failed(target)) {
-      getOperation()->emitError("vptq-tile: ") << error;
+      emitError(getOperation()->getLoc(), "vptq-tile: ") << error;
       return signalPassFailure();
     }
     WalkResult result = getOperation()->walk([&](MatmulOp op) {

@@ -800,7 +800,7 @@ struct ConvertVPTQToGPU
     std::string error;
     FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
     if (failed(target) || !target->isGPU()) {
-      getOperation()->emitError("convert-vptq-to-gpu: ")
+      emitError(getOperation()->getLoc(), "convert-vptq-to-gpu: ")
           << (failed(target) ? error : "chip must be a GPU, got 'host'");
       return signalPassFailure();
     }

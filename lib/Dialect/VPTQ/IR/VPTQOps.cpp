@@ -393,10 +393,8 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "'outs' must have shape [batch, out_features] = "
                          << shapeString({batch, c.outFeatures}) << ", got "
                          << shapeString(initType.getShape());
-  if (initType.getElementType() != inputType.getElementType())
-    return emitOpError() << "'outs' element type " << initType.getElementType()
-                         << " differs from 'input' element type "
-                         << inputType.getElementType();
+  if (failed(checkFloatElements(op, "outs", getInit())))
+    return failure();
   if (failed(checkPresence(op, "bias", getBias(), c.bias, "bias = true",
                            "the configuration has bias = false")))
     return failure();

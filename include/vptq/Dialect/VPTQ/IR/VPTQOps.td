@@ -169,9 +169,9 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
     Computes `result = input * W^T (+ bias)` where `input` is
     `batch x in_features` and `W` is the dequantized weight (see
     `vptq.dequant`), without materializing `W`. The batch dimension may be
-    dynamic. Accumulation is in f32 whatever the element types; `input` and
-    `result` share one element type (f16, bf16 or f32), the codebooks, norm
-    and bias tensors another.
+    dynamic. Accumulation is in f32 whatever the element types; `input`,
+    `result` and the model tensors (codebooks, norm, bias, which share one
+    element type) may each be f16, bf16 or f32.
 
     This is the fused form of `vptq.dequant` followed by a dense matmul with
     the transposed weight; `vptq-decompose-matmul` and

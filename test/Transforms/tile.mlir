@@ -1,0 +1,59 @@
+// RUN: vptq-opt %s -split-input-file -vptq-tile=chip=sm_90a | FileCheck %s --check-prefix=SM90
+// RUN: vptq-opt %s -split-input-file -vptq-tile=chip=host | FileCheck %s --check-prefix=CPU
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=gfx942 block-rows=2 k-chunk=4096" | FileCheck %s --check-prefix=OPT
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a override" | FileCheck %s --check-prefix=OVERRIDE
+
+// vptq-tile attaches #vptq.tiling to every vptq.matmul: from the pass
+// options (per field), from an attribute already present (kept unless
+// `override`), or from the target's heuristic.
+
+// A long row (11008 codes) is split over 8 warps; 512 index rows give
+// enough blocks with one row per block.
+// SM90-LABEL: func.func @long_rows
+// SM90: vptq.matmul {{.*}} {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
+// CPU-LABEL: func.func @long_rows
+// CPU: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 1, k_chunk = 32>}
+// OPT-LABEL: func.func @long_rows
+// OPT: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 1, k_chunk = 4096>}
+func.func @long_rows(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
+                     %c: memref<1x32768xf16>, %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 11008, out_features = 4096, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x11008xf16>) indices(%i : memref<1x512x4128xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x4096xf16>)
+  return
+}
+
+// -----
+
+// A static batch of 16 is tiled 4 rows at a time (4 x 8 accumulators).
+// SM90-LABEL: func.func @batch16
+// SM90: {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 8, batch_tile = 4, k_chunk = 2048>}
+// CPU-LABEL: func.func @batch16
+// CPU: {tiling = #vptq.tiling<block_rows = 21, warps_per_row = 1, batch_tile = 4, k_chunk = 32>}
+func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
+                   %c: memref<1x524288xf16>, %y: memref<16x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<16x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<16x11008xf16>)
+  return
+}
+
+// -----
+
+// An existing tiling (e.g. from the autotuner) is kept unless `override`.
+// SM90-LABEL: func.func @preset
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 2, k_chunk = 128>}
+// OVERRIDE-LABEL: func.func @preset
+// OVERRIDE: {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 1, batch_tile = 1, k_chunk = 128>}
+func.func @preset(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
+                  %c: memref<1x1024xf16>, %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 2,
+                             k_chunk = 128>}
+  return
+}

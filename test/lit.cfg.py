@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 
 config.name = "VPTQ"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.vptq_obj_root, "test")
@@ -19,7 +19,7 @@ config.substitutions.append(("%vptq_shared_dir", config.vptq_shared_dir))
 config.substitutions.append(("%vptq_src_root", config.vptq_src_root))
 
 tool_dirs = [config.vptq_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["vptq-opt", "vptq-objdump"], tool_dirs)
+llvm_config.add_tool_substitutions(["vptq-opt", "vptq-objdump", "vptq-compile"], tool_dirs)
 
 # ptxas (CUDA toolkit) is needed to assemble cubins; PTX needs nothing.
 cuda_root = os.environ.get("CUDA_ROOT", "/usr/local/cuda")

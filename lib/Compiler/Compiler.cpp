@@ -1,6 +1,7 @@
 //===- Compiler.cpp - Compile quantized-linear kernels from C++ -----------===//
 
 #include "vptq/Compiler/Compiler.h"
+#include "vptq/ABI/MemRefABI.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQOps.h"
 #include "vptq/InitAll.h"
 #include "vptq/Pipelines/Pipelines.h"
@@ -22,7 +23,20 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/CrashRecoveryContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -212,7 +226,8 @@ void buildTensorForm(OpBuilder &b, Location loc, const LinearSpec &spec,
 /// func.func @vptq_linear(<args>) { vptq.matmul ... }, with tiling and
 /// placement attributes where the spec decides them.
 llvm::Expected<OwningOpRef<ModuleOp>>
-buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip) {
+buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
+            StringRef funcName = "vptq_linear") {
   DiagnosticCollector diags(ctx);
   Location loc = NameLoc::get(StringAttr::get(ctx, "vptq_linear"));
   OpBuilder b(ctx);
@@ -226,7 +241,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip) {
     types.push_back(MemRefType::get(shape, toMLIRType(ctx, arg.dtype)));
   }
   b.setInsertionPointToEnd(module->getBody());
-  auto func = func::FuncOp::create(b, loc, "vptq_linear",
+  auto func = func::FuncOp::create(b, loc, funcName,
                                    b.getFunctionType(types, {}));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   Block *entry = func.addEntryBlock();
@@ -301,7 +316,16 @@ llvm::Error runPipeline(MLIRContext *ctx, ModuleOp module,
   DiagnosticCollector diags(ctx);
   PassManager pm(ctx);
   build(pm);
-  if (failed(pm.run(module)))
+  // A fatal error inside an LLVM backend aborts; recover so that the host
+  // (a runtime compiling in-process) sees an error instead of dying.
+  LogicalResult result = failure();
+  llvm::CrashRecoveryContext crashRecovery;
+  if (!crashRecovery.RunSafely([&] { result = pm.run(module); }))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        what + ": internal compiler error (LLVM crashed); please report "
+               "the layer configuration and target");
+  if (failed(result))
     return diags.error(what);
   return llvm::Error::success();
 }
@@ -318,28 +342,21 @@ public:
           llvm::inconvertibleErrorCode(),
           "kernel takes " + std::to_string(args.size()) + " buffers, got " +
               std::to_string(buffers.size()));
-    // Each memref is passed to the C interface as a pointer to its
-    // descriptor {allocated, aligned, offset, sizes..., strides...}.
-    std::vector<std::vector<int64_t>> descriptors(args.size());
-    std::vector<void *> descriptorPtrs(args.size());
-    std::vector<void *> packed(args.size());
+    // The packed wrapper takes, per argument, the address of the pointer to
+    // its descriptor.
+    std::vector<std::vector<int64_t>> descriptors;
     for (size_t i = 0; i < args.size(); ++i) {
       std::vector<int64_t> shape = args[i].shape;
       for (int64_t &d : shape)
         if (d < 0)
           d = batch;
-      std::vector<int64_t> &desc = descriptors[i];
-      desc.push_back(reinterpret_cast<int64_t>(buffers[i]));
-      desc.push_back(reinterpret_cast<int64_t>(buffers[i]));
-      desc.push_back(0);
-      desc.insert(desc.end(), shape.begin(), shape.end());
-      std::vector<int64_t> strides(shape.size(), 1);
-      for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-        strides[d] = strides[d + 1] * shape[d + 1];
-      desc.insert(desc.end(), strides.begin(), strides.end());
-      descriptorPtrs[i] = desc.data();
-      packed[i] = &descriptorPtrs[i];
+      descriptors.push_back(::vptq::memrefabi::makeDescriptor(buffers[i], shape));
     }
+    std::vector<void *> descriptorPtrs, packed;
+    for (std::vector<int64_t> &d : descriptors)
+      descriptorPtrs.push_back(d.data());
+    for (void *&p : descriptorPtrs)
+      packed.push_back(&p);
     return engine->invokePacked("_mlir_ciface_vptq_linear", packed);
   }
 
@@ -361,8 +378,10 @@ Compiler::Compiler() {
                        tensor::TensorDialect, VPTQDialect>();
   static std::once_flag once;
   std::call_once(once, [] {
+    llvm::CrashRecoveryContext::Enable();
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
   });
 }
 
@@ -445,10 +464,11 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   return kernel;
 }
 
-llvm::Expected<std::unique_ptr<CPUKernel>> Compiler::compileCPU(const LinearSpec &spec, bool parallel) {
-  std::lock_guard<std::mutex> lock(mutex);
-  MLIRContext *ctx = context.get();
-  auto module = buildModule(ctx, spec, "host");
+/// The spec's kernel lowered to the LLVM dialect for the host.
+static llvm::Expected<OwningOpRef<ModuleOp>>
+lowerForCPU(MLIRContext *ctx, const LinearSpec &spec, StringRef funcName,
+            bool parallel) {
+  auto module = buildModule(ctx, spec, "host", funcName);
   if (!module)
     return module.takeError();
   CPUPipelineOptions options;
@@ -463,10 +483,119 @@ llvm::Expected<std::unique_ptr<CPUKernel>> Compiler::compileCPU(const LinearSpec
           },
           "CPU compilation failed"))
     return std::move(err);
+  return module;
+}
+
+llvm::Expected<::vptq::compiler::CPUObject>
+Compiler::compileCPUObject(const LinearSpec &spec, const std::string &symbol,
+                           const std::string &cpu, bool parallel) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  auto module = lowerForCPU(ctx, spec, symbol, parallel);
+  if (!module)
+    return module.takeError();
+  DiagnosticCollector diags(ctx);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(**module, llvmContext, symbol);
+  if (!llvmModule)
+    return diags.error("translation to LLVM IR failed");
+
+  ::vptq::compiler::CPUObject result;
+  result.symbol = symbol;
+  if (cpu.empty()) {
+    result.cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures features;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(feature.first(), feature.second);
+    result.features = features.getString();
+  } else {
+    result.cpu = cpu;
+  }
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no LLVM target for " + triple.str() +
+                                       ": " + error);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, result.cpu, result.features, llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot target CPU '" + result.cpu + "'");
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+  if (llvm::Error err =
+          makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get()))
+    return std::move(err);
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the target cannot emit object files");
+  codegen.run(*llvmModule);
+  result.object.assign(buffer.begin(), buffer.end());
+  return result;
+}
+
+llvm::Error(::vptq::compiler::linkSharedLibrary)(
+    const std::vector<::vptq::compiler::CPUObject> &objects,
+    const std::string &path) {
+  llvm::SmallString<128> dir;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("vptq-link", dir))
+    return llvm::createStringError(ec, "cannot create a temporary directory");
+  llvm::scope_exit cleanup([&] { (void)llvm::sys::fs::remove_directories(dir); });
+  std::vector<std::string> argStorage = {VPTQ_LD_LLD, "-shared", "-o", path};
+  for (size_t i = 0; i < objects.size(); ++i) {
+    llvm::SmallString<128> file(dir);
+    llvm::sys::path::append(file, std::to_string(i) + ".o");
+    std::error_code ec;
+    llvm::raw_fd_ostream os(file, ec);
+    if (ec)
+      return llvm::createStringError(ec, "cannot write " + file.str());
+    os.write(reinterpret_cast<const char *>(objects[i].object.data()),
+             objects[i].object.size());
+    argStorage.push_back(file.str().str());
+  }
+  argStorage.push_back(VPTQ_OPENMP_LIBRARY);
+  llvm::SmallString<128> log(dir);
+  llvm::sys::path::append(log, "ld.log");
+  std::vector<llvm::StringRef> args(argStorage.begin(), argStorage.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                log.str()};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(VPTQ_LD_LLD, args, std::nullopt,
+                                     redirects, 0, 0, &error);
+  if (rc != 0) {
+    auto output = llvm::MemoryBuffer::getFile(log);
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "linking " + path + " with " VPTQ_LD_LLD " failed" +
+            (error.empty() ? "" : ": " + error) +
+            (output ? "\n" + (*output)->getBuffer().str() : ""));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<CPUKernel>>
+Compiler::compileCPU(const LinearSpec &spec, bool parallel) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  auto module = lowerForCPU(ctx, spec, "vptq_linear", parallel);
+  if (!module)
+    return module.takeError();
 
   DiagnosticCollector diags(ctx);
+  // The options hold a function_ref: the transformer must outlive create().
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeOptimizingTransformer(3, 0, nullptr);
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  engineOptions.transformer = transformer;
   SmallVector<StringRef, 1> libs;
   if (parallel)
     libs.push_back(VPTQ_OPENMP_LIBRARY);

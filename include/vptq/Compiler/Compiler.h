@@ -104,6 +104,21 @@ struct GPUKernel {
   std::vector<KernelArg> args;
 };
 
+/// A CPU kernel compiled ahead of time: a relocatable ELF object defining
+/// `_mlir_ciface_<symbol>(descriptor *...)`, one memref descriptor pointer
+/// per argument, as getKernelArguments lists them.
+struct CPUObject {
+  std::vector<uint8_t> object;
+  std::string symbol;
+  /// The CPU it was compiled for and its features ("+avx2,+f16c,...").
+  std::string cpu, features;
+};
+
+/// Links CPU objects into the shared library `path` with ld.lld; the
+/// library depends on the OpenMP runtime the kernels call.
+llvm::Error linkSharedLibrary(const std::vector<CPUObject> &objects,
+                              const std::string &path);
+
 /// A JIT-compiled CPU kernel.
 class CPUKernel {
 public:
@@ -127,6 +142,13 @@ public:
   /// Compiles `spec` for this CPU; `parallel` uses OpenMP threads.
   llvm::Expected<std::unique_ptr<CPUKernel>>
   compileCPU(const LinearSpec &spec, bool parallel = true);
+
+  /// Compiles `spec` ahead of time for `cpu` ("" = this machine's CPU and
+  /// features) into an object defining `_mlir_ciface_<symbol>`.
+  llvm::Expected<CPUObject> compileCPUObject(const LinearSpec &spec,
+                                             const std::string &symbol,
+                                             const std::string &cpu = "",
+                                             bool parallel = true);
 
   /// The kernel's module before lowering (vptq.matmul on memrefs), as text.
   llvm::Expected<std::string> emitModule(const LinearSpec &spec);

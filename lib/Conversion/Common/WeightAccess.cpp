@@ -169,13 +169,33 @@ Value WeightAccess::emitGather(const EmitContext &e, Value codebook, Value c,
                                Value entry, int64_t vlen) {
   auto type = cast<MemRefType>(codebook.getType());
   Type elem = type.getElementType();
+  int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
+  int64_t align = vectorAlignment(vlen, elemBytes);
+  // A vector whose size is not a power of two (e.g. 6 x f16 = 12 bytes) is
+  // loaded as aligned power-of-two pieces, as the hardware would anyway:
+  // LLVM's AMDGPU instruction selection aborts on some odd-sized loads.
+  int64_t piece = std::max<int64_t>(1, std::min(vlen, align / elemBytes));
   Value offset = e.mul(entry, e.index(vlen));
-  auto vecType = VectorType::get({vlen}, elem);
-  auto load = vector::LoadOp::create(e.b, e.loc, vecType, codebook,
-                                     ValueRange{c, offset});
-  load.setAlignment(
-      vectorAlignment(vlen, elem.getIntOrFloatBitWidth() / 8));
-  return e.toF32(load);
+  if (piece == vlen) {
+    auto load = vector::LoadOp::create(e.b, e.loc,
+                                       VectorType::get({vlen}, elem), codebook,
+                                       ValueRange{c, offset});
+    load.setAlignment(align);
+    return e.toF32(load);
+  }
+  SmallVector<Value> elems;
+  for (int64_t at = 0; at < vlen; at += piece) {
+    auto load = vector::LoadOp::create(
+        e.b, e.loc, VectorType::get({piece}, elem), codebook,
+        ValueRange{c, e.add(offset, e.index(at))});
+    load.setAlignment(piece * elemBytes);
+    Value part = e.toF32(load);
+    for (int64_t i = 0; i < piece; ++i)
+      elems.push_back(vector::ExtractOp::create(e.b, e.loc, part,
+                                                ArrayRef<int64_t>{i}));
+  }
+  return vector::FromElementsOp::create(
+      e.b, e.loc, VectorType::get({vlen}, e.b.getF32Type()), elems);
 }
 
 Value WeightAccess::emitWeightVector(const EmitContext &e, Value c, Value idx,

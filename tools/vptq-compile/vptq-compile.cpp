@@ -1,0 +1,464 @@
+//===- vptq-compile.cpp - Ahead-of-time kernel bundles --------------------===//
+//
+// Compiles the quantized-linear kernels of a model (its config.json) or of
+// explicit layer specifications for a list of architectures into a bundle:
+// one binary per (layer configuration, shape, arch) and a manifest.json
+// that the runtime loads instead of compiling.
+//
+//===----------------------------------------------------------------------===//
+
+#include "vptq/Checkpoint/ModelConfig.h"
+#include "vptq/Compiler/Compiler.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+#include "vptq/Transforms/Heuristics.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+using namespace vptq;
+using nlohmann::json;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("vptq-compile options");
+cl::opt<std::string> modelDir(
+    "model", cl::desc("Model folder whose config.json lists the layers"),
+    cl::value_desc("dir"), cl::cat(category));
+cl::list<std::string> layerSpecs(
+    "layer",
+    cl::desc("A layer to compile, as #vptq.vq<...> or key=value,... with "
+             "the same keys (e.g. in_features=4096,out_features=4096,"
+             "vector_len=8,num_centroids=65536,packed=true); repeatable"),
+    cl::value_desc("spec"), cl::cat(category));
+cl::opt<std::string> archList(
+    "arch",
+    cl::desc("Comma-separated targets: sm_80, sm_89, sm_90a, ..., gfx90a, "
+             "gfx942, gfx1100, host"),
+    cl::init("sm_90a,host"), cl::cat(category));
+cl::opt<std::string> outputDir("o", cl::desc("Bundle directory to write"),
+                               cl::value_desc("dir"), cl::Required,
+                               cl::cat(category));
+cl::alias outputAlias("output", cl::aliasopt(outputDir), cl::cat(category));
+cl::opt<std::string> format("format",
+                            cl::desc("GPU objects: bin (cubin/HSACO) or isa"),
+                            cl::init("bin"), cl::cat(category));
+cl::opt<std::string> activation(
+    "activation",
+    cl::desc("Activation dtype f16, bf16 or f32 (default: the model's "
+             "torch_dtype, else f16)"),
+    cl::init(""), cl::cat(category));
+cl::opt<int64_t> batchHint("batch",
+                           cl::desc("Batch size the tiling is chosen for"),
+                           cl::init(1), cl::cat(category));
+cl::opt<std::string> toolkit(
+    "toolkit", cl::desc("CUDA toolkit for NVIDIA targets (default: "
+                        "$CUDA_ROOT or the configured one)"),
+    cl::init(""), cl::cat(category));
+cl::opt<std::string> rocmPath(
+    "rocm-path",
+    cl::desc("ROCm prefix for AMD targets (default: $ROCM_PATH or the "
+             "build's prefix)"),
+    cl::init(""), cl::cat(category));
+cl::opt<std::string> hostCPU(
+    "cpu", cl::desc("CPU for host kernels (default: this machine's)"),
+    cl::init(""), cl::cat(category));
+cl::opt<unsigned> jobs("j", cl::Prefix,
+                       cl::desc("Parallel compilations (default: cores)"),
+                       cl::init(0), cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
+                    cl::cat(category));
+
+[[noreturn]] void die(const llvm::Twine &message) {
+  llvm::errs() << "vptq-compile: error: " << message << "\n";
+  std::exit(1);
+}
+
+ref::DType parseDType(const std::string &name) {
+  if (name == "f16" || name == "float16")
+    return ref::DType::F16;
+  if (name == "bf16" || name == "bfloat16")
+    return ref::DType::BF16;
+  if (name == "f32" || name == "float32")
+    return ref::DType::F32;
+  die("unknown dtype '" + name + "'; expected f16, bf16 or f32");
+}
+
+/// Parses --layer with the #vptq.vq attribute's parser and verifier.
+ref::LayerConfig parseLayerSpec(mlir::MLIRContext &ctx,
+                                const std::string &spec) {
+  std::string text = spec;
+  if (!llvm::StringRef(text).starts_with("#vptq.vq<")) {
+    std::string body;
+    for (llvm::StringRef item : llvm::split(spec, ',')) {
+      auto [key, value] = item.trim().split('=');
+      if (!body.empty())
+        body += ", ";
+      body += key.trim().str() + " = " +
+              (value.empty() ? std::string("true") : value.trim().str());
+    }
+    text = "#vptq.vq<" + body + ">";
+  }
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream(diagnostics) << d;
+    return mlir::success();
+  });
+  auto attr = llvm::dyn_cast_or_null<mlir::vptq::QuantConfigAttr>(
+      mlir::parseAttribute(text, &ctx));
+  if (!attr)
+    die("invalid --layer '" + spec + "': " +
+        (diagnostics.empty() ? "not a #vptq.vq attribute" : diagnostics));
+  return attr.getLayerConfig();
+}
+
+std::string sha256Hex(const std::string &text) {
+  std::array<uint8_t, 32> hash = llvm::SHA256::hash(
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()),
+                              text.size()));
+  return llvm::toHex(hash, /*LowerCase=*/true);
+}
+
+std::string fileSha256(const std::string &path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(file)),
+                    std::istreambuf_iterator<char>());
+  return sha256Hex(bytes);
+}
+
+json specToJSON(const compiler::LinearSpec &spec) {
+  checkpoint::LayerQuantization layer{spec.config, false};
+  json j = json::parse(checkpoint::layerQuantizationToJSON(layer));
+  j["index_bits"] = spec.config.indexBits;
+  j["res_index_bits"] = spec.config.resIndexBits;
+  j["activation"] = ref::dtypeName(spec.activation);
+  j["model_dtype"] = ref::dtypeName(spec.model);
+  j["index_storage"] = ref::dtypeName(spec.indexStorage);
+  j["perm_storage"] = ref::dtypeName(spec.permStorage);
+  return j;
+}
+
+json argsToJSON(const std::vector<compiler::KernelArg> &args) {
+  json list = json::array();
+  for (const compiler::KernelArg &arg : args)
+    list.push_back({{"name", arg.name},
+                    {"dtype", ref::dtypeName(arg.dtype)},
+                    {"shape", arg.shape}});
+  return list;
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, a line per kernel
+/// otherwise.
+class Progress {
+public:
+  explicit Progress(size_t total)
+      : total(total), tty(llvm::sys::Process::StandardErrIsDisplayed()),
+        start(std::chrono::steady_clock::now()) {}
+
+  void done(const std::string &what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++finished;
+    if (quiet)
+      return;
+    if (tty) {
+      const size_t width = 30;
+      size_t filled = width * finished / total;
+      llvm::errs() << "\r[" << std::string(filled, '#')
+                   << std::string(width - filled, '.') << "] " << finished
+                   << "/" << total << " " << llvm::StringRef(what).take_front(60)
+                   << "\x1b[K";
+      if (finished == total)
+        llvm::errs() << "\n";
+    } else {
+      llvm::errs() << "[" << finished << "/" << total << "] " << what << "\n";
+    }
+  }
+
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  }
+
+private:
+  std::mutex mutex;
+  size_t total, finished = 0;
+  bool tty;
+  std::chrono::steady_clock::time_point start;
+};
+
+struct Task {
+  size_t specIndex;
+  std::string arch;
+};
+
+std::string utcNow() {
+  std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ",
+                std::gmtime(&now));
+  return buffer;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "vptq-compile: compile the quantized-linear kernels of a VPTQ model "
+      "ahead of time into a bundle (binaries + manifest.json)\n\n"
+      "  vptq-compile --model DIR --arch sm_90a,gfx942,host -o BUNDLE\n"
+      "  vptq-compile --layer in_features=4096,out_features=4096,"
+      "vector_len=8,num_centroids=65536,packed=true --arch sm_90a -o BUNDLE\n");
+
+  if (modelDir.empty() && layerSpecs.empty())
+    die("nothing to compile: give --model DIR or at least one --layer");
+
+  // The layers: module name -> (config, dtypes).
+  std::vector<std::pair<std::string, compiler::LinearSpec>> layers;
+  json source = json::object();
+  ref::DType act = ref::DType::F16;
+  bool actFromModel = false;
+  if (!modelDir.empty()) {
+    llvm::SmallString<256> configPath(modelDir.getValue());
+    llvm::sys::path::append(configPath, "config.json");
+    if (!llvm::sys::fs::exists(configPath))
+      die("no config.json in '" + modelDir + "'");
+    checkpoint::ModelConfig config;
+    if (std::string err = checkpoint::readModelConfig(configPath.str().str(),
+                                                      config);
+        !err.empty())
+      die(err);
+    if (!config.quantization)
+      die(configPath.str() +
+          " has no quantization_config: the model has no VPTQ layers");
+    act = parseDType(config.arch.torchDtype);
+    actFromModel = true;
+    source = {{"model", modelDir.getValue()},
+              {"config_sha256", fileSha256(configPath.str().str())}};
+    for (const checkpoint::LinearModule &m : config.linearModules()) {
+      const checkpoint::LayerQuantization *q =
+          config.quantization->lookup(m.name);
+      if (!q)
+        continue;
+      compiler::LinearSpec spec;
+      spec.config = q->config;
+      layers.push_back({m.name, spec});
+    }
+    if (layers.empty())
+      die(configPath.str() + ": quantization_config quantizes no layer");
+  }
+  if (!activation.empty())
+    act = parseDType(activation);
+  mlir::MLIRContext parseContext;
+  parseContext.loadDialect<mlir::vptq::VPTQDialect>();
+  for (size_t i = 0; i < layerSpecs.size(); ++i) {
+    compiler::LinearSpec spec;
+    spec.config = parseLayerSpec(parseContext, layerSpecs[i]);
+    layers.push_back({"layer" + std::to_string(i), spec});
+    source["layers"].push_back(layerSpecs[i]);
+  }
+  for (auto &[name, spec] : layers) {
+    spec.activation = spec.model = act;
+    spec.indexStorage = ref::DType::I16;
+    // The reference stores perms as int16 for packed layers, int64 else.
+    spec.permStorage = spec.config.packed ? ref::DType::I16 : ref::DType::I64;
+    spec.batch = -1;
+  }
+
+  // Targets.
+  std::vector<std::string> archs;
+  for (llvm::StringRef arch : llvm::split(archList, ',')) {
+    arch = arch.trim();
+    if (arch.empty())
+      continue;
+    std::string error;
+    if (failed(mlir::vptq::TargetInfo::get(arch, error)))
+      die(error);
+    archs.push_back(arch == "cpu" ? "host" : arch.str());
+  }
+  if (archs.empty())
+    die("--arch lists no target");
+  if (format != "bin" && format != "isa")
+    die("--format must be bin or isa, got '" + format + "'");
+
+  // One kernel per distinct specification.
+  std::vector<compiler::LinearSpec> unique;
+  std::map<std::string, size_t> indexOfKey;
+  json layerMap = json::object();
+  for (const auto &[name, spec] : layers) {
+    std::string key = spec.key();
+    if (!indexOfKey.count(key)) {
+      indexOfKey[key] = unique.size();
+      unique.push_back(spec);
+    }
+    layerMap[name] = key;
+  }
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    die("cannot create '" + outputDir + "': " + ec.message());
+  for (const std::string &arch : archs) {
+    llvm::SmallString<256> dir(outputDir.getValue());
+    llvm::sys::path::append(dir, arch);
+    if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+      die("cannot create '" + dir.str() + "': " + ec.message());
+  }
+
+  std::vector<Task> tasks;
+  for (const std::string &arch : archs)
+    for (size_t i = 0; i < unique.size(); ++i)
+      tasks.push_back({i, arch});
+  std::vector<json> entries(tasks.size());
+  std::vector<std::optional<compiler::CPUObject>> hostObjects(tasks.size());
+  std::vector<std::string> errors(tasks.size());
+  Progress progress(tasks.size());
+  std::atomic<size_t> next{0};
+  const std::string version = compiler::getCompilerVersion();
+
+  auto worker = [&] {
+    compiler::Compiler compiler;
+    for (size_t t = next++; t < tasks.size(); t = next++) {
+      const Task &task = tasks[t];
+      const compiler::LinearSpec &spec = unique[task.specIndex];
+      std::string id = "k" + std::to_string(task.specIndex);
+      std::string hash = sha256Hex(spec.key() + "|" + task.arch + "|" +
+                                   format.getValue() + "|" + version);
+      json entry = {{"id", id},
+                    {"arch", task.arch},
+                    {"spec_key", spec.key()},
+                    {"spec", specToJSON(spec)},
+                    {"args", argsToJSON(compiler::getKernelArguments(spec))},
+                    {"abi", "memref-descriptor"},
+                    {"input_hash", hash}};
+      if (task.arch == "host") {
+        std::string symbol = "vptq_linear_" + id;
+        auto object = compiler.compileCPUObject(spec, symbol, hostCPU);
+        if (!object) {
+          errors[t] = llvm::toString(object.takeError());
+        } else {
+          entry["kind"] = "cpu";
+          entry["file"] = "host/kernels.so";
+          entry["symbol"] = "_mlir_ciface_" + symbol;
+          entry["cpu"] = object->cpu;
+          entry["cpu_features"] = object->features;
+          hostObjects[t] = std::move(*object);
+        }
+      } else {
+        compiler::GPUTarget target;
+        target.chip = task.arch;
+        target.format = format;
+        bool amd = llvm::StringRef(task.arch).starts_with("gfx");
+        target.toolkit = amd ? rocmPath.getValue() : toolkit.getValue();
+        auto kernel = compiler.compileGPU(spec, target);
+        if (!kernel) {
+          errors[t] = llvm::toString(kernel.takeError());
+        } else {
+          std::string ext = format == "isa" ? (amd ? "s" : "ptx")
+                                            : (amd ? "hsaco" : "cubin");
+          std::string file = task.arch + "/" + id + "." + ext;
+          llvm::SmallString<256> path(outputDir.getValue());
+          llvm::sys::path::append(path, file);
+          std::ofstream os(path.c_str(), std::ios::binary);
+          os.write(reinterpret_cast<const char *>(kernel->binary.data()),
+                   kernel->binary.size());
+          if (!os)
+            errors[t] = "cannot write " + path.str().str();
+          entry["kind"] = amd ? (format == "isa" ? "amdgcn" : "hsaco")
+                              : (format == "isa" ? "ptx" : "cubin");
+          entry["file"] = file;
+          entry["symbol"] = kernel->kernelName;
+          entry["launch"] = {
+              {"block", {kernel->blockSize, 1, 1}},
+              {"grid_x", kernel->gridX},
+              {"grid_y", "ceil(batch / batch_tile)"},
+              {"batch_tile", kernel->batchTile},
+              {"shared_bytes", kernel->sharedBytes}};
+          entry["tiling"] = {{"block_rows", kernel->blockRows},
+                             {"warps_per_row", kernel->warpsPerRow},
+                             {"batch_tile", kernel->batchTile},
+                             {"k_chunk", kernel->kChunk}};
+          entry["placement"] = {
+              {"centroids", kernel->centroidsPlacement},
+              {"res_centroids", kernel->resCentroidsPlacement}};
+        }
+      }
+      entries[t] = std::move(entry);
+      progress.done(task.arch + " " + spec.key() +
+                    (errors[t].empty() ? "" : " FAILED"));
+    }
+  };
+  unsigned threads = jobs ? unsigned(jobs)
+                          : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, tasks.size());
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i)
+    pool.emplace_back(worker);
+  for (std::thread &t : pool)
+    t.join();
+
+  int failures = 0;
+  for (size_t t = 0; t < tasks.size(); ++t)
+    if (!errors[t].empty()) {
+      llvm::errs() << "vptq-compile: error: " << tasks[t].arch << " "
+                   << unique[tasks[t].specIndex].key() << ": " << errors[t]
+                   << "\n";
+      ++failures;
+    }
+  if (failures)
+    die(llvm::Twine(failures) + " of " + llvm::Twine(tasks.size()) +
+        " kernels failed to compile");
+
+  std::vector<compiler::CPUObject> objects;
+  for (std::optional<compiler::CPUObject> &object : hostObjects)
+    if (object)
+      objects.push_back(std::move(*object));
+  if (!objects.empty()) {
+    llvm::SmallString<256> library(outputDir.getValue());
+    llvm::sys::path::append(library, "host", "kernels.so");
+    if (llvm::Error err =
+            compiler::linkSharedLibrary(objects, library.str().str()))
+      die(llvm::toString(std::move(err)));
+  }
+
+  json manifest = {{"format_version", 1},
+                   {"compiler", version},
+                   {"created", utcNow()},
+                   {"source", source},
+                   {"archs", archs},
+                   {"activation", ref::dtypeName(act)},
+                   {"activation_from_model", actFromModel},
+                   {"layers", layerMap},
+                   {"kernels", entries}};
+  llvm::SmallString<256> manifestPath(outputDir.getValue());
+  llvm::sys::path::append(manifestPath, "manifest.json");
+  std::ofstream os(manifestPath.c_str());
+  os << manifest.dump(2) << "\n";
+  if (!os)
+    die("cannot write " + manifestPath.str());
+  if (!quiet)
+    llvm::errs() << "vptq-compile: " << tasks.size() << " kernels ("
+                 << unique.size() << " layer configurations x " << archs.size()
+                 << " targets) in " << llvm::format("%.1f", progress.seconds())
+                 << " s -> " << outputDir << "\n";
+  return 0;
+}

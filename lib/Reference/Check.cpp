@@ -2,7 +2,9 @@
 
 #include "vptq/Reference/Check.h"
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 #include <sstream>
 
 using namespace vptq::ref;
@@ -33,31 +35,58 @@ CheckResult vptq::ref::checkLinearOutput(const QuantizedLinear &layer,
                : outType == DType::BF16 ? std::ldexp(1.0, -8)
                                         : std::ldexp(1.0, -24);
   std::vector<float> w = dequantize(layer);
-  CheckResult result;
-  for (int64_t b = 0; b < batch; ++b) {
-    for (int64_t n = 0; n < out; ++n) {
-      double want = c.bias ? layer.bias[n] : 0.0;
-      double scale = std::fabs(want);
-      for (int64_t j = 0; j < in; ++j) {
-        double term = double(x[b * in + j]) * double(w[n * in + j]);
-        want += term;
-        scale += std::fabs(term);
-      }
-      double got = y[b * out + n];
-      double tolerance = 2 * eps * std::fabs(want) + 4e-5 * scale;
-      double err = std::fabs(got - want);
-      ++result.checked;
-      if (scale > 0)
-        result.maxScaledError = std::fmax(result.maxScaledError, err / scale);
-      if (!std::isfinite(got) || err > tolerance) {
-        if (result.failures++ == 0) {
-          result.firstBad = b * out + n;
-          result.firstGot = got;
-          result.firstWant = want;
-          result.firstTolerance = tolerance;
+  // Output rows are checked in parallel: large layers at large batches are
+  // billions of multiply-adds.
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<CheckResult> partial(threads);
+  auto work = [&](unsigned t) {
+    CheckResult &r = partial[t];
+    for (int64_t n = t; n < out; n += threads) {
+      for (int64_t b = 0; b < batch; ++b) {
+        double want = c.bias ? layer.bias[n] : 0.0;
+        double scale = std::fabs(want);
+        const float *xr = x.data() + b * in;
+        const float *wr = w.data() + n * in;
+        for (int64_t j = 0; j < in; ++j) {
+          double term = double(xr[j]) * double(wr[j]);
+          want += term;
+          scale += std::fabs(term);
+        }
+        double got = y[b * out + n];
+        double tolerance = 2 * eps * std::fabs(want) + 4e-5 * scale;
+        double err = std::fabs(got - want);
+        ++r.checked;
+        if (scale > 0)
+          r.maxScaledError = std::fmax(r.maxScaledError, err / scale);
+        if (!std::isfinite(got) || err > tolerance) {
+          int64_t index = b * out + n;
+          if (r.failures++ == 0 || index < r.firstBad) {
+            r.firstBad = index;
+            r.firstGot = got;
+            r.firstWant = want;
+            r.firstTolerance = tolerance;
+          }
         }
       }
     }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(work, t);
+  work(0);
+  for (std::thread &t : pool)
+    t.join();
+  CheckResult result;
+  for (const CheckResult &r : partial) {
+    result.checked += r.checked;
+    result.maxScaledError = std::fmax(result.maxScaledError, r.maxScaledError);
+    if (r.failures && (result.failures == 0 || r.firstBad < result.firstBad)) {
+      result.firstBad = r.firstBad;
+      result.firstGot = r.firstGot;
+      result.firstWant = r.firstWant;
+      result.firstTolerance = r.firstTolerance;
+    }
+    result.failures += r.failures;
   }
   return result;
 }

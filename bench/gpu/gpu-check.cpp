@@ -1,0 +1,359 @@
+//===- gpu-check.cpp - Run a kernel bundle on an NVIDIA GPU ---------------===//
+//
+// For every kernel of a vptq-compile bundle that targets the GPU present:
+// loads the cubin with the CUDA driver API, runs it on a fresh random layer
+// and fresh random activations for each batch size, checks every output
+// element against vptq::ref (tolerance in vptq/Reference/Check.h), and
+// times it with CUDA events (warm-up, median of repetitions, weight copies
+// rotated so that caches do not flatter small layers).
+//
+// Needs no MLIR: built on the development machine, run on the GPU machine.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../../runtime/lib/cuda/CudaDriver.h"
+#include "vptq/ABI/MemRefABI.h"
+#include "vptq/Checkpoint/ModelConfig.h"
+#include "vptq/Reference/Check.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+using namespace vptq;
+using namespace vptq::runtime::cuda;
+using nlohmann::json;
+
+namespace {
+
+struct Options {
+  std::string bundle;
+  std::vector<int64_t> batches = {1, 16, 256};
+  int reps = 50, warmup = 5;
+  std::string jsonPath;
+  std::string filter;
+  uint64_t seed = 0;
+};
+
+[[noreturn]] void die(const std::string &message) {
+  std::cerr << "vptq-gpu-check: error: " << message << "\n";
+  std::exit(2);
+}
+
+const Driver *driver;
+
+void check(CUresult r, const char *what) {
+  if (r != CUDA_SUCCESS)
+    die(describe(*driver, r, what));
+}
+
+Options parseArgs(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        die("missing value after " + a);
+      return argv[++i];
+    };
+    if (a == "--bundle")
+      o.bundle = value();
+    else if (a == "--batches") {
+      o.batches.clear();
+      std::stringstream ss(value());
+      for (std::string item; std::getline(ss, item, ',');)
+        o.batches.push_back(std::stoll(item));
+    } else if (a == "--reps")
+      o.reps = std::stoi(value());
+    else if (a == "--json")
+      o.jsonPath = value();
+    else if (a == "--filter")
+      o.filter = value();
+    else if (a == "--seed")
+      o.seed = std::stoull(value());
+    else if (a == "--help" || a == "-h") {
+      std::cout
+          << "usage: vptq-gpu-check --bundle DIR [--batches 1,16,256] "
+             "[--reps N] [--filter SUBSTR] [--seed S] [--json FILE]\n"
+             "Runs every kernel of a vptq-compile bundle built for this GPU "
+             "against the reference on fresh random inputs and times it.\n";
+      std::exit(0);
+    } else
+      die("unknown argument '" + a + "' (see --help)");
+  }
+  if (o.bundle.empty())
+    die("--bundle DIR is required");
+  return o;
+}
+
+std::vector<uint8_t> readFile(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    die("cannot read " + path);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+/// A device buffer freed on destruction.
+struct DeviceBuffer {
+  CUdeviceptr ptr = 0;
+  size_t bytes = 0;
+  explicit DeviceBuffer(size_t n) : bytes(n) {
+    check(driver->cuMemAlloc(&ptr, std::max<size_t>(n, 16)), "cuMemAlloc");
+  }
+  ~DeviceBuffer() {
+    if (ptr)
+      driver->cuMemFree(ptr);
+  }
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  void upload(const std::vector<uint8_t> &data) {
+    check(driver->cuMemcpyHtoD(ptr, data.data(), data.size()), "cuMemcpyHtoD");
+  }
+};
+
+/// Does a bundle arch (sm_90a) run on a device of compute capability cc?
+bool archMatches(const std::string &arch, int major, int minor) {
+  if (arch.rfind("sm_", 0) != 0)
+    return false;
+  std::string digits = arch.substr(3);
+  if (!digits.empty() && digits.back() == 'a')
+    digits.pop_back();
+  return digits == std::to_string(major) + std::to_string(minor);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opts = parseArgs(argc, argv);
+  std::string error;
+  driver = getDriver(error);
+  if (!driver)
+    die(error);
+  CUdevice dev;
+  check(driver->cuDeviceGet(&dev, 0), "cuDeviceGet");
+  char name[256] = {};
+  driver->cuDeviceGetName(name, sizeof(name), dev);
+  int major = 0, minor = 0, sms = 0, smemOptin = 0;
+  driver->cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+  driver->cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+  driver->cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+  driver->cuDeviceGetAttribute(&smemOptin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev);
+  CUcontext ctx;
+  check(driver->cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain");
+  check(driver->cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+  CUstream stream;
+  check(driver->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  CUevent start, stop;
+  check(driver->cuEventCreate(&start, 0), "cuEventCreate");
+  check(driver->cuEventCreate(&stop, 0), "cuEventCreate");
+  uint64_t seed = opts.seed ? opts.seed
+                            : uint64_t(std::chrono::steady_clock::now()
+                                           .time_since_epoch()
+                                           .count()) ^
+                                  std::random_device{}();
+  std::cout << "device: " << name << " (sm_" << major << minor << ", " << sms
+            << " SMs), bundle " << opts.bundle << ", seed " << seed << "\n";
+
+  json manifest = json::parse(readFile(opts.bundle + "/manifest.json"));
+  json results = json::array();
+  int failures = 0, ran = 0;
+  for (const json &k : manifest["kernels"]) {
+    std::string arch = k["arch"];
+    if (!archMatches(arch, major, minor) || k.value("kind", "") != "cubin")
+      continue;
+    std::string key = k["spec_key"];
+    if (!opts.filter.empty() && key.find(opts.filter) == std::string::npos)
+      continue;
+    checkpoint::LayerQuantization layerQ;
+    if (std::string err = checkpoint::parseLayerQuantization(
+            k["spec"].dump(), "manifest " + key, layerQ);
+        !err.empty())
+      die(err);
+    const ref::LayerConfig &c = layerQ.config;
+    ref::DType act, model;
+    if (!ref::parseDType(k["spec"]["activation"], act) ||
+        !ref::parseDType(k["spec"]["model_dtype"], model))
+      die("manifest " + key + ": bad dtypes");
+
+    std::vector<uint8_t> binary = readFile(opts.bundle + "/" + std::string(k["file"]));
+    CUmodule module;
+    check(driver->cuModuleLoadData(&module, binary.data()), "cuModuleLoadData");
+    CUfunction fn;
+    std::string symbol = k["symbol"];
+    check(driver->cuModuleGetFunction(&fn, module, symbol.c_str()),
+          "cuModuleGetFunction");
+    int regs = 0, localBytes = 0;
+    driver->cuFuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, fn);
+    driver->cuFuncGetAttribute(&localBytes, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, fn);
+    const json &launch = k["launch"];
+    int block = launch["block"][0];
+    int shared = launch["shared_bytes"];
+    int64_t gridX = launch["grid_x"], batchTile = launch["batch_tile"];
+    if (shared > smemOptin)
+      die(key + ": needs " + std::to_string(shared) +
+          " bytes of shared memory, the device allows " +
+          std::to_string(smemOptin));
+    if (shared > 48 * 1024)
+      check(driver->cuFuncSetAttribute(
+                fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared),
+            "cuFuncSetAttribute");
+
+    // A fresh random layer; several device copies for timing.
+    ref::QuantizedLinear layer = ref::makeRandomLayer(c, seed++, model);
+    ref::LayerTensors tensors = ref::encodeLayer(layer, model);
+    size_t weightBytes = 0;
+    for (const json &arg : k["args"]) {
+      std::string n = arg["name"];
+      if (n == "input" || n == "output")
+        continue;
+      const ref::HostTensor *t = tensors.get(n);
+      if (!t || t->empty())
+        die(key + ": no tensor for kernel argument '" + n + "'");
+      if (ref::dtypeName(t->dtype) != arg["dtype"].get<std::string>())
+        die(key + ": argument '" + n + "' is " + std::string(arg["dtype"]) +
+            ", the layer stores " + ref::dtypeName(t->dtype));
+      weightBytes += t->data.size();
+    }
+    // Enough copies to exceed a 50 MB L2 twice over, at most 8.
+    int copies = int(std::clamp<size_t>(100000000 / std::max<size_t>(weightBytes, 1) + 1, 1, 8));
+    std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> weights(copies);
+    for (int r = 0; r < copies; ++r)
+      for (const json &arg : k["args"]) {
+        std::string n = arg["name"];
+        if (n == "input" || n == "output")
+          continue;
+        const ref::HostTensor *t = tensors.get(n);
+        weights[r].push_back(std::make_unique<DeviceBuffer>(t->data.size()));
+        weights[r].back()->upload(t->data);
+      }
+
+    for (int64_t batch : opts.batches) {
+      std::vector<float> x = ref::randomFloats(batch * c.inFeatures, seed++,
+                                               -1.0f, 1.0f, act);
+      ref::HostTensor input = ref::encodeFloats(x, {batch, c.inFeatures}, act);
+      int64_t outBytes = batch * c.outFeatures * ref::dtypeSize(act);
+      std::vector<std::unique_ptr<DeviceBuffer>> inputs, outputs;
+      for (int r = 0; r < copies; ++r) {
+        inputs.push_back(std::make_unique<DeviceBuffer>(input.data.size()));
+        inputs.back()->upload(input.data);
+        outputs.push_back(std::make_unique<DeviceBuffer>(outBytes));
+      }
+      // Descriptor sets, one per copy.
+      std::vector<std::vector<std::vector<int64_t>>> descriptors(copies);
+      for (int r = 0; r < copies; ++r) {
+        size_t w = 0;
+        for (const json &arg : k["args"]) {
+          std::string n = arg["name"];
+          std::vector<int64_t> shape = arg["shape"].get<std::vector<int64_t>>();
+          for (int64_t &d : shape)
+            if (d < 0)
+              d = batch;
+          CUdeviceptr ptr = n == "input"    ? inputs[r]->ptr
+                            : n == "output" ? outputs[r]->ptr
+                                            : weights[r][w++]->ptr;
+          descriptors[r].push_back(memrefabi::makeDescriptor(
+              reinterpret_cast<void *>(ptr), shape));
+        }
+      }
+      unsigned gridY = unsigned((batch + batchTile - 1) / batchTile);
+      auto launchCopy = [&](int r) {
+        std::vector<void *> params = memrefabi::kernelParams(descriptors[r]);
+        check(driver->cuLaunchKernel(fn, unsigned(gridX), gridY, 1, block, 1,
+                                     1, shared, stream, params.data(), nullptr),
+              "cuLaunchKernel");
+      };
+      // Correctness: poisoned output (all-ones bits are NaN in f16, bf16
+      // and f32), one launch, every element checked.
+      check(driver->cuMemsetD8(outputs[0]->ptr, 0xff, outBytes), "cuMemsetD8");
+      launchCopy(0);
+      check(driver->cuStreamSynchronize(stream), "kernel execution");
+      ref::HostTensor out(act, {batch, c.outFeatures});
+      check(driver->cuMemcpyDtoH(out.data.data(), outputs[0]->ptr, outBytes),
+            "cuMemcpyDtoH");
+      std::vector<float> y(out.numElements());
+      for (int64_t i = 0; i < out.numElements(); ++i)
+        y[i] = out.floatAt(i);
+      ref::CheckResult result = ref::checkLinearOutput(layer, x, batch, y, act);
+      // Timing.
+      for (int i = 0; i < opts.warmup; ++i)
+        launchCopy(i % copies);
+      std::vector<double> times;
+      for (int i = 0; i < opts.reps; ++i) {
+        check(driver->cuEventRecord(start, stream), "cuEventRecord");
+        launchCopy(i % copies);
+        check(driver->cuEventRecord(stop, stream), "cuEventRecord");
+        check(driver->cuEventSynchronize(stop), "cuEventSynchronize");
+        float ms = 0;
+        check(driver->cuEventElapsedTime(&ms, start, stop), "cuEventElapsedTime");
+        times.push_back(ms * 1000.0);
+      }
+      double us = median(times);
+      ++ran;
+      if (!result.ok())
+        ++failures;
+      char line[512];
+      std::snprintf(line, sizeof(line),
+                    "%-4s %-6s %6lld x %-6lld v%-2lld k%-5lld kr%-5lld b=%-4lld "
+                    "%-9s %9.2f us  regs %3d local %d  %s",
+                    std::string(k["id"]).c_str(), arch.c_str(),
+                    (long long)c.outFeatures, (long long)c.inFeatures,
+                    (long long)c.vectorLen, (long long)c.numCentroids,
+                    (long long)c.numResCentroids, (long long)batch,
+                    result.ok() ? "OK" : "MISMATCH", us, regs, localBytes,
+                    result.summary().c_str());
+      std::cout << line << std::endl;
+      results.push_back({{"id", k["id"]},
+                         {"arch", arch},
+                         {"spec_key", key},
+                         {"in_features", c.inFeatures},
+                         {"out_features", c.outFeatures},
+                         {"batch", batch},
+                         {"correct", result.ok()},
+                         {"checked", result.checked},
+                         {"failures", result.failures},
+                         {"max_scaled_error", result.maxScaledError},
+                         {"summary", result.summary()},
+                         {"median_us", us},
+                         {"min_us", *std::min_element(times.begin(), times.end())},
+                         {"reps", opts.reps},
+                         {"weight_copies", copies},
+                         {"weight_bytes", weightBytes},
+                         {"registers", regs},
+                         {"local_bytes", localBytes},
+                         {"block", block},
+                         {"grid", {gridX, gridY}},
+                         {"shared_bytes", shared},
+                         {"tiling", k["tiling"]},
+                         {"placement", k["placement"]}});
+    }
+    driver->cuModuleUnload(module);
+  }
+  if (!opts.jsonPath.empty()) {
+    std::ofstream os(opts.jsonPath);
+    os << json({{"device", name},
+                {"compute_capability", std::to_string(major) + "." + std::to_string(minor)},
+                {"bundle", opts.bundle},
+                {"compiler", manifest["compiler"]},
+                {"seed", seed},
+                {"results", results}})
+              .dump(2)
+       << "\n";
+  }
+  std::cout << ran << " runs, " << failures << " mismatches\n";
+  if (ran == 0)
+    die("no kernel in the bundle targets this GPU (sm_" + std::to_string(major) +
+        std::to_string(minor) + ")");
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Times torch's fp16 F.linear (cuBLAS) on the shapes of vptq-compile bundles.
+
+Runs on the GPU machine (python3 with torch there). For each distinct
+(out_features, in_features) of the bundles' kernels and each batch size:
+warm-up, then the median of CUDA-event-timed calls, rotating weight copies
+so that the L2 cache does not hold a small layer's weight.
+"""
+import argparse
+import json
+import statistics
+
+import torch
+import torch.nn.functional as F
+
+
+def shapes_from(manifests):
+    shapes = set()
+    for path in manifests:
+        with open(path) as f:
+            for k in json.load(f)["kernels"]:
+                spec = k["spec"]
+                shapes.add((spec["out_features"], spec["in_features"]))
+    return sorted(shapes)
+
+
+def time_linear(out_f, in_f, batch, reps, warmup, dtype):
+    weight_bytes = out_f * in_f * 2
+    copies = max(1, min(8, 100_000_000 // weight_bytes + 1))
+    ws = [torch.randn(out_f, in_f, device="cuda", dtype=dtype) for _ in range(copies)]
+    xs = [torch.randn(batch, in_f, device="cuda", dtype=dtype) for _ in range(copies)]
+    for i in range(warmup):
+        F.linear(xs[i % copies], ws[i % copies])
+    torch.cuda.synchronize()
+    times = []
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    for i in range(reps):
+        start.record()
+        F.linear(xs[i % copies], ws[i % copies])
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) * 1000.0)
+    return statistics.median(times), copies
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--manifests", nargs="+", required=True)
+    p.add_argument("--batches", default="1,16,256")
+    p.add_argument("--reps", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--json", required=True)
+    args = p.parse_args()
+    batches = [int(b) for b in args.batches.split(",")]
+    results = []
+    for out_f, in_f in shapes_from(args.manifests):
+        for b in batches:
+            us, copies = time_linear(out_f, in_f, b, args.reps, args.warmup, torch.float16)
+            results.append({"out_features": out_f, "in_features": in_f, "batch": b,
+                            "median_us": us, "weight_copies": copies})
+            print(f"torch fp16 F.linear {out_f:6d} x {in_f:<6d} b={b:<4d} {us:9.2f} us", flush=True)
+    with open(args.json, "w") as f:
+        json.dump({"torch": torch.__version__, "device": torch.cuda.get_device_name(),
+                   "results": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@
 
 #include "../../runtime/lib/cuda/CudaDriver.h"
 #include "vptq/ABI/MemRefABI.h"
-#include "vptq/Checkpoint/ModelConfig.h"
+#include "vptq/ABI/Manifest.h"
 #include "vptq/Reference/Check.h"
 
 #include <nlohmann/json.hpp>
@@ -118,16 +118,6 @@ struct DeviceBuffer {
   }
 };
 
-/// Does a bundle arch (sm_90a) run on a device of compute capability cc?
-bool archMatches(const std::string &arch, int major, int minor) {
-  if (arch.rfind("sm_", 0) != 0)
-    return false;
-  std::string digits = arch.substr(3);
-  if (!digits.empty() && digits.back() == 'a')
-    digits.pop_back();
-  return digits == std::to_string(major) + std::to_string(minor);
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -166,41 +156,34 @@ int main(int argc, char **argv) {
   std::cout << "device: " << name << " (sm_" << major << minor << ", " << sms
             << " SMs), bundle " << opts.bundle << ", seed " << seed << "\n";
 
-  json manifest = json::parse(readFile(opts.bundle + "/manifest.json"));
+  BundleManifest manifest;
+  if (std::string err = readManifest(opts.bundle, manifest); !err.empty())
+    die(err);
+  std::string deviceArch = "sm_" + std::to_string(major) + std::to_string(minor);
   json results = json::array();
   int failures = 0, ran = 0;
-  for (const json &k : manifest["kernels"]) {
-    std::string arch = k["arch"];
-    if (!archMatches(arch, major, minor) || k.value("kind", "") != "cubin")
+  for (const BundleKernel &k : manifest.kernels) {
+    const std::string &arch = k.arch;
+    if (k.kind != "cubin" || !archRunsOn(arch, deviceArch))
       continue;
-    std::string key = k["spec_key"];
+    std::string key = k.spec.key();
     if (!opts.filter.empty() && key.find(opts.filter) == std::string::npos)
       continue;
-    checkpoint::LayerQuantization layerQ;
-    if (std::string err = checkpoint::parseLayerQuantization(
-            k["spec"].dump(), "manifest " + key, layerQ);
-        !err.empty())
-      die(err);
-    const ref::LayerConfig &c = layerQ.config;
-    ref::DType act, model;
-    if (!ref::parseDType(k["spec"]["activation"], act) ||
-        !ref::parseDType(k["spec"]["model_dtype"], model))
-      die("manifest " + key + ": bad dtypes");
+    const ref::LayerConfig &c = k.spec.config;
+    ref::DType act = k.spec.activation, model = k.spec.model;
 
-    std::vector<uint8_t> binary = readFile(opts.bundle + "/" + std::string(k["file"]));
+    std::vector<uint8_t> binary = readFile(opts.bundle + "/" + k.file);
     CUmodule module;
     check(driver->cuModuleLoadData(&module, binary.data()), "cuModuleLoadData");
     CUfunction fn;
-    std::string symbol = k["symbol"];
-    check(driver->cuModuleGetFunction(&fn, module, symbol.c_str()),
+    check(driver->cuModuleGetFunction(&fn, module, k.symbol.c_str()),
           "cuModuleGetFunction");
     int regs = 0, localBytes = 0;
     driver->cuFuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, fn);
     driver->cuFuncGetAttribute(&localBytes, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, fn);
-    const json &launch = k["launch"];
-    int block = launch["block"][0];
-    int shared = launch["shared_bytes"];
-    int64_t gridX = launch["grid_x"], batchTile = launch["batch_tile"];
+    int block = int(k.launch.blockSize);
+    int shared = int(k.launch.sharedBytes);
+    int64_t gridX = k.launch.gridX, batchTile = k.launch.batchTile;
     if (shared > smemOptin)
       die(key + ": needs " + std::to_string(shared) +
           " bytes of shared memory, the device allows " +
@@ -214,15 +197,15 @@ int main(int argc, char **argv) {
     ref::QuantizedLinear layer = ref::makeRandomLayer(c, seed++, model);
     ref::LayerTensors tensors = ref::encodeLayer(layer, model);
     size_t weightBytes = 0;
-    for (const json &arg : k["args"]) {
-      std::string n = arg["name"];
+    for (const KernelArg &arg : k.args) {
+      const std::string &n = arg.name;
       if (n == "input" || n == "output")
         continue;
       const ref::HostTensor *t = tensors.get(n);
       if (!t || t->empty())
         die(key + ": no tensor for kernel argument '" + n + "'");
-      if (ref::dtypeName(t->dtype) != arg["dtype"].get<std::string>())
-        die(key + ": argument '" + n + "' is " + std::string(arg["dtype"]) +
+      if (t->dtype != arg.dtype)
+        die(key + ": argument '" + n + "' is " + ref::dtypeName(arg.dtype) +
             ", the layer stores " + ref::dtypeName(t->dtype));
       weightBytes += t->data.size();
     }
@@ -230,8 +213,8 @@ int main(int argc, char **argv) {
     int copies = int(std::clamp<size_t>(100000000 / std::max<size_t>(weightBytes, 1) + 1, 1, 8));
     std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> weights(copies);
     for (int r = 0; r < copies; ++r)
-      for (const json &arg : k["args"]) {
-        std::string n = arg["name"];
+      for (const KernelArg &arg : k.args) {
+        const std::string &n = arg.name;
         if (n == "input" || n == "output")
           continue;
         const ref::HostTensor *t = tensors.get(n);
@@ -254,9 +237,9 @@ int main(int argc, char **argv) {
       std::vector<std::vector<std::vector<int64_t>>> descriptors(copies);
       for (int r = 0; r < copies; ++r) {
         size_t w = 0;
-        for (const json &arg : k["args"]) {
-          std::string n = arg["name"];
-          std::vector<int64_t> shape = arg["shape"].get<std::vector<int64_t>>();
+        for (const KernelArg &arg : k.args) {
+          const std::string &n = arg.name;
+          std::vector<int64_t> shape = arg.shape;
           for (int64_t &d : shape)
             if (d < 0)
               d = batch;
@@ -307,14 +290,14 @@ int main(int argc, char **argv) {
       std::snprintf(line, sizeof(line),
                     "%-4s %-6s %6lld x %-6lld v%-2lld k%-5lld kr%-5lld b=%-4lld "
                     "%-9s %9.2f us  regs %3d local %d  %s",
-                    std::string(k["id"]).c_str(), arch.c_str(),
+                    k.id.c_str(), arch.c_str(),
                     (long long)c.outFeatures, (long long)c.inFeatures,
                     (long long)c.vectorLen, (long long)c.numCentroids,
                     (long long)c.numResCentroids, (long long)batch,
                     result.ok() ? "OK" : "MISMATCH", us, regs, localBytes,
                     result.summary().c_str());
       std::cout << line << std::endl;
-      results.push_back({{"id", k["id"]},
+      results.push_back({{"id", k.id},
                          {"arch", arch},
                          {"spec_key", key},
                          {"in_features", c.inFeatures},
@@ -335,8 +318,14 @@ int main(int argc, char **argv) {
                          {"block", block},
                          {"grid", {gridX, gridY}},
                          {"shared_bytes", shared},
-                         {"tiling", k["tiling"]},
-                         {"placement", k["placement"]}});
+                         {"tiling",
+                          {{"block_rows", k.launch.blockRows},
+                           {"warps_per_row", k.launch.warpsPerRow},
+                           {"batch_tile", k.launch.batchTile},
+                           {"k_chunk", k.launch.kChunk}}},
+                         {"placement",
+                          {{"centroids", k.launch.centroidsPlacement},
+                           {"res_centroids", k.launch.resCentroidsPlacement}}}});
     }
     driver->cuModuleUnload(module);
   }
@@ -345,7 +334,7 @@ int main(int argc, char **argv) {
     os << json({{"device", name},
                 {"compute_capability", std::to_string(major) + "." + std::to_string(minor)},
                 {"bundle", opts.bundle},
-                {"compiler", manifest["compiler"]},
+                {"compiler", manifest.compiler},
                 {"seed", seed},
                 {"results", results}})
               .dump(2)

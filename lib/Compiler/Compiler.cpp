@@ -57,66 +57,6 @@ const char *::vptq::compiler::getCompilerVersion() {
   return "vptq-mlir " VPTQ_VERSION " (LLVM " LLVM_VERSION_STRING ")";
 }
 
-std::string LinearSpec::key() const {
-  const ref::LayerConfig &c = config;
-  std::ostringstream os;
-  os << "in" << c.inFeatures << "-out" << c.outFeatures << "-v" << c.vectorLen
-     << "-k" << c.numCentroids << "-kr" << c.numResCentroids << "-nc"
-     << c.numCodebooks << "-gs" << c.groupSize << "-os" << c.outlierSize
-     << "-vo" << c.outlierVectorLen << "-ko" << c.numOutlierCentroids
-     << "-ib" << c.indexBits << "-rb" << c.resIndexBits
-     << (c.packed ? "-packed" : "") << (c.enablePerm ? "-perm" : "")
-     << (c.enableNorm ? "-norm" : "") << (c.bias ? "-bias" : "") << "-act"
-     << ref::dtypeName(activation) << "-model" << ref::dtypeName(model)
-     << "-idx" << ref::dtypeName(indexStorage) << "-permty"
-     << ref::dtypeName(permStorage) << "-b" << batch << "-t" << blockRows
-     << "x" << warpsPerRow << "x" << batchTile << "x" << kChunk;
-  if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
-    os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
-  if (form == ::vptq::compiler::LinearForm::Decomposed)
-    os << "-decomposed";
-  else if (form == ::vptq::compiler::LinearForm::DecomposedUnpacked)
-    os << "-decomposed-unpacked";
-  return os.str();
-}
-
-std::vector<KernelArg> (::vptq::compiler::getKernelArguments)(
-    const LinearSpec &spec) {
-  const ref::LayerConfig &c = spec.config;
-  int64_t nc = c.numCodebooks, ni = c.numIndexRows();
-  int64_t batch = spec.batch > 0 ? spec.batch : -1;
-  std::vector<KernelArg> args;
-  args.push_back({"input", spec.activation, {batch, c.inFeatures}});
-  if (c.packed)
-    args.push_back({"indices", DType::I32, {nc, ni, c.packedWordsPerRow()}});
-  else
-    args.push_back({"indices", spec.indexStorage, {nc, ni, c.groupSize}});
-  if (c.hasResidual() && !c.packed)
-    args.push_back({"res_indices", spec.indexStorage, {nc, ni, c.groupSize}});
-  args.push_back({"centroids", spec.model, {nc, c.numCentroids * c.vectorLen}});
-  if (c.hasResidual())
-    args.push_back(
-        {"res_centroids", spec.model, {nc, c.numResCentroids * c.vectorLen}});
-  if (c.hasOutliers()) {
-    args.push_back({"outlier_indices",
-                    DType::I16,
-                    {1, c.numOutlierIndexRows(), c.outlierSize}});
-    args.push_back({"outlier_centroids",
-                    spec.model,
-                    {1, c.numOutlierCentroids * c.outlierVectorLen}});
-  }
-  if (c.enablePerm)
-    args.push_back({"perm", spec.permStorage, {c.inFeatures}});
-  if (c.enableNorm) {
-    args.push_back({"weight_scale", spec.model, {c.inFeatures}});
-    args.push_back({"weight_bias", spec.model, {c.inFeatures}});
-  }
-  if (c.bias)
-    args.push_back({"bias", spec.model, {c.outFeatures}});
-  args.push_back({"output", spec.activation, {batch, c.outFeatures}});
-  return args;
-}
-
 namespace {
 
 Type toMLIRType(MLIRContext *ctx, DType dtype) {
@@ -446,21 +386,23 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
   StringRef bytes = object.getObject().getValue();
   kernel.binary.assign(bytes.begin(), bytes.end());
-  kernel.kernelName = info.getAs<StringAttr>("kernel").getValue().str();
-  kernel.blockSize = info.getAs<IntegerAttr>("block_size").getInt();
-  kernel.sharedBytes = info.getAs<IntegerAttr>("shared_bytes").getInt();
-  auto tiling = info.getAs<TilingAttr>("tiling");
-  auto placement = info.getAs<PlacementAttr>("placement");
-  kernel.blockRows = tiling.getBlockRows();
-  kernel.warpsPerRow = tiling.getWarpsPerRow();
-  kernel.batchTile = tiling.getBatchTile();
-  kernel.kChunk = tiling.getKChunk();
-  kernel.gridX = (spec.config.numIndexRows() + kernel.blockRows - 1) /
-                 kernel.blockRows;
-  kernel.centroidsPlacement =
-      stringifyCodebookPlacement(placement.getCentroids()).str();
-  kernel.resCentroidsPlacement =
-      stringifyCodebookPlacement(placement.getResCentroids()).str();
+  LaunchInfo &l = kernel.launch;
+  l.kernelName = info.getAs<StringAttr>("kernel").getValue().str();
+  l.blockSize = info.getAs<IntegerAttr>("block_size").getInt();
+  l.sharedBytes = info.getAs<IntegerAttr>("shared_bytes").getInt();
+  l.gridX = info.getAs<IntegerAttr>("grid_x").getInt();
+  l.batchTile = info.getAs<IntegerAttr>("batch_tile").getInt();
+  if (auto tiling = info.getAs<TilingAttr>("tiling")) {
+    l.blockRows = tiling.getBlockRows();
+    l.warpsPerRow = tiling.getWarpsPerRow();
+    l.kChunk = tiling.getKChunk();
+  }
+  if (auto placement = info.getAs<PlacementAttr>("placement")) {
+    l.centroidsPlacement =
+        stringifyCodebookPlacement(placement.getCentroids()).str();
+    l.resCentroidsPlacement =
+        stringifyCodebookPlacement(placement.getResCentroids()).str();
+  }
   return kernel;
 }
 

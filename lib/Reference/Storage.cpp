@@ -275,9 +275,8 @@ LayerTensors vptq::ref::encodeLayer(const QuantizedLinear &layer,
   return t;
 }
 
-std::string vptq::ref::decodeLayer(const LayerConfig &c,
-                                   const LayerTensors &t,
-                                   QuantizedLinear &out) {
+std::string vptq::ref::checkLayerTensors(const LayerConfig &c,
+                                         const LayerTensors &t) {
   if (std::string msg = c.verify(); !msg.empty())
     return "invalid layer configuration: " + msg;
   int64_t nc = c.numCodebooks, ni = c.numIndexRows();
@@ -313,9 +312,14 @@ std::string vptq::ref::decodeLayer(const LayerConfig &c,
   check("weight_scale", t.weightScale, c.enableNorm, floats, {c.inFeatures});
   check("weight_bias", t.weightBias, c.enableNorm, floats, {c.inFeatures});
   check("bias", t.bias, c.bias, floats, {c.outFeatures});
-  if (!msg.empty())
-    return msg;
+  return msg;
+}
 
+std::string vptq::ref::decodeLayer(const LayerConfig &c,
+                                   const LayerTensors &t,
+                                   QuantizedLinear &out) {
+  if (std::string msg = checkLayerTensors(c, t); !msg.empty())
+    return msg;
   out = QuantizedLinear();
   out.config = c;
   out.indices = widenUnsigned(t.indices);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "vptq/ABI/Manifest.h"
 #include "vptq/Checkpoint/ModelConfig.h"
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h"
@@ -142,27 +143,6 @@ std::string fileSha256(const std::string &path) {
   std::string bytes((std::istreambuf_iterator<char>(file)),
                     std::istreambuf_iterator<char>());
   return sha256Hex(bytes);
-}
-
-json specToJSON(const compiler::LinearSpec &spec) {
-  checkpoint::LayerQuantization layer{spec.config, false};
-  json j = json::parse(checkpoint::layerQuantizationToJSON(layer));
-  j["index_bits"] = spec.config.indexBits;
-  j["res_index_bits"] = spec.config.resIndexBits;
-  j["activation"] = ref::dtypeName(spec.activation);
-  j["model_dtype"] = ref::dtypeName(spec.model);
-  j["index_storage"] = ref::dtypeName(spec.indexStorage);
-  j["perm_storage"] = ref::dtypeName(spec.permStorage);
-  return j;
-}
-
-json argsToJSON(const std::vector<compiler::KernelArg> &args) {
-  json list = json::array();
-  for (const compiler::KernelArg &arg : args)
-    list.push_back({{"name", arg.name},
-                    {"dtype", ref::dtypeName(arg.dtype)},
-                    {"shape", arg.shape}});
-  return list;
 }
 
 /// Progress on stderr: a redrawn bar on a terminal, a line per kernel
@@ -328,7 +308,7 @@ int main(int argc, char **argv) {
   for (const std::string &arch : archs)
     for (size_t i = 0; i < unique.size(); ++i)
       tasks.push_back({i, arch});
-  std::vector<json> entries(tasks.size());
+  std::vector<BundleKernel> entries(tasks.size());
   std::vector<std::optional<compiler::CPUObject>> hostObjects(tasks.size());
   std::vector<std::string> errors(tasks.size());
   Progress progress(tasks.size());
@@ -340,27 +320,24 @@ int main(int argc, char **argv) {
     for (size_t t = next++; t < tasks.size(); t = next++) {
       const Task &task = tasks[t];
       const compiler::LinearSpec &spec = unique[task.specIndex];
-      std::string id = "k" + std::to_string(task.specIndex);
-      std::string hash = sha256Hex(spec.key() + "|" + task.arch + "|" +
-                                   format.getValue() + "|" + version);
-      json entry = {{"id", id},
-                    {"arch", task.arch},
-                    {"spec_key", spec.key()},
-                    {"spec", specToJSON(spec)},
-                    {"args", argsToJSON(compiler::getKernelArguments(spec))},
-                    {"abi", "memref-descriptor"},
-                    {"input_hash", hash}};
+      BundleKernel &entry = entries[t];
+      entry.id = "k" + std::to_string(task.specIndex);
+      entry.arch = task.arch;
+      entry.spec = spec;
+      entry.args = compiler::getKernelArguments(spec);
+      entry.inputHash = sha256Hex(spec.key() + "|" + task.arch + "|" +
+                                  format.getValue() + "|" + version);
       if (task.arch == "host") {
-        std::string symbol = "vptq_linear_" + id;
+        std::string symbol = "vptq_linear_" + entry.id;
         auto object = compiler.compileCPUObject(spec, symbol, hostCPU);
         if (!object) {
           errors[t] = llvm::toString(object.takeError());
         } else {
-          entry["kind"] = "cpu";
-          entry["file"] = "host/kernels.so";
-          entry["symbol"] = "_mlir_ciface_" + symbol;
-          entry["cpu"] = object->cpu;
-          entry["cpu_features"] = object->features;
+          entry.kind = "cpu";
+          entry.file = "host/kernels.so";
+          entry.symbol = "_mlir_ciface_" + symbol;
+          entry.cpu = object->cpu;
+          entry.cpuFeatures = object->features;
           hostObjects[t] = std::move(*object);
         }
       } else {
@@ -375,34 +352,20 @@ int main(int argc, char **argv) {
         } else {
           std::string ext = format == "isa" ? (amd ? "s" : "ptx")
                                             : (amd ? "hsaco" : "cubin");
-          std::string file = task.arch + "/" + id + "." + ext;
+          entry.kind = amd ? (format == "isa" ? "amdgcn" : "hsaco")
+                           : (format == "isa" ? "ptx" : "cubin");
+          entry.file = task.arch + "/" + entry.id + "." + ext;
+          entry.symbol = kernel->launch.kernelName;
+          entry.launch = kernel->launch;
           llvm::SmallString<256> path(outputDir.getValue());
-          llvm::sys::path::append(path, file);
+          llvm::sys::path::append(path, entry.file);
           std::ofstream os(path.c_str(), std::ios::binary);
           os.write(reinterpret_cast<const char *>(kernel->binary.data()),
                    kernel->binary.size());
           if (!os)
             errors[t] = "cannot write " + path.str().str();
-          entry["kind"] = amd ? (format == "isa" ? "amdgcn" : "hsaco")
-                              : (format == "isa" ? "ptx" : "cubin");
-          entry["file"] = file;
-          entry["symbol"] = kernel->kernelName;
-          entry["launch"] = {
-              {"block", {kernel->blockSize, 1, 1}},
-              {"grid_x", kernel->gridX},
-              {"grid_y", "ceil(batch / batch_tile)"},
-              {"batch_tile", kernel->batchTile},
-              {"shared_bytes", kernel->sharedBytes}};
-          entry["tiling"] = {{"block_rows", kernel->blockRows},
-                             {"warps_per_row", kernel->warpsPerRow},
-                             {"batch_tile", kernel->batchTile},
-                             {"k_chunk", kernel->kChunk}};
-          entry["placement"] = {
-              {"centroids", kernel->centroidsPlacement},
-              {"res_centroids", kernel->resCentroidsPlacement}};
         }
       }
-      entries[t] = std::move(entry);
       progress.done(task.arch + " " + spec.key() +
                     (errors[t].empty() ? "" : " FAILED"));
     }
@@ -440,19 +403,19 @@ int main(int argc, char **argv) {
       die(llvm::toString(std::move(err)));
   }
 
-  json manifest = {{"format_version", 1},
-                   {"compiler", version},
-                   {"created", utcNow()},
-                   {"source", source},
-                   {"archs", archs},
-                   {"activation", ref::dtypeName(act)},
-                   {"activation_from_model", actFromModel},
-                   {"layers", layerMap},
-                   {"kernels", entries}};
+  BundleManifest manifest;
+  manifest.compiler = version;
+  manifest.created = utcNow();
+  source["activation"] = ref::dtypeName(act);
+  source["activation_from_model"] = actFromModel;
+  manifest.sourceJSON = source.dump();
+  manifest.archs = archs;
+  manifest.layers = layerMap.get<std::map<std::string, std::string>>();
+  manifest.kernels = std::move(entries);
   llvm::SmallString<256> manifestPath(outputDir.getValue());
   llvm::sys::path::append(manifestPath, "manifest.json");
   std::ofstream os(manifestPath.c_str());
-  os << manifest.dump(2) << "\n";
+  os << writeManifest(manifest);
   if (!os)
     die("cannot write " + manifestPath.str());
   if (!quiet)

@@ -95,7 +95,7 @@ TEST(GPUCompile, EveryConfigurationForEveryArchitecture) {
       if (t.format == "bin") {
         EXPECT_EQ(text.substr(0, 4), "\x7f" "ELF") << c.name << " " << t.chip;
       } else if (t.chip.rfind("sm_", 0) == 0) {
-        EXPECT_NE(text.find(".entry " + kernel->kernelName), std::string::npos);
+        EXPECT_NE(text.find(".entry " + kernel->launch.kernelName), std::string::npos);
         EXPECT_EQ(text.find("ld.local"), std::string::npos)
             << c.name << " on " << t.chip << " spills to local memory";
       } else {
@@ -103,9 +103,9 @@ TEST(GPUCompile, EveryConfigurationForEveryArchitecture) {
                   std::string::npos)
             << c.name << " on " << t.chip << " uses scratch memory";
       }
-      EXPECT_EQ(kernel->gridX, (c.layer.numIndexRows() + kernel->blockRows - 1) /
-                                   kernel->blockRows);
-      EXPECT_EQ(kernel->blockSize, 32 * kernel->blockRows * kernel->warpsPerRow);
+      EXPECT_EQ(kernel->launch.gridX, (c.layer.numIndexRows() + kernel->launch.blockRows - 1) /
+                                   kernel->launch.blockRows);
+      EXPECT_EQ(kernel->launch.blockSize, 32 * kernel->launch.blockRows * kernel->launch.warpsPerRow);
     }
   }
   if (!ptxas)

@@ -10,6 +10,7 @@
 #ifndef VPTQ_COMPILER_COMPILER_H
 #define VPTQ_COMPILER_COMPILER_H
 
+#include "vptq/ABI/KernelSpec.h"
 #include "vptq/Reference/Storage.h"
 
 #include "llvm/Support/Error.h"
@@ -31,51 +32,11 @@ using ref::DType;
 /// The compiler's version, part of every cache key and bundle manifest.
 const char *getCompilerVersion();
 
-/// How the kernel's module expresses the layer before lowering.
-enum class LinearForm {
-  /// One vptq.matmul on the buffers.
-  Fused,
-  /// vptq.matmul on tensors, split by vptq-decompose-matmul into
-  /// vptq.dequant and a dense linalg.matmul (CPU only).
-  Decomposed,
-  /// As Decomposed, with packed indices first split by vptq.unpack_indices.
-  DecomposedUnpacked,
-};
-
-/// One fused quantized-linear kernel: the layer, the storage types of its
-/// tensors, the batch, and optional kernel decisions (0 or "" = choose).
-struct LinearSpec {
-  ref::LayerConfig config;
-  /// Activations and output.
-  DType activation = DType::F16;
-  /// Codebooks, norm and bias (the model dtype).
-  DType model = DType::F16;
-  /// Unpacked main/residual index storage (packed indices are I32).
-  DType indexStorage = DType::I16;
-  /// Permutation storage: I16 (uint16 bits), I32 or I64.
-  DType permStorage = DType::I16;
-  /// Static batch, or -1 for a dynamic one.
-  int64_t batch = -1;
-  int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
-  /// "global", "shared", "registers" or "" (choose).
-  std::string centroidsPlacement, resCentroidsPlacement;
-  LinearForm form = LinearForm::Fused;
-
-  /// A stable, human-readable key of everything above.
-  std::string key() const;
-};
-
-/// One kernel argument: a row-major buffer. Dimension -1 is the batch.
-struct KernelArg {
-  std::string name;
-  DType dtype;
-  std::vector<int64_t> shape;
-};
-
-/// The kernel's arguments, in order: input, indices, [res_indices],
-/// centroids, [res_centroids], [outlier_indices], [outlier_centroids],
-/// [perm], [weight_scale], [weight_bias], [bias], output.
-std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
+using ::vptq::getKernelArguments;
+using ::vptq::KernelArg;
+using ::vptq::LaunchInfo;
+using ::vptq::LinearForm;
+using ::vptq::LinearSpec;
 
 /// Where and how to compile a GPU kernel.
 struct GPUTarget {
@@ -90,17 +51,12 @@ struct GPUTarget {
   int optLevel = 3;
 };
 
-/// A compiled GPU kernel and what launching it takes. Each memref argument
-/// is passed as MLIR's expanded descriptor: allocated pointer, aligned
-/// pointer, offset, sizes, strides (all 64-bit).
+/// A compiled GPU kernel and what launching it takes (see LaunchInfo and
+/// MemRefABI.h for the argument convention).
 struct GPUKernel {
-  std::string chip, format, kernelName;
+  std::string chip, format;
   std::vector<uint8_t> binary;
-  int64_t blockSize = 0, sharedBytes = 0;
-  /// grid.x; grid.y = ceil(batch / batchTile).
-  int64_t gridX = 0, batchTile = 0;
-  int64_t blockRows = 0, warpsPerRow = 0, kChunk = 0;
-  std::string centroidsPlacement, resCentroidsPlacement;
+  LaunchInfo launch;
   std::vector<KernelArg> args;
 };
 

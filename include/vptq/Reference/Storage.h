@@ -70,6 +70,12 @@ struct LayerTensors {
 /// as int16 (packed layers) or int64 (unpacked), as the reference does.
 LayerTensors encodeLayer(const QuantizedLinear &layer, DType modelType);
 
+/// Checks each tensor's presence, dtype and shape against `config` (the
+/// checks decodeLayer starts with). Returns "" or a message naming the
+/// tensor.
+std::string checkLayerTensors(const LayerConfig &config,
+                              const LayerTensors &tensors);
+
 /// Decodes checkpoint tensors into `out` after checking each tensor's
 /// dtype and shape against `config` (unpacked indices may also be stored as
 /// F16 bit patterns: indices_as_float). Returns "" or a message naming the

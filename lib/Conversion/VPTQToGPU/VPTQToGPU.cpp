@@ -165,16 +165,25 @@ QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
 
 /// Replaces `op` by a launch of `kernel` with its operands and records the
 /// launch parameters runtimes need in a `vptq.launch` attribute.
+/// The grid is (gridX, ceil(batch / batchTile), 1) where batch is dimension 0
+/// of `batchOperand` (no batch: gridY = 1).
 void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
-                       Value gridX, Value gridY, int64_t threads,
-                       int64_t sharedBytes, NamedAttrList info) {
+                       int64_t gridX, Value batchOperand, int64_t batchTile,
+                       int64_t threads, int64_t sharedBytes,
+                       NamedAttrList info) {
   Location loc = op->getLoc();
   EmitContext e{b, loc};
   Value c1 = e.index(1);
   Value smem = e.i32(sharedBytes);
+  Value gridY = c1;
+  if (batchOperand)
+    gridY = e.ceilDiv(memref::DimOp::create(b, loc, batchOperand, 0),
+                      batchTile);
   auto launch = gpu::LaunchFuncOp::create(
-      b, loc, kernel, gpu::KernelDim3{gridX, gridY, c1},
+      b, loc, kernel, gpu::KernelDim3{e.index(gridX), gridY, c1},
       gpu::KernelDim3{e.index(threads), c1, c1}, smem, op->getOperands());
+  info.set("grid_x", b.getI64IntegerAttr(gridX));
+  info.set("batch_tile", b.getI64IntegerAttr(batchTile));
   info.set("kernel", b.getStringAttr(kernel.getName()));
   info.set("block_size", b.getI64IntegerAttr(threads));
   info.set("shared_bytes", b.getI64IntegerAttr(sharedBytes));
@@ -820,7 +829,6 @@ struct ConvertVPTQToGPU
       OpBuilder moduleBuilder =
           OpBuilder::atBlockEnd(&gpuModule.getBodyRegion().front());
       OpBuilder hostBuilder(op);
-      EmitContext host{hostBuilder, op->getLoc()};
       std::string name;
       do {
         name = "vptq_" + op->getName().stripDialect().str() + "_" +
@@ -853,16 +861,13 @@ struct ConvertVPTQToGPU
             createKernel(moduleBuilder, op, name, tiling.getThreads());
         MatmulKernelEmitter emitter(matmul, kernel, tiling, placement);
         emitter.emit();
-        Value batch = memref::DimOp::create(hostBuilder, op->getLoc(),
-                                            matmul.getInput(), 0);
         NamedAttrList info;
         info.set("op", hostBuilder.getStringAttr("matmul"));
         info.set("tiling", tiling);
         info.set("placement", placement);
         replaceWithLaunch(hostBuilder, op, kernel.func,
-                          host.index(ceilDiv(c.numIndexRows(),
-                                             tiling.getBlockRows())),
-                          host.ceilDiv(batch, tiling.getBatchTile()),
+                          ceilDiv(c.numIndexRows(), tiling.getBlockRows()),
+                          matmul.getInput(), tiling.getBatchTile(),
                           tiling.getThreads(), emitter.sharedBytes(), info);
         continue;
       }
@@ -874,8 +879,8 @@ struct ConvertVPTQToGPU
       NamedAttrList info;
       info.set("op", hostBuilder.getStringAttr(op->getName().stripDialect()));
       replaceWithLaunch(hostBuilder, op, kernel.func,
-                        host.index(ceilDiv(items, kElementwiseThreads)),
-                        host.index(1), kElementwiseThreads, 0, info);
+                        ceilDiv(items, kElementwiseThreads), Value(), 1,
+                        kElementwiseThreads, 0, info);
     }
   }
 };

@@ -1,0 +1,90 @@
+//===- KernelSpec.h - What a generated kernel computes and takes -*- C++ -*-===//
+//
+// The contract between the compiler and the runtime: a kernel
+// specification (layer configuration, storage types, batch, decisions), the
+// arguments a kernel takes for it, and how a GPU kernel is launched. Plain
+// C++; the compiler, vptq-compile, the runtime and the device harness share
+// it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VPTQ_ABI_KERNELSPEC_H
+#define VPTQ_ABI_KERNELSPEC_H
+
+#include "vptq/Reference/Storage.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vptq {
+
+/// How the kernel's module expresses the layer before lowering.
+enum class LinearForm {
+  /// One vptq.matmul (or vptq.linear for dense layers) on the buffers.
+  Fused,
+  /// vptq.matmul on tensors, split by vptq-decompose-matmul into
+  /// vptq.dequant and a dense linalg.matmul (CPU only).
+  Decomposed,
+  /// As Decomposed, with packed indices first split by vptq.unpack_indices.
+  DecomposedUnpacked,
+};
+
+/// One linear-layer kernel: the layer, the storage types of its tensors,
+/// the batch, and optional kernel decisions (0 or "" = choose). A dense
+/// layer uses only in/out features and bias of `config`.
+struct LinearSpec {
+  ref::LayerConfig config;
+  /// A dense (unquantized) layer: y = x W^T (+ b), W in the model dtype.
+  bool dense = false;
+  /// Activations and output.
+  ref::DType activation = ref::DType::F16;
+  /// Codebooks, norm and bias, or the dense weight (the model dtype).
+  ref::DType model = ref::DType::F16;
+  /// Unpacked main/residual index storage (packed indices are I32).
+  ref::DType indexStorage = ref::DType::I16;
+  /// Permutation storage: I16 (uint16 bits), I32 or I64.
+  ref::DType permStorage = ref::DType::I16;
+  /// Static batch, or -1 for a dynamic one.
+  int64_t batch = -1;
+  int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
+  /// "global", "shared", "registers" or "" (choose).
+  std::string centroidsPlacement, resCentroidsPlacement;
+  LinearForm form = LinearForm::Fused;
+
+  /// A stable, human-readable key of everything above.
+  std::string key() const;
+};
+
+/// A dense layer's specification.
+LinearSpec makeDenseSpec(int64_t inFeatures, int64_t outFeatures, bool bias,
+                         ref::DType activation, ref::DType model);
+
+/// One kernel argument: a row-major buffer. Dimension -1 is the batch.
+struct KernelArg {
+  std::string name;
+  ref::DType dtype;
+  std::vector<int64_t> shape;
+};
+
+/// The kernel's arguments, in order: input, indices, [res_indices],
+/// centroids, [res_centroids], [outlier_indices], [outlier_centroids],
+/// [perm], [weight_scale], [weight_bias], [bias], output; for a dense layer
+/// input, weight, [bias], output.
+std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
+
+/// How a GPU kernel is launched: block (blockSize, 1, 1), grid (gridX,
+/// ceil(batch / batchTile), 1), sharedBytes of dynamic shared memory; each
+/// argument as an expanded memref descriptor (see MemRefABI.h).
+struct LaunchInfo {
+  std::string kernelName;
+  int64_t blockSize = 0, sharedBytes = 0;
+  int64_t gridX = 0, batchTile = 1;
+  /// The tiling and placement the kernel was generated with.
+  int64_t blockRows = 0, warpsPerRow = 0, kChunk = 0;
+  std::string centroidsPlacement, resCentroidsPlacement;
+};
+
+} // namespace vptq
+
+#endif // VPTQ_ABI_KERNELSPEC_H

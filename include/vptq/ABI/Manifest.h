@@ -1,0 +1,71 @@
+//===- Manifest.h - manifest.json of a kernel bundle ------------*- C++ -*-===//
+//
+// vptq-compile writes a bundle directory with one binary per (layer
+// configuration, shape, arch) and a manifest.json describing each; the
+// runtime and the device harness read it. Format version 1.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VPTQ_ABI_MANIFEST_H
+#define VPTQ_ABI_MANIFEST_H
+
+#include "vptq/ABI/KernelSpec.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vptq {
+
+/// One kernel of a bundle.
+struct BundleKernel {
+  std::string id;
+  /// "sm_90a", "gfx942", "host".
+  std::string arch;
+  /// "cubin", "ptx", "hsaco", "amdgcn" or "cpu".
+  std::string kind;
+  /// Relative to the bundle directory.
+  std::string file;
+  /// GPU: the kernel's name; CPU: the C-interface function in the library.
+  std::string symbol;
+  LinearSpec spec;
+  std::vector<KernelArg> args;
+  /// GPU kernels.
+  LaunchInfo launch;
+  /// CPU kernels: the CPU and features they were compiled for.
+  std::string cpu, cpuFeatures;
+  /// sha256 of the spec key, arch, format and compiler version.
+  std::string inputHash;
+};
+
+struct BundleManifest {
+  int formatVersion = 1;
+  std::string compiler;
+  std::string created;
+  std::vector<std::string> archs;
+  /// Module name -> LinearSpec::key() of its kernel.
+  std::map<std::string, std::string> layers;
+  std::vector<BundleKernel> kernels;
+  /// Free-form description of what was compiled (model path, layers).
+  std::string sourceJSON = "{}";
+};
+
+/// Serializes `manifest` as JSON text.
+std::string writeManifest(const BundleManifest &manifest);
+
+/// Parses manifest JSON; `source` names it in messages. Returns "" or a
+/// message naming the problem.
+std::string parseManifest(const std::string &text, const std::string &source,
+                          BundleManifest &out);
+
+/// Reads `<bundleDir>/manifest.json`.
+std::string readManifest(const std::string &bundleDir, BundleManifest &out);
+
+/// Does a kernel built for `arch` run on a device of architecture
+/// `deviceArch`? NVIDIA: the same compute capability (sm_90a runs on
+/// sm_90); AMD: the same gfx name; host: both host.
+bool archRunsOn(const std::string &arch, const std::string &deviceArch);
+
+} // namespace vptq
+
+#endif // VPTQ_ABI_MANIFEST_H

@@ -1,0 +1,224 @@
+//===- Manifest.cpp - manifest.json of a kernel bundle --------------------===//
+
+#include "vptq/ABI/Manifest.h"
+#include "vptq/Checkpoint/ModelConfig.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace vptq;
+using nlohmann::json;
+
+namespace {
+
+const char *formName(LinearForm form) {
+  switch (form) {
+  case LinearForm::Fused:
+    return "fused";
+  case LinearForm::Decomposed:
+    return "decomposed";
+  case LinearForm::DecomposedUnpacked:
+    return "decomposed-unpacked";
+  }
+  return "fused";
+}
+
+json specToJSON(const LinearSpec &spec) {
+  json j = spec.dense
+               ? json{{"in_features", spec.config.inFeatures},
+                      {"out_features", spec.config.outFeatures},
+                      {"bias", spec.config.bias}}
+               : json::parse(checkpoint::layerQuantizationToJSON(
+                     {spec.config, false}));
+  if (!spec.dense) {
+    j["index_bits"] = spec.config.indexBits;
+    j["res_index_bits"] = spec.config.resIndexBits;
+    j["index_storage"] = ref::dtypeName(spec.indexStorage);
+    j["perm_storage"] = ref::dtypeName(spec.permStorage);
+  }
+  j["dense"] = spec.dense;
+  j["activation"] = ref::dtypeName(spec.activation);
+  j["model_dtype"] = ref::dtypeName(spec.model);
+  j["batch"] = spec.batch;
+  j["form"] = formName(spec.form);
+  j["block_rows"] = spec.blockRows;
+  j["warps_per_row"] = spec.warpsPerRow;
+  j["batch_tile"] = spec.batchTile;
+  j["k_chunk"] = spec.kChunk;
+  j["centroids_placement"] = spec.centroidsPlacement;
+  j["res_centroids_placement"] = spec.resCentroidsPlacement;
+  return j;
+}
+
+ref::DType dtypeOf(const json &j, const char *key) {
+  ref::DType d;
+  if (!ref::parseDType(j.at(key).get<std::string>(), d))
+    throw std::runtime_error(std::string("unknown dtype in '") + key + "'");
+  return d;
+}
+
+LinearSpec specFromJSON(const json &j, const std::string &where) {
+  LinearSpec spec;
+  spec.dense = j.value("dense", false);
+  if (spec.dense) {
+    spec.config.inFeatures = j.at("in_features").get<int64_t>();
+    spec.config.outFeatures = j.at("out_features").get<int64_t>();
+    spec.config.bias = j.at("bias").get<bool>();
+  } else {
+    checkpoint::LayerQuantization layer;
+    if (std::string err =
+            checkpoint::parseLayerQuantization(j.dump(), where, layer);
+        !err.empty())
+      throw std::runtime_error(err);
+    spec.config = layer.config;
+    spec.config.indexBits = j.value("index_bits", spec.config.indexBits);
+    spec.config.resIndexBits =
+        j.value("res_index_bits", spec.config.resIndexBits);
+    spec.indexStorage = dtypeOf(j, "index_storage");
+    spec.permStorage = dtypeOf(j, "perm_storage");
+  }
+  spec.activation = dtypeOf(j, "activation");
+  spec.model = dtypeOf(j, "model_dtype");
+  spec.batch = j.value("batch", int64_t(-1));
+  std::string form = j.value("form", std::string("fused"));
+  spec.form = form == "decomposed"            ? LinearForm::Decomposed
+              : form == "decomposed-unpacked" ? LinearForm::DecomposedUnpacked
+                                              : LinearForm::Fused;
+  spec.blockRows = j.value("block_rows", int64_t(0));
+  spec.warpsPerRow = j.value("warps_per_row", int64_t(0));
+  spec.batchTile = j.value("batch_tile", int64_t(0));
+  spec.kChunk = j.value("k_chunk", int64_t(0));
+  spec.centroidsPlacement = j.value("centroids_placement", std::string());
+  spec.resCentroidsPlacement =
+      j.value("res_centroids_placement", std::string());
+  return spec;
+}
+
+} // namespace
+
+std::string vptq::writeManifest(const BundleManifest &m) {
+  json kernels = json::array();
+  for (const BundleKernel &k : m.kernels) {
+    json args = json::array();
+    for (const KernelArg &a : k.args)
+      args.push_back({{"name", a.name},
+                      {"dtype", ref::dtypeName(a.dtype)},
+                      {"shape", a.shape}});
+    json entry = {{"id", k.id},         {"arch", k.arch},
+                  {"kind", k.kind},     {"file", k.file},
+                  {"symbol", k.symbol}, {"spec_key", k.spec.key()},
+                  {"spec", specToJSON(k.spec)},
+                  {"args", args},       {"abi", "memref-descriptor"},
+                  {"input_hash", k.inputHash}};
+    if (k.arch == "host") {
+      entry["cpu"] = k.cpu;
+      entry["cpu_features"] = k.cpuFeatures;
+    } else {
+      const LaunchInfo &l = k.launch;
+      entry["launch"] = {{"block", {l.blockSize, 1, 1}},
+                         {"grid_x", l.gridX},
+                         {"grid_y", "ceil(batch / batch_tile)"},
+                         {"batch_tile", l.batchTile},
+                         {"shared_bytes", l.sharedBytes}};
+      entry["tiling"] = {{"block_rows", l.blockRows},
+                         {"warps_per_row", l.warpsPerRow},
+                         {"batch_tile", l.batchTile},
+                         {"k_chunk", l.kChunk}};
+      entry["placement"] = {{"centroids", l.centroidsPlacement},
+                            {"res_centroids", l.resCentroidsPlacement}};
+    }
+    kernels.push_back(entry);
+  }
+  json j = {{"format_version", m.formatVersion},
+            {"compiler", m.compiler},
+            {"created", m.created},
+            {"source", json::parse(m.sourceJSON)},
+            {"archs", m.archs},
+            {"layers", m.layers},
+            {"kernels", kernels}};
+  return j.dump(2) + "\n";
+}
+
+std::string vptq::parseManifest(const std::string &text,
+                                const std::string &source,
+                                BundleManifest &out) {
+  try {
+    json j = json::parse(text);
+    BundleManifest m;
+    m.formatVersion = j.at("format_version").get<int>();
+    if (m.formatVersion != 1)
+      return source + ": manifest format_version " +
+             std::to_string(m.formatVersion) +
+             " is not supported (this runtime reads version 1)";
+    m.compiler = j.at("compiler").get<std::string>();
+    m.created = j.value("created", std::string());
+    m.archs = j.at("archs").get<std::vector<std::string>>();
+    m.layers = j.at("layers").get<std::map<std::string, std::string>>();
+    m.sourceJSON = j.value("source", json::object()).dump();
+    for (const json &e : j.at("kernels")) {
+      BundleKernel k;
+      k.id = e.at("id").get<std::string>();
+      k.arch = e.at("arch").get<std::string>();
+      k.kind = e.at("kind").get<std::string>();
+      k.file = e.at("file").get<std::string>();
+      k.symbol = e.at("symbol").get<std::string>();
+      k.inputHash = e.value("input_hash", std::string());
+      k.spec = specFromJSON(e.at("spec"), source + ": kernel " + k.id);
+      for (const json &a : e.at("args")) {
+        KernelArg arg;
+        arg.name = a.at("name").get<std::string>();
+        arg.dtype = dtypeOf(a, "dtype");
+        arg.shape = a.at("shape").get<std::vector<int64_t>>();
+        k.args.push_back(arg);
+      }
+      if (k.arch == "host") {
+        k.cpu = e.value("cpu", std::string());
+        k.cpuFeatures = e.value("cpu_features", std::string());
+      } else {
+        const json &l = e.at("launch");
+        k.launch.kernelName = k.symbol;
+        k.launch.blockSize = l.at("block")[0].get<int64_t>();
+        k.launch.gridX = l.at("grid_x").get<int64_t>();
+        k.launch.batchTile = l.at("batch_tile").get<int64_t>();
+        k.launch.sharedBytes = l.at("shared_bytes").get<int64_t>();
+        if (auto t = e.find("tiling"); t != e.end()) {
+          k.launch.blockRows = t->value("block_rows", int64_t(0));
+          k.launch.warpsPerRow = t->value("warps_per_row", int64_t(0));
+          k.launch.kChunk = t->value("k_chunk", int64_t(0));
+        }
+        if (auto p = e.find("placement"); p != e.end()) {
+          k.launch.centroidsPlacement = p->value("centroids", std::string());
+          k.launch.resCentroidsPlacement =
+              p->value("res_centroids", std::string());
+        }
+      }
+      m.kernels.push_back(std::move(k));
+    }
+    out = std::move(m);
+  } catch (const std::exception &e) {
+    return source + ": invalid manifest: " + e.what();
+  }
+  return {};
+}
+
+std::string vptq::readManifest(const std::string &bundleDir,
+                               BundleManifest &out) {
+  std::string path = bundleDir + "/manifest.json";
+  std::ifstream in(path);
+  if (!in)
+    return path + ": cannot open (not a vptq-compile bundle?)";
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parseManifest(buffer.str(), path, out);
+}
+
+bool vptq::archRunsOn(const std::string &arch, const std::string &deviceArch) {
+  auto strip = [](std::string a) {
+    if (a.rfind("sm_", 0) == 0 && !a.empty() && a.back() == 'a')
+      a.pop_back();
+    return a;
+  };
+  return strip(arch) == strip(deviceArch);
+}

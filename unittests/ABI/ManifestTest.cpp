@@ -1,0 +1,93 @@
+//===- ManifestTest.cpp - Bundle manifests --------------------------------===//
+
+#include "vptq/ABI/Manifest.h"
+
+#include <gtest/gtest.h>
+
+using namespace vptq;
+
+TEST(Manifest, WritesWhatItReads) {
+  BundleManifest m;
+  m.compiler = "vptq-mlir test";
+  m.created = "2026-11-22T00:00:00Z";
+  m.archs = {"sm_90a", "host"};
+  BundleKernel gpu;
+  gpu.id = "k0";
+  gpu.arch = "sm_90a";
+  gpu.kind = "cubin";
+  gpu.file = "sm_90a/k0.cubin";
+  gpu.symbol = "vptq_matmul_0";
+  gpu.spec.config.inFeatures = 4096;
+  gpu.spec.config.outFeatures = 11008;
+  gpu.spec.config.vectorLen = 8;
+  gpu.spec.config.numCentroids = 65536;
+  gpu.spec.config.numResCentroids = 256;
+  gpu.spec.config.packed = true;
+  gpu.spec.config.enablePerm = true;
+  gpu.spec.config.fillDerivedDefaults();
+  gpu.spec.activation = gpu.spec.model = ref::DType::BF16;
+  gpu.spec.batchTile = 4;
+  gpu.spec.centroidsPlacement = "global";
+  gpu.args = getKernelArguments(gpu.spec);
+  gpu.launch = {"vptq_matmul_0", 256, 18688, 1376, 4, 1, 8, 2048, "global",
+                "shared"};
+  gpu.inputHash = "abc";
+  BundleKernel cpu;
+  cpu.id = "k1";
+  cpu.arch = "host";
+  cpu.kind = "cpu";
+  cpu.file = "host/kernels.so";
+  cpu.symbol = "_mlir_ciface_vptq_linear_k1";
+  cpu.spec = makeDenseSpec(64, 512, true, ref::DType::F16, ref::DType::F16);
+  cpu.args = getKernelArguments(cpu.spec);
+  cpu.cpu = "znver3";
+  cpu.cpuFeatures = "+avx2";
+  m.kernels = {gpu, cpu};
+  m.layers = {{"model.layers.0.mlp.up_proj", gpu.spec.key()},
+              {"lm_head", cpu.spec.key()}};
+
+  BundleManifest back;
+  ASSERT_EQ(parseManifest(writeManifest(m), "test", back), "");
+  ASSERT_EQ(back.kernels.size(), 2u);
+  EXPECT_EQ(back.layers, m.layers);
+  EXPECT_EQ(back.archs, m.archs);
+  for (size_t i = 0; i < 2; ++i) {
+    const BundleKernel &a = m.kernels[i], &b = back.kernels[i];
+    EXPECT_EQ(b.spec.key(), a.spec.key());
+    EXPECT_EQ(b.spec.config, a.spec.config);
+    EXPECT_EQ(b.args.size(), a.args.size());
+    for (size_t j = 0; j < a.args.size(); ++j) {
+      EXPECT_EQ(b.args[j].name, a.args[j].name);
+      EXPECT_EQ(b.args[j].dtype, a.args[j].dtype);
+      EXPECT_EQ(b.args[j].shape, a.args[j].shape);
+    }
+    EXPECT_EQ(b.symbol, a.symbol);
+    EXPECT_EQ(b.file, a.file);
+  }
+  EXPECT_EQ(back.kernels[0].launch.gridX, 1376);
+  EXPECT_EQ(back.kernels[0].launch.sharedBytes, 18688);
+  EXPECT_EQ(back.kernels[0].launch.resCentroidsPlacement, "shared");
+  EXPECT_EQ(back.kernels[1].cpu, "znver3");
+  // The dense layer's arguments: input, weight, bias, output.
+  ASSERT_EQ(back.kernels[1].args.size(), 4u);
+  EXPECT_EQ(back.kernels[1].args[1].name, "weight");
+}
+
+TEST(Manifest, RejectsOtherVersionsAndGarbage) {
+  BundleManifest out;
+  EXPECT_NE(parseManifest("{\"format_version\": 2}", "m.json", out)
+                .find("m.json: manifest format_version 2 is not supported"),
+            std::string::npos);
+  EXPECT_NE(parseManifest("not json", "m.json", out)
+                .find("m.json: invalid manifest"),
+            std::string::npos);
+}
+
+TEST(Manifest, ArchCompatibility) {
+  EXPECT_TRUE(archRunsOn("sm_90a", "sm_90"));
+  EXPECT_TRUE(archRunsOn("sm_90", "sm_90a"));
+  EXPECT_FALSE(archRunsOn("sm_80", "sm_90"));
+  EXPECT_TRUE(archRunsOn("gfx942", "gfx942"));
+  EXPECT_FALSE(archRunsOn("gfx90a", "gfx942"));
+  EXPECT_TRUE(archRunsOn("host", "host"));
+}

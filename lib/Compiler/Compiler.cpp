@@ -191,15 +191,38 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
     byName[arg.name] = value;
   auto get = [&](StringRef name) { return byName.lookup(name); };
 
+  std::string error;
+  FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
+  if (failed(target))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  if (spec.dense) {
+    TilingAttr tiling;
+    if (spec.blockRows || spec.batchTile) {
+      TilingAttr base = getDefaultDenseTiling(ctx, spec.config.outFeatures,
+                                              *target,
+                                              spec.batch > 0 ? spec.batch : 1);
+      tiling = TilingAttr::getChecked(
+          [&] { return emitError(loc); }, ctx,
+          spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
+          int64_t(1),
+          spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
+          int64_t(32));
+      if (!tiling)
+        return diags.error("invalid tiling");
+    }
+    LinearOp::create(b, loc, TypeRange{}, get("input"), get("weight"),
+                     get("bias"), get("output"), tiling);
+    func::ReturnOp::create(b, loc);
+    if (failed(mlir::verify(*module)))
+      return diags.error("the kernel module does not verify");
+    return module;
+  }
+
   QuantConfigAttr config = QuantConfigAttr::getChecked(
       [&] { return emitError(loc); }, ctx, spec.config);
   if (!config)
     return diags.error("invalid layer configuration");
 
-  std::string error;
-  FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
-  if (failed(target))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk) {
     TilingAttr base = getDefaultTiling(ctx, spec.config, *target,

@@ -30,11 +30,20 @@ CheckResult vptq::ref::checkLinearOutput(const QuantizedLinear &layer,
                                          const std::vector<float> &y,
                                          DType outType) {
   const LayerConfig &c = layer.config;
-  const int64_t in = c.inFeatures, out = c.outFeatures;
+  return checkDenseOutput(dequantize(layer), layer.bias, c.inFeatures,
+                          c.outFeatures, x, batch, y, outType);
+}
+
+CheckResult vptq::ref::checkDenseOutput(const std::vector<float> &w,
+                                        const std::vector<float> &bias,
+                                        int64_t in, int64_t out,
+                                        const std::vector<float> &x,
+                                        int64_t batch,
+                                        const std::vector<float> &y,
+                                        DType outType) {
   double eps = outType == DType::F16    ? std::ldexp(1.0, -11)
                : outType == DType::BF16 ? std::ldexp(1.0, -8)
                                         : std::ldexp(1.0, -24);
-  std::vector<float> w = dequantize(layer);
   // Output rows are checked in parallel: large layers at large batches are
   // billions of multiply-adds.
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -43,7 +52,7 @@ CheckResult vptq::ref::checkLinearOutput(const QuantizedLinear &layer,
     CheckResult &r = partial[t];
     for (int64_t n = t; n < out; n += threads) {
       for (int64_t b = 0; b < batch; ++b) {
-        double want = c.bias ? layer.bias[n] : 0.0;
+        double want = bias.empty() ? 0.0 : bias[n];
         double scale = std::fabs(want);
         const float *xr = x.data() + b * in;
         const float *wr = w.data() + n * in;

@@ -88,8 +88,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   int64_t rows = c.numIndexRows();
   if (!target.isGPU()) {
     // Enough tasks for the threads of a large machine, each still a few
-    // rows of work.
-    int64_t blockRows = std::max<int64_t>(1, rows / 64);
+    // rows of work (the attribute caps a block at 32 rows).
+    int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
                            32);
   }
@@ -111,6 +111,24 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   int64_t kChunk =
       std::min(roundUp(256 * warpsPerRow, granule), roundUp(c.groupSize, granule));
   return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, kChunk);
+}
+
+TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
+                                             int64_t outFeatures,
+                                             const TargetInfo &target,
+                                             int64_t batchHint) {
+  batchHint = std::max<int64_t>(batchHint, 1);
+  if (!target.isGPU())
+    return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
+                           1, std::min<int64_t>(batchHint, 4), 32);
+  int64_t batchTile = std::min<int64_t>(batchHint, 8);
+  int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
+  int64_t blockRows = 8;
+  while (blockRows > 1 &&
+         ((outFeatures + blockRows - 1) / blockRows) * batchBlocks <
+             2 * target.numProcessors)
+    blockRows /= 2;
+  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32);
 }
 
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,

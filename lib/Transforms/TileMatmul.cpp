@@ -23,26 +23,49 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
       emitError(getOperation()->getLoc(), "vptq-tile: ") << error;
       return signalPassFailure();
     }
-    WalkResult result = getOperation()->walk([&](MatmulOp op) {
-      LayerConfig config = op.getConfig().getLayerConfig();
-      int64_t batch = cast<ShapedType>(op.getInput().getType()).getDimSize(0);
-      if (ShapedType::isDynamic(batch))
-        batch = batchHint;
-      TilingAttr base = op.getTilingAttr();
-      if (!base || overrideExisting)
-        base = getDefaultTiling(&getContext(), config, *target, batch);
-      auto pick = [](int64_t option, int64_t fallback) {
-        return option > 0 ? option : fallback;
-      };
-      TilingAttr tiling = TilingAttr::getChecked(
-          [&] { return op.emitOpError("invalid tiling: "); }, &getContext(),
+    auto pick = [](int64_t option, int64_t fallback) {
+      return option > 0 ? option : fallback;
+    };
+    // Options override field by field; an existing attribute is kept
+    // unless `override`.
+    auto decide = [&](Operation *op, TilingAttr existing,
+                      function_ref<TilingAttr()> fallback) -> TilingAttr {
+      TilingAttr base =
+          existing && !overrideExisting ? existing : fallback();
+      return TilingAttr::getChecked(
+          [&] { return op->emitOpError("invalid tiling: "); }, &getContext(),
           pick(blockRows, base.getBlockRows()),
           pick(warpsPerRow, base.getWarpsPerRow()),
-          pick(batchTile, base.getBatchTile()), pick(kChunk, base.getKChunk()));
-      if (!tiling)
-        return WalkResult::interrupt();
-      op.setTilingAttr(tiling);
-      return WalkResult::advance();
+          pick(batchTile, base.getBatchTile()),
+          pick(kChunk, base.getKChunk()));
+    };
+    auto batchOf = [&](Value input) {
+      int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);
+      return ShapedType::isDynamic(batch) ? int64_t(batchHint) : batch;
+    };
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      TilingAttr tiling;
+      if (auto matmul = dyn_cast<MatmulOp>(op)) {
+        tiling = decide(op, matmul.getTilingAttr(), [&] {
+          return getDefaultTiling(&getContext(),
+                                  matmul.getConfig().getLayerConfig(),
+                                  *target, batchOf(matmul.getInput()));
+        });
+        if (tiling)
+          matmul.setTilingAttr(tiling);
+      } else if (auto linear = dyn_cast<LinearOp>(op)) {
+        int64_t out =
+            cast<ShapedType>(linear.getWeight().getType()).getDimSize(0);
+        tiling = decide(op, linear.getTilingAttr(), [&] {
+          return getDefaultDenseTiling(&getContext(), out, *target,
+                                       batchOf(linear.getInput()));
+        });
+        if (tiling)
+          linear.setTilingAttr(tiling);
+      } else {
+        return WalkResult::advance();
+      }
+      return tiling ? WalkResult::advance() : WalkResult::interrupt();
     });
     if (result.wasInterrupted())
       signalPassFailure();

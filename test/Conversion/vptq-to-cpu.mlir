@@ -123,3 +123,28 @@ func.func @unpack(%p: memref<1x2x3xi32>, %i: memref<1x2x16xi32>,
       %p : memref<1x2x3xi32> outs(%i, %r : memref<1x2x16xi32>, memref<1x2x16xi8>)
   return
 }
+
+// -----
+
+// vptq.linear: 8-wide FMAs along K for batch_tile rows, then a horizontal
+// sum, a scalar tail for K mod 8 (here 100 = 96 + 4), and the bias.
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME: (%[[X:.+]]: memref<?x100xf16>, %[[W:.+]]: memref<32x100xbf16>, %[[B:.+]]: memref<32xbf16>, %[[Y:.+]]: memref<?x32xf32>)
+// CHECK: scf.parallel
+// CHECK:   %[[ACC:.+]]:2 = scf.for {{.+}} = %c0 to %c96 step %c8 iter_args
+// CHECK:     vector.load %[[W]][%{{.+}}, %{{.+}}] : memref<32x100xbf16>, vector<8xbf16>
+// CHECK:     vector.load %[[X]][%{{.+}}, %{{.+}}] : memref<?x100xf16>, vector<8xf16>
+// CHECK:     vector.fma
+// CHECK:     vector.fma
+// CHECK:   vector.reduction <add>, %[[ACC]]#0 : vector<8xf32> into f32
+// CHECK:   scf.for {{.+}} = %c96 to %c100 step %c1 iter_args
+// CHECK:   memref.load %[[B]]
+// CHECK:   memref.store %{{.+}}, %[[Y]]
+func.func @linear(%x: memref<?x100xf16>, %w: memref<32x100xbf16>,
+                  %b: memref<32xbf16>, %y: memref<?x32xf32>) {
+  vptq.linear input(%x : memref<?x100xf16>) weight(%w : memref<32x100xbf16>)
+      bias(%b : memref<32xbf16>) outs(%y : memref<?x32xf32>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 2,
+                             k_chunk = 32>}
+  return
+}

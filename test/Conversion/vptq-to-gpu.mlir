@@ -110,3 +110,26 @@ func.func @elementwise(%i: memref<2x4x2xi32>, %c: memref<2x64xf16>,
       %i : memref<2x4x2xi32> outs(%u : memref<2x4x16xi32>)
   return
 }
+
+// -----
+
+// vptq.linear: a warp per output row (4 per block), lanes reading 16-byte
+// pieces of the weight row, a shuffle reduction, lane 0 storing.
+// CHECK-LABEL: func.func @linear
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_linear_0 blocks in (%c8, %{{.+}}, %c1) threads in (%c128, %c1, %c1)
+// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 128 : i64, grid_x = 8 : i64, kernel = "vptq_linear_0", op = "linear", shared_bytes = 0 : i64
+// CHECK: gpu.func @vptq_linear_0
+// CHECK:   scf.for
+// CHECK:     vector.load %arg1[%{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<32x64xf16>, vector<8xf16>
+// CHECK:     vector.fma
+// CHECK:   vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK:   memref.store
+func.func @linear(%x: memref<?x64xf16>, %w: memref<32x64xf16>,
+                  %y: memref<?x32xf16>) {
+  vptq.linear input(%x : memref<?x64xf16>) weight(%w : memref<32x64xf16>)
+      outs(%y : memref<?x32xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 1,
+                             k_chunk = 32>}
+  return
+}

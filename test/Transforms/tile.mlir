@@ -57,3 +57,17 @@ func.func @preset(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
                              k_chunk = 128>}
   return
 }
+
+// -----
+
+// Dense layers: one warp per output row, 8 rows per block on a GPU.
+// SM90-LABEL: func.func @dense
+// SM90: vptq.linear {{.*}} {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 1, k_chunk = 32>}
+// CPU-LABEL: func.func @dense
+// CPU: vptq.linear {{.*}} {tiling = #vptq.tiling<block_rows = 32, warps_per_row = 1, batch_tile = 1, k_chunk = 32>}
+func.func @dense(%x: memref<?x4096xf16>, %w: memref<32000x4096xf16>,
+                 %y: memref<?x32000xf16>) {
+  vptq.linear input(%x : memref<?x4096xf16>) weight(%w : memref<32000x4096xf16>)
+      outs(%y : memref<?x32000xf16>)
+  return
+}

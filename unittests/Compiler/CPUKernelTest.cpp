@@ -191,3 +191,66 @@ INSTANTIATE_TEST_SUITE_P(Matrix, CPUKernelTest, ::testing::ValuesIn(cases()),
                          });
 
 } // namespace
+
+namespace {
+
+struct DenseCase {
+  std::string name;
+  int64_t in, out;
+  bool bias;
+  DType activation, model;
+};
+
+void PrintTo(const DenseCase &k, std::ostream *os) { *os << k.name; }
+
+class DenseCPUKernelTest : public ::testing::TestWithParam<DenseCase> {};
+
+/// Dense vptq.linear kernels (K not a multiple of the vector width included)
+/// against y = x W^T + b.
+TEST_P(DenseCPUKernelTest, MatchesReferenceOnRandomInputs) {
+  const DenseCase &k = GetParam();
+  uint64_t seed = std::hash<std::string>()(k.name);
+  LinearSpec spec = makeDenseSpec(k.in, k.out, k.bias, k.activation, k.model);
+  auto kernel = sharedCompiler().compileCPU(spec);
+  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
+  std::vector<float> w =
+      ref::randomFloats(k.out * k.in, seed, -1, 1, k.model);
+  std::vector<float> bias =
+      k.bias ? ref::randomFloats(k.out, seed + 1, -1, 1, k.model)
+             : std::vector<float>();
+  ref::HostTensor weight = ref::encodeFloats(w, {k.out, k.in}, k.model);
+  ref::HostTensor biasT = ref::encodeFloats(bias, {k.out}, k.model);
+  for (int64_t batch : {1, 3, 17}) {
+    std::vector<float> x =
+        ref::randomFloats(batch * k.in, seed + 10 + batch, -1, 1, k.activation);
+    ref::HostTensor input = ref::encodeFloats(x, {batch, k.in}, k.activation);
+    ref::HostTensor output = ref::encodeFloats(
+        std::vector<float>(batch * k.out, NAN), {batch, k.out}, k.activation);
+    std::vector<void *> buffers = {input.data.data(), weight.data.data()};
+    if (k.bias)
+      buffers.push_back(biasT.data.data());
+    buffers.push_back(output.data.data());
+    llvm::Error err = (*kernel)->run(buffers, batch);
+    ASSERT_FALSE(bool(err)) << llvm::toString(std::move(err));
+    std::vector<float> y(output.numElements());
+    for (int64_t i = 0; i < output.numElements(); ++i)
+      y[i] = output.floatAt(i);
+    ref::CheckResult result = ref::checkDenseOutput(
+        w, bias, k.in, k.out, x, batch, y, k.activation);
+    EXPECT_TRUE(result.ok()) << k.name << " batch " << batch << ": "
+                             << result.summary();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Dense, DenseCPUKernelTest,
+    ::testing::Values(
+        DenseCase{"f16_bias", 64, 40, true, DType::F16, DType::F16},
+        DenseCase{"bf16_odd_k", 100, 33, false, DType::BF16, DType::BF16},
+        DenseCase{"f32_act_f16_weight", 72, 512, true, DType::F32, DType::F16},
+        DenseCase{"long_k", 4099, 7, false, DType::F16, DType::F16}),
+    [](const ::testing::TestParamInfo<DenseCase> &info) {
+      return info.param.name;
+    });
+
+} // namespace

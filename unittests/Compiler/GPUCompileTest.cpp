@@ -108,6 +108,21 @@ TEST(GPUCompile, EveryConfigurationForEveryArchitecture) {
       EXPECT_EQ(kernel->launch.blockSize, 32 * kernel->launch.blockRows * kernel->launch.warpsPerRow);
     }
   }
+  // Dense layers (vptq.linear), K a multiple of 8 and not.
+  for (int64_t in : {4096, 100}) {
+    LinearSpec dense = makeDenseSpec(in, 1000, true, DType::F16, DType::F16);
+    for (const Target &t : targets) {
+      compiler::GPUTarget target;
+      target.chip = t.chip;
+      target.format = t.format;
+      auto kernel = compiler.compileGPU(dense, target);
+      ASSERT_TRUE(bool(kernel)) << "dense in=" << in << " on " << t.chip
+                                << ": " << llvm::toString(kernel.takeError());
+      EXPECT_EQ(kernel->launch.sharedBytes, 0);
+      EXPECT_EQ(kernel->launch.gridX,
+                (1000 + kernel->launch.blockRows - 1) / kernel->launch.blockRows);
+    }
+  }
   if (!ptxas)
     GTEST_LOG_(INFO) << "ptxas not found under " << cudaRoot()
                      << ": cubins not checked";

@@ -46,6 +46,13 @@ CheckResult checkLinearOutput(const QuantizedLinear &layer,
                               const std::vector<float> &x, int64_t batch,
                               const std::vector<float> &y, DType outType);
 
+/// The same for a dense layer: `w` is out x in, `bias` empty or `out` long.
+CheckResult checkDenseOutput(const std::vector<float> &w,
+                             const std::vector<float> &bias, int64_t in,
+                             int64_t out, const std::vector<float> &x,
+                             int64_t batch, const std::vector<float> &y,
+                             DType outType);
+
 } // namespace vptq::ref
 
 #endif // VPTQ_REFERENCE_CHECK_H

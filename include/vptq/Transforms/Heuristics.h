@@ -42,6 +42,12 @@ struct TargetInfo {
 TilingAttr getDefaultTiling(MLIRContext *ctx, const LayerConfig &config,
                             const TargetInfo &target, int64_t batchHint);
 
+/// The default tiling of a dense vptq.linear with `outFeatures` rows: on
+/// GPUs one warp per output row (block_rows warps per block), batch_tile
+/// rows of the batch per block; on the CPU, tasks of block_rows rows.
+TilingAttr getDefaultDenseTiling(MLIRContext *ctx, int64_t outFeatures,
+                                 const TargetInfo &target, int64_t batchHint);
+
 /// The shared-memory buffers of the GPU matmul kernel, as byte offsets into
 /// its dynamic shared memory, in this order; absent buffers have size 0.
 struct SharedMemoryLayout {

@@ -380,14 +380,123 @@ struct UnpackToCPU : OpRewritePattern<UnpackIndicesOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// vptq.linear
+//===----------------------------------------------------------------------===//
+
+/// Dense rows as dot products: 8-wide vector FMAs along K for batch_tile
+/// batch rows at once, a scalar tail, a horizontal sum.
+struct LinearToCPU : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static constexpr int64_t kWidth = 8;
+
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rw) const override {
+    if (failed(checkIdentityMemrefs(op, rw)))
+      return failure();
+    Location loc = op.getLoc();
+    EmitContext e{rw, loc};
+    auto weightType = cast<MemRefType>(op.getWeight().getType());
+    const int64_t out = weightType.getDimSize(0), in = weightType.getDimSize(1);
+    TilingAttr tiling = op.getTilingAttr();
+    if (!tiling) {
+      std::string unused;
+      tiling = getDefaultDenseTiling(getContext(), out,
+                                     *TargetInfo::get("host", unused), 4);
+    }
+    const int64_t blockRows = tiling.getBlockRows();
+    const int64_t batchTile = tiling.getBatchTile();
+    Value x = op.getInput(), w = op.getWeight(), y = op.getInit();
+    Value bias = op.getBias();
+    Value c0 = e.index(0), c1 = e.index(1);
+    Value batch = memref::DimOp::create(rw, loc, x, 0);
+    const int64_t vectorEnd = in - in % kWidth;
+    auto vecType = VectorType::get({kWidth}, rw.getF32Type());
+
+    Value numBlocks = e.index((out + blockRows - 1) / blockRows);
+    auto parallel = scf::ParallelOp::create(rw, loc, ValueRange{c0},
+                                            ValueRange{numBlocks},
+                                            ValueRange{c1});
+    OpBuilder::InsertionGuard guard(rw);
+    rw.setInsertionPoint(parallel.getBody()->getTerminator());
+    Value blk = parallel.getInductionVars()[0];
+    Value r0 = e.mul(blk, e.index(blockRows));
+    Value r1 = e.min(e.add(r0, e.index(blockRows)), e.index(out));
+    emitFor(rw, loc, r0, r1, c1, {}, [&](OpBuilder &b1, Value n, ValueRange) {
+      EmitContext e1{b1, loc};
+      emitFor(b1, loc, c0, batch, e1.index(batchTile), {},
+              [&](OpBuilder &b2, Value bt, ValueRange) {
+        EmitContext e2{b2, loc};
+        Value lastRow = arith::SubIOp::create(b2, loc, batch, c1);
+        SmallVector<Value> rows;
+        for (int64_t j = 0; j < batchTile; ++j)
+          rows.push_back(e2.min(e2.add(bt, e2.index(j)), lastRow));
+        Value zeroVec = arith::ConstantOp::create(
+            b2, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
+        SmallVector<Value> init(batchTile, zeroVec);
+        ValueRange vecAcc = emitFor(
+            b2, loc, c0, e2.index(vectorEnd), e2.index(kWidth), init,
+            [&](OpBuilder &b3, Value k, ValueRange acc) {
+              EmitContext e3{b3, loc};
+              Value wv = e3.toF32(vector::LoadOp::create(
+                  b3, loc,
+                  VectorType::get({kWidth}, weightType.getElementType()), w,
+                  ValueRange{n, k}));
+              SmallVector<Value> next;
+              for (int64_t j = 0; j < batchTile; ++j) {
+                Value xv = e3.toF32(vector::LoadOp::create(
+                    b3, loc,
+                    VectorType::get({kWidth}, cast<MemRefType>(x.getType())
+                                                  .getElementType()),
+                    x, ValueRange{rows[j], k}));
+                next.push_back(vector::FMAOp::create(b3, loc, xv, wv, acc[j]));
+              }
+              return next;
+            });
+        SmallVector<Value> sums;
+        for (int64_t j = 0; j < batchTile; ++j)
+          sums.push_back(vector::ReductionOp::create(
+              b2, loc, vector::CombiningKind::ADD, vecAcc[j]));
+        ValueRange total = emitFor(
+            b2, loc, e2.index(vectorEnd), e2.index(in), c1, sums,
+            [&](OpBuilder &b3, Value k, ValueRange acc) {
+              EmitContext e3{b3, loc};
+              Value wk = e3.loadF32(w, {n, k});
+              SmallVector<Value> next;
+              for (int64_t j = 0; j < batchTile; ++j)
+                next.push_back(
+                    e3.add(acc[j], e3.mul(e3.loadF32(x, {rows[j], k}), wk)));
+              return next;
+            });
+        for (int64_t j = 0; j < batchTile; ++j) {
+          Value bj = e2.add(bt, e2.index(j));
+          emitIf(b2, loc, cmpULT(b2, loc, bj, batch), [&](OpBuilder &b3) {
+            EmitContext e3{b3, loc};
+            Value v = total[j];
+            if (bias)
+              v = e3.add(v, e3.loadF32(bias, {n}));
+            storeF32(e3, v, y, {bj, n});
+          });
+        }
+        return SmallVector<Value>{};
+      });
+      return SmallVector<Value>{};
+    });
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertVPTQToCPU
     : mlir::vptq::impl::ConvertVPTQToCPUBase<ConvertVPTQToCPU> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatmulToCPU, DequantToCPU, UnpackToCPU>(&getContext());
+    patterns.add<MatmulToCPU, DequantToCPU, UnpackToCPU, LinearToCPU>(
+        &getContext());
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     WalkResult left = getOperation()->walk([](Operation *op) {
-      if (!isa<MatmulOp, DequantOp, UnpackIndicesOp>(op))
+      if (!isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op))
         return WalkResult::advance();
       op->emitOpError("cannot be lowered to CPU code: operands must be "
                       "memrefs with identity layout (bufferize first)");

@@ -649,6 +649,106 @@ private:
 };
 
 //===----------------------------------------------------------------------===//
+// vptq.linear: one warp per output row
+//===----------------------------------------------------------------------===//
+
+/// The widest vector of `elemBytes`-byte elements, at most 16 bytes, that
+/// divides `count` (so every vector stays inside its row).
+int64_t denseVectorWidth(int64_t count, int64_t elemBytes) {
+  int64_t width = 16 / elemBytes;
+  while (width > 1 && count % width)
+    width /= 2;
+  return width;
+}
+
+/// Emits a dense GEMV/GEMM kernel: warp w of block (bx, by) computes output
+/// row bx * block_rows + w for batch rows [by * batch_tile, ...); lanes
+/// stride along K with vector loads (coalesced across the warp), multiply
+/// by the activations in f32 and reduce with shuffles.
+void emitLinearKernel(LinearOp op, KernelFunc &kernel, TilingAttr tiling) {
+  Value x = kernel.args.lookup(op.getInput());
+  Value w = kernel.args.lookup(op.getWeight());
+  Value y = kernel.args.lookup(op.getInit());
+  Value bias = op.getBias() ? kernel.args.lookup(op.getBias()) : Value();
+  auto weightType = cast<MemRefType>(w.getType());
+  Type xElem = cast<MemRefType>(x.getType()).getElementType();
+  const int64_t out = weightType.getDimSize(0), in = weightType.getDimSize(1);
+  const int64_t Bt = tiling.getBatchTile();
+  int64_t width = std::min(
+      denseVectorWidth(in, weightType.getElementType().getIntOrFloatBitWidth() / 8),
+      denseVectorWidth(in, xElem.getIntOrFloatBitWidth() / 8));
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
+  Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+  Value row = e.add(e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                          e.index(tiling.getBlockRows())),
+                    warp);
+  Value rowInRange =
+      cmp(b, loc, arith::CmpIPredicate::ult, row, e.index(out));
+  // Warps past the last row compute on it and store nothing, so that every
+  // lane takes part in the shuffles.
+  Value safeRow = e.min(row, e.index(out - 1));
+  Value firstBatch = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
+                           e.index(Bt));
+  Value batch = memref::DimOp::create(b, loc, x, 0);
+  Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
+  SmallVector<Value> rows;
+  for (int64_t j = 0; j < Bt; ++j)
+    rows.push_back(e.min(e.add(firstBatch, e.index(j)), lastBatch));
+
+  auto vecType = VectorType::get({width}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(
+      b, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
+  SmallVector<Value> init(Bt, zero);
+  auto load = [&](OpBuilder &ob, Value memref, Value r, Value k) {
+    Type elem = cast<MemRefType>(memref.getType()).getElementType();
+    auto l = vector::LoadOp::create(ob, loc, VectorType::get({width}, elem),
+                                    memref, ValueRange{r, k});
+    l.setAlignment(width * (elem.getIntOrFloatBitWidth() / 8));
+    return EmitContext{ob, loc}.toF32(l);
+  };
+  SmallVector<Value> acc = emitForAcc(
+      b, loc, e.mul(lane, e.index(width)), e.index(in),
+      e.index(kWarpSize * width), init,
+      [&](OpBuilder &nb, Value k, ValueRange accIn) {
+        Value wv = load(nb, w, safeRow, k);
+        SmallVector<Value> next;
+        for (int64_t j = 0; j < Bt; ++j)
+          next.push_back(vector::FMAOp::create(nb, loc, load(nb, x, rows[j], k),
+                                               wv, accIn[j]));
+        return next;
+      });
+  SmallVector<Value> sums;
+  for (int64_t j = 0; j < Bt; ++j)
+    sums.push_back(warpAllReduce(
+        b, loc,
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                    acc[j])));
+  Value writer = andI(b, loc, rowInRange,
+                      cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)));
+  emitIf(b, loc, writer, [&](OpBuilder &nb) {
+    EmitContext ne{nb, loc};
+    Type outElem = cast<MemRefType>(y.getType()).getElementType();
+    for (int64_t j = 0; j < Bt; ++j) {
+      Value bj = ne.add(firstBatch, ne.index(j));
+      emitIf(nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, bj, batch),
+             [&](OpBuilder &sb) {
+               EmitContext se{sb, loc};
+               Value v = sums[j];
+               if (bias)
+                 v = se.add(v, se.loadF32(bias, {row}));
+               memref::StoreOp::create(sb, loc, se.fromF32(v, outElem), y,
+                                       ValueRange{bj, row});
+             });
+    }
+  });
+  gpu::ReturnOp::create(b, loc);
+}
+
+//===----------------------------------------------------------------------===//
 // vptq.dequant and vptq.unpack_indices: one thread per code
 //===----------------------------------------------------------------------===//
 
@@ -815,7 +915,7 @@ struct ConvertVPTQToGPU
     }
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<MatmulOp, DequantOp, UnpackIndicesOp>(op))
+      if (isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op))
         ops.push_back(op);
     });
     if (ops.empty())
@@ -869,6 +969,29 @@ struct ConvertVPTQToGPU
                           ceilDiv(c.numIndexRows(), tiling.getBlockRows()),
                           matmul.getInput(), tiling.getBatchTile(),
                           tiling.getThreads(), emitter.sharedBytes(), info);
+        continue;
+      }
+      if (auto linear = dyn_cast<LinearOp>(op)) {
+        auto weightType = cast<MemRefType>(linear.getWeight().getType());
+        int64_t batchHint =
+            cast<ShapedType>(linear.getInput().getType()).getDimSize(0);
+        TilingAttr tiling = linear.getTilingAttr();
+        if (!tiling)
+          tiling = getDefaultDenseTiling(
+              &getContext(), weightType.getDimSize(0), *target,
+              ShapedType::isDynamic(batchHint) ? 1 : batchHint);
+        // One warp per row: warps_per_row and k_chunk do not apply.
+        int64_t threads = kWarpSize * tiling.getBlockRows();
+        KernelFunc kernel = createKernel(moduleBuilder, op, name, threads);
+        emitLinearKernel(linear, kernel, tiling);
+        NamedAttrList info;
+        info.set("op", hostBuilder.getStringAttr("linear"));
+        info.set("tiling", tiling);
+        replaceWithLaunch(hostBuilder, op, kernel.func,
+                          ceilDiv(weightType.getDimSize(0),
+                                  tiling.getBlockRows()),
+                          linear.getInput(), tiling.getBatchTile(), threads,
+                          0, info);
         continue;
       }
       KernelFunc kernel =

@@ -602,3 +602,60 @@ func.func @f(%p: memref<1x2x2xi32>, %i: tensor<1x2x16xi16>) {
   %0 = vptq.unpack_indices #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> %p : memref<1x2x2xi32> outs(%i : tensor<1x2x16xi16>) -> tensor<1x2x16xi16>
   return
 }
+
+// -----
+
+// vptq.linear (dense layers).
+func.func @f(%x: tensor<?x64xf16>, %w: tensor<?x64xf16>, %y: tensor<?x32xf16>) {
+  // expected-error @+1 {{'weight' must have a static shape [out_features, in_features], got [?, 64]}}
+  %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : tensor<?x64xf16>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x60xf16>, %w: tensor<32x64xf16>, %y: tensor<?x32xf16>) {
+  // expected-error @+1 {{'input' must have shape [batch, in_features] = [?, 64], got [?, 60]}}
+  %0 = vptq.linear input(%x : tensor<?x60xf16>) weight(%w : tensor<32x64xf16>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x64xf16>, %w: tensor<32x64xf16>, %y: tensor<3x32xf16>) {
+  // expected-error @+1 {{'outs' must have shape [batch, out_features] = [2, 32], got [3, 32]}}
+  %0 = vptq.linear input(%x : tensor<2x64xf16>) weight(%w : tensor<32x64xf16>) outs(%y : tensor<3x32xf16>) -> tensor<3x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf16>, %w: tensor<32x64xi8>, %y: tensor<?x32xf16>) {
+  // expected-error @+1 {{'weight' must have f16, bf16 or f32 elements, got 'i8'}}
+  %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : tensor<32x64xi8>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf16>, %w: tensor<32x64xf16>, %b: tensor<31xf16>, %y: tensor<?x32xf16>) {
+  // expected-error @+1 {{'bias' must have shape [out_features] = [32], got [31]}}
+  %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : tensor<32x64xf16>) bias(%b : tensor<31xf16>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf16>, %w: tensor<32x64xf16>, %b: tensor<32xf32>, %y: tensor<?x32xf16>) {
+  // expected-error @+1 {{'bias' element type 'f32' differs from 'weight' element type 'f16'}}
+  %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : tensor<32x64xf16>) bias(%b : tensor<32xf32>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf16>, %w: memref<32x64xf16>, %y: tensor<?x32xf16>) {
+  // expected-error @+1 {{'vptq.linear' op operands must be all ranked tensors or all memrefs, but operand #1 is a memref and operand #0 is not}}
+  %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : memref<32x64xf16>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
+  return
+}

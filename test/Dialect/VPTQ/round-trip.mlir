@@ -145,3 +145,25 @@ func.func @matmul_memref(%x: memref<4x16xf32>, %idx: memref<1x2x16xi16>,
       centroids(%cb : memref<1x64xf16>) outs(%y : memref<4x8xf32>)
   return
 }
+
+// CHECK-LABEL: func.func @linear_tensor
+// CHECK: vptq.linear input(%{{[a-z0-9_]+}} : tensor<?x64xf16>) weight(%{{[a-z0-9_]+}} : tensor<32x64xbf16>) bias(%{{[a-z0-9_]+}} : tensor<32xbf16>) outs(%{{[a-z0-9_]+}} : tensor<?x32xf32>) {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 2, k_chunk = 32>} -> tensor<?x32xf32>
+func.func @linear_tensor(%x: tensor<?x64xf16>, %w: tensor<32x64xbf16>,
+                         %b: tensor<32xbf16>,
+                         %y: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : tensor<32x64xbf16>)
+      bias(%b : tensor<32xbf16>) outs(%y : tensor<?x32xf32>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 2,
+                             k_chunk = 32>} -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// CHECK-LABEL: func.func @linear_memref
+// CHECK: vptq.linear input(%{{[a-z0-9_]+}} : memref<3x64xf32>) weight(%{{[a-z0-9_]+}} : memref<32x64xf16>) outs(%{{[a-z0-9_]+}} : memref<3x32xf32>)
+// CHECK-NOT: ->
+func.func @linear_memref(%x: memref<3x64xf32>, %w: memref<32x64xf16>,
+                         %y: memref<3x32xf32>) {
+  vptq.linear input(%x : memref<3x64xf32>) weight(%w : memref<32x64xf16>)
+      outs(%y : memref<3x32xf32>)
+  return
+}

@@ -432,5 +432,51 @@ void MatmulOp::getEffects(
   getDpsEffects(*this, effects);
 }
 
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkUniformSemantics(op)))
+    return failure();
+  auto inputType = cast<ShapedType>(getInput().getType());
+  auto weightType = cast<ShapedType>(getWeight().getType());
+  auto initType = cast<ShapedType>(getInit().getType());
+  if (weightType.getRank() != 2 || !weightType.hasStaticShape())
+    return emitOpError() << "'weight' must have a static shape "
+                            "[out_features, in_features], got "
+                         << shapeString(weightType.getShape());
+  int64_t out = weightType.getDimSize(0), in = weightType.getDimSize(1);
+  if (inputType.getRank() != 2 || inputType.getDimSize(1) != in)
+    return emitOpError() << "'input' must have shape [batch, in_features] = "
+                         << shapeString({ShapedType::kDynamic, in})
+                         << ", got " << shapeString(inputType.getShape());
+  int64_t batch = inputType.getDimSize(0);
+  if (initType.getRank() != 2 || initType.getDimSize(1) != out ||
+      (!ShapedType::isDynamic(batch) &&
+       !ShapedType::isDynamic(initType.getDimSize(0)) &&
+       initType.getDimSize(0) != batch))
+    return emitOpError() << "'outs' must have shape [batch, out_features] = "
+                         << shapeString({batch, out}) << ", got "
+                         << shapeString(initType.getShape());
+  if (failed(checkFloatElements(op, "input", getInput())) ||
+      failed(checkFloatElements(op, "weight", getWeight())) ||
+      failed(checkFloatElements(op, "outs", getInit())))
+    return failure();
+  if (getBias() &&
+      (failed(checkShape(op, "bias", getBias(), {out}, "[out_features]")) ||
+       failed(checkSameElements(op, "bias", getBias(), "weight",
+                                weightType.getElementType()))))
+    return failure();
+  return success();
+}
+
+void LinearOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDpsEffects(*this, effects);
+}
+
 #define GET_OP_CLASSES
 #include "vptq/Dialect/VPTQ/IR/VPTQOps.cpp.inc"

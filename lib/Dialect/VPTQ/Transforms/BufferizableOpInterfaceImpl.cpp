@@ -57,5 +57,6 @@ void mlir::vptq::registerBufferizableOpInterfaceExternalModels(
         *ctx);
     DequantOp::attachInterface<VPTQOpBufferization<DequantOp>>(*ctx);
     MatmulOp::attachInterface<VPTQOpBufferization<MatmulOp>>(*ctx);
+    LinearOp::attachInterface<VPTQOpBufferization<LinearOp>>(*ctx);
   });
 }

@@ -227,4 +227,49 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
   let hasCanonicalizer = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+def VPTQ_LinearOp : VPTQ_Op<"linear", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Dense linear layer: input times a dense weight";
+  let description = [{
+    Computes `result = input * weight^T (+ bias)` for the layers a VPTQ
+    model leaves unquantized (typically `lm_head`), so that a model's
+    linear layers all lower through the same passes. `input` is
+    `batch x in_features`, `weight` is `out_features x in_features`, `bias`
+    has `out_features` elements; accumulation is in f32. The element types
+    of `input`/`result` and of `weight`/`bias` are each f16, bf16 or f32.
+
+    Example:
+
+    ```mlir
+    %y = vptq.linear input(%x : tensor<?x4096xf16>)
+        weight(%w : tensor<32000x4096xf16>)
+        outs(%init : tensor<?x32000xf16>) -> tensor<?x32000xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_TensorOrMemRef:$input,
+                       VPTQ_TensorOrMemRef:$weight,
+                       Optional<VPTQ_TensorOrMemRef>:$bias,
+                       VPTQ_TensorOrMemRef:$init,
+                       OptionalAttr<VPTQ_TilingAttr>:$tiling);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `input` `(` $input `:` type($input) `)`
+    `weight` `(` $weight `:` type($weight) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    attr-dict (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // VPTQ_DIALECT_VPTQ_IR_VPTQOPS_TD

@@ -112,6 +112,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                   {"spec", specToJSON(k.spec)},
                   {"args", args},       {"abi", "memref-descriptor"},
                   {"input_hash", k.inputHash}};
+    if (!k.sha256.empty())
+      entry["sha256"] = k.sha256;
     if (k.arch == "host") {
       entry["cpu"] = k.cpu;
       entry["cpu_features"] = k.cpuFeatures;
@@ -165,6 +167,7 @@ std::string vptq::parseManifest(const std::string &text,
       k.file = e.at("file").get<std::string>();
       k.symbol = e.at("symbol").get<std::string>();
       k.inputHash = e.value("input_hash", std::string());
+      k.sha256 = e.value("sha256", std::string());
       k.spec = specFromJSON(e.at("spec"), source + ": kernel " + k.id);
       for (const json &a : e.at("args")) {
         KernelArg arg;

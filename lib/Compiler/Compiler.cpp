@@ -2,6 +2,7 @@
 
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/ABI/MemRefABI.h"
+#include "vptq/ABI/Version.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQOps.h"
 #include "vptq/InitAll.h"
 #include "vptq/Pipelines/Pipelines.h"
@@ -54,7 +55,7 @@ using ::vptq::ref::DType;
 namespace ref = ::vptq::ref;
 
 const char *::vptq::compiler::getCompilerVersion() {
-  return "vptq-mlir " VPTQ_VERSION " (LLVM " LLVM_VERSION_STRING ")";
+  return ::vptq::getVersion();
 }
 
 namespace {

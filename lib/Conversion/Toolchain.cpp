@@ -25,7 +25,10 @@ std::string mlir::vptq::getDefaultCudaToolkit() {
 std::string mlir::vptq::getDefaultRocmPrefix() {
   if (const char *value = std::getenv("ROCM_PATH"); value && *value)
     return value;
-  return VPTQ_DEFAULT_ROCM_PREFIX;
+  // The prefix laid out in the build tree, else the installed one.
+  if (llvm::sys::fs::exists(VPTQ_DEFAULT_ROCM_PREFIX "/amdgcn/bitcode"))
+    return VPTQ_DEFAULT_ROCM_PREFIX;
+  return VPTQ_INSTALLED_ROCM_PREFIX;
 }
 
 std::string mlir::vptq::checkToolchain(llvm::StringRef target,

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/Sha256.h"
 #include "vptq/Checkpoint/ModelConfig.h"
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h"
@@ -23,7 +24,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <nlohmann/json.hpp>
@@ -67,9 +67,6 @@ cl::opt<std::string> activation(
     cl::desc("Activation dtype f16, bf16 or f32 (default: the model's "
              "torch_dtype, else f16)"),
     cl::init(""), cl::cat(category));
-cl::opt<int64_t> batchHint("batch",
-                           cl::desc("Batch size the tiling is chosen for"),
-                           cl::init(1), cl::cat(category));
 cl::opt<std::string> toolkit(
     "toolkit", cl::desc("CUDA toolkit for NVIDIA targets (default: "
                         "$CUDA_ROOT or the configured one)"),
@@ -129,13 +126,6 @@ ref::LayerConfig parseLayerSpec(mlir::MLIRContext &ctx,
     die("invalid --layer '" + spec + "': " +
         (diagnostics.empty() ? "not a #vptq.vq attribute" : diagnostics));
   return attr.getLayerConfig();
-}
-
-std::string sha256Hex(const std::string &text) {
-  std::array<uint8_t, 32> hash = llvm::SHA256::hash(
-      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()),
-                              text.size()));
-  return llvm::toHex(hash, /*LowerCase=*/true);
 }
 
 std::string fileSha256(const std::string &path) {
@@ -357,6 +347,7 @@ int main(int argc, char **argv) {
           entry.file = task.arch + "/" + entry.id + "." + ext;
           entry.symbol = kernel->launch.kernelName;
           entry.launch = kernel->launch;
+          entry.sha256 = sha256Hex(kernel->binary.data(), kernel->binary.size());
           llvm::SmallString<256> path(outputDir.getValue());
           llvm::sys::path::append(path, entry.file);
           std::ofstream os(path.c_str(), std::ios::binary);

@@ -26,7 +26,8 @@ struct BundleKernel {
   std::string kind;
   /// Relative to the bundle directory.
   std::string file;
-  /// GPU: the kernel's name; CPU: the C-interface function in the library.
+  /// GPU: the kernel's name; CPU: the C-interface function in the library
+  /// (`_mlir_ciface_...`).
   std::string symbol;
   LinearSpec spec;
   std::vector<KernelArg> args;
@@ -36,6 +37,9 @@ struct BundleKernel {
   std::string cpu, cpuFeatures;
   /// sha256 of the spec key, arch, format and compiler version.
   std::string inputHash;
+  /// sha256 of the file's bytes, checked before loading; empty for kernels
+  /// sharing a file (host libraries).
+  std::string sha256;
 };
 
 struct BundleManifest {

@@ -72,12 +72,11 @@ const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
     resolve(library, "cuEventDestroy_v2", d.cuEventDestroy, missing);
     resolve(library, "cuEventRecord", d.cuEventRecord, missing);
     resolve(library, "cuEventSynchronize", d.cuEventSynchronize, missing);
-    resolve(library, "cuEventElapsedTime_v2", d.cuEventElapsedTime, missing);
-    if (!d.cuEventElapsedTime) {
-      // Drivers before CUDA 12.8 only export the original symbol.
-      missing.clear();
+    // Drivers before CUDA 12.8 only export the original symbol.
+    std::string unused;
+    resolve(library, "cuEventElapsedTime_v2", d.cuEventElapsedTime, unused);
+    if (!d.cuEventElapsedTime)
       resolve(library, "cuEventElapsedTime", d.cuEventElapsedTime, missing);
-    }
     resolve(library, "cuStreamBeginCapture_v2", d.cuStreamBeginCapture,
             missing);
     resolve(library, "cuStreamEndCapture", d.cuStreamEndCapture, missing);

@@ -1,0 +1,90 @@
+//===- Linear.h - Quantized and dense linear layers -------------*- C++ -*-===//
+//
+// A layer's weights uploaded to a runtime's device, and y = x W^T (+ b) on
+// f16, bf16 or f32 activations of any batch through the generated kernels.
+// QuantLinear is a VPTQ-quantized layer (the fused lookup-dequant-matmul
+// kernel, the weight never materialized); Linear an unquantized one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VPTQ_RUNTIME_LINEAR_H
+#define VPTQ_RUNTIME_LINEAR_H
+
+#include "vptq/runtime/Checkpoint.h"
+#include "vptq/runtime/Runtime.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace vptq::runtime {
+
+/// Kernel decisions for a layer; 0 or "" leaves them to the compiler.
+struct LinearTuning {
+  int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
+  std::string centroidsPlacement, resCentroidsPlacement;
+};
+
+class QuantLinear {
+public:
+  /// Uploads `layer` for activations of `activation` dtype and loads (or
+  /// compiles) its kernel.
+  static Result<QuantLinear> create(std::shared_ptr<Runtime> runtime,
+                                    const QuantizedLayer &layer,
+                                    DType activation,
+                                    const LinearTuning &tuning = {});
+
+  /// y = x W^T (+ b): `x` is [batch, in_features], `y` [batch, out_features],
+  /// both of the activation dtype. Queued on the runtime's stream.
+  Status forward(const Tensor &x, const Tensor &y);
+  /// Allocates y and runs forward.
+  Result<Tensor> operator()(const Tensor &x);
+
+  const std::string &name() const { return name_; }
+  const ref::LayerConfig &config() const { return spec_.config; }
+  const LinearSpec &spec() const { return spec_; }
+  DType activation() const { return spec_.activation; }
+  const Kernel &kernel() const { return *kernel_; }
+  /// Device memory held by the layer's tensors.
+  size_t weightBytes() const;
+
+private:
+  QuantLinear() = default;
+  std::shared_ptr<Runtime> runtime;
+  std::string name_;
+  LinearSpec spec_;
+  std::shared_ptr<Kernel> kernel_;
+  /// Device tensors in kernel-argument order, without input and output.
+  std::vector<Tensor> weights;
+};
+
+class Linear {
+public:
+  /// Uploads a dense weight [out, in] (and bias [out]) in the model dtype.
+  static Result<Linear> create(std::shared_ptr<Runtime> runtime,
+                               const std::string &name,
+                               const ref::HostTensor &weight,
+                               const ref::HostTensor *bias, DType activation,
+                               const LinearTuning &tuning = {});
+
+  Status forward(const Tensor &x, const Tensor &y);
+  Result<Tensor> operator()(const Tensor &x);
+
+  const std::string &name() const { return name_; }
+  int64_t inFeatures() const { return spec_.config.inFeatures; }
+  int64_t outFeatures() const { return spec_.config.outFeatures; }
+  const LinearSpec &spec() const { return spec_; }
+  const Kernel &kernel() const { return *kernel_; }
+
+private:
+  Linear() = default;
+  std::shared_ptr<Runtime> runtime;
+  std::string name_;
+  LinearSpec spec_;
+  std::shared_ptr<Kernel> kernel_;
+  std::vector<Tensor> weights;
+};
+
+} // namespace vptq::runtime
+
+#endif // VPTQ_RUNTIME_LINEAR_H

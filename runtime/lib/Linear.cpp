@@ -1,0 +1,175 @@
+//===- Linear.cpp - Quantized and dense linear layers ---------------------===//
+
+#include "vptq/runtime/Linear.h"
+
+#include <functional>
+
+using namespace vptq;
+using namespace vptq::runtime;
+
+namespace {
+
+void applyTuning(LinearSpec &spec, const LinearTuning &t) {
+  spec.blockRows = t.blockRows;
+  spec.warpsPerRow = t.warpsPerRow;
+  spec.batchTile = t.batchTile;
+  spec.kChunk = t.kChunk;
+  spec.centroidsPlacement = t.centroidsPlacement;
+  spec.resCentroidsPlacement = t.resCentroidsPlacement;
+}
+
+Status checkActivation(const std::string &name, DType activation) {
+  if (!ref::isFloat(activation))
+    return Status::error("layer '" + name + "': activations must be f16, bf16 "
+                         "or f32, not " + ref::dtypeName(activation));
+  return Status::success();
+}
+
+/// Uploads the tensor of each weight argument of `kernel`.
+Status uploadWeights(Runtime &runtime, const std::string &name,
+                     const Kernel &kernel,
+                     const std::function<const ref::HostTensor *(const std::string &)> &get,
+                     std::vector<Tensor> &weights) {
+  for (const KernelArg &arg : kernel.args()) {
+    if (arg.name == "input" || arg.name == "output")
+      continue;
+    const ref::HostTensor *t = get(arg.name);
+    if (!t || t->empty())
+      return Status::error("layer '" + name + "': no tensor for kernel "
+                           "argument '" + arg.name + "'");
+    if (t->dtype != arg.dtype || t->shape != arg.shape)
+      return Status::error("layer '" + name + "': tensor '" + arg.name +
+                           "' is " + ref::dtypeName(t->dtype) +
+                           formatShape(t->shape) + ", the kernel takes " +
+                           ref::dtypeName(arg.dtype) + formatShape(arg.shape));
+    auto uploaded = runtime.upload(*t);
+    if (!uploaded)
+      return uploaded.status().withContext("layer '" + name + "'");
+    weights.push_back(std::move(*uploaded));
+  }
+  return Status::success();
+}
+
+/// Runs `kernel` on x, the weights and y after checking x and y.
+Status runLinear(Kernel &kernel, const std::string &name, const LinearSpec &spec,
+                 const std::vector<Tensor> &weights, const Tensor &x,
+                 const Tensor &y) {
+  int64_t in = spec.config.inFeatures, out = spec.config.outFeatures;
+  std::string dtype = ref::dtypeName(spec.activation);
+  if (!x.defined() || x.rank() != 2 || x.dim(1) != in || x.dtype() != spec.activation)
+    return Status::error("layer '" + name + "': input is " + x.describe() +
+                         ", expected " + dtype + "[batch, " + std::to_string(in) + "]");
+  if (!y.defined() || y.rank() != 2 || y.dim(0) != x.dim(0) || y.dim(1) != out ||
+      y.dtype() != spec.activation)
+    return Status::error("layer '" + name + "': output is " + y.describe() +
+                         ", expected " + dtype + "[" + std::to_string(x.dim(0)) +
+                         ", " + std::to_string(out) + "]");
+  std::vector<const Tensor *> args;
+  args.push_back(&x);
+  for (const Tensor &w : weights)
+    args.push_back(&w);
+  args.push_back(&y);
+  return kernel.run(args).withContext("layer '" + name + "'");
+}
+
+} // namespace
+
+Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
+                                        const QuantizedLayer &layer,
+                                        DType activation,
+                                        const LinearTuning &tuning) {
+  VPTQ_RETURN_IF_ERROR(checkActivation(layer.name, activation));
+  QuantLinear q;
+  q.runtime = runtime;
+  q.name_ = layer.name;
+  LinearSpec &spec = q.spec_;
+  spec.config = layer.quantization.config;
+  spec.activation = activation;
+  spec.model = layer.modelType;
+  spec.indexStorage = ref::DType::I16;
+  spec.permStorage = spec.config.packed ? ref::DType::I16 : ref::DType::I64;
+  spec.batch = -1;
+  applyTuning(spec, tuning);
+  if (std::string err = ref::checkLayerTensors(spec.config, layer.tensors);
+      !err.empty())
+    return Status::error("layer '" + layer.name + "': " + err);
+  auto kernel = runtime->getKernel(spec);
+  if (!kernel)
+    return kernel.status().withContext("layer '" + layer.name + "'");
+  q.kernel_ = *kernel;
+  VPTQ_RETURN_IF_ERROR(uploadWeights(
+      *runtime, layer.name, *q.kernel_,
+      [&](const std::string &n) { return layer.tensors.get(n); }, q.weights));
+  return q;
+}
+
+Status QuantLinear::forward(const Tensor &x, const Tensor &y) {
+  return runLinear(*kernel_, name_, spec_, weights, x, y);
+}
+
+Result<Tensor> QuantLinear::operator()(const Tensor &x) {
+  if (!x.defined() || x.rank() != 2)
+    return Status::error("layer '" + name_ + "': input is " + x.describe() +
+                         ", expected a [batch, in_features] tensor");
+  auto y = runtime->allocate(spec_.activation, {x.dim(0), spec_.config.outFeatures});
+  if (!y)
+    return y;
+  VPTQ_RETURN_IF_ERROR(forward(x, *y));
+  return y;
+}
+
+size_t QuantLinear::weightBytes() const {
+  size_t bytes = 0;
+  for (const Tensor &w : weights)
+    bytes += w.bytes();
+  return bytes;
+}
+
+Result<Linear> Linear::create(std::shared_ptr<Runtime> runtime,
+                              const std::string &name,
+                              const ref::HostTensor &weight,
+                              const ref::HostTensor *bias, DType activation,
+                              const LinearTuning &tuning) {
+  VPTQ_RETURN_IF_ERROR(checkActivation(name, activation));
+  if (weight.shape.size() != 2 || !ref::isFloat(weight.dtype))
+    return Status::error("layer '" + name + "': weight is " +
+                         ref::dtypeName(weight.dtype) + formatShape(weight.shape) +
+                         ", expected a float [out_features, in_features] matrix");
+  int64_t out = weight.shape[0], in = weight.shape[1];
+  if (bias && (bias->dtype != weight.dtype || bias->shape != std::vector<int64_t>{out}))
+    return Status::error("layer '" + name + "': bias is " +
+                         ref::dtypeName(bias->dtype) + formatShape(bias->shape) +
+                         ", expected " + ref::dtypeName(weight.dtype) + "[" +
+                         std::to_string(out) + "]");
+  Linear l;
+  l.runtime = runtime;
+  l.name_ = name;
+  l.spec_ = makeDenseSpec(in, out, bias != nullptr, activation, weight.dtype);
+  applyTuning(l.spec_, tuning);
+  auto kernel = runtime->getKernel(l.spec_);
+  if (!kernel)
+    return kernel.status().withContext("layer '" + name + "'");
+  l.kernel_ = *kernel;
+  VPTQ_RETURN_IF_ERROR(uploadWeights(
+      *runtime, name, *l.kernel_,
+      [&](const std::string &n) -> const ref::HostTensor * {
+        return n == "weight" ? &weight : n == "bias" ? bias : nullptr;
+      },
+      l.weights));
+  return l;
+}
+
+Status Linear::forward(const Tensor &x, const Tensor &y) {
+  return runLinear(*kernel_, name_, spec_, weights, x, y);
+}
+
+Result<Tensor> Linear::operator()(const Tensor &x) {
+  if (!x.defined() || x.rank() != 2)
+    return Status::error("layer '" + name_ + "': input is " + x.describe() +
+                         ", expected a [batch, in_features] tensor");
+  auto y = runtime->allocate(spec_.activation, {x.dim(0), spec_.config.outFeatures});
+  if (!y)
+    return y;
+  VPTQ_RETURN_IF_ERROR(forward(x, *y));
+  return y;
+}

@@ -1,0 +1,432 @@
+//===- RuntimeTest.cpp - The runtime on the CPU, with the JIT -------------===//
+//
+// QuantLinear and Linear through generated kernels against the reference on
+// fresh random layers and inputs (every output element checked), the kernel
+// cache (compile once, load after, rebuild corrupt entries, concurrent
+// writers), and the errors a user meets.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestUtil.h"
+#include "vptq/ABI/Manifest.h"
+#include "vptq/Reference/Check.h"
+#include "vptq/runtime/VPTQ.h"
+
+#include <chrono>
+#include <thread>
+
+using namespace vptq;
+using namespace vptq::runtime;
+using test::kTestModule;
+using test::makeLayerConfig;
+using test::TempDir;
+
+namespace vptq::runtime::detail {
+std::string gfxNameFromTargetVersion(int64_t version);
+} // namespace vptq::runtime::detail
+
+namespace {
+
+uint64_t freshSeed() {
+  return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+std::shared_ptr<Runtime> cpuRuntime(const std::string &cacheDir,
+                                    bool jit = true) {
+  RuntimeOptions o;
+  o.cacheDir = cacheDir;
+  o.jit = jit;
+  auto rt = Runtime::create(o);
+  EXPECT_TRUE(rt.ok()) << rt.message();
+  return rt.ok() ? *rt : nullptr;
+}
+
+/// Runs `layer` on a fresh random batch and checks every element.
+void checkQuantLinear(Runtime &rt, QuantLinear &q,
+                      const ref::QuantizedLinear &layer, int64_t batch,
+                      uint64_t seed) {
+  DType act = q.activation();
+  int64_t in = layer.config.inFeatures, out = layer.config.outFeatures;
+  std::vector<float> x = ref::randomFloats(batch * in, seed, -1, 1, act);
+  auto input = rt.upload(ref::encodeFloats(x, {batch, in}, act));
+  ASSERT_TRUE(input.ok()) << input.message();
+  auto output = rt.allocate(act, {batch, out});
+  ASSERT_TRUE(output.ok());
+  ASSERT_TRUE(rt.fill(*output, 0xff).ok()); // NaN: unwritten elements fail.
+  Status s = q.forward(*input, *output);
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto host = rt.download(*output);
+  ASSERT_TRUE(host.ok());
+  std::vector<float> y(host->numElements());
+  for (size_t i = 0; i < y.size(); ++i)
+    y[i] = host->floatAt(int64_t(i));
+  ref::CheckResult r = ref::checkLinearOutput(layer, x, batch, y, act);
+  EXPECT_TRUE(r.ok()) << q.name() << " batch " << batch << ": " << r.summary();
+}
+
+struct LayerCase {
+  std::string name;
+  ref::LayerConfig config;
+  DType model = DType::F16, activation = DType::F16;
+};
+
+void PrintTo(const LayerCase &c, std::ostream *os) { *os << c.name; }
+
+std::vector<LayerCase> layerCases() {
+  std::vector<LayerCase> all;
+  all.push_back({"k65536_kr256", makeLayerConfig(128, 48, 8, 65536, 256)});
+  all.push_back({"unpacked_v4", makeLayerConfig(96, 30, 4, 4096, 4096, false)});
+  LayerCase full{"perm_norm_bias_outliers", makeLayerConfig(70, 31, 4, 256, 16)};
+  full.config.numCodebooks = 2;
+  full.config.outlierSize = 6;
+  full.config.outlierVectorLen = 3;
+  full.config.numOutlierCentroids = 64;
+  full.config.groupSize = 32;
+  full.config.enablePerm = full.config.enableNorm = full.config.bias = true;
+  all.push_back(full);
+  all.push_back({"bf16", makeLayerConfig(64, 40, 8, 4096, 16), DType::BF16,
+                 DType::BF16});
+  all.push_back({"f32_activations", makeLayerConfig(64, 35, 6, 1024),
+                 DType::F16, DType::F32});
+  return all;
+}
+
+class QuantLinearCPU : public testing::TestWithParam<LayerCase> {};
+
+// Checkpoint folder -> Checkpoint -> QuantLinear -> generated CPU kernel,
+// against the reference of the layer written.
+TEST_P(QuantLinearCPU, MatchesReference) {
+  const LayerCase &c = GetParam();
+  TempDir cache("cache"), model("model");
+  uint64_t seed = freshSeed();
+  ref::QuantizedLinear layer =
+      test::writeSingleLayerCheckpoint(model.path(), c.config, c.model, seed);
+  auto rt = cpuRuntime(cache.path());
+  ASSERT_TRUE(rt);
+  auto cp = Checkpoint::open(model.path());
+  ASSERT_TRUE(cp.ok()) << cp.message();
+  auto loaded = (*cp)->loadQuantized(kTestModule);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  auto q = QuantLinear::create(rt, *loaded, c.activation);
+  ASSERT_TRUE(q.ok()) << q.message();
+  EXPECT_EQ(q->kernel().origin(), KernelOrigin::Compiled);
+  for (int64_t batch : {1, 5, 33})
+    checkQuantLinear(*rt, *q, layer, batch, seed + uint64_t(batch));
+}
+
+INSTANTIATE_TEST_SUITE_P(Layers, QuantLinearCPU, testing::ValuesIn(layerCases()),
+                         [](const auto &info) { return info.param.name; });
+
+TEST(LinearCPU, DenseMatchesReference) {
+  TempDir cache("cache");
+  auto rt = cpuRuntime(cache.path());
+  ASSERT_TRUE(rt);
+  uint64_t seed = freshSeed();
+  for (DType dtype : {DType::F16, DType::BF16}) {
+    for (bool withBias : {false, true}) {
+      int64_t in = 72, out = 40, batch = 9;
+      std::vector<float> w = ref::randomFloats(in * out, seed++, -1, 1, dtype);
+      std::vector<float> b = withBias ? ref::randomFloats(out, seed++, -1, 1, dtype)
+                                      : std::vector<float>();
+      ref::HostTensor weight = ref::encodeFloats(w, {out, in}, dtype);
+      ref::HostTensor bias = ref::encodeFloats(b, {out}, dtype);
+      auto l = Linear::create(rt, "dense", weight, withBias ? &bias : nullptr, dtype);
+      ASSERT_TRUE(l.ok()) << l.message();
+      std::vector<float> x = ref::randomFloats(batch * in, seed++, -1, 1, dtype);
+      auto input = rt->upload(ref::encodeFloats(x, {batch, in}, dtype));
+      ASSERT_TRUE(input.ok());
+      auto y = (*l)(*input);
+      ASSERT_TRUE(y.ok()) << y.message();
+      auto host = rt->download(*y);
+      ASSERT_TRUE(host.ok());
+      std::vector<float> yf(host->numElements());
+      for (size_t i = 0; i < yf.size(); ++i)
+        yf[i] = host->floatAt(int64_t(i));
+      ref::CheckResult r = ref::checkDenseOutput(w, b, in, out, x, batch, yf, dtype);
+      EXPECT_TRUE(r.ok()) << ref::dtypeName(dtype) << " bias " << withBias << ": "
+                          << r.summary();
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The kernel cache
+//===----------------------------------------------------------------------===//
+
+/// A small layer with its runtime-facing pieces.
+struct SmallLayer {
+  ref::QuantizedLinear layer;
+  QuantizedLayer loaded;
+  explicit SmallLayer(uint64_t seed) {
+    ref::LayerConfig c = makeLayerConfig(64, 24, 8, 256, 4);
+    c.fillDerivedDefaults();
+    layer = ref::makeRandomLayer(c, seed, DType::F16);
+    loaded.name = "small";
+    loaded.quantization.config = c;
+    loaded.tensors = ref::encodeLayer(layer, DType::F16);
+    loaded.modelType = DType::F16;
+  }
+};
+
+std::vector<std::filesystem::path> cacheFiles(const std::string &dir,
+                                              const std::string &ext) {
+  std::vector<std::filesystem::path> files;
+  for (const auto &e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.path().extension() == ext)
+      files.push_back(e.path());
+  return files;
+}
+
+TEST(KernelCache, CompilesOnceThenLoads) {
+  TempDir cache("cache");
+  SmallLayer small(freshSeed());
+  {
+    auto rt = cpuRuntime(cache.path());
+    auto q = QuantLinear::create(rt, small.loaded, DType::F16);
+    ASSERT_TRUE(q.ok()) << q.message();
+    EXPECT_EQ(rt->kernelStats().compiled, 1);
+    // The same specification again is the same kernel.
+    auto again = QuantLinear::create(rt, small.loaded, DType::F16);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(&again->kernel(), &q->kernel());
+    EXPECT_EQ(rt->kernelStats().reused, 1);
+  }
+  ASSERT_EQ(cacheFiles(cache.path(), ".so").size(), 1u);
+  ASSERT_EQ(cacheFiles(cache.path(), ".json").size(), 1u);
+  // Entries live under the host CPU's id.
+  EXPECT_EQ(cacheFiles(cache.path(), ".so")[0].parent_path().filename().string().rfind(
+                "host-", 0),
+            0u);
+
+  auto rt = cpuRuntime(cache.path(), /*jit=*/false);
+  auto q = QuantLinear::create(rt, small.loaded, DType::F16);
+  ASSERT_TRUE(q.ok()) << q.message();
+  EXPECT_EQ(q->kernel().origin(), KernelOrigin::Cache);
+  EXPECT_EQ(rt->kernelStats().cacheLoads, 1);
+  EXPECT_EQ(rt->kernelStats().compiled, 0);
+  checkQuantLinear(*rt, *q, small.layer, 7, freshSeed());
+}
+
+TEST(KernelCache, CorruptEntriesAreRebuilt) {
+  TempDir cache("cache");
+  SmallLayer small(freshSeed());
+  {
+    auto rt = cpuRuntime(cache.path());
+    ASSERT_TRUE(QuantLinear::create(rt, small.loaded, DType::F16).ok());
+  }
+  auto library = cacheFiles(cache.path(), ".so").at(0);
+  auto manifest = cacheFiles(cache.path(), ".json").at(0);
+  std::vector<uint8_t> good = test::readFile(library.string());
+
+  // A truncated library: its checksum fails, it is compiled again.
+  test::writeFile(library.string(), std::vector<uint8_t>(good.begin(), good.begin() + 100));
+  {
+    auto rt = cpuRuntime(cache.path());
+    auto q = QuantLinear::create(rt, small.loaded, DType::F16);
+    ASSERT_TRUE(q.ok()) << q.message();
+    EXPECT_EQ(rt->kernelStats().compiled, 1);
+    EXPECT_EQ(rt->kernelStats().cacheLoads, 0);
+    checkQuantLinear(*rt, *q, small.layer, 3, freshSeed());
+  }
+  EXPECT_EQ(test::readFile(library.string()).size(), good.size());
+
+  // A garbled manifest: the same.
+  test::writeFile(manifest.string(), {'{', 'x'});
+  {
+    auto rt = cpuRuntime(cache.path());
+    ASSERT_TRUE(QuantLinear::create(rt, small.loaded, DType::F16).ok());
+    EXPECT_EQ(rt->kernelStats().compiled, 1);
+  }
+  // Without the JIT a corrupt entry is an error, not a crash.
+  test::writeFile(library.string(), {1, 2, 3});
+  auto rt = cpuRuntime(cache.path(), /*jit=*/false);
+  auto q = QuantLinear::create(rt, small.loaded, DType::F16);
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.message().find("no kernel for layer"), std::string::npos) << q.message();
+  EXPECT_NE(q.message().find("JIT compilation is off"), std::string::npos);
+}
+
+TEST(KernelCache, ConcurrentWritersLeaveAValidEntry) {
+  TempDir cache("cache");
+  SmallLayer small(freshSeed());
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(3);
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&, i] {
+      RuntimeOptions o;
+      o.cacheDir = cache.path();
+      auto rt = Runtime::create(o);
+      if (!rt) {
+        errors[i] = rt.message();
+        return;
+      }
+      auto q = QuantLinear::create(*rt, small.loaded, DType::F16);
+      if (!q)
+        errors[i] = q.message();
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    EXPECT_EQ(e, "");
+  // No temporary files left; the entry loads.
+  for (const auto &e : std::filesystem::recursive_directory_iterator(cache.path()))
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+  auto rt = cpuRuntime(cache.path(), /*jit=*/false);
+  auto q = QuantLinear::create(rt, small.loaded, DType::F16);
+  ASSERT_TRUE(q.ok()) << q.message();
+  checkQuantLinear(*rt, *q, small.layer, 2, freshSeed());
+}
+
+TEST(KernelCache, WorksWithoutADiskCache) {
+  SmallLayer small(freshSeed());
+  RuntimeOptions o;
+  o.diskCache = false;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok());
+  EXPECT_EQ((*rt)->cacheDirectory(), "");
+  auto q = QuantLinear::create(*rt, small.loaded, DType::F16);
+  ASSERT_TRUE(q.ok()) << q.message();
+  checkQuantLinear(**rt, *q, small.layer, 4, freshSeed());
+}
+
+TEST(KernelCache, DirectoryFromEnvironment) {
+  setenv("VPTQ_CACHE_DIR", "/tmp/vptq-env-cache", 1);
+  RuntimeOptions o;
+  auto rt = Runtime::create(o);
+  unsetenv("VPTQ_CACHE_DIR");
+  ASSERT_TRUE(rt.ok());
+  EXPECT_EQ((*rt)->cacheDirectory(), "/tmp/vptq-env-cache");
+  setenv("XDG_CACHE_HOME", "/tmp/xdg", 1);
+  rt = Runtime::create(o);
+  unsetenv("XDG_CACHE_HOME");
+  ASSERT_TRUE(rt.ok());
+  EXPECT_EQ((*rt)->cacheDirectory(), "/tmp/xdg/vptq");
+}
+
+//===----------------------------------------------------------------------===//
+// Errors and small pieces
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeErrors, WrongInputs) {
+  SmallLayer small(freshSeed());
+  TempDir cache("cache");
+  auto rt = cpuRuntime(cache.path());
+  auto q = QuantLinear::create(rt, small.loaded, DType::F16);
+  ASSERT_TRUE(q.ok()) << q.message();
+  auto x32 = rt->allocate(DType::F32, {2, 64});
+  auto y = rt->allocate(DType::F16, {2, 24});
+  Status s = q->forward(*x32, *y);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("layer 'small': input is f32[2, 64], expected F16[batch, 64]"),
+            std::string::npos)
+      << s.message();
+  auto x = rt->allocate(DType::F16, {2, 64});
+  auto yBad = rt->allocate(DType::F16, {3, 24});
+  s = q->forward(*x, *yBad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("output is f16[3, 24], expected F16[2, 24]"),
+            std::string::npos)
+      << s.message();
+  EXPECT_FALSE(q->forward(Tensor(), *y).ok());
+  // Activations must be floats; the layer's tensors must match its config.
+  EXPECT_NE(QuantLinear::create(rt, small.loaded, DType::I32).message().find(
+                "activations must be f16, bf16 or f32"),
+            std::string::npos);
+  QuantizedLayer broken = small.loaded;
+  broken.tensors.centroids.shape = {1, 7};
+  auto bad = QuantLinear::create(rt, broken, DType::F16);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("layer 'small'"), std::string::npos) << bad.message();
+  EXPECT_NE(bad.message().find("centroids"), std::string::npos) << bad.message();
+}
+
+TEST(RuntimeErrors, MissingGPUDriversAreReported) {
+  RuntimeOptions o;
+  o.device = DeviceKind::CUDA;
+  auto cuda = Runtime::create(o);
+  if (cuda.ok())
+    GTEST_SKIP() << "a CUDA device is present: " << (*cuda)->device().describe();
+  EXPECT_EQ(cuda.message().rfind("cannot use device cuda:0: ", 0), 0u)
+      << cuda.message();
+  o.device = DeviceKind::HIP;
+  auto hip = Runtime::create(o);
+  ASSERT_FALSE(hip.ok());
+  EXPECT_EQ(hip.message().rfind("cannot use device hip:0: ", 0), 0u) << hip.message();
+  o.device = DeviceKind::CPU;
+  o.deviceIndex = 1;
+  EXPECT_NE(Runtime::create(o).message().find("cpu:1 does not exist"),
+            std::string::npos);
+}
+
+TEST(RuntimeErrors, BundleForAnotherArch) {
+  TempDir bundle("bundle");
+  BundleManifest m;
+  m.compiler = "test";
+  m.archs = {"sm_90a"};
+  BundleKernel k;
+  k.id = "k0";
+  k.arch = "sm_90a";
+  k.kind = "cubin";
+  k.file = "sm_90a/k0.cubin";
+  k.symbol = "kernel";
+  k.spec = makeDenseSpec(64, 8, false, DType::F16, DType::F16);
+  k.args = getKernelArguments(k.spec);
+  m.kernels.push_back(k);
+  std::ofstream(bundle / "manifest.json") << writeManifest(m);
+  RuntimeOptions o;
+  o.diskCache = false;
+  o.bundles = {bundle.path()};
+  auto rt = Runtime::create(o);
+  ASSERT_FALSE(rt.ok());
+  EXPECT_NE(rt.message().find("bundle " + bundle.path() + " was built for sm_90a; "
+                              "this device is cpu:0"),
+            std::string::npos)
+      << rt.message();
+  EXPECT_NE(rt.message().find("--arch host"), std::string::npos) << rt.message();
+  o.bundles = {"/nonexistent/bundle"};
+  EXPECT_NE(Runtime::create(o).message().find("/nonexistent/bundle/manifest.json"),
+            std::string::npos);
+}
+
+TEST(Tensors, SliceReshapeCopy) {
+  RuntimeOptions o;
+  o.diskCache = false;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok());
+  std::vector<float> v(24);
+  for (int i = 0; i < 24; ++i)
+    v[i] = float(i);
+  auto t = (*rt)->upload(ref::encodeFloats(v, {6, 4}, DType::F32));
+  ASSERT_TRUE(t.ok());
+  auto rows = t->slice(2, 4);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->describe(), "f32[2, 4]");
+  auto host = (*rt)->download(*rows);
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ(host->floatAt(0), 8.0f);
+  EXPECT_EQ(host->floatAt(7), 15.0f);
+  EXPECT_FALSE(t->slice(5, 7).ok());
+  EXPECT_FALSE(t->reshape({5, 5}).ok());
+  auto flat = t->reshape({24});
+  ASSERT_TRUE(flat.ok());
+  auto dst = (*rt)->allocate(DType::F32, {2, 4});
+  ASSERT_TRUE((*rt)->copy(*rows, *dst).ok());
+  EXPECT_EQ((*rt)->download(*dst)->floatAt(3), 11.0f);
+  EXPECT_FALSE((*rt)->copy(*t, *dst).ok());
+  EXPECT_FALSE((*rt)->copyFromHost(*dst, v.data(), 1000).ok());
+}
+
+TEST(Devices, NamesAndArchitectures) {
+  DeviceKind k;
+  EXPECT_TRUE(parseDeviceKind("cuda", k));
+  EXPECT_EQ(k, DeviceKind::CUDA);
+  EXPECT_FALSE(parseDeviceKind("tpu", k));
+  EXPECT_EQ(detail::gfxNameFromTargetVersion(90010), "gfx90a");
+  EXPECT_EQ(detail::gfxNameFromTargetVersion(90402), "gfx942");
+  EXPECT_EQ(detail::gfxNameFromTargetVersion(110000), "gfx1100");
+  EXPECT_EQ(detail::gfxNameFromTargetVersion(100302), "gfx1032");
+  EXPECT_EQ(detail::gfxNameFromTargetVersion(0), "");
+  EXPECT_TRUE(Runtime::hasBuiltinCompiler());
+}
+
+} // namespace

@@ -18,6 +18,25 @@ ctest_log="$build/ctest.log"
 (cd "$build" && ctest -j "$jobs" --output-on-failure) 2>&1 | tee "$ctest_log"
 ctest_status=${PIPESTATUS[0]}
 
+echo "==> install tree and the embedding example (examples/embed)"
+embed_log="$build/embed.log"
+(
+  set -e
+  prefix="$build/install"
+  rm -rf "$prefix" "$build/embed"
+  cmake --install "$build" --prefix "$prefix" > /dev/null
+  cmake -G Ninja -S "$root/examples/embed" -B "$build/embed" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER=clang++-22 > /dev/null
+  cmake --build "$build/embed"
+  "$prefix/bin/vptq-checkpoint" synth -o "$build/embed/model" --layers 1
+  "$prefix/bin/vptq-checkpoint" info "$build/embed/model"
+  VPTQ_CACHE_DIR="$build/embed/cache" "$build/embed/vptq-embed" "$build/embed/model"
+  # Second run: the kernel now comes from the cache.
+  VPTQ_CACHE_DIR="$build/embed/cache" "$build/embed/vptq-embed" "$build/embed/model" \
+    | tee /dev/stderr | grep -q "kernel from cache"
+) 2>&1 | tee "$embed_log"
+embed_status=${PIPESTATUS[0]}
+
 echo
 echo "==================== Summary ===================="
 echo "lit:"
@@ -25,8 +44,10 @@ grep -E "^(Total Discovered Tests|  (Passed|Failed|Unsupported|Expectedly Failed
   "$lit_log" | sed 's/^/  /'
 echo "ctest:"
 grep -E "tests passed|tests failed out of" "$ctest_log" | sed 's/^/  /'
-if ((lit_status != 0 || ctest_status != 0)); then
-  echo "RESULT: FAILED (lit exit $lit_status, ctest exit $ctest_status)"
+echo "embedding example (installed package, CPU):"
+if ((embed_status == 0)); then echo "  passed"; else echo "  FAILED (see $embed_log)"; fi
+if ((lit_status != 0 || ctest_status != 0 || embed_status != 0)); then
+  echo "RESULT: FAILED (lit exit $lit_status, ctest exit $ctest_status, embed exit $embed_status)"
   exit 1
 fi
 echo "RESULT: all tests passed"

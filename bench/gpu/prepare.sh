@@ -6,10 +6,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${VPTQ_BUILD_DIR:-$root/build}"
 arch="${1:-sm_90a}"
-cmake --build "$build" --target vptq-compile vptq-gpu-check
+cmake --build "$build" --target vptq-compile vptq-gpu-check vptq-runtime-check
 out="$root/.device"
-rm -rf "$out" && mkdir -p "$out/bin" "$out/bundles"
-cp "$build/bin/vptq-gpu-check" "$out/bin/"
+rm -rf "$out" && mkdir -p "$out/bin" "$out/lib" "$out/bundles" "$out/runtime-bundles"
+cp "$build/bin/vptq-gpu-check" "$build/bin/vptq-runtime-check" "$out/bin/"
+# The AOT-only runtime (no MLIR) that vptq-runtime-check links.
+cp -P "$build"/lib/libvptq_runtime_aot.so* "$out/lib/"
 for dtype in f16 bf16; do
   layers=()
   while read -r line; do
@@ -18,5 +20,18 @@ for dtype in f16 bf16; do
   done < "$root/bench/gpu/matrix-$dtype.txt"
   "$build/bin/vptq-compile" "${layers[@]}" --arch "$arch" --activation "$dtype" \
     -o "$out/bundles/$dtype-$arch"
+done
+# Through the runtime: quantized and dense layers of Llama-2-7B shapes.
+for dtype in f16 bf16; do
+  "$build/bin/vptq-compile" --arch "$arch" --activation "$dtype" --quiet \
+    --layer in_features=4096,out_features=4096,vector_len=8,num_centroids=65536,num_res_centroids=256,packed=true,enable_perm=true,enable_norm=true \
+    --layer in_features=4096,out_features=11008,vector_len=8,num_centroids=65536,packed=true \
+    --layer in_features=11008,out_features=4096,vector_len=8,num_centroids=4096,num_res_centroids=4096,packed=true \
+    --layer in_features=2048,out_features=1536,vector_len=8,num_centroids=4096,num_res_centroids=16,num_codebooks=2,outlier_size=128,outlier_vector_len=4,num_outlier_centroids=256,packed=true,enable_perm=true,bias=true \
+    --layer in_features=2048,out_features=1536,vector_len=4,num_centroids=4096,num_res_centroids=4096 \
+    --dense in_features=4096,out_features=4096 \
+    --dense in_features=4096,out_features=32000 \
+    --dense in_features=2048,out_features=512,bias \
+    -o "$out/runtime-bundles/$dtype-$arch"
 done
 du -sh "$out"

@@ -2,6 +2,8 @@
 
 #include "vptq/Reference/LayerConfig.h"
 
+#include <cstdlib>
+#include <set>
 #include <sstream>
 
 using namespace vptq::ref;
@@ -158,4 +160,63 @@ bool LayerConfig::operator==(const LayerConfig &o) const {
          indexBits == o.indexBits && resIndexBits == o.resIndexBits &&
          packed == o.packed && enablePerm == o.enablePerm &&
          enableNorm == o.enableNorm && bias == o.bias;
+}
+
+std::string vptq::ref::parseLayerAssignments(const std::string &text,
+                                             LayerConfig &out) {
+  LayerConfig c;
+  std::set<std::string> seen;
+  std::istringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    auto trim = [](std::string s) {
+      size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    item = trim(item);
+    if (item.empty())
+      continue;
+    size_t eq = item.find('=');
+    std::string key = trim(item.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : trim(item.substr(eq + 1));
+    if (!seen.insert(key).second)
+      return "'" + key + "' is given twice";
+    bool known = false;
+    for (const LayerConfigIntKey &k : kLayerConfigIntKeys) {
+      if (key != k.name)
+        continue;
+      known = true;
+      char *end = nullptr;
+      long long v = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end || v < 0)
+        return "'" + key + "' needs a non-negative integer, got '" + value + "'";
+      c.*k.field = v;
+    }
+    for (const LayerConfigBoolKey &k : kLayerConfigBoolKeys) {
+      if (key != k.name)
+        continue;
+      known = true;
+      if (value.empty() || value == "true" || value == "1")
+        c.*k.field = true;
+      else if (value == "false" || value == "0")
+        c.*k.field = false;
+      else
+        return "'" + key + "' needs true or false, got '" + value + "'";
+    }
+    if (!known) {
+      std::string keys;
+      for (const LayerConfigIntKey &k : kLayerConfigIntKeys)
+        keys += std::string(keys.empty() ? "" : ", ") + k.name;
+      for (const LayerConfigBoolKey &k : kLayerConfigBoolKeys)
+        keys += std::string(", ") + k.name;
+      return "unknown key '" + key + "' (known: " + keys + ")";
+    }
+  }
+  for (const LayerConfigIntKey &k : kLayerConfigIntKeys)
+    if (k.required && !seen.count(k.name))
+      return std::string("'") + k.name + "' is required";
+  c.fillDerivedDefaults();
+  if (std::string err = c.verify(); !err.empty())
+    return err;
+  out = c;
+  return {};
 }

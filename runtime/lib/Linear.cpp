@@ -74,6 +74,21 @@ Status runLinear(Kernel &kernel, const std::string &name, const LinearSpec &spec
 
 } // namespace
 
+LinearSpec vptq::runtime::makeQuantizedSpec(const ref::LayerConfig &config,
+                                            DType activation, DType model,
+                                            const LinearTuning &tuning) {
+  LinearSpec spec;
+  spec.config = config;
+  spec.activation = activation;
+  spec.model = model;
+  spec.indexStorage = ref::DType::I16;
+  // As the reference stores perms: int16 for packed layers, int64 else.
+  spec.permStorage = config.packed ? ref::DType::I16 : ref::DType::I64;
+  spec.batch = -1;
+  applyTuning(spec, tuning);
+  return spec;
+}
+
 Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
                                         const QuantizedLayer &layer,
                                         DType activation,
@@ -82,14 +97,9 @@ Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
   QuantLinear q;
   q.runtime = runtime;
   q.name_ = layer.name;
-  LinearSpec &spec = q.spec_;
-  spec.config = layer.quantization.config;
-  spec.activation = activation;
-  spec.model = layer.modelType;
-  spec.indexStorage = ref::DType::I16;
-  spec.permStorage = spec.config.packed ? ref::DType::I16 : ref::DType::I64;
-  spec.batch = -1;
-  applyTuning(spec, tuning);
+  q.spec_ = makeQuantizedSpec(layer.quantization.config, activation,
+                              layer.modelType, tuning);
+  const LinearSpec &spec = q.spec_;
   if (std::string err = ref::checkLayerTensors(spec.config, layer.tensors);
       !err.empty())
     return Status::error("layer '" + layer.name + "': " + err);

@@ -50,6 +50,11 @@ cl::list<std::string> layerSpecs(
              "the same keys (e.g. in_features=4096,out_features=4096,"
              "vector_len=8,num_centroids=65536,packed=true); repeatable"),
     cl::value_desc("spec"), cl::cat(category));
+cl::list<std::string> denseSpecs(
+    "dense",
+    cl::desc("A dense (unquantized) layer to compile, as in_features=N,"
+             "out_features=M[,bias]; repeatable"),
+    cl::value_desc("spec"), cl::cat(category));
 cl::opt<std::string> archList(
     "arch",
     cl::desc("Comma-separated targets: sm_80, sm_89, sm_90a, ..., gfx90a, "
@@ -128,6 +133,34 @@ ref::LayerConfig parseLayerSpec(mlir::MLIRContext &ctx,
   return attr.getLayerConfig();
 }
 
+/// Parses --dense: in_features=N,out_features=M[,bias].
+compiler::LinearSpec parseDenseSpec(const std::string &text) {
+  int64_t in = 0, out = 0;
+  bool bias = false;
+  for (llvm::StringRef item : llvm::split(text, ',')) {
+    auto [key, value] = item.trim().split('=');
+    key = key.trim();
+    value = value.trim();
+    int64_t *field = key == "in_features"    ? &in
+                     : key == "out_features" ? &out
+                                             : nullptr;
+    if (field) {
+      if (value.getAsInteger(10, *field) || *field <= 0)
+        die("invalid --dense '" + text + "': " + key +
+            " needs a positive integer");
+    } else if (key == "bias") {
+      bias = value.empty() || value == "true";
+    } else {
+      die("invalid --dense '" + text + "': unknown key '" + key +
+          "' (in_features, out_features, bias)");
+    }
+  }
+  if (!in || !out)
+    die("invalid --dense '" + text + "': in_features and out_features are "
+        "required");
+  return makeDenseSpec(in, out, bias, ref::DType::F16, ref::DType::F16);
+}
+
 std::string fileSha256(const std::string &path) {
   std::ifstream file(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(file)),
@@ -201,8 +234,9 @@ int main(int argc, char **argv) {
       "  vptq-compile --layer in_features=4096,out_features=4096,"
       "vector_len=8,num_centroids=65536,packed=true --arch sm_90a -o BUNDLE\n");
 
-  if (modelDir.empty() && layerSpecs.empty())
-    die("nothing to compile: give --model DIR or at least one --layer");
+  if (modelDir.empty() && layerSpecs.empty() && denseSpecs.empty())
+    die("nothing to compile: give --model DIR or at least one --layer or "
+        "--dense");
 
   // The layers: module name -> (config, dtypes).
   std::vector<std::pair<std::string, compiler::LinearSpec>> layers;
@@ -229,10 +263,13 @@ int main(int argc, char **argv) {
     for (const checkpoint::LinearModule &m : config.linearModules()) {
       const checkpoint::LayerQuantization *q =
           config.quantization->lookup(m.name);
-      if (!q)
-        continue;
       compiler::LinearSpec spec;
-      spec.config = q->config;
+      if (q) {
+        spec.config = q->config;
+      } else {
+        // Unquantized modules (often lm_head) run the dense kernel.
+        spec = makeDenseSpec(m.inFeatures, m.outFeatures, m.bias, act, act);
+      }
       layers.push_back({m.name, spec});
     }
     if (layers.empty())
@@ -247,6 +284,11 @@ int main(int argc, char **argv) {
     spec.config = parseLayerSpec(parseContext, layerSpecs[i]);
     layers.push_back({"layer" + std::to_string(i), spec});
     source["layers"].push_back(layerSpecs[i]);
+  }
+  for (size_t i = 0; i < denseSpecs.size(); ++i) {
+    compiler::LinearSpec spec = parseDenseSpec(denseSpecs[i]);
+    layers.push_back({"dense" + std::to_string(i), spec});
+    source["dense"].push_back(denseSpecs[i]);
   }
   for (auto &[name, spec] : layers) {
     spec.activation = spec.model = act;

@@ -96,3 +96,47 @@ TEST(LayerConfig, RejectsEachInconsistency) {
   c.outlierVectorLen = 4;
   expectError(c, "must be 0 when outlier_size is 0");
 }
+
+namespace {
+
+TEST(ParseLayerAssignments, FillsAndVerifies) {
+  vptq::ref::LayerConfig c;
+  ASSERT_EQ(vptq::ref::parseLayerAssignments(
+                "in_features=4096, out_features=11008,vector_len=8,"
+                "num_centroids=65536,num_res_centroids=256,packed,enable_perm=true,"
+                "bias=false",
+                c),
+            "");
+  EXPECT_EQ(c.inFeatures, 4096);
+  EXPECT_EQ(c.outFeatures, 11008);
+  EXPECT_EQ(c.numResCentroids, 256);
+  EXPECT_TRUE(c.packed);
+  EXPECT_TRUE(c.enablePerm);
+  EXPECT_FALSE(c.bias);
+  EXPECT_EQ(c.indexBits, 16);
+  EXPECT_EQ(c.resIndexBits, 8);
+  EXPECT_EQ(c.groupSize, 4096);
+}
+
+TEST(ParseLayerAssignments, NamesTheProblem) {
+  vptq::ref::LayerConfig c;
+  using vptq::ref::parseLayerAssignments;
+  EXPECT_EQ(parseLayerAssignments("in_features=64,out_features=8,vector_len=8", c),
+            "'num_centroids' is required");
+  EXPECT_NE(parseLayerAssignments("in_features=64,colour=8", c).find(
+                "unknown key 'colour' (known: in_features"),
+            std::string::npos);
+  EXPECT_EQ(parseLayerAssignments("in_features=x", c),
+            "'in_features' needs a non-negative integer, got 'x'");
+  EXPECT_EQ(parseLayerAssignments("packed=maybe", c),
+            "'packed' needs true or false, got 'maybe'");
+  EXPECT_EQ(parseLayerAssignments("bias,bias", c), "'bias' is given twice");
+  // Verification runs: 65536 centroids need 16 index bits.
+  EXPECT_NE(parseLayerAssignments("in_features=64,out_features=8,vector_len=8,"
+                                  "num_centroids=65536,index_bits=8",
+                                  c)
+                .find("index_bits"),
+            std::string::npos);
+}
+
+} // namespace

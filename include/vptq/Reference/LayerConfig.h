@@ -93,6 +93,44 @@ struct LayerConfig {
   bool operator!=(const LayerConfig &other) const { return !(*this == other); }
 };
 
+/// The configuration's keys, as `#vptq.vq<...>`, `vptq-compile --layer` and
+/// parseLayerAssignments spell them.
+struct LayerConfigIntKey {
+  const char *name;
+  int64_t LayerConfig::*field;
+  /// Required keys have no default.
+  bool required;
+};
+struct LayerConfigBoolKey {
+  const char *name;
+  bool LayerConfig::*field;
+};
+inline constexpr LayerConfigIntKey kLayerConfigIntKeys[] = {
+    {"in_features", &LayerConfig::inFeatures, true},
+    {"out_features", &LayerConfig::outFeatures, true},
+    {"vector_len", &LayerConfig::vectorLen, true},
+    {"num_centroids", &LayerConfig::numCentroids, true},
+    {"num_res_centroids", &LayerConfig::numResCentroids, false},
+    {"num_codebooks", &LayerConfig::numCodebooks, false},
+    {"group_size", &LayerConfig::groupSize, false},
+    {"outlier_size", &LayerConfig::outlierSize, false},
+    {"outlier_vector_len", &LayerConfig::outlierVectorLen, false},
+    {"num_outlier_centroids", &LayerConfig::numOutlierCentroids, false},
+    {"index_bits", &LayerConfig::indexBits, false},
+    {"res_index_bits", &LayerConfig::resIndexBits, false},
+};
+inline constexpr LayerConfigBoolKey kLayerConfigBoolKeys[] = {
+    {"packed", &LayerConfig::packed},
+    {"enable_perm", &LayerConfig::enablePerm},
+    {"enable_norm", &LayerConfig::enableNorm},
+    {"bias", &LayerConfig::bias},
+};
+
+/// Parses "in_features=4096,out_features=4096,vector_len=8,
+/// num_centroids=65536,packed" (a flag alone means true), fills derived
+/// defaults and verifies. Returns "" or a message naming the key.
+std::string parseLayerAssignments(const std::string &text, LayerConfig &out);
+
 } // namespace vptq::ref
 
 #endif // VPTQ_REFERENCE_LAYERCONFIG_H

@@ -36,38 +36,12 @@ void VPTQDialect::initialize() {
 
 namespace {
 
-/// One textual key of `#vptq.vq<...>` and the LayerConfig field it sets.
-struct IntKey {
-  const char *name;
-  int64_t LayerConfig::*field;
-  bool required;
-};
-struct BoolKey {
-  const char *name;
-  bool LayerConfig::*field;
-};
-
+/// The textual keys of `#vptq.vq<...>` and the LayerConfig fields they set.
 using LC = LayerConfig;
-constexpr IntKey kIntKeys[] = {
-    {"in_features", &LC::inFeatures, true},
-    {"out_features", &LC::outFeatures, true},
-    {"vector_len", &LC::vectorLen, true},
-    {"num_centroids", &LC::numCentroids, true},
-    {"num_res_centroids", &LC::numResCentroids, false},
-    {"num_codebooks", &LC::numCodebooks, false},
-    {"group_size", &LC::groupSize, false},
-    {"outlier_size", &LC::outlierSize, false},
-    {"outlier_vector_len", &LC::outlierVectorLen, false},
-    {"num_outlier_centroids", &LC::numOutlierCentroids, false},
-    {"index_bits", &LC::indexBits, false},
-    {"res_index_bits", &LC::resIndexBits, false},
-};
-constexpr BoolKey kBoolKeys[] = {
-    {"packed", &LC::packed},
-    {"enable_perm", &LC::enablePerm},
-    {"enable_norm", &LC::enableNorm},
-    {"bias", &LC::bias},
-};
+using IntKey = ::vptq::ref::LayerConfigIntKey;
+using BoolKey = ::vptq::ref::LayerConfigBoolKey;
+constexpr const auto &kIntKeys = ::vptq::ref::kLayerConfigIntKeys;
+constexpr const auto &kBoolKeys = ::vptq::ref::kLayerConfigBoolKeys;
 
 /// The configuration `c` would have if only its required keys were given:
 /// optional keys take their defaults, derived keys are re-derived.

@@ -25,6 +25,11 @@ struct LinearTuning {
   std::string centroidsPlacement, resCentroidsPlacement;
 };
 
+/// The kernel specification of a quantized layer in the storage types the
+/// checkpoint loader produces (see QuantizedLayer), for any batch.
+LinearSpec makeQuantizedSpec(const ref::LayerConfig &config, DType activation,
+                             DType model, const LinearTuning &tuning = {});
+
 class QuantLinear {
 public:
   /// Uploads `layer` for activations of `activation` dtype and loads (or

@@ -12,8 +12,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "../../runtime/lib/cuda/CudaDriver.h"
-#include "vptq/ABI/MemRefABI.h"
+#include "../BenchUtil.h"
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/MemRefABI.h"
 #include "vptq/Reference/Check.h"
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,8 @@
 
 using namespace vptq;
 using namespace vptq::runtime::cuda;
+using bench::die;
+using bench::median;
 using nlohmann::json;
 
 namespace {
@@ -43,11 +46,6 @@ struct Options {
   uint64_t seed = 0;
 };
 
-[[noreturn]] void die(const std::string &message) {
-  std::cerr << "vptq-gpu-check: error: " << message << "\n";
-  std::exit(2);
-}
-
 const Driver *driver;
 
 void check(CUresult r, const char *what) {
@@ -57,28 +55,21 @@ void check(CUresult r, const char *what) {
 
 Options parseArgs(int argc, char **argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc)
-        die("missing value after " + a);
-      return argv[++i];
-    };
+  bench::ArgReader args(argc, argv, "vptq-gpu-check");
+  while (args.next()) {
+    const std::string &a = args.flag();
     if (a == "--bundle")
-      o.bundle = value();
-    else if (a == "--batches") {
-      o.batches.clear();
-      std::stringstream ss(value());
-      for (std::string item; std::getline(ss, item, ',');)
-        o.batches.push_back(std::stoll(item));
-    } else if (a == "--reps")
-      o.reps = std::stoi(value());
+      o.bundle = args.value();
+    else if (a == "--batches")
+      o.batches = args.intList();
+    else if (a == "--reps")
+      o.reps = std::stoi(args.value());
     else if (a == "--json")
-      o.jsonPath = value();
+      o.jsonPath = args.value();
     else if (a == "--filter")
-      o.filter = value();
+      o.filter = args.value();
     else if (a == "--seed")
-      o.seed = std::stoull(value());
+      o.seed = std::stoull(args.value());
     else if (a == "--help" || a == "-h") {
       std::cout
           << "usage: vptq-gpu-check --bundle DIR [--batches 1,16,256] "
@@ -87,7 +78,7 @@ Options parseArgs(int argc, char **argv) {
              "against the reference on fresh random inputs and times it.\n";
       std::exit(0);
     } else
-      die("unknown argument '" + a + "' (see --help)");
+      args.unknown();
   }
   if (o.bundle.empty())
     die("--bundle DIR is required");
@@ -118,11 +109,6 @@ struct DeviceBuffer {
   }
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -136,30 +122,38 @@ int main(int argc, char **argv) {
   char name[256] = {};
   driver->cuDeviceGetName(name, sizeof(name), dev);
   int major = 0, minor = 0, sms = 0, smemOptin = 0;
-  driver->cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-  driver->cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
-  driver->cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
-  driver->cuDeviceGetAttribute(&smemOptin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev);
+  driver->cuDeviceGetAttribute(
+      &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+  driver->cuDeviceGetAttribute(
+      &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+  driver->cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                               dev);
+  driver->cuDeviceGetAttribute(
+      &smemOptin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev);
   CUcontext ctx;
-  check(driver->cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain");
+  check(driver->cuDevicePrimaryCtxRetain(&ctx, dev),
+        "cuDevicePrimaryCtxRetain");
   check(driver->cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
   CUstream stream;
-  check(driver->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  check(driver->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+        "cuStreamCreate");
   CUevent start, stop;
   check(driver->cuEventCreate(&start, 0), "cuEventCreate");
   check(driver->cuEventCreate(&stop, 0), "cuEventCreate");
-  uint64_t seed = opts.seed ? opts.seed
-                            : uint64_t(std::chrono::steady_clock::now()
-                                           .time_since_epoch()
-                                           .count()) ^
-                                  std::random_device{}();
+  uint64_t seed =
+      opts.seed
+          ? opts.seed
+          : uint64_t(
+                std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                std::random_device{}();
   std::cout << "device: " << name << " (sm_" << major << minor << ", " << sms
             << " SMs), bundle " << opts.bundle << ", seed " << seed << "\n";
 
   BundleManifest manifest;
   if (std::string err = readManifest(opts.bundle, manifest); !err.empty())
     die(err);
-  std::string deviceArch = "sm_" + std::to_string(major) + std::to_string(minor);
+  std::string deviceArch =
+      "sm_" + std::to_string(major) + std::to_string(minor);
   json results = json::array();
   int failures = 0, ran = 0;
   for (const BundleKernel &k : manifest.kernels) {
@@ -180,7 +174,8 @@ int main(int argc, char **argv) {
           "cuModuleGetFunction");
     int regs = 0, localBytes = 0;
     driver->cuFuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, fn);
-    driver->cuFuncGetAttribute(&localBytes, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, fn);
+    driver->cuFuncGetAttribute(&localBytes, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES,
+                               fn);
     int block = int(k.launch.blockSize);
     int shared = int(k.launch.sharedBytes);
     int64_t gridX = k.launch.gridX, batchTile = k.launch.batchTile;
@@ -210,7 +205,8 @@ int main(int argc, char **argv) {
       weightBytes += t->data.size();
     }
     // Enough copies to exceed a 50 MB L2 twice over, at most 8.
-    int copies = int(std::clamp<size_t>(100000000 / std::max<size_t>(weightBytes, 1) + 1, 1, 8));
+    int copies = int(std::clamp<size_t>(
+        100000000 / std::max<size_t>(weightBytes, 1) + 1, 1, 8));
     std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> weights(copies);
     for (int r = 0; r < copies; ++r)
       for (const KernelArg &arg : k.args) {
@@ -223,8 +219,8 @@ int main(int argc, char **argv) {
       }
 
     for (int64_t batch : opts.batches) {
-      std::vector<float> x = ref::randomFloats(batch * c.inFeatures, seed++,
-                                               -1.0f, 1.0f, act);
+      std::vector<float> x =
+          ref::randomFloats(batch * c.inFeatures, seed++, -1.0f, 1.0f, act);
       ref::HostTensor input = ref::encodeFloats(x, {batch, c.inFeatures}, act);
       int64_t outBytes = batch * c.outFeatures * ref::dtypeSize(act);
       std::vector<std::unique_ptr<DeviceBuffer>> inputs, outputs;
@@ -246,15 +242,15 @@ int main(int argc, char **argv) {
           CUdeviceptr ptr = n == "input"    ? inputs[r]->ptr
                             : n == "output" ? outputs[r]->ptr
                                             : weights[r][w++]->ptr;
-          descriptors[r].push_back(memrefabi::makeDescriptor(
-              reinterpret_cast<void *>(ptr), shape));
+          descriptors[r].push_back(
+              memrefabi::makeDescriptor(reinterpret_cast<void *>(ptr), shape));
         }
       }
       unsigned gridY = unsigned((batch + batchTile - 1) / batchTile);
       auto launchCopy = [&](int r) {
         std::vector<void *> params = memrefabi::kernelParams(descriptors[r]);
-        check(driver->cuLaunchKernel(fn, unsigned(gridX), gridY, 1, block, 1,
-                                     1, shared, stream, params.data(), nullptr),
+        check(driver->cuLaunchKernel(fn, unsigned(gridX), gridY, 1, block, 1, 1,
+                                     shared, stream, params.data(), nullptr),
               "cuLaunchKernel");
       };
       // Correctness: poisoned output (all-ones bits are NaN in f16, bf16
@@ -279,7 +275,8 @@ int main(int argc, char **argv) {
         check(driver->cuEventRecord(stop, stream), "cuEventRecord");
         check(driver->cuEventSynchronize(stop), "cuEventSynchronize");
         float ms = 0;
-        check(driver->cuEventElapsedTime(&ms, start, stop), "cuEventElapsedTime");
+        check(driver->cuEventElapsedTime(&ms, start, stop),
+              "cuEventElapsedTime");
         times.push_back(ms * 1000.0);
       }
       double us = median(times);
@@ -287,52 +284,54 @@ int main(int argc, char **argv) {
       if (!result.ok())
         ++failures;
       char line[512];
-      std::snprintf(line, sizeof(line),
-                    "%-4s %-6s %6lld x %-6lld v%-2lld k%-5lld kr%-5lld b=%-4lld "
-                    "%-9s %9.2f us  regs %3d local %d  %s",
-                    k.id.c_str(), arch.c_str(),
-                    (long long)c.outFeatures, (long long)c.inFeatures,
-                    (long long)c.vectorLen, (long long)c.numCentroids,
-                    (long long)c.numResCentroids, (long long)batch,
-                    result.ok() ? "OK" : "MISMATCH", us, regs, localBytes,
-                    result.summary().c_str());
+      std::snprintf(
+          line, sizeof(line),
+          "%-4s %-6s %6lld x %-6lld v%-2lld k%-5lld kr%-5lld b=%-4lld "
+          "%-9s %9.2f us  regs %3d local %d  %s",
+          k.id.c_str(), arch.c_str(), (long long)c.outFeatures,
+          (long long)c.inFeatures, (long long)c.vectorLen,
+          (long long)c.numCentroids, (long long)c.numResCentroids,
+          (long long)batch, result.ok() ? "OK" : "MISMATCH", us, regs,
+          localBytes, result.summary().c_str());
       std::cout << line << std::endl;
-      results.push_back({{"id", k.id},
-                         {"arch", arch},
-                         {"spec_key", key},
-                         {"in_features", c.inFeatures},
-                         {"out_features", c.outFeatures},
-                         {"batch", batch},
-                         {"correct", result.ok()},
-                         {"checked", result.checked},
-                         {"failures", result.failures},
-                         {"max_scaled_error", result.maxScaledError},
-                         {"summary", result.summary()},
-                         {"median_us", us},
-                         {"min_us", *std::min_element(times.begin(), times.end())},
-                         {"reps", opts.reps},
-                         {"weight_copies", copies},
-                         {"weight_bytes", weightBytes},
-                         {"registers", regs},
-                         {"local_bytes", localBytes},
-                         {"block", block},
-                         {"grid", {gridX, gridY}},
-                         {"shared_bytes", shared},
-                         {"tiling",
-                          {{"block_rows", k.launch.blockRows},
-                           {"warps_per_row", k.launch.warpsPerRow},
-                           {"batch_tile", k.launch.batchTile},
-                           {"k_chunk", k.launch.kChunk}}},
-                         {"placement",
-                          {{"centroids", k.launch.centroidsPlacement},
-                           {"res_centroids", k.launch.resCentroidsPlacement}}}});
+      results.push_back(
+          {{"id", k.id},
+           {"arch", arch},
+           {"spec_key", key},
+           {"in_features", c.inFeatures},
+           {"out_features", c.outFeatures},
+           {"batch", batch},
+           {"correct", result.ok()},
+           {"checked", result.checked},
+           {"failures", result.failures},
+           {"max_scaled_error", result.maxScaledError},
+           {"summary", result.summary()},
+           {"median_us", us},
+           {"min_us", *std::min_element(times.begin(), times.end())},
+           {"reps", opts.reps},
+           {"weight_copies", copies},
+           {"weight_bytes", weightBytes},
+           {"registers", regs},
+           {"local_bytes", localBytes},
+           {"block", block},
+           {"grid", {gridX, gridY}},
+           {"shared_bytes", shared},
+           {"tiling",
+            {{"block_rows", k.launch.blockRows},
+             {"warps_per_row", k.launch.warpsPerRow},
+             {"batch_tile", k.launch.batchTile},
+             {"k_chunk", k.launch.kChunk}}},
+           {"placement",
+            {{"centroids", k.launch.centroidsPlacement},
+             {"res_centroids", k.launch.resCentroidsPlacement}}}});
     }
     driver->cuModuleUnload(module);
   }
   if (!opts.jsonPath.empty()) {
     std::ofstream os(opts.jsonPath);
     os << json({{"device", name},
-                {"compute_capability", std::to_string(major) + "." + std::to_string(minor)},
+                {"compute_capability",
+                 std::to_string(major) + "." + std::to_string(minor)},
                 {"bundle", opts.bundle},
                 {"compiler", manifest.compiler},
                 {"seed", seed},
@@ -342,7 +341,7 @@ int main(int argc, char **argv) {
   }
   std::cout << ran << " runs, " << failures << " mismatches\n";
   if (ran == 0)
-    die("no kernel in the bundle targets this GPU (sm_" + std::to_string(major) +
-        std::to_string(minor) + ")");
+    die("no kernel in the bundle targets this GPU (sm_" +
+        std::to_string(major) + std::to_string(minor) + ")");
   return failures ? 1 : 0;
 }

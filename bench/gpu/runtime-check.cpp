@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../BenchUtil.h"
 #include "vptq/ABI/Manifest.h"
 #include "vptq/Reference/Check.h"
 #include "vptq/runtime/VPTQ.h"
@@ -26,19 +27,12 @@
 
 using namespace vptq;
 using namespace vptq::runtime;
+using bench::Clock;
+using bench::die;
+using bench::msSince;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-[[noreturn]] void die(const std::string &message) {
-  std::cerr << "vptq-runtime-check: error: " << message << "\n";
-  std::exit(2);
-}
-
-double msSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 template <typename T> T orDie(Result<T> r) {
   if (!r)
@@ -57,32 +51,25 @@ int main(int argc, char **argv) {
   std::string bundle, jsonPath, device = "cuda";
   std::vector<int64_t> batches = {1, 16, 256};
   int reps = 50;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc)
-        die("missing value after " + a);
-      return argv[++i];
-    };
+  bench::ArgReader args(argc, argv, "vptq-runtime-check");
+  while (args.next()) {
+    const std::string &a = args.flag();
     if (a == "--bundle")
-      bundle = value();
+      bundle = args.value();
     else if (a == "--device")
-      device = value();
-    else if (a == "--batches") {
-      batches.clear();
-      std::stringstream list(value());
-      for (std::string b; std::getline(list, b, ',');)
-        batches.push_back(std::stoll(b));
-    } else if (a == "--reps")
-      reps = std::stoi(value());
+      device = args.value();
+    else if (a == "--batches")
+      batches = args.intList();
+    else if (a == "--reps")
+      reps = std::stoi(args.value());
     else if (a == "--json")
-      jsonPath = value();
+      jsonPath = args.value();
     else if (a == "--help" || a == "-h") {
-      std::cout << "usage: vptq-runtime-check --bundle DIR [--device cuda|cpu] "
-                   "[--batches 1,16,256] [--reps N] [--json FILE]\n";
+      std::cout << "usage: vptq-runtime-check --bundle DIR [--device "
+                   "cuda|cpu] [--batches 1,16,256] [--reps N] [--json FILE]\n";
       return 0;
     } else
-      die("unknown argument '" + a + "' (see --help)");
+      args.unknown();
   }
   if (bundle.empty())
     die("--bundle DIR is required");
@@ -92,7 +79,8 @@ int main(int argc, char **argv) {
   options.bundles = {bundle};
   options.diskCache = false;
   std::shared_ptr<Runtime> rt = orDie(Runtime::create(options));
-  uint64_t seed = uint64_t(Clock::now().time_since_epoch().count()) ^ std::random_device{}();
+  uint64_t seed = uint64_t(Clock::now().time_since_epoch().count()) ^
+                  std::random_device{}();
   std::cout << "device " << rt->device().describe() << ", runtime "
             << Runtime::version() << ", seed " << seed << "\n";
 
@@ -116,14 +104,20 @@ int main(int argc, char **argv) {
     std::optional<Linear> linear;
     auto start = Clock::now();
     if (spec.dense) {
-      dense = ref::randomFloats(c.inFeatures * c.outFeatures, seed++, -1, 1, spec.model);
+      dense = ref::randomFloats(c.inFeatures * c.outFeatures, seed++, -1, 1,
+                                spec.model);
       if (c.bias)
         denseBias = ref::randomFloats(c.outFeatures, seed++, -1, 1, spec.model);
-      ref::HostTensor w = ref::encodeFloats(dense, {c.outFeatures, c.inFeatures}, spec.model);
-      ref::HostTensor b = ref::encodeFloats(denseBias, {c.outFeatures}, spec.model);
+      ref::HostTensor w =
+          ref::encodeFloats(dense, {c.outFeatures, c.inFeatures}, spec.model);
+      ref::HostTensor b =
+          ref::encodeFloats(denseBias, {c.outFeatures}, spec.model);
       start = Clock::now();
-      linear = orDie(Linear::create(rt, "dense", w, c.bias ? &b : nullptr, act));
-      forward = [&](const Tensor &x, const Tensor &y) { return linear->forward(x, y); };
+      linear =
+          orDie(Linear::create(rt, "dense", w, c.bias ? &b : nullptr, act));
+      forward = [&](const Tensor &x, const Tensor &y) {
+        return linear->forward(x, y);
+      };
     } else {
       layer = ref::makeRandomLayer(c, seed++, spec.model);
       QuantizedLayer loaded;
@@ -133,7 +127,9 @@ int main(int argc, char **argv) {
       loaded.modelType = spec.model;
       start = Clock::now();
       quant = orDie(QuantLinear::create(rt, loaded, act));
-      forward = [&](const Tensor &x, const Tensor &y) { return quant->forward(x, y); };
+      forward = [&](const Tensor &x, const Tensor &y) {
+        return quant->forward(x, y);
+      };
     }
     double setupMs = msSince(start);
     const Kernel &kernel = spec.dense ? linear->kernel() : quant->kernel();
@@ -141,8 +137,10 @@ int main(int argc, char **argv) {
       die(k.id + ": kernel did not come from the bundle");
 
     for (int64_t batch : batches) {
-      std::vector<float> x = ref::randomFloats(batch * c.inFeatures, seed++, -1, 1, act);
-      Tensor input = orDie(rt->upload(ref::encodeFloats(x, {batch, c.inFeatures}, act)));
+      std::vector<float> x =
+          ref::randomFloats(batch * c.inFeatures, seed++, -1, 1, act);
+      Tensor input =
+          orDie(rt->upload(ref::encodeFloats(x, {batch, c.inFeatures}, act)));
       Tensor output = orDie(rt->allocate(act, {batch, c.outFeatures}));
       orDie(rt->fill(output, 0xff));
       orDie(forward(input, output));
@@ -167,16 +165,19 @@ int main(int argc, char **argv) {
       if (!check.ok())
         ++failures;
       char line[400];
-      std::snprintf(line, sizeof(line),
-                    "%-4s %-5s %6lld x %-6lld %-22s b=%-4lld %-9s %9.2f us/call  "
-                    "load %.2f ms  %s",
-                    k.id.c_str(), spec.dense ? "dense" : "vq",
-                    (long long)c.outFeatures, (long long)c.inFeatures,
-                    spec.dense ? "" : ("v" + std::to_string(c.vectorLen) + " k" +
-                                       std::to_string(c.numCentroids) + " kr" +
-                                       std::to_string(c.numResCentroids)).c_str(),
-                    (long long)batch, check.ok() ? "OK" : "MISMATCH", usPerCall,
-                    setupMs, check.summary().c_str());
+      std::snprintf(
+          line, sizeof(line),
+          "%-4s %-5s %6lld x %-6lld %-22s b=%-4lld %-9s %9.2f us/call  "
+          "load %.2f ms  %s",
+          k.id.c_str(), spec.dense ? "dense" : "vq", (long long)c.outFeatures,
+          (long long)c.inFeatures,
+          spec.dense ? ""
+                     : ("v" + std::to_string(c.vectorLen) + " k" +
+                        std::to_string(c.numCentroids) + " kr" +
+                        std::to_string(c.numResCentroids))
+                           .c_str(),
+          (long long)batch, check.ok() ? "OK" : "MISMATCH", usPerCall, setupMs,
+          check.summary().c_str());
       std::cout << line << std::endl;
       results.push_back({{"id", k.id},
                          {"spec_key", spec.key()},
@@ -194,15 +195,16 @@ int main(int argc, char **argv) {
               runs, failures, s.bundleLoads, s.loadSeconds * 1000,
               s.bundleLoads ? s.loadSeconds * 1000 / s.bundleLoads : 0.0);
   if (!jsonPath.empty())
-    std::ofstream(jsonPath) << json({{"device", rt->device().describe()},
-                                     {"runtime", Runtime::version()},
-                                     {"bundle", bundle},
-                                     {"seed", seed},
-                                     {"bundle_loads", s.bundleLoads},
-                                     {"bundle_load_ms_total", s.loadSeconds * 1000},
-                                     {"results", results}})
-                                   .dump(2)
-                            << "\n";
+    std::ofstream(jsonPath)
+        << json({{"device", rt->device().describe()},
+                 {"runtime", Runtime::version()},
+                 {"bundle", bundle},
+                 {"seed", seed},
+                 {"bundle_loads", s.bundleLoads},
+                 {"bundle_load_ms_total", s.loadSeconds * 1000},
+                 {"results", results}})
+               .dump(2)
+        << "\n";
   if (runs == 0)
     die("no layer of the bundle ran");
   return failures ? 1 : 0;

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../BenchUtil.h"
 #include "vptq/runtime/VPTQ.h"
 
 #include <nlohmann/json.hpp>
@@ -23,19 +24,12 @@
 
 using namespace vptq;
 using namespace vptq::runtime;
+using bench::Clock;
+using bench::die;
+using bench::msSince;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-[[noreturn]] void die(const std::string &message) {
-  std::cerr << "vptq-bench-kernels: error: " << message << "\n";
-  std::exit(1);
-}
-
-double msSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 struct Stats {
   double median = 0, max = 0;
@@ -52,23 +46,19 @@ Stats stats(std::vector<double> v) {
 int main(int argc, char **argv) {
   std::string layersFile = "bench/gpu/matrix-f16.txt", jsonPath;
   std::vector<std::string> gpuArchs = {"sm_90a"};
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc)
-        die("missing value after " + a);
-      return argv[++i];
-    };
+  bench::ArgReader args(argc, argv, "vptq-bench-kernels");
+  while (args.next()) {
+    const std::string &a = args.flag();
     if (a == "--layers")
-      layersFile = value();
+      layersFile = args.value();
     else if (a == "--gpu-archs") {
       gpuArchs.clear();
-      std::stringstream list(value());
+      std::stringstream list(args.value());
       for (std::string arch; std::getline(list, arch, ',');)
         if (!arch.empty())
           gpuArchs.push_back(arch);
     } else if (a == "--json")
-      jsonPath = value();
+      jsonPath = args.value();
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: vptq-bench-kernels [--layers FILE] [--gpu-archs "
                    "sm_90a,gfx942,...] [--json FILE]\n"
@@ -76,7 +66,7 @@ int main(int argc, char **argv) {
                    "kernels (CPU), and GPU kernel compilation.\n";
       return 0;
     } else
-      die("unknown argument '" + a + "' (see --help)");
+      args.unknown();
   }
   std::ifstream in(layersFile);
   if (!in)
@@ -147,7 +137,8 @@ int main(int argc, char **argv) {
     }
   }
 
-  std::printf("%-4s %-44s %10s %10s", "#", "layer (f16)", "cpu jit", "cpu cached");
+  std::printf("%-4s %-44s %10s %10s", "#", "layer (f16)", "cpu jit",
+              "cpu cached");
   for (const std::string &arch : gpuArchs)
     std::printf(" %10s", (arch + " jit").c_str());
   std::printf("\n");
@@ -159,7 +150,9 @@ int main(int argc, char **argv) {
                   (long long)c.vectorLen, (long long)c.numCentroids,
                   (long long)c.numResCentroids);
     std::printf("%-4zu %-44s %8.1fms %8.2fms", i, name, jit[i], cached[i]);
-    json row = {{"layer", texts[i]}, {"cpu_jit_ms", jit[i]}, {"cpu_cached_ms", cached[i]}};
+    json row = {{"layer", texts[i]},
+                {"cpu_jit_ms", jit[i]},
+                {"cpu_cached_ms", cached[i]}};
     for (const std::string &arch : gpuArchs) {
       std::printf(" %8.1fms", gpu[arch][i]);
       row[arch + "_jit_ms"] = gpu[arch][i];
@@ -170,18 +163,20 @@ int main(int argc, char **argv) {
   Stats j = stats(jit), c = stats(cached);
   std::printf("\ncpu jit: median %.1f ms, max %.1f ms (goal <= 1000 ms: %s)\n",
               j.median, j.max, j.max <= 1000 ? "met" : "MISSED");
-  std::printf("cpu cached load: median %.2f ms, max %.2f ms (goal <= 10 ms: %s)\n",
-              c.median, c.max, c.max <= 10 ? "met" : "MISSED");
+  std::printf(
+      "cpu cached load: median %.2f ms, max %.2f ms (goal <= 10 ms: %s)\n",
+      c.median, c.max, c.max <= 10 ? "met" : "MISSED");
   for (const std::string &arch : gpuArchs) {
     Stats g = stats(gpu[arch]);
     std::printf("%s jit: median %.1f ms, max %.1f ms (goal <= 1000 ms: %s)\n",
-                arch.c_str(), g.median, g.max, g.max <= 1000 ? "met" : "MISSED");
+                arch.c_str(), g.median, g.max,
+                g.max <= 1000 ? "met" : "MISSED");
   }
   std::printf("(the first CPU compile includes creating the MLIR context)\n");
   if (!jsonPath.empty())
-    std::ofstream(jsonPath) << json({{"compiler", Runtime::version()},
-                                     {"results", results}})
-                                   .dump(2)
-                            << "\n";
+    std::ofstream(jsonPath)
+        << json({{"compiler", Runtime::version()}, {"results", results}})
+               .dump(2)
+        << "\n";
   return 0;
 }

@@ -92,8 +92,10 @@ int main(int argc, char **argv) {
             << " ms)\n";
 
   // 3. y = x W^T on random activations.
-  std::vector<float> x = ref::randomFloats(batch * c.inFeatures, 42, -1, 1, act);
-  auto input = (*runtime)->upload(ref::encodeFloats(x, {batch, c.inFeatures}, act));
+  std::vector<float> x =
+      ref::randomFloats(batch * c.inFeatures, 42, -1, 1, act);
+  auto input =
+      (*runtime)->upload(ref::encodeFloats(x, {batch, c.inFeatures}, act));
   if (!input)
     return fail(input.message());
   auto output = (*linear)(*input);
@@ -105,7 +107,8 @@ int main(int argc, char **argv) {
 
   // 4. Against the reference.
   ref::QuantizedLinear reference;
-  if (std::string err = ref::decodeLayer(c, layer->tensors, reference); !err.empty())
+  if (std::string err = ref::decodeLayer(c, layer->tensors, reference);
+      !err.empty())
     return fail(err);
   std::vector<float> yf(y->numElements());
   for (size_t i = 0; i < yf.size(); ++i)

@@ -13,12 +13,11 @@ std::string LinearSpec::key() const {
     os << "dense-in" << c.inFeatures << "-out" << c.outFeatures
        << (c.bias ? "-bias" : "");
   } else {
-    os << "in" << c.inFeatures << "-out" << c.outFeatures << "-v"
-       << c.vectorLen << "-k" << c.numCentroids << "-kr" << c.numResCentroids
-       << "-nc" << c.numCodebooks << "-gs" << c.groupSize << "-os"
-       << c.outlierSize << "-vo" << c.outlierVectorLen << "-ko"
-       << c.numOutlierCentroids << "-ib" << c.indexBits << "-rb"
-       << c.resIndexBits << (c.packed ? "-packed" : "")
+    os << "in" << c.inFeatures << "-out" << c.outFeatures << "-v" << c.vectorLen
+       << "-k" << c.numCentroids << "-kr" << c.numResCentroids << "-nc"
+       << c.numCodebooks << "-gs" << c.groupSize << "-os" << c.outlierSize
+       << "-vo" << c.outlierVectorLen << "-ko" << c.numOutlierCentroids << "-ib"
+       << c.indexBits << "-rb" << c.resIndexBits << (c.packed ? "-packed" : "")
        << (c.enablePerm ? "-perm" : "") << (c.enableNorm ? "-norm" : "")
        << (c.bias ? "-bias" : "");
   }

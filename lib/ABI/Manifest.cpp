@@ -26,12 +26,11 @@ const char *formName(LinearForm form) {
 }
 
 json specToJSON(const LinearSpec &spec) {
-  json j = spec.dense
-               ? json{{"in_features", spec.config.inFeatures},
-                      {"out_features", spec.config.outFeatures},
-                      {"bias", spec.config.bias}}
-               : json::parse(checkpoint::layerQuantizationToJSON(
-                     {spec.config, false}));
+  json j = spec.dense ? json{{"in_features", spec.config.inFeatures},
+                             {"out_features", spec.config.outFeatures},
+                             {"bias", spec.config.bias}}
+                      : json::parse(checkpoint::layerQuantizationToJSON(
+                            {spec.config, false}));
   if (!spec.dense) {
     j["index_bits"] = spec.config.indexBits;
     j["res_index_bits"] = spec.config.resIndexBits;
@@ -106,11 +105,15 @@ std::string vptq::writeManifest(const BundleManifest &m) {
       args.push_back({{"name", a.name},
                       {"dtype", ref::dtypeName(a.dtype)},
                       {"shape", a.shape}});
-    json entry = {{"id", k.id},         {"arch", k.arch},
-                  {"kind", k.kind},     {"file", k.file},
-                  {"symbol", k.symbol}, {"spec_key", k.spec.key()},
+    json entry = {{"id", k.id},
+                  {"arch", k.arch},
+                  {"kind", k.kind},
+                  {"file", k.file},
+                  {"symbol", k.symbol},
+                  {"spec_key", k.spec.key()},
                   {"spec", specToJSON(k.spec)},
-                  {"args", args},       {"abi", "memref-descriptor"},
+                  {"args", args},
+                  {"abi", "memref-descriptor"},
                   {"input_hash", k.inputHash}};
     if (!k.sha256.empty())
       entry["sha256"] = k.sha256;

@@ -49,9 +49,22 @@ public:
   load(const KernelBinary &binary, const std::string &file) = 0;
 };
 
-Result<std::shared_ptr<Backend>> createCPUBackend(const RuntimeOptions &options);
-Result<std::shared_ptr<Backend>> createCUDABackend(const RuntimeOptions &options);
-Result<std::shared_ptr<Backend>> createHIPBackend(const RuntimeOptions &options);
+/// Blocks along y of a GPU launch over `batch` rows: ceil(batch /
+/// batch_tile).
+inline unsigned gridRows(const LaunchInfo &launch, int64_t batch) {
+  int64_t tile = launch.batchTile > 0 ? launch.batchTile : 1;
+  return unsigned((batch + tile - 1) / tile);
+}
+
+/// Success, or "device cuda:3 does not exist (2 CUDA device(s) found)".
+Status checkDeviceIndex(DeviceKind kind, int index, int count);
+
+Result<std::shared_ptr<Backend>>
+createCPUBackend(const RuntimeOptions &options);
+Result<std::shared_ptr<Backend>>
+createCUDABackend(const RuntimeOptions &options);
+Result<std::shared_ptr<Backend>>
+createHIPBackend(const RuntimeOptions &options);
 
 /// The host CPU: its model name, hardware threads, and an id of its model
 /// and ISA flags ("host-1a2b3c4d") under which CPU kernels are cached.

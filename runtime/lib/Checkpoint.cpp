@@ -19,11 +19,11 @@ namespace fs = std::filesystem;
 namespace {
 
 /// The parts of a quantized layer, in checkpoint order.
-const char *const kParts[] = {"indices",         "res_indices",
-                              "centroids",       "res_centroids",
-                              "outlier_indices", "outlier_centroids",
-                              "perm",            "weight_scale",
-                              "weight_bias",     "bias"};
+const char *const kParts[] = {
+    "indices",       "res_indices",     "centroids",
+    "res_centroids", "outlier_indices", "outlier_centroids",
+    "perm",          "weight_scale",    "weight_bias",
+    "bias"};
 
 /// Why the configuration needs `part`, or null if it does not.
 const char *neededBecause(const ref::LayerConfig &c, const std::string &part) {
@@ -265,7 +265,8 @@ Checkpoint::load(const std::string &name,
   return t;
 }
 
-Result<QuantizedLayer> Checkpoint::loadQuantized(const std::string &module) const {
+Result<QuantizedLayer>
+Checkpoint::loadQuantized(const std::string &module) const {
   const checkpoint::LayerQuantization *q =
       modelConfig.quantization ? modelConfig.quantization->lookup(module)
                                : nullptr;
@@ -284,8 +285,8 @@ Result<QuantizedLayer> Checkpoint::loadQuantized(const std::string &module) cons
     std::string name = quantizedTensorName(module, part);
     if (!find(name))
       return Status::error(fileOf(name) + ": tensor '" + name +
-                           "' is missing (" + where + " needs it: " +
-                           because + ")");
+                           "' is missing (" + where + " needs it: " + because +
+                           ")");
     auto tensor = load(name);
     if (!tensor)
       return tensor.status();
@@ -304,7 +305,8 @@ Result<QuantizedLayer> Checkpoint::loadQuantized(const std::string &module) cons
     return Status::error(file + ": " + where + ": " + msg);
   // The storage types kernels take.
   if (!c.packed) {
-    layer.tensors.indices = convertIntegers(layer.tensors.indices, ref::DType::I16);
+    layer.tensors.indices =
+        convertIntegers(layer.tensors.indices, ref::DType::I16);
     if (c.hasResidual())
       layer.tensors.resIndices =
           convertIntegers(layer.tensors.resIndices, ref::DType::I16);

@@ -86,7 +86,8 @@ KernelBinary toBinary(const BundleKernel &k) {
   return b;
 }
 
-bool sameArgs(const std::vector<KernelArg> &a, const std::vector<KernelArg> &b) {
+bool sameArgs(const std::vector<KernelArg> &a,
+              const std::vector<KernelArg> &b) {
   if (a.size() != b.size())
     return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -160,10 +161,11 @@ Status KernelStore::addBundle(const std::string &dir) {
         "bundle " + dir + " was built for " +
         (list.empty() ? std::string("no architecture (it has no kernels)")
                       : list) +
-        "; this device is " + d.describe() + " (rebuild it with vptq-compile --arch " +
+        "; this device is " + d.describe() +
+        " (rebuild it with vptq-compile --arch " +
         (d.kind == DeviceKind::CPU ? std::string("host")
-                                   : d.arch == "sm_90" ? std::string("sm_90a")
-                                                       : d.arch) +
+         : d.arch == "sm_90"       ? std::string("sm_90a")
+                                   : d.arch) +
         ")");
   }
   if (bundle.manifest.compiler != getVersion())
@@ -182,13 +184,15 @@ KernelStore::fromBundles(const LinearSpec &spec, std::string &elsewhere) {
       if (k.spec.key() != key)
         continue;
       if (!backend->canLoad(k.kind) || !archRunsOn(k.arch, d.arch)) {
-        elsewhere += (elsewhere.empty() ? "" : ", ") + k.arch + " in " + bundle.dir;
+        elsewhere +=
+            (elsewhere.empty() ? "" : ", ") + k.arch + " in " + bundle.dir;
         continue;
       }
       std::string where = bundle.dir + "/manifest.json: kernel " + k.id;
       if (!sameArgs(k.args, getKernelArguments(spec)))
-        return Status::error(where + " takes other arguments than this runtime "
-                                     "passes (built by " +
+        return Status::error(where +
+                             " takes other arguments than this runtime "
+                             "passes (built by " +
                              bundle.manifest.compiler + ")");
       auto start = Clock::now();
       KernelBinary binary = toBinary(k);
@@ -213,8 +217,8 @@ KernelStore::fromBundles(const LinearSpec &spec, std::string &elsewhere) {
   return std::shared_ptr<Kernel>();
 }
 
-Result<std::shared_ptr<Kernel>> KernelStore::fromCache(const LinearSpec &spec,
-                                                       const std::string &base) {
+Result<std::shared_ptr<Kernel>>
+KernelStore::fromCache(const LinearSpec &spec, const std::string &base) {
   std::string jsonPath = base + ".json";
   std::ifstream in(jsonPath);
   if (!in)
@@ -227,7 +231,8 @@ Result<std::shared_ptr<Kernel>> KernelStore::fromCache(const LinearSpec &spec,
     log("cache entry " + jsonPath + " is unusable (" + why + "); recompiling");
     return std::shared_ptr<Kernel>();
   };
-  if (std::string err = parseManifest(text.str(), jsonPath, entry); !err.empty())
+  if (std::string err = parseManifest(text.str(), jsonPath, entry);
+      !err.empty())
     return stale(err);
   if (entry.kernels.size() != 1 || entry.compiler != compilerVersion() ||
       entry.kernels[0].spec.key() != spec.key())
@@ -284,10 +289,11 @@ Result<std::shared_ptr<Kernel>> KernelStore::compile(const LinearSpec &spec,
     k.sha256 = sha256Hex(binary.bytes.data(), binary.bytes.size());
     entry.kernels.push_back(k);
     std::string manifest = writeManifest(entry);
-    Status written = writeAtomically(base + ext, binary.bytes.data(),
-                                     binary.bytes.size());
+    Status written =
+        writeAtomically(base + ext, binary.bytes.data(), binary.bytes.size());
     if (written)
-      written = writeAtomically(base + ".json", manifest.data(), manifest.size());
+      written =
+          writeAtomically(base + ".json", manifest.data(), manifest.size());
     if (written)
       file = base + ext;
     else
@@ -295,8 +301,10 @@ Result<std::shared_ptr<Kernel>> KernelStore::compile(const LinearSpec &spec,
   }
   if (file.empty() && binary.kind == "cpu") {
     // dlopen needs a file: a private temporary one, removed once loaded.
-    file = temporaryName((fs::temp_directory_path() / "vptq-kernel").string()) + ext;
-    VPTQ_RETURN_IF_ERROR(writeAtomically(file, binary.bytes.data(), binary.bytes.size()));
+    file = temporaryName((fs::temp_directory_path() / "vptq-kernel").string()) +
+           ext;
+    VPTQ_RETURN_IF_ERROR(
+        writeAtomically(file, binary.bytes.data(), binary.bytes.size()));
     temporary = true;
   }
   if (binary.kind == "cpu")
@@ -364,7 +372,8 @@ Result<std::shared_ptr<Kernel>> KernelStore::get(const LinearSpec &spec) {
         (elsewhere.empty() ? "" : " (built for " + elsewhere + " only)") +
         (cacheDir.empty() ? "" : ", the cache " + cacheDir + " has no entry") +
         ", and " + why + "; build one with vptq-compile --arch " +
-        (backend->info().kind == DeviceKind::CPU ? "host" : backend->info().arch));
+        (backend->info().kind == DeviceKind::CPU ? "host"
+                                                 : backend->info().arch));
   }
   return compile(spec, base);
 }

@@ -20,56 +20,11 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
 
 Status checkActivation(const std::string &name, DType activation) {
   if (!ref::isFloat(activation))
-    return Status::error("layer '" + name + "': activations must be f16, bf16 "
-                         "or f32, not " + ref::dtypeName(activation));
+    return Status::error("layer '" + name +
+                         "': activations must be f16, bf16 "
+                         "or f32, not " +
+                         ref::dtypeName(activation));
   return Status::success();
-}
-
-/// Uploads the tensor of each weight argument of `kernel`.
-Status uploadWeights(Runtime &runtime, const std::string &name,
-                     const Kernel &kernel,
-                     const std::function<const ref::HostTensor *(const std::string &)> &get,
-                     std::vector<Tensor> &weights) {
-  for (const KernelArg &arg : kernel.args()) {
-    if (arg.name == "input" || arg.name == "output")
-      continue;
-    const ref::HostTensor *t = get(arg.name);
-    if (!t || t->empty())
-      return Status::error("layer '" + name + "': no tensor for kernel "
-                           "argument '" + arg.name + "'");
-    if (t->dtype != arg.dtype || t->shape != arg.shape)
-      return Status::error("layer '" + name + "': tensor '" + arg.name +
-                           "' is " + ref::dtypeName(t->dtype) +
-                           formatShape(t->shape) + ", the kernel takes " +
-                           ref::dtypeName(arg.dtype) + formatShape(arg.shape));
-    auto uploaded = runtime.upload(*t);
-    if (!uploaded)
-      return uploaded.status().withContext("layer '" + name + "'");
-    weights.push_back(std::move(*uploaded));
-  }
-  return Status::success();
-}
-
-/// Runs `kernel` on x, the weights and y after checking x and y.
-Status runLinear(Kernel &kernel, const std::string &name, const LinearSpec &spec,
-                 const std::vector<Tensor> &weights, const Tensor &x,
-                 const Tensor &y) {
-  int64_t in = spec.config.inFeatures, out = spec.config.outFeatures;
-  std::string dtype = ref::dtypeName(spec.activation);
-  if (!x.defined() || x.rank() != 2 || x.dim(1) != in || x.dtype() != spec.activation)
-    return Status::error("layer '" + name + "': input is " + x.describe() +
-                         ", expected " + dtype + "[batch, " + std::to_string(in) + "]");
-  if (!y.defined() || y.rank() != 2 || y.dim(0) != x.dim(0) || y.dim(1) != out ||
-      y.dtype() != spec.activation)
-    return Status::error("layer '" + name + "': output is " + y.describe() +
-                         ", expected " + dtype + "[" + std::to_string(x.dim(0)) +
-                         ", " + std::to_string(out) + "]");
-  std::vector<const Tensor *> args;
-  args.push_back(&x);
-  for (const Tensor &w : weights)
-    args.push_back(&w);
-  args.push_back(&y);
-  return kernel.run(args).withContext("layer '" + name + "'");
 }
 
 } // namespace
@@ -89,6 +44,74 @@ LinearSpec vptq::runtime::makeQuantizedSpec(const ref::LayerConfig &config,
   return spec;
 }
 
+Status LinearLayer::initialize(
+    const std::function<const ref::HostTensor *(const std::string &)> &get) {
+  auto kernel = runtime->getKernel(spec_);
+  if (!kernel)
+    return kernel.status().withContext("layer '" + name_ + "'");
+  kernel_ = *kernel;
+  for (const KernelArg &arg : kernel_->args()) {
+    if (arg.name == "input" || arg.name == "output")
+      continue;
+    const ref::HostTensor *t = get(arg.name);
+    if (!t || t->empty())
+      return Status::error("layer '" + name_ +
+                           "': no tensor for kernel "
+                           "argument '" +
+                           arg.name + "'");
+    if (t->dtype != arg.dtype || t->shape != arg.shape)
+      return Status::error("layer '" + name_ + "': tensor '" + arg.name +
+                           "' is " + ref::dtypeName(t->dtype) +
+                           formatShape(t->shape) + ", the kernel takes " +
+                           ref::dtypeName(arg.dtype) + formatShape(arg.shape));
+    auto uploaded = runtime->upload(*t);
+    if (!uploaded)
+      return uploaded.status().withContext("layer '" + name_ + "'");
+    weights.push_back(std::move(*uploaded));
+  }
+  return Status::success();
+}
+
+Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
+  int64_t in = inFeatures(), out = outFeatures();
+  std::string dtype = ref::dtypeName(spec_.activation);
+  if (!x.defined() || x.rank() != 2 || x.dim(1) != in ||
+      x.dtype() != spec_.activation)
+    return Status::error("layer '" + name_ + "': input is " + x.describe() +
+                         ", expected " + dtype + "[batch, " +
+                         std::to_string(in) + "]");
+  if (!y.defined() || y.rank() != 2 || y.dim(0) != x.dim(0) ||
+      y.dim(1) != out || y.dtype() != spec_.activation)
+    return Status::error("layer '" + name_ + "': output is " + y.describe() +
+                         ", expected " + dtype + "[" +
+                         std::to_string(x.dim(0)) + ", " + std::to_string(out) +
+                         "]");
+  std::vector<const Tensor *> args;
+  args.push_back(&x);
+  for (const Tensor &w : weights)
+    args.push_back(&w);
+  args.push_back(&y);
+  return kernel_->run(args).withContext("layer '" + name_ + "'");
+}
+
+Result<Tensor> LinearLayer::operator()(const Tensor &x) {
+  if (!x.defined() || x.rank() != 2)
+    return Status::error("layer '" + name_ + "': input is " + x.describe() +
+                         ", expected a [batch, in_features] tensor");
+  auto y = runtime->allocate(spec_.activation, {x.dim(0), outFeatures()});
+  if (!y)
+    return y;
+  VPTQ_RETURN_IF_ERROR(forward(x, *y));
+  return y;
+}
+
+size_t LinearLayer::weightBytes() const {
+  size_t bytes = 0;
+  for (const Tensor &w : weights)
+    bytes += w.bytes();
+  return bytes;
+}
+
 Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
                                         const QuantizedLayer &layer,
                                         DType activation,
@@ -99,40 +122,12 @@ Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
   q.name_ = layer.name;
   q.spec_ = makeQuantizedSpec(layer.quantization.config, activation,
                               layer.modelType, tuning);
-  const LinearSpec &spec = q.spec_;
-  if (std::string err = ref::checkLayerTensors(spec.config, layer.tensors);
+  if (std::string err = ref::checkLayerTensors(q.spec_.config, layer.tensors);
       !err.empty())
     return Status::error("layer '" + layer.name + "': " + err);
-  auto kernel = runtime->getKernel(spec);
-  if (!kernel)
-    return kernel.status().withContext("layer '" + layer.name + "'");
-  q.kernel_ = *kernel;
-  VPTQ_RETURN_IF_ERROR(uploadWeights(
-      *runtime, layer.name, *q.kernel_,
-      [&](const std::string &n) { return layer.tensors.get(n); }, q.weights));
+  VPTQ_RETURN_IF_ERROR(
+      q.initialize([&](const std::string &n) { return layer.tensors.get(n); }));
   return q;
-}
-
-Status QuantLinear::forward(const Tensor &x, const Tensor &y) {
-  return runLinear(*kernel_, name_, spec_, weights, x, y);
-}
-
-Result<Tensor> QuantLinear::operator()(const Tensor &x) {
-  if (!x.defined() || x.rank() != 2)
-    return Status::error("layer '" + name_ + "': input is " + x.describe() +
-                         ", expected a [batch, in_features] tensor");
-  auto y = runtime->allocate(spec_.activation, {x.dim(0), spec_.config.outFeatures});
-  if (!y)
-    return y;
-  VPTQ_RETURN_IF_ERROR(forward(x, *y));
-  return y;
-}
-
-size_t QuantLinear::weightBytes() const {
-  size_t bytes = 0;
-  for (const Tensor &w : weights)
-    bytes += w.bytes();
-  return bytes;
 }
 
 Result<Linear> Linear::create(std::shared_ptr<Runtime> runtime,
@@ -142,44 +137,25 @@ Result<Linear> Linear::create(std::shared_ptr<Runtime> runtime,
                               const LinearTuning &tuning) {
   VPTQ_RETURN_IF_ERROR(checkActivation(name, activation));
   if (weight.shape.size() != 2 || !ref::isFloat(weight.dtype))
-    return Status::error("layer '" + name + "': weight is " +
-                         ref::dtypeName(weight.dtype) + formatShape(weight.shape) +
-                         ", expected a float [out_features, in_features] matrix");
+    return Status::error(
+        "layer '" + name + "': weight is " + ref::dtypeName(weight.dtype) +
+        formatShape(weight.shape) +
+        ", expected a float [out_features, in_features] matrix");
   int64_t out = weight.shape[0], in = weight.shape[1];
-  if (bias && (bias->dtype != weight.dtype || bias->shape != std::vector<int64_t>{out}))
-    return Status::error("layer '" + name + "': bias is " +
-                         ref::dtypeName(bias->dtype) + formatShape(bias->shape) +
-                         ", expected " + ref::dtypeName(weight.dtype) + "[" +
-                         std::to_string(out) + "]");
+  if (bias &&
+      (bias->dtype != weight.dtype || bias->shape != std::vector<int64_t>{out}))
+    return Status::error(
+        "layer '" + name + "': bias is " + ref::dtypeName(bias->dtype) +
+        formatShape(bias->shape) + ", expected " +
+        ref::dtypeName(weight.dtype) + "[" + std::to_string(out) + "]");
   Linear l;
   l.runtime = runtime;
   l.name_ = name;
   l.spec_ = makeDenseSpec(in, out, bias != nullptr, activation, weight.dtype);
   applyTuning(l.spec_, tuning);
-  auto kernel = runtime->getKernel(l.spec_);
-  if (!kernel)
-    return kernel.status().withContext("layer '" + name + "'");
-  l.kernel_ = *kernel;
-  VPTQ_RETURN_IF_ERROR(uploadWeights(
-      *runtime, name, *l.kernel_,
-      [&](const std::string &n) -> const ref::HostTensor * {
+  VPTQ_RETURN_IF_ERROR(
+      l.initialize([&](const std::string &n) -> const ref::HostTensor * {
         return n == "weight" ? &weight : n == "bias" ? bias : nullptr;
-      },
-      l.weights));
+      }));
   return l;
-}
-
-Status Linear::forward(const Tensor &x, const Tensor &y) {
-  return runLinear(*kernel_, name_, spec_, weights, x, y);
-}
-
-Result<Tensor> Linear::operator()(const Tensor &x) {
-  if (!x.defined() || x.rank() != 2)
-    return Status::error("layer '" + name_ + "': input is " + x.describe() +
-                         ", expected a [batch, in_features] tensor");
-  auto y = runtime->allocate(spec_.activation, {x.dim(0), spec_.config.outFeatures});
-  if (!y)
-    return y;
-  VPTQ_RETURN_IF_ERROR(forward(x, *y));
-  return y;
 }

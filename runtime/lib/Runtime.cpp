@@ -70,6 +70,17 @@ std::string DeviceInfo::describe() const {
   return os.str();
 }
 
+Status vptq::runtime::detail::checkDeviceIndex(DeviceKind kind, int index,
+                                               int count) {
+  if (index >= 0 && index < count)
+    return Status::success();
+  std::string name = deviceKindName(kind);
+  std::string upper = kind == DeviceKind::CUDA ? "CUDA" : "HIP";
+  return Status::error("device " + name + ":" + std::to_string(index) +
+                       " does not exist (" + std::to_string(count) + " " +
+                       upper + " device(s) found)");
+}
+
 #ifndef VPTQ_RUNTIME_ENABLE_HIP
 Result<std::shared_ptr<Backend>>
 vptq::runtime::detail::createHIPBackend(const RuntimeOptions &) {
@@ -126,8 +137,9 @@ Result<Tensor> Tensor::slice(int64_t begin, int64_t end) const {
                          std::to_string(end) + ") are outside " + describe());
   Tensor t = *this;
   t.shape_[0] = end - begin;
-  int64_t rowBytes = product(std::vector<int64_t>(shape_.begin() + 1, shape_.end())) *
-                     ref::dtypeSize(dtype_);
+  int64_t rowBytes =
+      product(std::vector<int64_t>(shape_.begin() + 1, shape_.end())) *
+      ref::dtypeSize(dtype_);
   t.offset += size_t(begin * rowBytes);
   return t;
 }
@@ -194,8 +206,8 @@ Status Kernel::run(const std::vector<const Tensor *> &tensors) {
                            deviceKindName(device));
     if (t->dtype() != arg.dtype || t->shape() != shape)
       return Status::error(what + ": argument '" + arg.name + "' is " +
-                           t->describe() + ", expected " + lowerDType(arg.dtype) +
-                           formatShape(shape));
+                           t->describe() + ", expected " +
+                           lowerDType(arg.dtype) + formatShape(shape));
     descriptors.push_back(memrefabi::makeDescriptor(t->data(), shape));
   }
   if (batch == 0)
@@ -207,7 +219,8 @@ Status Kernel::run(const std::vector<const Tensor *> &tensors) {
 // Runtime
 //===----------------------------------------------------------------------===//
 
-Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions &options) {
+Result<std::shared_ptr<Runtime>>
+Runtime::create(const RuntimeOptions &options) {
   std::shared_ptr<Runtime> rt(new Runtime());
   rt->opts = options;
   Result<std::shared_ptr<Backend>> backend =
@@ -224,7 +237,9 @@ Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions &options) 
 
 Runtime::~Runtime() = default;
 
-bool Runtime::hasBuiltinCompiler() { return createBuiltinCompiler() != nullptr; }
+bool Runtime::hasBuiltinCompiler() {
+  return createBuiltinCompiler() != nullptr;
+}
 const char *Runtime::version() { return getVersion(); }
 const DeviceInfo &Runtime::device() const { return backend->info(); }
 const std::string &Runtime::cacheDirectory() const {
@@ -232,7 +247,9 @@ const std::string &Runtime::cacheDirectory() const {
 }
 void *Runtime::stream() const { return backend->stream(); }
 Status Runtime::synchronize() { return backend->synchronize(); }
-Status Runtime::addBundle(const std::string &dir) { return store->addBundle(dir); }
+Status Runtime::addBundle(const std::string &dir) {
+  return store->addBundle(dir);
+}
 Result<std::shared_ptr<Kernel>> Runtime::getKernel(const LinearSpec &spec) {
   return store->get(spec);
 }
@@ -273,7 +290,8 @@ Status checkOwned(const Tensor &t, const Backend &backend, const char *what) {
 } // namespace
 
 Result<Tensor> Runtime::upload(const ref::HostTensor &host) {
-  if (int64_t(host.data.size()) != host.numElements() * ref::dtypeSize(host.dtype))
+  if (int64_t(host.data.size()) !=
+      host.numElements() * ref::dtypeSize(host.dtype))
     return Status::error("cannot upload a host tensor whose " +
                          std::to_string(host.data.size()) +
                          " bytes do not match its shape " +

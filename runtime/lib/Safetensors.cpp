@@ -27,10 +27,9 @@ struct DTypeInfo {
 
 /// Every dtype the safetensors format defines.
 constexpr DTypeInfo kDTypes[] = {
-    {"F64", 8},  {"F32", 4},     {"F16", 2},     {"BF16", 2}, {"I64", 8},
-    {"I32", 4},  {"I16", 2},     {"I8", 1},      {"U64", 8},  {"U32", 4},
-    {"U16", 2},  {"U8", 1},      {"BOOL", 1},    {"F8_E4M3", 1},
-    {"F8_E5M2", 1}};
+    {"F64", 8}, {"F32", 4}, {"F16", 2},  {"BF16", 2},    {"I64", 8},
+    {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U64", 8},     {"U32", 4},
+    {"U16", 2}, {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
 
 int64_t dtypeBytes(const std::string &name) {
   for (const DTypeInfo &d : kDTypes)
@@ -100,7 +99,8 @@ SafetensorsFile::open(const std::string &path) {
   try {
     header = json::parse(bytes + 8, bytes + 8 + headerBytes);
   } catch (const json::exception &e) {
-    return fileError(path, std::string("header is not valid JSON: ") + e.what());
+    return fileError(path,
+                     std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object())
     return fileError(path, "header is not a JSON object");
@@ -111,8 +111,8 @@ SafetensorsFile::open(const std::string &path) {
         return fileError(path, "__metadata__ is not an object");
       for (auto &[key, text] : value.items()) {
         if (!text.is_string())
-          return fileError(path, "__metadata__[\"" + key +
-                                     "\"] is not a string");
+          return fileError(path,
+                           "__metadata__[\"" + key + "\"] is not a string");
         file->metadata_[key] = text.get<std::string>();
       }
       continue;
@@ -135,8 +135,8 @@ SafetensorsFile::open(const std::string &path) {
     entry.dtypeName = dtypeIt->get<std::string>();
     int64_t elemBytes = dtypeBytes(entry.dtypeName);
     if (elemBytes == 0)
-      return fileError(path, where + ": unknown dtype '" + entry.dtypeName +
-                                 "'");
+      return fileError(path,
+                       where + ": unknown dtype '" + entry.dtypeName + "'");
     ref::DType dtype;
     if (ref::parseDType(entry.dtypeName, dtype))
       entry.dtype = dtype;
@@ -152,7 +152,8 @@ SafetensorsFile::open(const std::string &path) {
                                    " is too large");
     }
     for (const json &o : *offsetsIt)
-      if (!o.is_number_unsigned() && !(o.is_number_integer() && o.get<int64_t>() >= 0))
+      if (!o.is_number_unsigned() &&
+          !(o.is_number_integer() && o.get<int64_t>() >= 0))
         return fileError(path, where + ": data_offsets " + offsetsIt->dump() +
                                    " are not non-negative integers");
     uint64_t begin = (*offsetsIt)[0].get<uint64_t>();
@@ -168,9 +169,9 @@ SafetensorsFile::open(const std::string &path) {
     unsigned __int128 expected = numel * (unsigned __int128)elemBytes;
     if (expected != end - begin)
       return fileError(path, where + ": " + std::to_string(end - begin) +
-                                 " bytes of data for dtype " +
-                                 entry.dtypeName + " and shape " +
-                                 shapeIt->dump() + ", expected " +
+                                 " bytes of data for dtype " + entry.dtypeName +
+                                 " and shape " + shapeIt->dump() +
+                                 ", expected " +
                                  std::to_string(uint64_t(expected)));
     entry.data = data + begin;
     entry.bytes = end - begin;
@@ -203,11 +204,10 @@ Status vptq::runtime::writeSafetensors(
   uint64_t offset = 0;
   for (const auto &[name, t] : tensors) {
     if (int64_t(t.data.size()) != t.numElements() * ref::dtypeSize(t.dtype))
-      return Status::error("writing " + path + ": tensor '" + name +
-                           "' holds " + std::to_string(t.data.size()) +
-                           " bytes, its shape needs " +
-                           std::to_string(t.numElements() *
-                                          ref::dtypeSize(t.dtype)));
+      return Status::error(
+          "writing " + path + ": tensor '" + name + "' holds " +
+          std::to_string(t.data.size()) + " bytes, its shape needs " +
+          std::to_string(t.numElements() * ref::dtypeSize(t.dtype)));
     header[name] = {{"dtype", ref::dtypeName(t.dtype)},
                     {"shape", t.shape},
                     {"data_offsets", {offset, offset + t.data.size()}}};
@@ -229,8 +229,8 @@ Status vptq::runtime::writeSafetensors(
     os.flush();
     if (!os) {
       std::remove(tmp.c_str());
-      return Status::error("writing " + tmp + " failed: " +
-                           std::strerror(errno));
+      return Status::error("writing " + tmp +
+                           " failed: " + std::strerror(errno));
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

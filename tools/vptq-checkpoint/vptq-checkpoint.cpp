@@ -89,7 +89,8 @@ std::string describeLayer(const ref::LayerConfig &c) {
   os << (c.packed ? " packed" : " unpacked") << (c.enablePerm ? " perm" : "")
      << (c.enableNorm ? " norm" : "") << (c.bias ? " bias" : "");
   char bits[32];
-  std::snprintf(bits, sizeof(bits), ", %.2f bits/weight", c.indexBitsPerWeight());
+  std::snprintf(bits, sizeof(bits), ", %.2f bits/weight",
+                c.indexBitsPerWeight());
   return os.str() + bits;
 }
 
@@ -140,7 +141,8 @@ int info(const std::string &dir) {
   }
   std::cout << quantized << " of " << modules.size()
             << " linear layers VPTQ-quantized; "
-            << (problems ? std::to_string(problems) + " problem(s)" : "all valid")
+            << (problems ? std::to_string(problems) + " problem(s)"
+                         : "all valid")
             << "\n";
   return problems ? 1 : 0;
 }
@@ -205,8 +207,8 @@ int synth(const SynthOptions &o) {
     progress(i + 1, modules.size(), mod.name);
     float scale = 1.0f / std::sqrt(float(mod.inFeatures));
     if (mod.name == "lm_head" && !o.quantizeLMHead) {
-      tensors["lm_head.weight"] =
-          randomDense({mod.outFeatures, mod.inFeatures}, scale, seed++, o.dtype);
+      tensors["lm_head.weight"] = randomDense({mod.outFeatures, mod.inFeatures},
+                                              scale, seed++, o.dtype);
       continue;
     }
     ref::LayerConfig c;
@@ -229,7 +231,8 @@ int synth(const SynthOptions &o) {
       die(mod.name + ": " + err);
     ref::QuantizedLinear layer = ref::makeRandomLayer(c, seed++, o.dtype);
     auto roundTo = [&](float v) {
-      return o.dtype == ref::DType::BF16 ? ref::roundToBf16(v) : ref::roundToHalf(v);
+      return o.dtype == ref::DType::BF16 ? ref::roundToBf16(v)
+                                         : ref::roundToHalf(v);
     };
     // Codebooks of the layer's scale, so activations stay bounded.
     for (float &v : layer.centroids)

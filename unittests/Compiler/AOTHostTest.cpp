@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/ABI/MemRefABI.h"
+#include "TestLayerConfig.h"
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/Reference/Check.h"
 
@@ -24,13 +25,7 @@ namespace {
 
 ref::LayerConfig makeLayer(int64_t in, int64_t out, int64_t v, int64_t k,
                            int64_t kr) {
-  ref::LayerConfig c;
-  c.inFeatures = in;
-  c.outFeatures = out;
-  c.vectorLen = v;
-  c.numCentroids = k;
-  c.numResCentroids = kr;
-  c.packed = true;
+  ref::LayerConfig c = test::makeLayerConfig(in, out, v, k, kr);
   c.enablePerm = true;
   c.fillDerivedDefaults();
   return c;

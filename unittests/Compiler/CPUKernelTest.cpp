@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TestLayerConfig.h"
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/Reference/Check.h"
 #include "vptq/Reference/Float16.h"
@@ -33,17 +34,7 @@ struct Case {
 
 void PrintTo(const Case &k, std::ostream *os) { *os << k.name; }
 
-ref::LayerConfig layer(int64_t in, int64_t out, int64_t v, int64_t k,
-                       int64_t kr = 0, bool packed = true) {
-  ref::LayerConfig c;
-  c.inFeatures = in;
-  c.outFeatures = out;
-  c.vectorLen = v;
-  c.numCentroids = k;
-  c.numResCentroids = kr;
-  c.packed = packed;
-  return c;
-}
+using test::makeLayerConfig;
 
 std::vector<Case> cases() {
   std::vector<Case> all;
@@ -55,24 +46,24 @@ std::vector<Case> cases() {
       tweak(k);
     all.push_back(k);
   };
-  add("v8_k256", layer(64, 40, 8, 256));
-  add("v8_k65536_kr256", layer(128, 48, 8, 65536, 256));
-  add("v4_k4096_kr4096_unpacked", layer(96, 30, 4, 4096, 4096, false));
-  add("v6_k1024_pad", layer(64, 35, 6, 1024));
-  add("v12_k4096_kr4096", layer(48, 36, 12, 4096, 4096));
-  add("v16_k65536_kr65536", layer(32, 32, 16, 65536, 65536));
-  add("v8_k16_kr2", layer(64, 24, 8, 16, 2));
-  add("v4_k65536_unpacked_i64perm", layer(72, 20, 4, 65536, 0, false),
+  add("v8_k256", makeLayerConfig(64, 40, 8, 256));
+  add("v8_k65536_kr256", makeLayerConfig(128, 48, 8, 65536, 256));
+  add("v4_k4096_kr4096_unpacked", makeLayerConfig(96, 30, 4, 4096, 4096, false));
+  add("v6_k1024_pad", makeLayerConfig(64, 35, 6, 1024));
+  add("v12_k4096_kr4096", makeLayerConfig(48, 36, 12, 4096, 4096));
+  add("v16_k65536_kr65536", makeLayerConfig(32, 32, 16, 65536, 65536));
+  add("v8_k16_kr2", makeLayerConfig(64, 24, 8, 16, 2));
+  add("v4_k65536_unpacked_i64perm", makeLayerConfig(72, 20, 4, 65536, 0, false),
       [](Case &k) {
         k.config.enablePerm = true;
         k.config.enableNorm = true;
       });
-  add("v8_k512_kr32_perm_norm_bias", layer(64, 62, 8, 512, 32), [](Case &k) {
+  add("v8_k512_kr32_perm_norm_bias", makeLayerConfig(64, 62, 8, 512, 32), [](Case &k) {
     k.config.enablePerm = true;
     k.config.enableNorm = true;
     k.config.bias = true;
   });
-  add("two_codebooks_outliers", layer(70, 31, 4, 256, 16), [](Case &k) {
+  add("two_codebooks_outliers", makeLayerConfig(70, 31, 4, 256, 16), [](Case &k) {
     k.config.numCodebooks = 2;
     k.config.outlierSize = 6;
     k.config.outlierVectorLen = 3;
@@ -81,21 +72,21 @@ std::vector<Case> cases() {
     k.config.enablePerm = true;
     k.config.bias = true;
   });
-  add("bf16", layer(64, 40, 8, 4096, 16), [](Case &k) {
+  add("bf16", makeLayerConfig(64, 40, 8, 4096, 16), [](Case &k) {
     k.activation = DType::BF16;
     k.model = DType::BF16;
     k.config.enableNorm = true;
   });
-  add("f32_activations_f16_model", layer(64, 40, 8, 1024, 0),
+  add("f32_activations_f16_model", makeLayerConfig(64, 40, 8, 1024, 0),
       [](Case &k) { k.activation = DType::F32; });
-  add("serial", layer(64, 40, 8, 256, 4), [](Case &k) { k.parallel = false; });
-  add("decomposed", layer(64, 44, 4, 256, 16), [](Case &k) {
+  add("serial", makeLayerConfig(64, 40, 8, 256, 4), [](Case &k) { k.parallel = false; });
+  add("decomposed", makeLayerConfig(64, 44, 4, 256, 16), [](Case &k) {
     k.form = compiler::LinearForm::Decomposed;
     k.config.enablePerm = true;
     k.config.enableNorm = true;
     k.config.bias = true;
   });
-  add("decomposed_unpacked", layer(48, 30, 6, 1024, 64), [](Case &k) {
+  add("decomposed_unpacked", makeLayerConfig(48, 30, 6, 1024, 64), [](Case &k) {
     k.form = compiler::LinearForm::DecomposedUnpacked;
     k.config.numCodebooks = 2;
     k.config.outlierSize = 8;

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TestLayerConfig.h"
 #include "vptq/Compiler/Compiler.h"
 
 #include <cstdlib>
@@ -28,17 +29,7 @@ struct Config {
 
 std::vector<Config> configs() {
   std::vector<Config> all;
-  auto make = [](int64_t in, int64_t out, int64_t v, int64_t k, int64_t kr,
-                 bool packed) {
-    ref::LayerConfig c;
-    c.inFeatures = in;
-    c.outFeatures = out;
-    c.vectorLen = v;
-    c.numCentroids = k;
-    c.numResCentroids = kr;
-    c.packed = packed;
-    return c;
-  };
+  auto make = test::makeLayerConfig;
   for (int64_t v = 2; v <= 16; ++v)
     all.push_back({"v" + std::to_string(v) + "_k4096_kr256",
                    make(256, 96, v, 4096, 256, v % 2 == 0)});

@@ -43,7 +43,8 @@ std::vector<ref::LayerConfig> bundledLayers() {
   return {a, b};
 }
 
-QuantizedLayer toLoaded(const ref::QuantizedLinear &layer, const std::string &name) {
+QuantizedLayer toLoaded(const ref::QuantizedLinear &layer,
+                        const std::string &name) {
   QuantizedLayer q;
   q.name = name;
   q.quantization.config = layer.config;
@@ -58,27 +59,15 @@ TEST(AOTRuntime, RunsBundledKernels) {
   ASSERT_FALSE(bundleDir().empty()) << "VPTQ_TEST_BUNDLE is not set";
   auto rt = bundleRuntime();
   ASSERT_TRUE(rt);
-  uint64_t seed = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+  uint64_t seed =
+      uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
   for (const ref::LayerConfig &c : bundledLayers()) {
     ref::QuantizedLinear layer = ref::makeRandomLayer(c, seed++, DType::F16);
     auto q = QuantLinear::create(rt, toLoaded(layer, "bundled"), DType::F16);
     ASSERT_TRUE(q.ok()) << q.message();
     EXPECT_EQ(q->kernel().origin(), KernelOrigin::Bundle);
-    for (int64_t batch : {1, 6}) {
-      std::vector<float> x = ref::randomFloats(batch * c.inFeatures, seed++, -1, 1,
-                                               DType::F16);
-      auto input = rt->upload(ref::encodeFloats(x, {batch, c.inFeatures}, DType::F16));
-      ASSERT_TRUE(input.ok());
-      auto y = (*q)(*input);
-      ASSERT_TRUE(y.ok()) << y.message();
-      auto host = rt->download(*y);
-      ASSERT_TRUE(host.ok());
-      std::vector<float> yf(host->numElements());
-      for (size_t i = 0; i < yf.size(); ++i)
-        yf[i] = host->floatAt(int64_t(i));
-      ref::CheckResult r = ref::checkLinearOutput(layer, x, batch, yf, DType::F16);
-      EXPECT_TRUE(r.ok()) << r.summary();
-    }
+    for (int64_t batch : {1, 6})
+      test::checkQuantLinear(*rt, *q, layer, batch, seed++);
   }
   EXPECT_EQ(rt->kernelStats().bundleLoads, 2);
 }
@@ -89,12 +78,13 @@ TEST(AOTRuntime, LayerMissingFromTheBundle) {
   ASSERT_TRUE(rt);
   ref::LayerConfig c = makeLayerConfig(64, 48, 8, 256);
   c.fillDerivedDefaults();
-  auto q = QuantLinear::create(rt, toLoaded(ref::makeRandomLayer(c, 1, DType::F16), "other"),
-                               DType::F16);
+  auto q = QuantLinear::create(
+      rt, toLoaded(ref::makeRandomLayer(c, 1, DType::F16), "other"),
+      DType::F16);
   ASSERT_FALSE(q.ok());
-  for (const char *part : {"layer 'other'", "no kernel for layer in64-out48",
-                           "no bundle has it", "without the compiler (AOT only)",
-                           "vptq-compile --arch host"})
+  for (const char *part :
+       {"layer 'other'", "no kernel for layer in64-out48", "no bundle has it",
+        "without the compiler (AOT only)", "vptq-compile --arch host"})
     EXPECT_NE(q.message().find(part), std::string::npos)
         << "'" << part << "' not in: " << q.message();
 }

@@ -31,10 +31,10 @@ std::string tensorName(const std::string &part) {
 
 /// Writes a checkpoint of one random layer; `edit` may change the tensors
 /// and the configuration before they are written.
-ref::QuantizedLinear writeLayer(
-    const std::string &dir, ref::LayerConfig config, ref::DType model,
-    uint64_t seed, const std::function<void(Tensors &)> &edit = nullptr,
-    uint64_t maxShardBytes = 0, bool indicesAsFloat = false) {
+ref::QuantizedLinear
+writeLayer(const std::string &dir, ref::LayerConfig config, ref::DType model,
+           uint64_t seed, const std::function<void(Tensors &)> &edit = nullptr,
+           uint64_t maxShardBytes = 0, bool indicesAsFloat = false) {
   config.fillDerivedDefaults();
   ref::QuantizedLinear layer = ref::makeRandomLayer(config, seed, model);
   QuantizedLayer q;
@@ -53,7 +53,8 @@ ref::QuantizedLinear writeLayer(
   return layer;
 }
 
-void expectSameLayer(const ref::QuantizedLinear &a, const ref::QuantizedLinear &b) {
+void expectSameLayer(const ref::QuantizedLinear &a,
+                     const ref::QuantizedLinear &b) {
   EXPECT_EQ(a.indices, b.indices);
   EXPECT_EQ(a.resIndices, b.resIndices);
   EXPECT_EQ(a.centroids, b.centroids);
@@ -167,11 +168,10 @@ std::vector<Variant> variants() {
       });
   add("perm_i64_unpacked", makeLayerConfig(72, 20, 4, 65536, 0, false),
       [](Variant &v) { v.config.enablePerm = true; });
-  add("perm_i32_packed", makeLayerConfig(64, 24, 8, 256),
-      [](Variant &v) {
-        v.config.enablePerm = true;
-        v.edit = storeAs("perm", ref::DType::I32);
-      });
+  add("perm_i32_packed", makeLayerConfig(64, 24, 8, 256), [](Variant &v) {
+    v.config.enablePerm = true;
+    v.edit = storeAs("perm", ref::DType::I32);
+  });
   add("outliers_two_codebooks", makeLayerConfig(70, 31, 4, 256, 16),
       [](Variant &v) {
         v.config.numCodebooks = 2;
@@ -198,14 +198,15 @@ class CheckpointRoundTrip : public testing::TestWithParam<Variant> {};
 TEST_P(CheckpointRoundTrip, DecodesBitExact) {
   const Variant &v = GetParam();
   TempDir dir("ckpt");
-  ref::QuantizedLinear written = writeLayer(dir.path(), v.config, v.model, 7,
-                                            v.edit, v.shardBytes, v.indicesAsFloat);
+  ref::QuantizedLinear written = writeLayer(
+      dir.path(), v.config, v.model, 7, v.edit, v.shardBytes, v.indicesAsFloat);
   if (v.shardBytes)
     ASSERT_TRUE(std::filesystem::exists(dir / "model.safetensors.index.json"));
   expectSameLayer(loadLayer(dir.path()), written);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, CheckpointRoundTrip, testing::ValuesIn(variants()),
+INSTANTIATE_TEST_SUITE_P(Formats, CheckpointRoundTrip,
+                         testing::ValuesIn(variants()),
                          [](const auto &info) { return info.param.name; });
 
 TEST(Checkpoint, WriteReadWriteIsBitExact) {
@@ -224,7 +225,8 @@ TEST(Checkpoint, WriteReadWriteIsBitExact) {
   ASSERT_TRUE(writeCheckpoint(b.path(), (*cp)->config(), tensors).ok());
   EXPECT_EQ(test::readFile(a / "model.safetensors"),
             test::readFile(b / "model.safetensors"));
-  EXPECT_EQ(test::readFile(a / "config.json"), test::readFile(b / "config.json"));
+  EXPECT_EQ(test::readFile(a / "config.json"),
+            test::readFile(b / "config.json"));
 }
 
 TEST(Checkpoint, DenseModulesAreNotQuantized) {
@@ -251,7 +253,8 @@ ref::LayerConfig residualConfig() {
 }
 
 TEST(CheckpointErrors, NotAFolder) {
-  expectLoadError("/nonexistent/model", {"/nonexistent/model", "not a directory"});
+  expectLoadError("/nonexistent/model",
+                  {"/nonexistent/model", "not a directory"});
 }
 
 TEST(CheckpointErrors, NoConfig) {
@@ -286,12 +289,12 @@ TEST(CheckpointErrors, BadHeaderLength) {
 
 TEST(CheckpointErrors, MissingTensor) {
   TempDir dir("ckpt");
-  writeLayer(dir.path(), residualConfig(), ref::DType::F16, 1, [](Tensors &t) {
-    t.erase(tensorName("res_centroids"));
-  });
-  expectLoadError(dir.path(), {dir / "model.safetensors",
-                               "'" + tensorName("res_centroids") + "' is missing",
-                               "num_res_centroids > 0"});
+  writeLayer(dir.path(), residualConfig(), ref::DType::F16, 1,
+             [](Tensors &t) { t.erase(tensorName("res_centroids")); });
+  expectLoadError(dir.path(),
+                  {dir / "model.safetensors",
+                   "'" + tensorName("res_centroids") + "' is missing",
+                   "num_res_centroids > 0"});
 }
 
 TEST(CheckpointErrors, WrongDType) {
@@ -314,10 +317,9 @@ TEST(CheckpointErrors, WrongShape) {
 
 TEST(CheckpointErrors, UnpackedIndexOutOfRange) {
   TempDir dir("ckpt");
-  writeLayer(dir.path(), makeLayerConfig(48, 24, 4, 300, 0, false),
-             ref::DType::F16, 1, [](Tensors &t) {
-               t.at(tensorName("indices")).as<uint16_t>()[17] = 300;
-             });
+  writeLayer(
+      dir.path(), makeLayerConfig(48, 24, 4, 300, 0, false), ref::DType::F16, 1,
+      [](Tensors &t) { t.at(tensorName("indices")).as<uint16_t>()[17] = 300; });
   expectLoadError(dir.path(), {"'indices' element 17 is 300",
                                "out of range for 300 centroids"});
 }
@@ -359,8 +361,8 @@ TEST(CheckpointErrors, PermNotAPermutation) {
     uint16_t *p = t.at(tensorName("perm")).as<uint16_t>();
     p[9] = p[8];
   });
-  expectLoadError(dir.path(), {"'perm' is not a permutation", "element 9",
-                               "(repeated)"});
+  expectLoadError(dir.path(),
+                  {"'perm' is not a permutation", "element 9", "(repeated)"});
 }
 
 TEST(CheckpointErrors, ShardIndexNamesMissingShard) {

@@ -41,29 +41,6 @@ std::shared_ptr<Runtime> cpuRuntime(const std::string &cacheDir,
   return rt.ok() ? *rt : nullptr;
 }
 
-/// Runs `layer` on a fresh random batch and checks every element.
-void checkQuantLinear(Runtime &rt, QuantLinear &q,
-                      const ref::QuantizedLinear &layer, int64_t batch,
-                      uint64_t seed) {
-  DType act = q.activation();
-  int64_t in = layer.config.inFeatures, out = layer.config.outFeatures;
-  std::vector<float> x = ref::randomFloats(batch * in, seed, -1, 1, act);
-  auto input = rt.upload(ref::encodeFloats(x, {batch, in}, act));
-  ASSERT_TRUE(input.ok()) << input.message();
-  auto output = rt.allocate(act, {batch, out});
-  ASSERT_TRUE(output.ok());
-  ASSERT_TRUE(rt.fill(*output, 0xff).ok()); // NaN: unwritten elements fail.
-  Status s = q.forward(*input, *output);
-  ASSERT_TRUE(s.ok()) << s.message();
-  auto host = rt.download(*output);
-  ASSERT_TRUE(host.ok());
-  std::vector<float> y(host->numElements());
-  for (size_t i = 0; i < y.size(); ++i)
-    y[i] = host->floatAt(int64_t(i));
-  ref::CheckResult r = ref::checkLinearOutput(layer, x, batch, y, act);
-  EXPECT_TRUE(r.ok()) << q.name() << " batch " << batch << ": " << r.summary();
-}
-
 struct LayerCase {
   std::string name;
   ref::LayerConfig config;
@@ -76,7 +53,8 @@ std::vector<LayerCase> layerCases() {
   std::vector<LayerCase> all;
   all.push_back({"k65536_kr256", makeLayerConfig(128, 48, 8, 65536, 256)});
   all.push_back({"unpacked_v4", makeLayerConfig(96, 30, 4, 4096, 4096, false)});
-  LayerCase full{"perm_norm_bias_outliers", makeLayerConfig(70, 31, 4, 256, 16)};
+  LayerCase full{"perm_norm_bias_outliers",
+                 makeLayerConfig(70, 31, 4, 256, 16)};
   full.config.numCodebooks = 2;
   full.config.outlierSize = 6;
   full.config.outlierVectorLen = 3;
@@ -84,8 +62,8 @@ std::vector<LayerCase> layerCases() {
   full.config.groupSize = 32;
   full.config.enablePerm = full.config.enableNorm = full.config.bias = true;
   all.push_back(full);
-  all.push_back({"bf16", makeLayerConfig(64, 40, 8, 4096, 16), DType::BF16,
-                 DType::BF16});
+  all.push_back(
+      {"bf16", makeLayerConfig(64, 40, 8, 4096, 16), DType::BF16, DType::BF16});
   all.push_back({"f32_activations", makeLayerConfig(64, 35, 6, 1024),
                  DType::F16, DType::F32});
   return all;
@@ -111,10 +89,11 @@ TEST_P(QuantLinearCPU, MatchesReference) {
   ASSERT_TRUE(q.ok()) << q.message();
   EXPECT_EQ(q->kernel().origin(), KernelOrigin::Compiled);
   for (int64_t batch : {1, 5, 33})
-    checkQuantLinear(*rt, *q, layer, batch, seed + uint64_t(batch));
+    test::checkQuantLinear(*rt, *q, layer, batch, seed + uint64_t(batch));
 }
 
-INSTANTIATE_TEST_SUITE_P(Layers, QuantLinearCPU, testing::ValuesIn(layerCases()),
+INSTANTIATE_TEST_SUITE_P(Layers, QuantLinearCPU,
+                         testing::ValuesIn(layerCases()),
                          [](const auto &info) { return info.param.name; });
 
 TEST(LinearCPU, DenseMatchesReference) {
@@ -126,13 +105,16 @@ TEST(LinearCPU, DenseMatchesReference) {
     for (bool withBias : {false, true}) {
       int64_t in = 72, out = 40, batch = 9;
       std::vector<float> w = ref::randomFloats(in * out, seed++, -1, 1, dtype);
-      std::vector<float> b = withBias ? ref::randomFloats(out, seed++, -1, 1, dtype)
-                                      : std::vector<float>();
+      std::vector<float> b = withBias
+                                 ? ref::randomFloats(out, seed++, -1, 1, dtype)
+                                 : std::vector<float>();
       ref::HostTensor weight = ref::encodeFloats(w, {out, in}, dtype);
       ref::HostTensor bias = ref::encodeFloats(b, {out}, dtype);
-      auto l = Linear::create(rt, "dense", weight, withBias ? &bias : nullptr, dtype);
+      auto l = Linear::create(rt, "dense", weight, withBias ? &bias : nullptr,
+                              dtype);
       ASSERT_TRUE(l.ok()) << l.message();
-      std::vector<float> x = ref::randomFloats(batch * in, seed++, -1, 1, dtype);
+      std::vector<float> x =
+          ref::randomFloats(batch * in, seed++, -1, 1, dtype);
       auto input = rt->upload(ref::encodeFloats(x, {batch, in}, dtype));
       ASSERT_TRUE(input.ok());
       auto y = (*l)(*input);
@@ -142,9 +124,10 @@ TEST(LinearCPU, DenseMatchesReference) {
       std::vector<float> yf(host->numElements());
       for (size_t i = 0; i < yf.size(); ++i)
         yf[i] = host->floatAt(int64_t(i));
-      ref::CheckResult r = ref::checkDenseOutput(w, b, in, out, x, batch, yf, dtype);
-      EXPECT_TRUE(r.ok()) << ref::dtypeName(dtype) << " bias " << withBias << ": "
-                          << r.summary();
+      ref::CheckResult r =
+          ref::checkDenseOutput(w, b, in, out, x, batch, yf, dtype);
+      EXPECT_TRUE(r.ok()) << ref::dtypeName(dtype) << " bias " << withBias
+                          << ": " << r.summary();
     }
   }
 }
@@ -194,8 +177,11 @@ TEST(KernelCache, CompilesOnceThenLoads) {
   ASSERT_EQ(cacheFiles(cache.path(), ".so").size(), 1u);
   ASSERT_EQ(cacheFiles(cache.path(), ".json").size(), 1u);
   // Entries live under the host CPU's id.
-  EXPECT_EQ(cacheFiles(cache.path(), ".so")[0].parent_path().filename().string().rfind(
-                "host-", 0),
+  EXPECT_EQ(cacheFiles(cache.path(), ".so")[0]
+                .parent_path()
+                .filename()
+                .string()
+                .rfind("host-", 0),
             0u);
 
   auto rt = cpuRuntime(cache.path(), /*jit=*/false);
@@ -204,7 +190,7 @@ TEST(KernelCache, CompilesOnceThenLoads) {
   EXPECT_EQ(q->kernel().origin(), KernelOrigin::Cache);
   EXPECT_EQ(rt->kernelStats().cacheLoads, 1);
   EXPECT_EQ(rt->kernelStats().compiled, 0);
-  checkQuantLinear(*rt, *q, small.layer, 7, freshSeed());
+  test::checkQuantLinear(*rt, *q, small.layer, 7, freshSeed());
 }
 
 TEST(KernelCache, CorruptEntriesAreRebuilt) {
@@ -219,14 +205,15 @@ TEST(KernelCache, CorruptEntriesAreRebuilt) {
   std::vector<uint8_t> good = test::readFile(library.string());
 
   // A truncated library: its checksum fails, it is compiled again.
-  test::writeFile(library.string(), std::vector<uint8_t>(good.begin(), good.begin() + 100));
+  test::writeFile(library.string(),
+                  std::vector<uint8_t>(good.begin(), good.begin() + 100));
   {
     auto rt = cpuRuntime(cache.path());
     auto q = QuantLinear::create(rt, small.loaded, DType::F16);
     ASSERT_TRUE(q.ok()) << q.message();
     EXPECT_EQ(rt->kernelStats().compiled, 1);
     EXPECT_EQ(rt->kernelStats().cacheLoads, 0);
-    checkQuantLinear(*rt, *q, small.layer, 3, freshSeed());
+    test::checkQuantLinear(*rt, *q, small.layer, 3, freshSeed());
   }
   EXPECT_EQ(test::readFile(library.string()).size(), good.size());
 
@@ -242,7 +229,8 @@ TEST(KernelCache, CorruptEntriesAreRebuilt) {
   auto rt = cpuRuntime(cache.path(), /*jit=*/false);
   auto q = QuantLinear::create(rt, small.loaded, DType::F16);
   ASSERT_FALSE(q.ok());
-  EXPECT_NE(q.message().find("no kernel for layer"), std::string::npos) << q.message();
+  EXPECT_NE(q.message().find("no kernel for layer"), std::string::npos)
+      << q.message();
   EXPECT_NE(q.message().find("JIT compilation is off"), std::string::npos);
 }
 
@@ -269,12 +257,13 @@ TEST(KernelCache, ConcurrentWritersLeaveAValidEntry) {
   for (const std::string &e : errors)
     EXPECT_EQ(e, "");
   // No temporary files left; the entry loads.
-  for (const auto &e : std::filesystem::recursive_directory_iterator(cache.path()))
+  for (const auto &e :
+       std::filesystem::recursive_directory_iterator(cache.path()))
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
   auto rt = cpuRuntime(cache.path(), /*jit=*/false);
   auto q = QuantLinear::create(rt, small.loaded, DType::F16);
   ASSERT_TRUE(q.ok()) << q.message();
-  checkQuantLinear(*rt, *q, small.layer, 2, freshSeed());
+  test::checkQuantLinear(*rt, *q, small.layer, 2, freshSeed());
 }
 
 TEST(KernelCache, WorksWithoutADiskCache) {
@@ -286,7 +275,7 @@ TEST(KernelCache, WorksWithoutADiskCache) {
   EXPECT_EQ((*rt)->cacheDirectory(), "");
   auto q = QuantLinear::create(*rt, small.loaded, DType::F16);
   ASSERT_TRUE(q.ok()) << q.message();
-  checkQuantLinear(**rt, *q, small.layer, 4, freshSeed());
+  test::checkQuantLinear(**rt, *q, small.layer, 4, freshSeed());
 }
 
 TEST(KernelCache, DirectoryFromEnvironment) {
@@ -317,7 +306,8 @@ TEST(RuntimeErrors, WrongInputs) {
   auto y = rt->allocate(DType::F16, {2, 24});
   Status s = q->forward(*x32, *y);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("layer 'small': input is f32[2, 64], expected F16[batch, 64]"),
+  EXPECT_NE(s.message().find(
+                "layer 'small': input is f32[2, 64], expected F16[batch, 64]"),
             std::string::npos)
       << s.message();
   auto x = rt->allocate(DType::F16, {2, 64});
@@ -329,15 +319,18 @@ TEST(RuntimeErrors, WrongInputs) {
       << s.message();
   EXPECT_FALSE(q->forward(Tensor(), *y).ok());
   // Activations must be floats; the layer's tensors must match its config.
-  EXPECT_NE(QuantLinear::create(rt, small.loaded, DType::I32).message().find(
-                "activations must be f16, bf16 or f32"),
+  EXPECT_NE(QuantLinear::create(rt, small.loaded, DType::I32)
+                .message()
+                .find("activations must be f16, bf16 or f32"),
             std::string::npos);
   QuantizedLayer broken = small.loaded;
   broken.tensors.centroids.shape = {1, 7};
   auto bad = QuantLinear::create(rt, broken, DType::F16);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.message().find("layer 'small'"), std::string::npos) << bad.message();
-  EXPECT_NE(bad.message().find("centroids"), std::string::npos) << bad.message();
+  EXPECT_NE(bad.message().find("layer 'small'"), std::string::npos)
+      << bad.message();
+  EXPECT_NE(bad.message().find("centroids"), std::string::npos)
+      << bad.message();
 }
 
 TEST(RuntimeErrors, MissingGPUDriversAreReported) {
@@ -345,13 +338,15 @@ TEST(RuntimeErrors, MissingGPUDriversAreReported) {
   o.device = DeviceKind::CUDA;
   auto cuda = Runtime::create(o);
   if (cuda.ok())
-    GTEST_SKIP() << "a CUDA device is present: " << (*cuda)->device().describe();
+    GTEST_SKIP() << "a CUDA device is present: "
+                 << (*cuda)->device().describe();
   EXPECT_EQ(cuda.message().rfind("cannot use device cuda:0: ", 0), 0u)
       << cuda.message();
   o.device = DeviceKind::HIP;
   auto hip = Runtime::create(o);
   ASSERT_FALSE(hip.ok());
-  EXPECT_EQ(hip.message().rfind("cannot use device hip:0: ", 0), 0u) << hip.message();
+  EXPECT_EQ(hip.message().rfind("cannot use device hip:0: ", 0), 0u)
+      << hip.message();
   o.device = DeviceKind::CPU;
   o.deviceIndex = 1;
   EXPECT_NE(Runtime::create(o).message().find("cpu:1 does not exist"),
@@ -378,14 +373,17 @@ TEST(RuntimeErrors, BundleForAnotherArch) {
   o.bundles = {bundle.path()};
   auto rt = Runtime::create(o);
   ASSERT_FALSE(rt.ok());
-  EXPECT_NE(rt.message().find("bundle " + bundle.path() + " was built for sm_90a; "
+  EXPECT_NE(rt.message().find("bundle " + bundle.path() +
+                              " was built for sm_90a; "
                               "this device is cpu:0"),
             std::string::npos)
       << rt.message();
-  EXPECT_NE(rt.message().find("--arch host"), std::string::npos) << rt.message();
+  EXPECT_NE(rt.message().find("--arch host"), std::string::npos)
+      << rt.message();
   o.bundles = {"/nonexistent/bundle"};
-  EXPECT_NE(Runtime::create(o).message().find("/nonexistent/bundle/manifest.json"),
-            std::string::npos);
+  EXPECT_NE(
+      Runtime::create(o).message().find("/nonexistent/bundle/manifest.json"),
+      std::string::npos);
 }
 
 TEST(Tensors, SliceReshapeCopy) {

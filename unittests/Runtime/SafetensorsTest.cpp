@@ -1,7 +1,7 @@
 //===- SafetensorsTest.cpp - Reading, writing and rejecting safetensors ---===//
 
-#include "TestUtil.h"
 #include "vptq/runtime/Safetensors.h"
+#include "TestUtil.h"
 
 #include <cstring>
 
@@ -51,9 +51,9 @@ TEST(Safetensors, RoundTripIsBitExact) {
   TempDir dir("st");
   std::map<std::string, ref::HostTensor> tensors;
   uint32_t seed = 1;
-  for (ref::DType d : {ref::DType::F32, ref::DType::F16, ref::DType::BF16,
-                       ref::DType::I64, ref::DType::I32, ref::DType::I16,
-                       ref::DType::I8, ref::DType::U8}) {
+  for (ref::DType d :
+       {ref::DType::F32, ref::DType::F16, ref::DType::BF16, ref::DType::I64,
+        ref::DType::I32, ref::DType::I16, ref::DType::I8, ref::DType::U8}) {
     tensors[std::string("t.") + ref::dtypeName(d)] =
         randomTensor(d, {3, int64_t(seed) + 4}, seed);
     ++seed;
@@ -87,7 +87,9 @@ TEST(Safetensors, RoundTripIsBitExact) {
     std::memcpy(t.data.data(), e.data, e.bytes);
     again[name] = t;
   }
-  ASSERT_TRUE(writeSafetensors(dir / "again.safetensors", again, {{"format", "pt"}}).ok());
+  ASSERT_TRUE(
+      writeSafetensors(dir / "again.safetensors", again, {{"format", "pt"}})
+          .ok());
   EXPECT_EQ(test::readFile(dir / "again.safetensors"), raw);
 }
 
@@ -120,7 +122,8 @@ TEST(Safetensors, HeaderLengthBeyondTheLimit) {
 }
 
 TEST(Safetensors, HeaderLengthPastTheEnd) {
-  expectRejected(rawFile("{}", 0, 1000), {"header length 1000", "past the end"});
+  expectRejected(rawFile("{}", 0, 1000),
+                 {"header length 1000", "past the end"});
 }
 
 TEST(Safetensors, TruncatedData) {
@@ -146,7 +149,8 @@ TEST(Safetensors, UnknownDType) {
 
 TEST(Safetensors, SizeDisagreesWithDTypeAndShape) {
   expectRejected(
-      rawFile(R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,12]}})", 12),
+      rawFile(R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,12]}})",
+              12),
       {"tensor 'w'", "12 bytes", "expected 24"});
 }
 
@@ -161,14 +165,16 @@ TEST(Safetensors, BadShapesAndOffsets) {
                  {"tensor 'w'", "data_offsets"});
   expectRejected(
       rawFile(R"({"w":{"dtype":"F32","shape":[4611686018427387904,8],)"
-              R"("data_offsets":[0,4]}})", 4),
+              R"("data_offsets":[0,4]}})",
+              4),
       {"tensor 'w'", "too large"});
 }
 
 TEST(Safetensors, OverlappingTensors) {
   expectRejected(
       rawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-              R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12),
+              R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+              12),
       {"'a'", "'b'", "overlap"});
 }
 

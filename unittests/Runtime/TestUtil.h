@@ -3,7 +3,10 @@
 #ifndef VPTQ_UNITTESTS_RUNTIME_TESTUTIL_H
 #define VPTQ_UNITTESTS_RUNTIME_TESTUTIL_H
 
+#include "TestLayerConfig.h"
+#include "vptq/Reference/Check.h"
 #include "vptq/runtime/Checkpoint.h"
+#include "vptq/runtime/Linear.h"
 
 #include <gtest/gtest.h>
 
@@ -20,9 +23,10 @@ class TempDir {
 public:
   explicit TempDir(const std::string &tag) {
     std::random_device rd;
-    path_ = (std::filesystem::path(testing::TempDir()) /
-             ("vptq-" + tag + "-" + std::to_string(rd()) + std::to_string(rd())))
-                .string();
+    path_ =
+        (std::filesystem::path(testing::TempDir()) /
+         ("vptq-" + tag + "-" + std::to_string(rd()) + std::to_string(rd())))
+            .string();
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -43,22 +47,10 @@ inline std::vector<uint8_t> readFile(const std::string &path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-inline void writeFile(const std::string &path, const std::vector<uint8_t> &bytes) {
+inline void writeFile(const std::string &path,
+                      const std::vector<uint8_t> &bytes) {
   std::ofstream os(path, std::ios::binary | std::ios::trunc);
   os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-}
-
-inline ref::LayerConfig makeLayerConfig(int64_t in, int64_t out, int64_t v,
-                                        int64_t k, int64_t kr = 0,
-                                        bool packed = true) {
-  ref::LayerConfig c;
-  c.inFeatures = in;
-  c.outFeatures = out;
-  c.vectorLen = v;
-  c.numCentroids = k;
-  c.numResCentroids = kr;
-  c.packed = packed;
-  return c;
 }
 
 /// The module a single-layer test checkpoint quantizes.
@@ -105,10 +97,36 @@ writeSingleLayerCheckpoint(const std::string &dir, ref::LayerConfig config,
   std::map<std::string, ref::HostTensor> tensors;
   runtime::addQuantizedTensors(q, tensors);
   runtime::Status s = runtime::writeCheckpoint(
-      dir, singleLayerModel(config, model == ref::DType::BF16 ? "bfloat16" : "float16"),
+      dir,
+      singleLayerModel(config,
+                       model == ref::DType::BF16 ? "bfloat16" : "float16"),
       tensors, maxShardBytes);
   EXPECT_TRUE(s.ok()) << s.message();
   return layer;
+}
+
+/// Runs `q` on a fresh random batch (output poisoned with NaN first) and
+/// checks every element against the reference of `layer`.
+inline void checkQuantLinear(runtime::Runtime &rt, runtime::QuantLinear &q,
+                             const ref::QuantizedLinear &layer, int64_t batch,
+                             uint64_t seed) {
+  ref::DType act = q.activation();
+  int64_t in = layer.config.inFeatures, out = layer.config.outFeatures;
+  std::vector<float> x = ref::randomFloats(batch * in, seed, -1, 1, act);
+  auto input = rt.upload(ref::encodeFloats(x, {batch, in}, act));
+  ASSERT_TRUE(input.ok()) << input.message();
+  auto output = rt.allocate(act, {batch, out});
+  ASSERT_TRUE(output.ok());
+  ASSERT_TRUE(rt.fill(*output, 0xff).ok());
+  runtime::Status s = q.forward(*input, *output);
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto host = rt.download(*output);
+  ASSERT_TRUE(host.ok());
+  std::vector<float> y(host->numElements());
+  for (size_t i = 0; i < y.size(); ++i)
+    y[i] = host->floatAt(int64_t(i));
+  ref::CheckResult r = ref::checkLinearOutput(layer, x, batch, y, act);
+  EXPECT_TRUE(r.ok()) << q.name() << " batch " << batch << ": " << r.summary();
 }
 
 } // namespace vptq::test

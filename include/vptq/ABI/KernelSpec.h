@@ -1,4 +1,5 @@
-//===- KernelSpec.h - What a generated kernel computes and takes -*- C++ -*-===//
+//===- KernelSpec.h - What a generated kernel computes and takes -*- C++
+//-*-===//
 //
 // The contract between the compiler and the runtime: a kernel
 // specification (layer configuration, storage types, batch, decisions), the

@@ -14,8 +14,8 @@
 
 #include <array>
 #include <cstdint>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vptq::memrefabi {
@@ -60,13 +60,11 @@ void callWithPointers(void *fn, void **args, std::index_sequence<I...>) {
   reinterpret_cast<Fn>(fn)(args[I]...);
 }
 
-template <size_t... N>
-constexpr auto makeCallTable(std::index_sequence<N...>) {
+template <size_t... N> constexpr auto makeCallTable(std::index_sequence<N...>) {
   using Caller = void (*)(void *, void **);
-  return std::array<Caller, sizeof...(N)>{
-      [](void *fn, void **args) {
-        callWithPointers(fn, args, std::make_index_sequence<N>{});
-      }...};
+  return std::array<Caller, sizeof...(N)>{[](void *fn, void **args) {
+    callWithPointers(fn, args, std::make_index_sequence<N>{});
+  }...};
 }
 } // namespace detail
 

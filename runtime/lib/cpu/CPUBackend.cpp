@@ -32,7 +32,8 @@ struct Library {
 class CPUKernel : public LoadedKernel {
 public:
   CPUKernel(std::shared_ptr<Library> library, void *function, std::string name)
-      : library(std::move(library)), function(function), name(std::move(name)) {}
+      : library(std::move(library)), function(function), name(std::move(name)) {
+  }
 
   Status launch(std::vector<std::vector<int64_t>> &descriptors,
                 int64_t batch) override {
@@ -90,8 +91,8 @@ public:
   Status synchronize() override { return Status::success(); }
   bool canLoad(const std::string &kind) const override { return kind == "cpu"; }
 
-  Result<std::unique_ptr<LoadedKernel>>
-  load(const KernelBinary &binary, const std::string &file) override {
+  Result<std::unique_ptr<LoadedKernel>> load(const KernelBinary &binary,
+                                             const std::string &file) override {
     if (file.empty())
       return Status::error("CPU kernel " + binary.symbol +
                            " has no library file to load");
@@ -116,8 +117,8 @@ public:
         library->handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!library->handle) {
           const char *err = dlerror();
-          return Status::error("cannot load CPU kernel library " + file +
-                               ": " + (err ? err : "unknown error"));
+          return Status::error("cannot load CPU kernel library " + file + ": " +
+                               (err ? err : "unknown error"));
         }
         cached = library;
       }

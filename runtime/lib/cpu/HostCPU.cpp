@@ -23,8 +23,10 @@ const HostCPU &vptq::runtime::detail::getHostCPU() {
       auto colon = line.find(':');
       if (colon == std::string::npos)
         continue;
-      std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
-      std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+      std::string key =
+          line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
+      std::string value =
+          colon + 2 <= line.size() ? line.substr(colon + 2) : "";
       if (key == "model name" && c.name.empty())
         c.name = value;
       else if (key == "flags" && flags.empty())
@@ -51,18 +53,24 @@ vptq::runtime::detail::missingCPUFeatures(const std::string &features) {
   // LLVM x86 feature names whose /proc/cpuinfo flag differs or that matter
   // for generated code; others are compared by the same name.
   static const std::map<std::string, std::string> kFlagOf = {
-      {"sse4.1", "sse4_1"},         {"sse4.2", "sse4_2"},
-      {"avx512bf16", "avx512_bf16"}, {"avx512fp16", "avx512_fp16"},
-      {"avx512vnni", "avx512_vnni"}, {"avx512vbmi", "avx512vbmi"},
-      {"avxvnni", "avx_vnni"},       {"bmi", "bmi1"},
-      {"cx16", "cx16"},             {"amx-bf16", "amx_bf16"},
-      {"amx-tile", "amx_tile"},     {"amx-int8", "amx_int8"}};
+      {"sse4.1", "sse4_1"},
+      {"sse4.2", "sse4_2"},
+      {"avx512bf16", "avx512_bf16"},
+      {"avx512fp16", "avx512_fp16"},
+      {"avx512vnni", "avx512_vnni"},
+      {"avx512vbmi", "avx512vbmi"},
+      {"avxvnni", "avx_vnni"},
+      {"bmi", "bmi1"},
+      {"cx16", "cx16"},
+      {"amx-bf16", "amx_bf16"},
+      {"amx-tile", "amx_tile"},
+      {"amx-int8", "amx_int8"}};
   // Only ISA extensions are checked; tuning features have no flag.
   static const std::set<std::string> kChecked = {
-      "sse4.1",     "sse4.2",     "avx",       "avx2",       "fma",
-      "f16c",       "bmi",        "bmi2",      "avx512f",    "avx512bw",
-      "avx512dq",   "avx512vl",   "avx512cd",  "avx512bf16", "avx512fp16",
-      "avx512vnni", "avx512vbmi", "avxvnni",   "amx-bf16",   "amx-tile",
+      "sse4.1",     "sse4.2",     "avx",      "avx2",       "fma",
+      "f16c",       "bmi",        "bmi2",     "avx512f",    "avx512bw",
+      "avx512dq",   "avx512vl",   "avx512cd", "avx512bf16", "avx512fp16",
+      "avx512vnni", "avx512vbmi", "avxvnni",  "amx-bf16",   "amx-tile",
       "amx-int8"};
   const HostCPU &cpu = getHostCPU();
   std::vector<std::string> missing;

@@ -35,15 +35,14 @@ public:
     if (batch <= 0)
       return Status::success();
     std::vector<void *> params = vptq::memrefabi::kernelParams(descriptors);
-    int64_t tile = std::max<int64_t>(launchInfo.batchTile, 1);
-    unsigned gridY = unsigned((batch + tile - 1) / tile);
+    unsigned gridY = gridRows(launchInfo, batch);
     CUresult r = driver->cuLaunchKernel(
         function, unsigned(launchInfo.gridX), gridY, 1,
         unsigned(launchInfo.blockSize), 1, 1, unsigned(launchInfo.sharedBytes),
         stream, params.data(), nullptr);
     if (r != CUDA_SUCCESS)
-      return Status::error(describe(*driver, r,
-                                    ("launching " + launchInfo.kernelName).c_str()));
+      return Status::error(
+          describe(*driver, r, ("launching " + launchInfo.kernelName).c_str()));
     return Status::success();
   }
 
@@ -66,20 +65,22 @@ public:
     int count = 0;
     if (CUresult r = driver->cuDeviceGetCount(&count); r != CUDA_SUCCESS)
       return Status::error(describe(*driver, r, "cuDeviceGetCount"));
-    if (index < 0 || index >= count)
-      return Status::error("device cuda:" + std::to_string(index) +
-                           " does not exist (" + std::to_string(count) +
-                           " CUDA device(s) found)");
+    VPTQ_RETURN_IF_ERROR(checkDeviceIndex(DeviceKind::CUDA, index, count));
     std::shared_ptr<CUDABackend> b(new CUDABackend());
     b->driver = driver;
-    VPTQ_RETURN_IF_ERROR(b->check(driver->cuDeviceGet(&b->dev, index), "cuDeviceGet"));
+    VPTQ_RETURN_IF_ERROR(
+        b->check(driver->cuDeviceGet(&b->dev, index), "cuDeviceGet"));
     char name[256] = {};
     driver->cuDeviceGetName(name, sizeof(name), b->dev);
     int major = 0, minor = 0, sms = 0, smem = 0;
-    driver->cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, b->dev);
-    driver->cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, b->dev);
-    driver->cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, b->dev);
-    driver->cuDeviceGetAttribute(&smem, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, b->dev);
+    driver->cuDeviceGetAttribute(
+        &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, b->dev);
+    driver->cuDeviceGetAttribute(
+        &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, b->dev);
+    driver->cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                                 b->dev);
+    driver->cuDeviceGetAttribute(
+        &smem, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, b->dev);
     size_t memory = 0;
     driver->cuDeviceTotalMem(&memory, b->dev);
     DeviceInfo &d = b->device;
@@ -90,13 +91,15 @@ public:
     d.numProcessors = sms;
     d.memoryBytes = memory;
     d.maxSharedBytesPerBlock = uint64_t(smem);
-    VPTQ_RETURN_IF_ERROR(b->check(
-        driver->cuDevicePrimaryCtxRetain(&b->context, b->dev),
-        "cuDevicePrimaryCtxRetain"));
+    VPTQ_RETURN_IF_ERROR(
+        b->check(driver->cuDevicePrimaryCtxRetain(&b->context, b->dev),
+                 "cuDevicePrimaryCtxRetain"));
     b->retained = true;
-    VPTQ_RETURN_IF_ERROR(b->check(driver->cuCtxSetCurrent(b->context), "cuCtxSetCurrent"));
-    VPTQ_RETURN_IF_ERROR(b->check(
-        driver->cuStreamCreate(&b->stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate"));
+    VPTQ_RETURN_IF_ERROR(
+        b->check(driver->cuCtxSetCurrent(b->context), "cuCtxSetCurrent"));
+    VPTQ_RETURN_IF_ERROR(
+        b->check(driver->cuStreamCreate(&b->stream_, CU_STREAM_NON_BLOCKING),
+                 "cuStreamCreate"));
     return std::shared_ptr<Backend>(b);
   }
 
@@ -114,8 +117,10 @@ public:
     CUdeviceptr p = 0;
     if (CUresult r = driver->cuMemAlloc(&p, std::max<size_t>(bytes, 1));
         r != CUDA_SUCCESS)
-      return Status::error(describe(*driver, r, ("allocating " + std::to_string(bytes) +
-                                                 " bytes on " + device.describe()).c_str()));
+      return Status::error(describe(*driver, r,
+                                    ("allocating " + std::to_string(bytes) +
+                                     " bytes on " + device.describe())
+                                        .c_str()));
     return reinterpret_cast<void *>(p);
   }
   void deallocate(void *pointer) override {
@@ -124,14 +129,18 @@ public:
     driver->cuMemFree(reinterpret_cast<CUdeviceptr>(pointer));
   }
   Status copyToDevice(void *dst, const void *src, size_t bytes) override {
-    VPTQ_RETURN_IF_ERROR(check(driver->cuMemcpyHtoDAsync(
-        reinterpret_cast<CUdeviceptr>(dst), src, bytes, stream_), "cuMemcpyHtoDAsync"));
+    VPTQ_RETURN_IF_ERROR(
+        check(driver->cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(dst), src,
+                                        bytes, stream_),
+              "cuMemcpyHtoDAsync"));
     // The source is pageable host memory the caller may reuse at once.
     return check(driver->cuStreamSynchronize(stream_), "copy to the device");
   }
   Status copyToHost(void *dst, const void *src, size_t bytes) override {
-    VPTQ_RETURN_IF_ERROR(check(driver->cuMemcpyDtoHAsync(
-        dst, reinterpret_cast<CUdeviceptr>(src), bytes, stream_), "cuMemcpyDtoHAsync"));
+    VPTQ_RETURN_IF_ERROR(
+        check(driver->cuMemcpyDtoHAsync(dst, reinterpret_cast<CUdeviceptr>(src),
+                                        bytes, stream_),
+              "cuMemcpyDtoHAsync"));
     return check(driver->cuStreamSynchronize(stream_), "copy to the host");
   }
   Status copyOnDevice(void *dst, const void *src, size_t bytes) override {
@@ -154,19 +163,18 @@ public:
     return kind == "cubin" || kind == "ptx" || kind == "fatbin";
   }
 
-  Result<std::unique_ptr<LoadedKernel>>
-  load(const KernelBinary &binary, const std::string &file) override {
+  Result<std::unique_ptr<LoadedKernel>> load(const KernelBinary &binary,
+                                             const std::string &file) override {
     std::string what = "kernel " + binary.launch.kernelName +
                        (file.empty() ? "" : " (" + file + ")");
     if (!vptq::archRunsOn(binary.arch, device.arch))
       return Status::error(what + " was compiled for " + binary.arch +
                            " and does not run on " + device.describe());
     if (binary.launch.sharedBytes > int64_t(device.maxSharedBytesPerBlock))
-      return Status::error(what + " needs " +
-                           std::to_string(binary.launch.sharedBytes) +
-                           " bytes of shared memory per block; " +
-                           device.describe() + " allows " +
-                           std::to_string(device.maxSharedBytesPerBlock));
+      return Status::error(
+          what + " needs " + std::to_string(binary.launch.sharedBytes) +
+          " bytes of shared memory per block; " + device.describe() +
+          " allows " + std::to_string(device.maxSharedBytesPerBlock));
     VPTQ_RETURN_IF_ERROR(makeCurrent());
     std::vector<uint8_t> image = binary.bytes;
     if (binary.kind == "ptx")
@@ -188,7 +196,8 @@ public:
               int(binary.launch.sharedBytes));
           r != CUDA_SUCCESS) {
         driver->cuModuleUnload(module);
-        return Status::error(describe(*driver, r, ("configuring " + what).c_str()));
+        return Status::error(
+            describe(*driver, r, ("configuring " + what).c_str()));
       }
     return std::unique_ptr<LoadedKernel>(
         new CUDAKernel(driver, module, function, binary.launch, stream_));
@@ -200,7 +209,9 @@ private:
     return r == CUDA_SUCCESS ? Status::success()
                              : Status::error(describe(*driver, r, what));
   }
-  Status makeCurrent() { return check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); }
+  Status makeCurrent() {
+    return check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  }
 
   const Driver *driver = nullptr;
   CUdevice dev = 0;

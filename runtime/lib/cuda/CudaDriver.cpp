@@ -1,24 +1,13 @@
 //===- CudaDriver.cpp - The CUDA driver API, loaded at run time -----------===//
 
 #include "CudaDriver.h"
+#include "../DynamicLibrary.h"
 
 #include <dlfcn.h>
 #include <mutex>
 
 using namespace vptq::runtime::cuda;
-
-namespace {
-
-/// Resolves `symbol` into `slot`; records the first missing symbol.
-template <typename Fn>
-void resolve(void *library, const char *symbol, Fn &slot,
-             std::string &missing) {
-  slot = reinterpret_cast<Fn>(dlsym(library, symbol));
-  if (!slot && missing.empty())
-    missing = symbol;
-}
-
-} // namespace
+using vptq::runtime::detail::resolveSymbol;
 
 const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
   static Driver driver;
@@ -34,57 +23,65 @@ const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
     }
     std::string missing;
     Driver &d = driver;
-    resolve(library, "cuInit", d.cuInit, missing);
-    resolve(library, "cuDriverGetVersion", d.cuDriverGetVersion, missing);
-    resolve(library, "cuGetErrorName", d.cuGetErrorName, missing);
-    resolve(library, "cuGetErrorString", d.cuGetErrorString, missing);
-    resolve(library, "cuDeviceGetCount", d.cuDeviceGetCount, missing);
-    resolve(library, "cuDeviceGet", d.cuDeviceGet, missing);
-    resolve(library, "cuDeviceGetName", d.cuDeviceGetName, missing);
-    resolve(library, "cuDeviceGetAttribute", d.cuDeviceGetAttribute, missing);
-    resolve(library, "cuDeviceTotalMem_v2", d.cuDeviceTotalMem, missing);
-    resolve(library, "cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain,
-            missing);
-    resolve(library, "cuDevicePrimaryCtxRelease_v2",
-            d.cuDevicePrimaryCtxRelease, missing);
-    resolve(library, "cuCtxSetCurrent", d.cuCtxSetCurrent, missing);
-    resolve(library, "cuCtxSynchronize", d.cuCtxSynchronize, missing);
-    resolve(library, "cuMemGetInfo_v2", d.cuMemGetInfo, missing);
-    resolve(library, "cuModuleLoadData", d.cuModuleLoadData, missing);
-    resolve(library, "cuModuleUnload", d.cuModuleUnload, missing);
-    resolve(library, "cuModuleGetFunction", d.cuModuleGetFunction, missing);
-    resolve(library, "cuFuncSetAttribute", d.cuFuncSetAttribute, missing);
-    resolve(library, "cuFuncGetAttribute", d.cuFuncGetAttribute, missing);
-    resolve(library, "cuMemAlloc_v2", d.cuMemAlloc, missing);
-    resolve(library, "cuMemFree_v2", d.cuMemFree, missing);
-    resolve(library, "cuMemcpyHtoD_v2", d.cuMemcpyHtoD, missing);
-    resolve(library, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, missing);
-    resolve(library, "cuMemcpyHtoDAsync_v2", d.cuMemcpyHtoDAsync, missing);
-    resolve(library, "cuMemcpyDtoHAsync_v2", d.cuMemcpyDtoHAsync, missing);
-    resolve(library, "cuMemcpyDtoDAsync_v2", d.cuMemcpyDtoDAsync, missing);
-    resolve(library, "cuMemsetD8_v2", d.cuMemsetD8, missing);
-    resolve(library, "cuMemsetD8Async", d.cuMemsetD8Async, missing);
-    resolve(library, "cuLaunchKernel", d.cuLaunchKernel, missing);
-    resolve(library, "cuStreamCreate", d.cuStreamCreate, missing);
-    resolve(library, "cuStreamDestroy_v2", d.cuStreamDestroy, missing);
-    resolve(library, "cuStreamSynchronize", d.cuStreamSynchronize, missing);
-    resolve(library, "cuEventCreate", d.cuEventCreate, missing);
-    resolve(library, "cuEventDestroy_v2", d.cuEventDestroy, missing);
-    resolve(library, "cuEventRecord", d.cuEventRecord, missing);
-    resolve(library, "cuEventSynchronize", d.cuEventSynchronize, missing);
+    resolveSymbol(library, "cuInit", d.cuInit, missing);
+    resolveSymbol(library, "cuDriverGetVersion", d.cuDriverGetVersion, missing);
+    resolveSymbol(library, "cuGetErrorName", d.cuGetErrorName, missing);
+    resolveSymbol(library, "cuGetErrorString", d.cuGetErrorString, missing);
+    resolveSymbol(library, "cuDeviceGetCount", d.cuDeviceGetCount, missing);
+    resolveSymbol(library, "cuDeviceGet", d.cuDeviceGet, missing);
+    resolveSymbol(library, "cuDeviceGetName", d.cuDeviceGetName, missing);
+    resolveSymbol(library, "cuDeviceGetAttribute", d.cuDeviceGetAttribute,
+                  missing);
+    resolveSymbol(library, "cuDeviceTotalMem_v2", d.cuDeviceTotalMem, missing);
+    resolveSymbol(library, "cuDevicePrimaryCtxRetain",
+                  d.cuDevicePrimaryCtxRetain, missing);
+    resolveSymbol(library, "cuDevicePrimaryCtxRelease_v2",
+                  d.cuDevicePrimaryCtxRelease, missing);
+    resolveSymbol(library, "cuCtxSetCurrent", d.cuCtxSetCurrent, missing);
+    resolveSymbol(library, "cuCtxSynchronize", d.cuCtxSynchronize, missing);
+    resolveSymbol(library, "cuMemGetInfo_v2", d.cuMemGetInfo, missing);
+    resolveSymbol(library, "cuModuleLoadData", d.cuModuleLoadData, missing);
+    resolveSymbol(library, "cuModuleUnload", d.cuModuleUnload, missing);
+    resolveSymbol(library, "cuModuleGetFunction", d.cuModuleGetFunction,
+                  missing);
+    resolveSymbol(library, "cuFuncSetAttribute", d.cuFuncSetAttribute, missing);
+    resolveSymbol(library, "cuFuncGetAttribute", d.cuFuncGetAttribute, missing);
+    resolveSymbol(library, "cuMemAlloc_v2", d.cuMemAlloc, missing);
+    resolveSymbol(library, "cuMemFree_v2", d.cuMemFree, missing);
+    resolveSymbol(library, "cuMemcpyHtoD_v2", d.cuMemcpyHtoD, missing);
+    resolveSymbol(library, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, missing);
+    resolveSymbol(library, "cuMemcpyHtoDAsync_v2", d.cuMemcpyHtoDAsync,
+                  missing);
+    resolveSymbol(library, "cuMemcpyDtoHAsync_v2", d.cuMemcpyDtoHAsync,
+                  missing);
+    resolveSymbol(library, "cuMemcpyDtoDAsync_v2", d.cuMemcpyDtoDAsync,
+                  missing);
+    resolveSymbol(library, "cuMemsetD8_v2", d.cuMemsetD8, missing);
+    resolveSymbol(library, "cuMemsetD8Async", d.cuMemsetD8Async, missing);
+    resolveSymbol(library, "cuLaunchKernel", d.cuLaunchKernel, missing);
+    resolveSymbol(library, "cuStreamCreate", d.cuStreamCreate, missing);
+    resolveSymbol(library, "cuStreamDestroy_v2", d.cuStreamDestroy, missing);
+    resolveSymbol(library, "cuStreamSynchronize", d.cuStreamSynchronize,
+                  missing);
+    resolveSymbol(library, "cuEventCreate", d.cuEventCreate, missing);
+    resolveSymbol(library, "cuEventDestroy_v2", d.cuEventDestroy, missing);
+    resolveSymbol(library, "cuEventRecord", d.cuEventRecord, missing);
+    resolveSymbol(library, "cuEventSynchronize", d.cuEventSynchronize, missing);
     // Drivers before CUDA 12.8 only export the original symbol.
     std::string unused;
-    resolve(library, "cuEventElapsedTime_v2", d.cuEventElapsedTime, unused);
+    resolveSymbol(library, "cuEventElapsedTime_v2", d.cuEventElapsedTime,
+                  unused);
     if (!d.cuEventElapsedTime)
-      resolve(library, "cuEventElapsedTime", d.cuEventElapsedTime, missing);
-    resolve(library, "cuStreamBeginCapture_v2", d.cuStreamBeginCapture,
-            missing);
-    resolve(library, "cuStreamEndCapture", d.cuStreamEndCapture, missing);
-    resolve(library, "cuGraphInstantiateWithFlags", d.cuGraphInstantiate,
-            missing);
-    resolve(library, "cuGraphLaunch", d.cuGraphLaunch, missing);
-    resolve(library, "cuGraphExecDestroy", d.cuGraphExecDestroy, missing);
-    resolve(library, "cuGraphDestroy", d.cuGraphDestroy, missing);
+      resolveSymbol(library, "cuEventElapsedTime", d.cuEventElapsedTime,
+                    missing);
+    resolveSymbol(library, "cuStreamBeginCapture_v2", d.cuStreamBeginCapture,
+                  missing);
+    resolveSymbol(library, "cuStreamEndCapture", d.cuStreamEndCapture, missing);
+    resolveSymbol(library, "cuGraphInstantiateWithFlags", d.cuGraphInstantiate,
+                  missing);
+    resolveSymbol(library, "cuGraphLaunch", d.cuGraphLaunch, missing);
+    resolveSymbol(library, "cuGraphExecDestroy", d.cuGraphExecDestroy, missing);
+    resolveSymbol(library, "cuGraphDestroy", d.cuGraphDestroy, missing);
     if (!missing.empty()) {
       loadError = "the CUDA driver is too old: libcuda.so.1 lacks " + missing;
       return;
@@ -102,8 +99,8 @@ const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
   return &driver;
 }
 
-std::string vptq::runtime::cuda::describe(const Driver &driver,
-                                          CUresult result, const char *what) {
+std::string vptq::runtime::cuda::describe(const Driver &driver, CUresult result,
+                                          const char *what) {
   const char *name = nullptr, *text = nullptr;
   if (driver.cuGetErrorName)
     driver.cuGetErrorName(result, &name);

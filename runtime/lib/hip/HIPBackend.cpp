@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Backend.h"
+#include "../DynamicLibrary.h"
 #include "vptq/ABI/Manifest.h"
 #include "vptq/ABI/MemRefABI.h"
 
@@ -64,13 +65,6 @@ struct HipApi {
                                       unsigned, hipStream_t, void **, void **);
 };
 
-template <typename Fn>
-void resolve(void *library, const char *symbol, Fn &slot, std::string &missing) {
-  slot = reinterpret_cast<Fn>(dlsym(library, symbol));
-  if (!slot && missing.empty())
-    missing = symbol;
-}
-
 const HipApi *getHipApi(std::string &error) {
   static HipApi api;
   static std::string loadError;
@@ -87,25 +81,28 @@ const HipApi *getHipApi(std::string &error) {
     }
     std::string missing;
     HipApi &a = api;
-    resolve(library, "hipInit", a.hipInit, missing);
-    resolve(library, "hipGetDeviceCount", a.hipGetDeviceCount, missing);
-    resolve(library, "hipSetDevice", a.hipSetDevice, missing);
-    resolve(library, "hipDeviceGetName", a.hipDeviceGetName, missing);
-    resolve(library, "hipDeviceTotalMem", a.hipDeviceTotalMem, missing);
-    resolve(library, "hipGetErrorName", a.hipGetErrorName, missing);
-    resolve(library, "hipGetErrorString", a.hipGetErrorString, missing);
-    resolve(library, "hipMalloc", a.hipMalloc, missing);
-    resolve(library, "hipFree", a.hipFree, missing);
-    resolve(library, "hipMemcpyAsync", a.hipMemcpyAsync, missing);
-    resolve(library, "hipMemsetAsync", a.hipMemsetAsync, missing);
-    resolve(library, "hipStreamCreateWithFlags", a.hipStreamCreateWithFlags,
-            missing);
-    resolve(library, "hipStreamDestroy", a.hipStreamDestroy, missing);
-    resolve(library, "hipStreamSynchronize", a.hipStreamSynchronize, missing);
-    resolve(library, "hipModuleLoadData", a.hipModuleLoadData, missing);
-    resolve(library, "hipModuleUnload", a.hipModuleUnload, missing);
-    resolve(library, "hipModuleGetFunction", a.hipModuleGetFunction, missing);
-    resolve(library, "hipModuleLaunchKernel", a.hipModuleLaunchKernel, missing);
+    resolveSymbol(library, "hipInit", a.hipInit, missing);
+    resolveSymbol(library, "hipGetDeviceCount", a.hipGetDeviceCount, missing);
+    resolveSymbol(library, "hipSetDevice", a.hipSetDevice, missing);
+    resolveSymbol(library, "hipDeviceGetName", a.hipDeviceGetName, missing);
+    resolveSymbol(library, "hipDeviceTotalMem", a.hipDeviceTotalMem, missing);
+    resolveSymbol(library, "hipGetErrorName", a.hipGetErrorName, missing);
+    resolveSymbol(library, "hipGetErrorString", a.hipGetErrorString, missing);
+    resolveSymbol(library, "hipMalloc", a.hipMalloc, missing);
+    resolveSymbol(library, "hipFree", a.hipFree, missing);
+    resolveSymbol(library, "hipMemcpyAsync", a.hipMemcpyAsync, missing);
+    resolveSymbol(library, "hipMemsetAsync", a.hipMemsetAsync, missing);
+    resolveSymbol(library, "hipStreamCreateWithFlags",
+                  a.hipStreamCreateWithFlags, missing);
+    resolveSymbol(library, "hipStreamDestroy", a.hipStreamDestroy, missing);
+    resolveSymbol(library, "hipStreamSynchronize", a.hipStreamSynchronize,
+                  missing);
+    resolveSymbol(library, "hipModuleLoadData", a.hipModuleLoadData, missing);
+    resolveSymbol(library, "hipModuleUnload", a.hipModuleUnload, missing);
+    resolveSymbol(library, "hipModuleGetFunction", a.hipModuleGetFunction,
+                  missing);
+    resolveSymbol(library, "hipModuleLaunchKernel", a.hipModuleLaunchKernel,
+                  missing);
     if (!missing.empty()) {
       loadError = "the HIP runtime lacks " + missing;
       return;
@@ -124,8 +121,8 @@ const HipApi *getHipApi(std::string &error) {
 }
 
 std::string describe(const HipApi &api, hipError_t e, const std::string &what) {
-  return what + ": " + api.hipGetErrorName(e) + " (" + api.hipGetErrorString(e) +
-         ")";
+  return what + ": " + api.hipGetErrorName(e) + " (" +
+         api.hipGetErrorString(e) + ")";
 }
 
 } // namespace
@@ -191,13 +188,13 @@ public:
     if (batch <= 0)
       return Status::success();
     std::vector<void *> params = vptq::memrefabi::kernelParams(descriptors);
-    int64_t tile = std::max<int64_t>(launchInfo.batchTile, 1);
     hipError_t e = api->hipModuleLaunchKernel(
-        function, unsigned(launchInfo.gridX), unsigned((batch + tile - 1) / tile),
-        1, unsigned(launchInfo.blockSize), 1, 1,
-        unsigned(launchInfo.sharedBytes), stream, params.data(), nullptr);
+        function, unsigned(launchInfo.gridX), gridRows(launchInfo, batch), 1,
+        unsigned(launchInfo.blockSize), 1, 1, unsigned(launchInfo.sharedBytes),
+        stream, params.data(), nullptr);
     if (e != hipSuccess)
-      return Status::error(describe(*api, e, "launching " + launchInfo.kernelName));
+      return Status::error(
+          describe(*api, e, "launching " + launchInfo.kernelName));
     return Status::success();
   }
 
@@ -220,10 +217,7 @@ public:
     int count = 0;
     if (hipError_t e = api->hipGetDeviceCount(&count); e != hipSuccess)
       return Status::error(describe(*api, e, "hipGetDeviceCount"));
-    if (index < 0 || index >= count)
-      return Status::error("device hip:" + std::to_string(index) +
-                           " does not exist (" + std::to_string(count) +
-                           " HIP device(s) found)");
+    VPTQ_RETURN_IF_ERROR(checkDeviceIndex(DeviceKind::HIP, index, count));
     std::shared_ptr<HIPBackend> b(new HIPBackend());
     b->api = api;
     b->index = index;
@@ -245,12 +239,14 @@ public:
     else if (index < int(gpus.size()))
       d.arch = gpus[index].first;
     else
-      return Status::error("cannot tell the architecture of device hip:" +
-                           std::to_string(index) +
-                           " from /sys/class/kfd; set VPTQ_HIP_ARCH (e.g. gfx942)");
+      return Status::error(
+          "cannot tell the architecture of device hip:" +
+          std::to_string(index) +
+          " from /sys/class/kfd; set VPTQ_HIP_ARCH (e.g. gfx942)");
     if (index < int(gpus.size()))
       d.numProcessors = gpus[index].second;
-    if (hipError_t e = api->hipStreamCreateWithFlags(&b->stream_, hipStreamNonBlocking);
+    if (hipError_t e =
+            api->hipStreamCreateWithFlags(&b->stream_, hipStreamNonBlocking);
         e != hipSuccess)
       return Status::error(describe(*api, e, "hipStreamCreateWithFlags"));
     return std::shared_ptr<Backend>(b);
@@ -265,9 +261,11 @@ public:
   Result<void *> allocate(size_t bytes) override {
     VPTQ_RETURN_IF_ERROR(makeCurrent());
     void *p = nullptr;
-    if (hipError_t e = api->hipMalloc(&p, std::max<size_t>(bytes, 1)); e != hipSuccess)
-      return Status::error(describe(*api, e, "allocating " + std::to_string(bytes) +
-                                                 " bytes on " + device.describe()));
+    if (hipError_t e = api->hipMalloc(&p, std::max<size_t>(bytes, 1));
+        e != hipSuccess)
+      return Status::error(describe(*api, e,
+                                    "allocating " + std::to_string(bytes) +
+                                        " bytes on " + device.describe()));
     return p;
   }
   void deallocate(void *pointer) override {
@@ -275,30 +273,36 @@ public:
     api->hipFree(pointer);
   }
   Status copyToDevice(void *dst, const void *src, size_t bytes) override {
-    VPTQ_RETURN_IF_ERROR(check(api->hipMemcpyAsync(dst, src, bytes, hipMemcpyHostToDevice,
-                                                   stream_), "hipMemcpyAsync"));
+    VPTQ_RETURN_IF_ERROR(check(
+        api->hipMemcpyAsync(dst, src, bytes, hipMemcpyHostToDevice, stream_),
+        "hipMemcpyAsync"));
     return check(api->hipStreamSynchronize(stream_), "copy to the device");
   }
   Status copyToHost(void *dst, const void *src, size_t bytes) override {
-    VPTQ_RETURN_IF_ERROR(check(api->hipMemcpyAsync(dst, src, bytes, hipMemcpyDeviceToHost,
-                                                   stream_), "hipMemcpyAsync"));
+    VPTQ_RETURN_IF_ERROR(check(
+        api->hipMemcpyAsync(dst, src, bytes, hipMemcpyDeviceToHost, stream_),
+        "hipMemcpyAsync"));
     return check(api->hipStreamSynchronize(stream_), "copy to the host");
   }
   Status copyOnDevice(void *dst, const void *src, size_t bytes) override {
-    return check(api->hipMemcpyAsync(dst, src, bytes, hipMemcpyDeviceToDevice, stream_),
-                 "hipMemcpyAsync");
+    return check(
+        api->hipMemcpyAsync(dst, src, bytes, hipMemcpyDeviceToDevice, stream_),
+        "hipMemcpyAsync");
   }
   Status fill(void *dst, uint8_t byte, size_t bytes) override {
-    return check(api->hipMemsetAsync(dst, byte, bytes, stream_), "hipMemsetAsync");
+    return check(api->hipMemsetAsync(dst, byte, bytes, stream_),
+                 "hipMemsetAsync");
   }
   Status synchronize() override {
     return check(api->hipStreamSynchronize(stream_), "waiting for the GPU");
   }
   void *stream() const override { return stream_; }
-  bool canLoad(const std::string &kind) const override { return kind == "hsaco"; }
+  bool canLoad(const std::string &kind) const override {
+    return kind == "hsaco";
+  }
 
-  Result<std::unique_ptr<LoadedKernel>>
-  load(const KernelBinary &binary, const std::string &file) override {
+  Result<std::unique_ptr<LoadedKernel>> load(const KernelBinary &binary,
+                                             const std::string &file) override {
     std::string what = "kernel " + binary.launch.kernelName +
                        (file.empty() ? "" : " (" + file + ")");
     if (!vptq::archRunsOn(binary.arch, device.arch))
@@ -306,11 +310,12 @@ public:
                            " and does not run on " + device.describe());
     VPTQ_RETURN_IF_ERROR(makeCurrent());
     hipModule_t module;
-    if (hipError_t e = api->hipModuleLoadData(&module, binary.bytes.data()); e != hipSuccess)
+    if (hipError_t e = api->hipModuleLoadData(&module, binary.bytes.data());
+        e != hipSuccess)
       return Status::error(describe(*api, e, "loading " + what));
     hipFunction_t function;
-    if (hipError_t e = api->hipModuleGetFunction(&function, module,
-                                                 binary.launch.kernelName.c_str());
+    if (hipError_t e = api->hipModuleGetFunction(
+            &function, module, binary.launch.kernelName.c_str());
         e != hipSuccess) {
       api->hipModuleUnload(module);
       return Status::error(describe(*api, e, "finding " + what));
@@ -322,9 +327,12 @@ public:
 private:
   HIPBackend() = default;
   Status check(hipError_t e, const char *what) const {
-    return e == hipSuccess ? Status::success() : Status::error(describe(*api, e, what));
+    return e == hipSuccess ? Status::success()
+                           : Status::error(describe(*api, e, what));
   }
-  Status makeCurrent() { return check(api->hipSetDevice(index), "hipSetDevice"); }
+  Status makeCurrent() {
+    return check(api->hipSetDevice(index), "hipSetDevice");
+  }
 
   const HipApi *api = nullptr;
   int index = 0;

@@ -57,7 +57,8 @@ private:
             llvm::sys::fs::createTemporaryFile("vptq-kernel", "so", path))
       return Status::error("cannot create a temporary file: " + ec.message());
     auto remove = [&] { llvm::sys::fs::remove(path); };
-    if (llvm::Error err = compiler::linkSharedLibrary({*object}, path.str().str())) {
+    if (llvm::Error err =
+            compiler::linkSharedLibrary({*object}, path.str().str())) {
       remove();
       return Status::error(llvm::toString(std::move(err)));
     }
@@ -79,7 +80,8 @@ private:
   /// The MLIR context is made on first use: runtimes that find every
   /// kernel in a bundle or the cache never pay for it.
   compiler::Compiler &get() {
-    std::call_once(once, [&] { compiler = std::make_unique<compiler::Compiler>(); });
+    std::call_once(once,
+                   [&] { compiler = std::make_unique<compiler::Compiler>(); });
     return *compiler;
   }
 

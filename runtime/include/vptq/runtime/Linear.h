@@ -13,6 +13,7 @@
 #include "vptq/runtime/Checkpoint.h"
 #include "vptq/runtime/Runtime.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,15 +31,10 @@ struct LinearTuning {
 LinearSpec makeQuantizedSpec(const ref::LayerConfig &config, DType activation,
                              DType model, const LinearTuning &tuning = {});
 
-class QuantLinear {
+/// What QuantLinear and Linear share: a kernel, its weights on the device,
+/// and y = x W^T (+ b).
+class LinearLayer {
 public:
-  /// Uploads `layer` for activations of `activation` dtype and loads (or
-  /// compiles) its kernel.
-  static Result<QuantLinear> create(std::shared_ptr<Runtime> runtime,
-                                    const QuantizedLayer &layer,
-                                    DType activation,
-                                    const LinearTuning &tuning = {});
-
   /// y = x W^T (+ b): `x` is [batch, in_features], `y` [batch, out_features],
   /// both of the activation dtype. Queued on the runtime's stream.
   Status forward(const Tensor &x, const Tensor &y);
@@ -46,15 +42,21 @@ public:
   Result<Tensor> operator()(const Tensor &x);
 
   const std::string &name() const { return name_; }
-  const ref::LayerConfig &config() const { return spec_.config; }
   const LinearSpec &spec() const { return spec_; }
+  int64_t inFeatures() const { return spec_.config.inFeatures; }
+  int64_t outFeatures() const { return spec_.config.outFeatures; }
   DType activation() const { return spec_.activation; }
   const Kernel &kernel() const { return *kernel_; }
   /// Device memory held by the layer's tensors.
   size_t weightBytes() const;
 
-private:
-  QuantLinear() = default;
+protected:
+  LinearLayer() = default;
+  /// Gets the kernel of `spec_` and uploads the tensor of each of its weight
+  /// arguments, which `get` returns by argument name.
+  Status initialize(
+      const std::function<const ref::HostTensor *(const std::string &)> &get);
+
   std::shared_ptr<Runtime> runtime;
   std::string name_;
   LinearSpec spec_;
@@ -63,7 +65,21 @@ private:
   std::vector<Tensor> weights;
 };
 
-class Linear {
+/// A VPTQ-quantized layer: the fused lookup-dequant-matmul kernel.
+class QuantLinear : public LinearLayer {
+public:
+  /// Uploads `layer` for activations of `activation` dtype and loads (or
+  /// compiles) its kernel.
+  static Result<QuantLinear> create(std::shared_ptr<Runtime> runtime,
+                                    const QuantizedLayer &layer,
+                                    DType activation,
+                                    const LinearTuning &tuning = {});
+
+  const ref::LayerConfig &config() const { return spec_.config; }
+};
+
+/// An unquantized layer: the dense kernel.
+class Linear : public LinearLayer {
 public:
   /// Uploads a dense weight [out, in] (and bias [out]) in the model dtype.
   static Result<Linear> create(std::shared_ptr<Runtime> runtime,
@@ -71,23 +87,6 @@ public:
                                const ref::HostTensor &weight,
                                const ref::HostTensor *bias, DType activation,
                                const LinearTuning &tuning = {});
-
-  Status forward(const Tensor &x, const Tensor &y);
-  Result<Tensor> operator()(const Tensor &x);
-
-  const std::string &name() const { return name_; }
-  int64_t inFeatures() const { return spec_.config.inFeatures; }
-  int64_t outFeatures() const { return spec_.config.outFeatures; }
-  const LinearSpec &spec() const { return spec_; }
-  const Kernel &kernel() const { return *kernel_; }
-
-private:
-  Linear() = default;
-  std::shared_ptr<Runtime> runtime;
-  std::string name_;
-  LinearSpec spec_;
-  std::shared_ptr<Kernel> kernel_;
-  std::vector<Tensor> weights;
 };
 
 } // namespace vptq::runtime

@@ -95,7 +95,8 @@ private:
 class Runtime {
 public:
   /// Opens the device and the bundles of `options`.
-  static Result<std::shared_ptr<Runtime>> create(const RuntimeOptions &options = {});
+  static Result<std::shared_ptr<Runtime>>
+  create(const RuntimeOptions &options = {});
   ~Runtime();
   Runtime(const Runtime &) = delete;
   Runtime &operator=(const Runtime &) = delete;

@@ -68,9 +68,10 @@ private:
 /// Writes `tensors` (name -> host tensor) to `path`, with the header padded
 /// to a multiple of 8 bytes. Writes to a temporary file first and renames
 /// it, so readers never see a partial file.
-Status writeSafetensors(const std::string &path,
-                        const std::map<std::string, ref::HostTensor> &tensors,
-                        const std::map<std::string, std::string> &metadata = {});
+Status
+writeSafetensors(const std::string &path,
+                 const std::map<std::string, ref::HostTensor> &tensors,
+                 const std::map<std::string, std::string> &metadata = {});
 
 } // namespace vptq::runtime
 

@@ -61,7 +61,8 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::vector::VectorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def ConvertVPTQToCPU : Pass<"convert-vptq-to-cpu"> {
@@ -96,7 +97,8 @@ def ConvertVPTQToCPU : Pass<"convert-vptq-to-cpu"> {
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::vector::VectorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def CheckToolchain : Pass<"vptq-check-toolchain", "ModuleOp"> {

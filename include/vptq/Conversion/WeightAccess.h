@@ -34,7 +34,7 @@ struct EmitContext {
   Value loadF32(Value memref, ValueRange indices) const;
   /// Extends a float (or vector of floats) to f32.
   Value toF32(Value v) const;
-  /// Rounds an f32 value to `type` (identity for f32).
+  /// Rounds an f32 value (or vector) to `type` (identity for f32).
   Value fromF32(Value v, Type type) const;
 };
 

@@ -71,7 +71,7 @@ Value EmitContext::loadF32(Value memref, ValueRange indices) const {
 }
 
 Value EmitContext::fromF32(Value v, Type type) const {
-  if (type.isF32())
+  if (getElementTypeOrSelf(type).isF32())
     return v;
   return arith::TruncFOp::create(b, loc, type, v);
 }

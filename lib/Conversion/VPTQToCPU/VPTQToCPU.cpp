@@ -1,6 +1,7 @@
 //===- VPTQToCPU.cpp - Lower vptq ops to vectorized host loops ------------===//
 
 #include "vptq/Conversion/Passes.h"
+#include "vptq/Conversion/TransformerKernels.h"
 #include "vptq/Conversion/WeightAccess.h"
 #include "vptq/Transforms/Heuristics.h"
 
@@ -488,15 +489,55 @@ struct LinearToCPU : OpRewritePattern<LinearOp> {
   }
 };
 
+/// The transformer ops: an scf.parallel over rows (and heads, for
+/// attention), each running the shared row body with a single lane.
+struct TransformerToCPU : RewritePattern {
+  TransformerToCPU(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rw) const override {
+    if (!isTransformerOp(op) || failed(checkIdentityMemrefs(op, rw)))
+      return failure();
+    Location loc = op->getLoc();
+    EmitContext e{rw, loc};
+    Value rowsOf = isa<SiluMulOp, AddOp, GatherRowsOp>(op) ? op->getOperand(2)
+                                                          : op->getOperand(0);
+    Value rows = memref::DimOp::create(rw, loc, rowsOf, 0);
+    SmallVector<Value> lower{e.index(0)}, upper{rows}, steps{e.index(1)};
+    auto attention = dyn_cast<AttentionOp>(op);
+    if (attention) {
+      lower.push_back(e.index(0));
+      upper.push_back(e.index(attention.getNumHeads()));
+      steps.push_back(e.index(1));
+    }
+    auto parallel = scf::ParallelOp::create(rw, loc, lower, upper, steps);
+    OpBuilder::InsertionGuard guard(rw);
+    rw.setInsertionPoint(parallel.getBody()->getTerminator());
+    EmitContext body{rw, loc};
+    RowLanes lanes = RowLanes::single(body);
+    SmallVector<Value> operands(op->getOperands());
+    Value row = parallel.getInductionVars()[0];
+    if (attention)
+      emitAttentionHead(rw, attention, operands, row,
+                        parallel.getInductionVars()[1], lanes);
+    else
+      emitTransformerRow(rw, op, operands, row, lanes);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertVPTQToCPU
     : mlir::vptq::impl::ConvertVPTQToCPUBase<ConvertVPTQToCPU> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatmulToCPU, DequantToCPU, UnpackToCPU, LinearToCPU>(
-        &getContext());
+    patterns.add<MatmulToCPU, DequantToCPU, UnpackToCPU, LinearToCPU,
+                 TransformerToCPU>(&getContext());
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     WalkResult left = getOperation()->walk([](Operation *op) {
-      if (!isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op))
+      if (!isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op) &&
+          !isTransformerOp(op))
         return WalkResult::advance();
       op->emitOpError("cannot be lowered to CPU code: operands must be "
                       "memrefs with identity layout (bufferize first)");

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/Conversion/Passes.h"
+#include "vptq/Conversion/TransformerKernels.h"
 #include "vptq/Conversion/WeightAccess.h"
 #include "vptq/Transforms/Heuristics.h"
 
@@ -80,14 +81,17 @@ Value andI(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::AndIOp::create(b, loc, x, y);
 }
 
-/// Sums `v` over the 32 lanes of a warp: every lane gets the total.
-Value warpAllReduce(OpBuilder &b, Location loc, Value v) {
+/// Sums (or takes the maximum of) `v` over the 32 lanes of a warp: every
+/// lane gets the result.
+Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max = false) {
   EmitContext e{b, loc};
   for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
     auto shuffle = gpu::ShuffleOp::create(b, loc, v, e.i32(offset),
                                           e.i32(kWarpSize),
                                           gpu::ShuffleMode::XOR);
-    v = e.add(v, shuffle.getShuffleResult());
+    v = max ? Value(arith::MaximumFOp::create(b, loc, v,
+                                              shuffle.getShuffleResult()))
+            : e.add(v, shuffle.getShuffleResult());
   }
   return v;
 }
@@ -875,6 +879,130 @@ int64_t emitUnpackKernel(UnpackIndicesOp op, KernelFunc &kernel) {
 }
 
 //===----------------------------------------------------------------------===//
+// Transformer ops: one block row per token (see TransformerKernels.h)
+//===----------------------------------------------------------------------===//
+
+/// Threads per block of the row kernels and warps per block of attention.
+constexpr int64_t kRowThreads = 256;
+constexpr int64_t kAttentionWarps = 4;
+
+/// Lanes of one warp: shuffles reduce and broadcast.
+RowLanes warpLanes(Value lane) {
+  RowLanes lanes;
+  lanes.lane = lane;
+  lanes.count = kWarpSize;
+  lanes.reduce = [](OpBuilder &b, Location loc, Value v, bool max) {
+    return warpAllReduce(b, loc, v, max);
+  };
+  lanes.broadcast = [](OpBuilder &b, Location loc, Value v, Value source) {
+    EmitContext e{b, loc};
+    return gpu::ShuffleOp::create(b, loc, v, source, e.i32(kWarpSize),
+                                  gpu::ShuffleMode::IDX)
+        .getShuffleResult();
+  };
+  return lanes;
+}
+
+/// Lanes of a whole block of kRowThreads threads: warp shuffles, then the
+/// warps' partial results through `scratch` (kRowThreads / 32 floats of
+/// workgroup memory).
+RowLanes blockLanes(Value tid, Value scratch) {
+  RowLanes lanes;
+  lanes.lane = tid;
+  lanes.count = kRowThreads;
+  lanes.reduce = [tid, scratch](OpBuilder &b, Location loc, Value v,
+                                bool max) {
+    EmitContext e{b, loc};
+    const int64_t warps = kRowThreads / kWarpSize;
+    Value partial = warpAllReduce(b, loc, v, max);
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
+    Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+    emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
+           [&](OpBuilder &nb) {
+             memref::StoreOp::create(nb, loc, partial, scratch,
+                                     ValueRange{warp});
+           });
+    gpu::BarrierOp::create(b, loc);
+    Value total = memref::LoadOp::create(b, loc, scratch,
+                                         ValueRange{e.index(0)});
+    for (int64_t w = 1; w < warps; ++w) {
+      Value x = memref::LoadOp::create(b, loc, scratch, ValueRange{e.index(w)});
+      total = max ? Value(arith::MaximumFOp::create(b, loc, total, x))
+                  : e.add(total, x);
+    }
+    // The scratch may be reused by the next reduction.
+    gpu::BarrierOp::create(b, loc);
+    return total;
+  };
+  lanes.broadcast = [](OpBuilder &, Location, Value v, Value) -> Value {
+    llvm_unreachable("row kernels broadcast only within a warp");
+  };
+  return lanes;
+}
+
+/// The operand whose leading dimension is the op's row count.
+Value rowCountOperand(Operation *op) {
+  if (isa<SiluMulOp, AddOp, GatherRowsOp>(op))
+    return op->getOperand(2);
+  return op->getOperand(0);
+}
+
+/// Emits the kernel of a transformer op and returns (grid x, threads).
+std::pair<int64_t, int64_t> emitTransformerKernel(Operation *op,
+                                                  KernelFunc &kernel) {
+  SmallVector<Value> args;
+  for (Value operand : op->getOperands())
+    args.push_back(kernel.args.lookup(operand));
+  Location loc = op->getLoc();
+  if (auto attention = dyn_cast<AttentionOp>(op)) {
+    OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+    EmitContext e{b, loc};
+    Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
+    Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+    Value head = e.add(e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                             e.index(kAttentionWarps)),
+                       warp);
+    Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    int64_t heads = attention.getNumHeads();
+    // Whole warps past the last head skip: the shuffles stay uniform.
+    emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::ult, head, e.index(heads)),
+           [&](OpBuilder &nb) {
+             emitAttentionHead(nb, attention, args, row, head, warpLanes(lane));
+           });
+    gpu::ReturnOp::create(b, loc);
+    return {ceilDiv(heads, kAttentionWarps), kAttentionWarps * kWarpSize};
+  }
+  auto [blocks, wholeBlock] = gpuRowBlocks(op, kRowThreads);
+  Value scratch;
+  if (wholeBlock) {
+    auto space = gpu::AddressSpaceAttr::get(op->getContext(),
+                                            gpu::AddressSpace::Workgroup);
+    auto type = MemRefType::get({kRowThreads / kWarpSize},
+                                Float32Type::get(op->getContext()),
+                                MemRefLayoutAttrInterface(), space);
+    scratch = kernel.func.addWorkgroupAttribution(type, loc);
+  }
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+  EmitContext e{b, loc};
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  RowLanes lanes;
+  if (wholeBlock) {
+    lanes = blockLanes(tid, scratch);
+  } else {
+    lanes = RowLanes::single(e);
+    lanes.lane = e.add(e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                             e.index(kRowThreads)),
+                       tid);
+    lanes.count = blocks * kRowThreads;
+  }
+  emitTransformerRow(b, op, args, row, lanes);
+  gpu::ReturnOp::create(b, loc);
+  return {blocks, kRowThreads};
+}
+
+//===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
@@ -915,7 +1043,8 @@ struct ConvertVPTQToGPU
     }
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op))
+      if (isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op) ||
+          isTransformerOp(op))
         ops.push_back(op);
     });
     if (ops.empty())
@@ -992,6 +1121,19 @@ struct ConvertVPTQToGPU
                                   tiling.getBlockRows()),
                           linear.getInput(), tiling.getBatchTile(), threads,
                           0, info);
+        continue;
+      }
+      if (isTransformerOp(op)) {
+        bool attention = isa<AttentionOp>(op);
+        int64_t threads =
+            attention ? kAttentionWarps * kWarpSize : kRowThreads;
+        KernelFunc kernel = createKernel(moduleBuilder, op, name, threads);
+        auto [gridX, used] = emitTransformerKernel(op, kernel);
+        NamedAttrList info;
+        info.set("op",
+                 hostBuilder.getStringAttr(op->getName().stripDialect()));
+        replaceWithLaunch(hostBuilder, op, kernel.func, gridX,
+                          rowCountOperand(op), 1, used, 0, info);
         continue;
       }
       KernelFunc kernel =

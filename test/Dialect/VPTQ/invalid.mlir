@@ -659,3 +659,115 @@ func.func @f(%x: tensor<?x64xf16>, %w: memref<32x64xf16>, %y: tensor<?x32xf16>) 
   %0 = vptq.linear input(%x : tensor<?x64xf16>) weight(%w : memref<32x64xf16>) outs(%y : tensor<?x32xf16>) -> tensor<?x32xf16>
   return
 }
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %w: memref<32xf16>) {
+  // expected-error @+1 {{'weight' must have shape [hidden_size] = [64], got [32]}}
+  vptq.rms_norm %x, %w, %x {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<32xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %w: memref<64xf16>) {
+  // expected-error @+1 {{epsilon must be positive, got 0}}
+  vptq.rms_norm %x, %w, %x {epsilon = 0.0 : f64} : memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<2x64xf16>, %w: memref<64xf16>, %y: memref<3x64xf16>) {
+  // expected-error @+1 {{'output' has 3 rows but 'input' has 2}}
+  vptq.rms_norm %x, %w, %y {epsilon = 1.0e-05 : f64} : memref<2x64xf16>, memref<64xf16>, memref<3x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %p: memref<?xi32>, %inv: memref<4xf32>) {
+  // expected-error @+1 {{head_dim must be positive and even, got 7}}
+  vptq.rotary %x, %p, %inv, %x {head_dim = 7 : i64} : memref<?x64xf16>, memref<?xi32>, memref<4xf32>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x60xf16>, %p: memref<?xi32>, %inv: memref<4xf32>) {
+  // expected-error @+1 {{row width 60 is not a multiple of head_dim 8}}
+  vptq.rotary %x, %p, %inv, %x {head_dim = 8 : i64} : memref<?x60xf16>, memref<?xi32>, memref<4xf32>, memref<?x60xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %p: memref<?xi32>, %inv: memref<8xf32>) {
+  // expected-error @+1 {{'inv_freq' must have shape [head_dim / 2] = [4], got [8]}}
+  vptq.rotary %x, %p, %inv, %x {head_dim = 8 : i64} : memref<?x64xf16>, memref<?xi32>, memref<8xf32>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %kc: memref<512x32xf16>, %p: memref<?xi32>) {
+  // expected-error @+1 {{num_heads 8 is not a multiple of num_kv_heads 3}}
+  vptq.attention %q, %kc, %kc, %p, %q {num_heads = 8 : i64, num_kv_heads = 3 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<512x32xf16>, memref<?xi32>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %kc: memref<512x64xf16>, %p: memref<?xi32>) {
+  // expected-error @+1 {{'key_cache' must have shape [T, num_kv_heads * head_dim] = [?, 32], got [512, 64]}}
+  vptq.attention %q, %kc, %kc, %p, %q {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<512x64xf16>, memref<512x64xf16>, memref<?xi32>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %kc: memref<512x32xf16>, %vc: memref<256x32xf16>, %p: memref<?xi32>) {
+  // expected-error @+1 {{'value_cache' has 256 rows but 'key_cache' has 512}}
+  vptq.attention %q, %kc, %vc, %p, %q {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<256x32xf16>, memref<?xi32>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%a: memref<?x64xf16>, %b: memref<?x32xf16>) {
+  // expected-error @+1 {{'up' must have shape [T, width] = [?, 64], got [?, 32]}}
+  vptq.silu_mul %a, %b, %a : memref<?x64xf16>, memref<?x32xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%a: memref<?x?xf16>) {
+  // expected-error @+1 {{'lhs' must be a 2-D memref with a static row width, got [?, ?]}}
+  vptq.add %a, %a, %a : memref<?x?xf16>, memref<?x?xf16>, memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @f(%t: memref<512x64xf16>, %i: memref<4xi32>, %x: memref<5x64xf16>) {
+  // expected-error @+1 {{'output' has 5 rows but 'indices' has 4}}
+  vptq.gather_rows %t, %i, %x : memref<512x64xf16>, memref<4xi32>, memref<5x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%t: memref<512x64xf16>, %i: memref<?xi64>, %x: memref<?x64xf16>) {
+  // expected-error @+1 {{operand #1 must be 1D memref of 32-bit signless integer values}}
+  vptq.gather_rows %t, %i, %x : memref<512x64xf16>, memref<?xi64>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%k: memref<?x32xf16>, %i: memref<?xi32>, %c: memref<512x16xf16>) {
+  // expected-error @+1 {{'output' must have shape [T, width] = [?, 32], got [512, 16]}}
+  vptq.scatter_rows %k, %i, %c : memref<?x32xf16>, memref<?xi32>, memref<512x16xf16>
+  return
+}

@@ -478,5 +478,161 @@ void LinearOp::getEffects(
   getDpsEffects(*this, effects);
 }
 
+
+//===----------------------------------------------------------------------===//
+// Transformer operations
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Checks that `value` is a `T x width` memref (T any).
+LogicalResult checkRows(Operation *op, StringRef name, Value value,
+                        int64_t width, StringRef meaning) {
+  auto type = cast<ShapedType>(value.getType());
+  if (type.getRank() == 2 && type.getDimSize(1) == width)
+    return success();
+  return op->emitOpError() << "'" << name << "' must have shape [T, "
+                           << meaning << "] = "
+                           << shapeString({ShapedType::kDynamic, width})
+                           << ", got " << shapeString(type.getShape());
+}
+
+/// The static width of the 2-D memref `value`, or failure with a message.
+FailureOr<int64_t> rowWidth(Operation *op, StringRef name, Value value) {
+  auto type = cast<ShapedType>(value.getType());
+  if (type.getRank() != 2 || ShapedType::isDynamic(type.getDimSize(1))) {
+    op->emitOpError() << "'" << name
+                      << "' must be a 2-D memref with a static row width, got "
+                      << shapeString(type.getShape());
+    return failure();
+  }
+  return type.getDimSize(1);
+}
+
+/// Checks that the leading (token) dimensions of `values` agree where
+/// static; `names` name them.
+LogicalResult checkSameTokens(Operation *op, ArrayRef<Value> values,
+                              ArrayRef<StringRef> names) {
+  int64_t tokens = ShapedType::kDynamic;
+  StringRef first;
+  for (auto [value, name] : llvm::zip(values, names)) {
+    auto type = cast<ShapedType>(value.getType());
+    int64_t t = type.getRank() ? type.getDimSize(0) : 1;
+    if (ShapedType::isDynamic(t))
+      continue;
+    if (!ShapedType::isDynamic(tokens) && t != tokens)
+      return op->emitOpError()
+             << "'" << name << "' has " << t << " rows but '" << first
+             << "' has " << tokens;
+    tokens = t;
+    first = name;
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult RMSNormOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> d = rowWidth(op, "input", getInput());
+  if (failed(d) ||
+      failed(checkRows(op, "output", getOutput(), *d, "hidden_size")) ||
+      failed(checkShape(op, "weight", getWeight(), {*d}, "[hidden_size]")) ||
+      failed(checkSameTokens(op, {getInput(), getOutput()},
+                             {"input", "output"})))
+    return failure();
+  if (getEpsilon().convertToDouble() <= 0)
+    return emitOpError() << "epsilon must be positive, got "
+                         << getEpsilon().convertToDouble();
+  return success();
+}
+
+LogicalResult RotaryOp::verify() {
+  Operation *op = getOperation();
+  int64_t h = getHeadDim();
+  if (h <= 0 || h % 2)
+    return emitOpError() << "head_dim must be positive and even, got " << h;
+  FailureOr<int64_t> width = rowWidth(op, "input", getInput());
+  if (failed(width))
+    return failure();
+  if (*width % h)
+    return emitOpError() << "row width " << *width
+                         << " is not a multiple of head_dim " << h;
+  if (failed(checkRows(op, "output", getOutput(), *width, "heads * head_dim")) ||
+      failed(checkShape(op, "inv_freq", getInvFreq(), {h / 2},
+                        "[head_dim / 2]")) ||
+      failed(checkSameTokens(op, {getInput(), getPositions(), getOutput()},
+                             {"input", "positions", "output"})))
+    return failure();
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  Operation *op = getOperation();
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), h = getHeadDim();
+  if (heads <= 0 || kvHeads <= 0 || h <= 0)
+    return emitOpError() << "num_heads, num_kv_heads and head_dim must be "
+                            "positive";
+  if (heads % kvHeads)
+    return emitOpError() << "num_heads " << heads
+                         << " is not a multiple of num_kv_heads " << kvHeads;
+  if (failed(checkRows(op, "query", getQuery(), heads * h,
+                       "num_heads * head_dim")) ||
+      failed(checkRows(op, "output", getOutput(), heads * h,
+                       "num_heads * head_dim")) ||
+      failed(checkRows(op, "key_cache", getKeyCache(), kvHeads * h,
+                       "num_kv_heads * head_dim")) ||
+      failed(checkRows(op, "value_cache", getValueCache(), kvHeads * h,
+                       "num_kv_heads * head_dim")) ||
+      failed(checkSameTokens(op, {getQuery(), getPositions(), getOutput()},
+                             {"query", "positions", "output"})) ||
+      failed(checkSameTokens(op, {getKeyCache(), getValueCache()},
+                             {"key_cache", "value_cache"})))
+    return failure();
+  if (getScale().convertToDouble() <= 0)
+    return emitOpError() << "scale must be positive";
+  return success();
+}
+
+/// The checks of the element-wise ops: three `T x D` memrefs.
+static LogicalResult verifyElementwise(Operation *op,
+                                       ArrayRef<StringRef> names) {
+  FailureOr<int64_t> d = rowWidth(op, names[0], op->getOperand(0));
+  if (failed(d))
+    return failure();
+  for (unsigned i = 1; i < 3; ++i)
+    if (failed(checkRows(op, names[i], op->getOperand(i), *d, "width")))
+      return failure();
+  return checkSameTokens(op, SmallVector<Value>(op->getOperands()), names);
+}
+
+LogicalResult SiluMulOp::verify() {
+  return verifyElementwise(*this, {"gate", "up", "output"});
+}
+
+LogicalResult AddOp::verify() {
+  return verifyElementwise(*this, {"lhs", "rhs", "output"});
+}
+
+LogicalResult GatherRowsOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> d = rowWidth(op, "table", getTable());
+  if (failed(d) || failed(checkRows(op, "output", getOutput(), *d, "width")) ||
+      failed(checkSameTokens(op, {getIndices(), getOutput()},
+                             {"indices", "output"})))
+    return failure();
+  return success();
+}
+
+LogicalResult ScatterRowsOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> d = rowWidth(op, "input", getInput());
+  if (failed(d) || failed(checkRows(op, "output", getOutput(), *d, "width")) ||
+      failed(checkSameTokens(op, {getInput(), getIndices()},
+                             {"input", "indices"})))
+    return failure();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "vptq/Dialect/VPTQ/IR/VPTQOps.cpp.inc"

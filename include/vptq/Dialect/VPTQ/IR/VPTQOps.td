@@ -1,6 +1,7 @@
 //===- VPTQOps.td - vptq operations ------------------------*- tablegen -*-===//
 //
-// Unpacking, dequantization and the fused quantized matmul.
+// Unpacking, dequantization, the fused quantized matmul, the dense linear
+// layer, and the transformer operations around them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -270,6 +271,197 @@ def VPTQ_LinearOp : VPTQ_Op<"linear", [
     }
   }];
   let hasVerifier = 1;
+}
+
+
+//===----------------------------------------------------------------------===//
+// Transformer operations
+//===----------------------------------------------------------------------===//
+//
+// The non-linear parts of a Llama-family decoder, on memrefs whose leading
+// dimension is the token (row) count T. Computation is in f32; floats of
+// any width are read and written. Every op lowers to CPU loops and to one
+// GPU kernel per op.
+
+def VPTQ_FloatMemRef : MemRefOf<[F16, BF16, F32]>;
+def VPTQ_I32MemRef : MemRefRankOf<[I32], [1]>;
+
+class VPTQ_RowOp<string mnemonic, list<Trait> traits = []>
+    : VPTQ_Op<mnemonic, !listconcat(traits,
+                                    [MemoryEffects<[MemRead, MemWrite]>])> {
+  let hasVerifier = 1;
+}
+
+def VPTQ_RMSNormOp : VPTQ_RowOp<"rms_norm"> {
+  let summary = "Root-mean-square normalization of each row";
+  let description = [{
+    `output[t, i] = input[t, i] / sqrt(mean_j(input[t, j]^2) + epsilon) *
+    weight[i]`, as Llama's RMSNorm, computed in f32. `input` and `output`
+    are `T x D` (they may be the same buffer), `weight` has `D` elements.
+
+    Example:
+
+    ```mlir
+    vptq.rms_norm %x, %w, %y {epsilon = 1.0e-05 : f64}
+        : memref<?x4096xf16>, memref<4096xf16>, memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$input, VPTQ_FloatMemRef:$weight,
+                       VPTQ_FloatMemRef:$output, F64Attr:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $output attr-dict `:` type($input) `,`
+    type($weight) `,` type($output)
+  }];
+}
+
+def VPTQ_RotaryOp : VPTQ_RowOp<"rotary"> {
+  let summary = "Rotary position embedding of each head of each row";
+  let description = [{
+    Rotates each `head_dim`-sized head of row `t` of `input` by the angles
+    `positions[t] * inv_freq[i]`, pairing element `i` with `i + head_dim/2`
+    (the Hugging Face "rotate half" layout):
+    `out[i] = x[i] cos - x[i + h/2] sin`, `out[i + h/2] = x[i + h/2] cos +
+    x[i] sin`. `input`/`output` are `T x (heads * head_dim)` (may be the same
+    buffer); `positions` has T i32 elements; `inv_freq` has `head_dim / 2`
+    f32 elements (rope_theta and any rope scaling are folded into it).
+    Positions are read from memory, so one compiled decode step serves every
+    position.
+
+    Example:
+
+    ```mlir
+    vptq.rotary %q, %pos, %inv_freq, %q {head_dim = 128 : i64}
+        : memref<?x4096xf16>, memref<?xi32>, memref<64xf32>, memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$input, VPTQ_I32MemRef:$positions,
+                       MemRefRankOf<[F32], [1]>:$inv_freq,
+                       VPTQ_FloatMemRef:$output, I64Attr:$head_dim);
+  let assemblyFormat = [{
+    $input `,` $positions `,` $inv_freq `,` $output attr-dict `:`
+    type($input) `,` type($positions) `,` type($inv_freq) `,` type($output)
+  }];
+}
+
+def VPTQ_AttentionOp : VPTQ_RowOp<"attention"> {
+  let summary = "Causal grouped-query attention over a key/value cache";
+  let description = [{
+    For each query row `t` and head `h`: attends to cache rows
+    `0 .. positions[t]` (inclusive) of key/value head
+    `h / (num_heads / num_kv_heads)`:
+    `output[t, h] = sum_j softmax_j(scale * q[t, h] . k[j]) v[j]`, in f32
+    with an online softmax. `query`/`output` are
+    `T x (num_heads * head_dim)`; the caches are
+    `S x (num_kv_heads * head_dim)`, S the longest sequence; `positions` has
+    T i32 elements, each below S. New keys and values are written into the
+    caches first (vptq.scatter_rows).
+
+    Example:
+
+    ```mlir
+    vptq.attention %q, %kc, %vc, %pos, %o
+        {num_heads = 32 : i64, num_kv_heads = 8 : i64, head_dim = 128 : i64,
+         scale = 0.088388347648318 : f64}
+        : memref<?x4096xf16>, memref<4096x1024xf16>, memref<4096x1024xf16>,
+          memref<?xi32>, memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$query, VPTQ_FloatMemRef:$key_cache,
+                       VPTQ_FloatMemRef:$value_cache,
+                       VPTQ_I32MemRef:$positions, VPTQ_FloatMemRef:$output,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       I64Attr:$head_dim, F64Attr:$scale);
+  let assemblyFormat = [{
+    $query `,` $key_cache `,` $value_cache `,` $positions `,` $output
+    attr-dict `:` type($query) `,` type($key_cache) `,` type($value_cache)
+    `,` type($positions) `,` type($output)
+  }];
+}
+
+def VPTQ_SiluMulOp : VPTQ_RowOp<"silu_mul"> {
+  let summary = "SwiGLU gating: silu(gate) * up";
+  let description = [{
+    `output = gate * sigmoid(gate) * up`, element-wise on `T x I` memrefs
+    (the gate of a SwiGLU MLP), in f32.
+
+    Example:
+
+    ```mlir
+    vptq.silu_mul %gate, %up, %h
+        : memref<?x11008xf16>, memref<?x11008xf16>, memref<?x11008xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$gate, VPTQ_FloatMemRef:$up,
+                       VPTQ_FloatMemRef:$output);
+  let assemblyFormat = [{
+    $gate `,` $up `,` $output attr-dict `:` type($gate) `,` type($up) `,`
+    type($output)
+  }];
+}
+
+def VPTQ_AddOp : VPTQ_RowOp<"add"> {
+  let summary = "Element-wise sum (residual connections)";
+  let description = [{
+    `output = lhs + rhs` on `T x D` memrefs, in f32; `output` may be one of
+    the operands.
+
+    Example:
+
+    ```mlir
+    vptq.add %x, %attn, %x
+        : memref<?x4096xf16>, memref<?x4096xf16>, memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$lhs, VPTQ_FloatMemRef:$rhs,
+                       VPTQ_FloatMemRef:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $output attr-dict `:` type($lhs) `,` type($rhs) `,`
+    type($output)
+  }];
+}
+
+def VPTQ_GatherRowsOp : VPTQ_RowOp<"gather_rows"> {
+  let summary = "Rows of a table selected by index (embedding lookup)";
+  let description = [{
+    `output[t, :] = table[indices[t], :]`, converted to the element type of
+    `output`. `table` is `N x D`, `indices` has T i32 elements below N,
+    `output` is `T x D`.
+
+    Example:
+
+    ```mlir
+    vptq.gather_rows %embed, %tokens, %x
+        : memref<32000x4096xf16>, memref<?xi32>, memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$table, VPTQ_I32MemRef:$indices,
+                       VPTQ_FloatMemRef:$output);
+  let assemblyFormat = [{
+    $table `,` $indices `,` $output attr-dict `:` type($table) `,`
+    type($indices) `,` type($output)
+  }];
+}
+
+def VPTQ_ScatterRowsOp : VPTQ_RowOp<"scatter_rows"> {
+  let summary = "Rows written to a table at given indices (cache append)";
+  let description = [{
+    `output[indices[t], :] = input[t, :]`, converted to the element type of
+    `output`: appends keys and values to a cache. `input` is `T x D`,
+    `indices` has T i32 elements below N, `output` is `N x D`.
+
+    Example:
+
+    ```mlir
+    vptq.scatter_rows %k, %pos, %key_cache
+        : memref<?x1024xf16>, memref<?xi32>, memref<4096x1024xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$input, VPTQ_I32MemRef:$indices,
+                       VPTQ_FloatMemRef:$output);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $output attr-dict `:` type($input) `,`
+    type($indices) `,` type($output)
+  }];
 }
 
 #endif // VPTQ_DIALECT_VPTQ_IR_VPTQOPS_TD

@@ -1,0 +1,320 @@
+//===- TransformerKernels.cpp - Row kernels of the transformer ops --------===//
+
+#include "vptq/Conversion/TransformerKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+namespace {
+
+/// `for i = lanes.lane; i < end; i += lanes.count { fn(i) }`.
+void forLanes(OpBuilder &b, Location loc, const RowLanes &lanes, Value end,
+              function_ref<void(OpBuilder &, Value)> fn) {
+  EmitContext e{b, loc};
+  scf::ForOp::create(b, loc, lanes.lane, end, e.index(lanes.count),
+                     ValueRange{},
+                     [&](OpBuilder &nb, Location, Value i, ValueRange) {
+                       fn(nb, i);
+                       scf::YieldOp::create(nb, loc);
+                     });
+}
+
+/// The same with one f32 accumulator; returns its final value.
+Value forLanesSum(OpBuilder &b, Location loc, const RowLanes &lanes, Value end,
+                  function_ref<Value(OpBuilder &, Value)> term) {
+  EmitContext e{b, loc};
+  auto loop = scf::ForOp::create(
+      b, loc, lanes.lane, end, e.index(lanes.count), ValueRange{e.f32(0)},
+      [&](OpBuilder &nb, Location, Value i, ValueRange acc) {
+        EmitContext ne{nb, loc};
+        scf::YieldOp::create(nb, loc, ne.add(acc[0], term(nb, i)));
+      });
+  return loop.getResult(0);
+}
+
+Type elementType(Value memref) {
+  return cast<MemRefType>(memref.getType()).getElementType();
+}
+
+int64_t rowWidth(Value memref) {
+  return cast<MemRefType>(memref.getType()).getDimSize(1);
+}
+
+/// An i32 element of a 1-D memref as an index.
+Value loadIndex(const EmitContext &e, Value memref, Value i) {
+  Value v = memref::LoadOp::create(e.b, e.loc, memref, ValueRange{i});
+  return arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(), v);
+}
+
+/// memref[row, col .. col + n) as vector<n x f32>.
+Value loadVector(const EmitContext &e, Value memref, Value row, Value col,
+                 int64_t n) {
+  auto type = VectorType::get({n}, elementType(memref));
+  return e.toF32(
+      vector::LoadOp::create(e.b, e.loc, type, memref, ValueRange{row, col}));
+}
+
+void store(const EmitContext &e, Value v, Value memref, ValueRange indices) {
+  memref::StoreOp::create(e.b, e.loc, e.fromF32(v, elementType(memref)), memref,
+                          indices);
+}
+
+void emitRMSNorm(OpBuilder &b, Location loc, RMSNormOp op, ValueRange v,
+                 Value row, const RowLanes &lanes) {
+  EmitContext e{b, loc};
+  Value x = v[0], w = v[1], y = v[2];
+  int64_t d = rowWidth(x);
+  Value sumSq =
+      forLanesSum(b, loc, lanes, e.index(d), [&](OpBuilder &nb, Value i) {
+        EmitContext ne{nb, loc};
+        Value xi = ne.loadF32(x, {row, i});
+        return ne.mul(xi, xi);
+      });
+  Value total = lanes.reduce(b, loc, sumSq, /*max=*/false);
+  Value mean = arith::DivFOp::create(b, loc, total, e.f32(double(d)));
+  Value eps = e.f32(op.getEpsilon().convertToDouble());
+  Value scale = math::RsqrtOp::create(b, loc, e.add(mean, eps));
+  forLanes(b, loc, lanes, e.index(d), [&](OpBuilder &nb, Value i) {
+    EmitContext ne{nb, loc};
+    Value xi = ne.loadF32(x, {row, i});
+    store(ne, ne.mul(ne.mul(xi, scale), ne.loadF32(w, {i})), y, {row, i});
+  });
+}
+
+void emitRotary(OpBuilder &b, Location loc, RotaryOp op, ValueRange v,
+                Value row, const RowLanes &lanes) {
+  EmitContext e{b, loc};
+  Value x = v[0], positions = v[1], invFreq = v[2], y = v[3];
+  int64_t h = op.getHeadDim(), half = h / 2;
+  int64_t pairs = rowWidth(x) / 2;
+  Value pos = memref::LoadOp::create(b, loc, positions, ValueRange{row});
+  Value posF = arith::SIToFPOp::create(b, loc, b.getF32Type(), pos);
+  forLanes(b, loc, lanes, e.index(pairs), [&](OpBuilder &nb, Value j) {
+    EmitContext ne{nb, loc};
+    Value head = arith::DivUIOp::create(nb, loc, j, ne.index(half));
+    Value i = arith::RemUIOp::create(nb, loc, j, ne.index(half));
+    Value lo = ne.add(ne.mul(head, ne.index(h)), i);
+    Value hi = ne.add(lo, ne.index(half));
+    Value angle = ne.mul(posF, ne.loadF32(invFreq, {i}));
+    Value cos = math::CosOp::create(nb, loc, angle);
+    Value sin = math::SinOp::create(nb, loc, angle);
+    Value a = ne.loadF32(x, {row, lo}), c = ne.loadF32(x, {row, hi});
+    store(ne, arith::SubFOp::create(nb, loc, ne.mul(a, cos), ne.mul(c, sin)), y,
+          {row, lo});
+    store(ne, ne.add(ne.mul(c, cos), ne.mul(a, sin)), y, {row, hi});
+  });
+}
+
+void emitElementwise(OpBuilder &b, Location loc, Operation *op, ValueRange v,
+                     Value row, const RowLanes &lanes) {
+  EmitContext e{b, loc};
+  int64_t d = rowWidth(v[2]);
+  forLanes(b, loc, lanes, e.index(d), [&](OpBuilder &nb, Value i) {
+    EmitContext ne{nb, loc};
+    Value a = ne.loadF32(v[0], {row, i}), c = ne.loadF32(v[1], {row, i});
+    Value r;
+    if (isa<AddOp>(op)) {
+      r = ne.add(a, c);
+    } else {
+      // silu(a) = a / (1 + exp(-a))
+      Value negA = arith::NegFOp::create(nb, loc, a);
+      Value denom = ne.add(ne.f32(1.0), math::ExpOp::create(nb, loc, negA));
+      r = ne.mul(arith::DivFOp::create(nb, loc, a, denom), c);
+    }
+    store(ne, r, v[2], {row, i});
+  });
+}
+
+void emitGatherScatter(OpBuilder &b, Location loc, Operation *op, ValueRange v,
+                       Value row, const RowLanes &lanes) {
+  EmitContext e{b, loc};
+  bool gather = isa<GatherRowsOp>(op);
+  Value src = v[0], indices = v[1], dst = v[2];
+  Value target = loadIndex(e, indices, row);
+  Value srcRow = gather ? target : row, dstRow = gather ? row : target;
+  forLanes(b, loc, lanes, e.index(rowWidth(dst)), [&](OpBuilder &nb, Value i) {
+    EmitContext ne{nb, loc};
+    store(ne, ne.loadF32(src, {srcRow, i}), dst, {dstRow, i});
+  });
+}
+
+} // namespace
+
+RowLanes RowLanes::single(const EmitContext &e) {
+  RowLanes lanes;
+  lanes.lane = e.index(0);
+  lanes.count = 1;
+  lanes.reduce = [](OpBuilder &, Location, Value v, bool) { return v; };
+  lanes.broadcast = [](OpBuilder &, Location, Value v, Value) { return v; };
+  return lanes;
+}
+
+bool mlir::vptq::isTransformerOp(Operation *op) {
+  return isa<RMSNormOp, RotaryOp, AttentionOp, SiluMulOp, AddOp, GatherRowsOp,
+             ScatterRowsOp>(op);
+}
+
+void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
+                                    ValueRange operands, Value row,
+                                    const RowLanes &lanes) {
+  Location loc = op->getLoc();
+  if (auto norm = dyn_cast<RMSNormOp>(op))
+    return emitRMSNorm(b, loc, norm, operands, row, lanes);
+  if (auto rotary = dyn_cast<RotaryOp>(op))
+    return emitRotary(b, loc, rotary, operands, row, lanes);
+  if (isa<AddOp, SiluMulOp>(op))
+    return emitElementwise(b, loc, op, operands, row, lanes);
+  if (isa<GatherRowsOp, ScatterRowsOp>(op))
+    return emitGatherScatter(b, loc, op, operands, row, lanes);
+  llvm_unreachable("not a row op");
+}
+
+std::pair<int64_t, bool> mlir::vptq::gpuRowBlocks(Operation *op,
+                                                  int64_t threads) {
+  if (isa<RMSNormOp>(op))
+    return {1, true};
+  int64_t items = isa<RotaryOp>(op) ? rowWidth(op->getOperand(0)) / 2
+                                    : rowWidth(op->getOperand(2));
+  return {(items + threads - 1) / threads, false};
+}
+
+void mlir::vptq::emitAttentionHead(OpBuilder &b, AttentionOp op, ValueRange v,
+                                   Value row, Value head,
+                                   const RowLanes &lanes) {
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  Value q = v[0], kc = v[1], vc = v[2], positions = v[3], out = v[4];
+  const int64_t hd = op.getHeadDim();
+  const int64_t group = op.getNumHeads() / op.getNumKvHeads();
+  const int64_t L = lanes.count;
+  // Output dimensions this lane accumulates: lane + L * s, s < slots.
+  const int64_t slots = (hd + L - 1) / L;
+  Type f32 = b.getF32Type();
+  auto accType = VectorType::get({slots}, f32);
+  Value qBase = e.mul(head, e.index(hd));
+  Value kvBase =
+      e.mul(arith::DivUIOp::create(b, loc, head, e.index(group)), e.index(hd));
+  Value last = loadIndex(e, positions, row); // attends to 0 .. last
+  Value end = e.add(last, e.index(1));
+  Value negInf = e.f32(-std::numeric_limits<double>::infinity());
+  Value scale = e.f32(op.getScale().convertToDouble());
+
+  // The dimension of slot s of this lane, clamped into the head, and
+  // whether it is real.
+  auto slotDim = [&](const EmitContext &ec, int64_t s) {
+    Value d = ec.add(lanes.lane, ec.index(L * s));
+    Value valid = arith::CmpIOp::create(ec.b, loc, arith::CmpIPredicate::ult, d,
+                                        ec.index(hd));
+    return std::make_pair(ec.min(d, ec.index(hd - 1)), valid);
+  };
+
+  Value zeroAcc = arith::ConstantOp::create(
+      b, loc, accType, DenseElementsAttr::get(accType, 0.0f));
+  // Chunks of L positions: lane l scores position j0 + l.
+  auto chunks = scf::ForOp::create(
+      b, loc, e.index(0), end, e.index(L),
+      ValueRange{negInf, e.f32(0), zeroAcc},
+      [&](OpBuilder &nb, Location, Value j0, ValueRange state) {
+        EmitContext ne{nb, loc};
+        Value m = state[0], l = state[1], acc = state[2];
+        Value j = ne.add(j0, lanes.lane);
+        Value valid =
+            arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, j, end);
+        Value jc = ne.min(j, last);
+        Value dot;
+        if (L == 1) {
+          // One lane has the whole head: vector loads.
+          Value qv = loadVector(ne, q, row, qBase, hd);
+          Value kv = loadVector(ne, kc, jc, kvBase, hd);
+          dot = vector::ReductionOp::create(nb, loc, vector::CombiningKind::ADD,
+                                            ne.mul(qv, kv));
+        } else {
+          dot =
+              scf::ForOp::create(
+                  nb, loc, ne.index(0), ne.index(hd), ne.index(1),
+                  ValueRange{ne.f32(0)},
+                  [&](OpBuilder &db, Location, Value d, ValueRange a) {
+                    EmitContext de{db, loc};
+                    Value qv = de.loadF32(q, {row, de.add(qBase, d)});
+                    Value kv = de.loadF32(kc, {jc, de.add(kvBase, d)});
+                    scf::YieldOp::create(db, loc, de.add(a[0], de.mul(qv, kv)));
+                  })
+                  .getResult(0);
+        }
+        Value score =
+            arith::SelectOp::create(nb, loc, valid, ne.mul(dot, scale), negInf);
+        Value chunkMax = lanes.reduce(nb, loc, score, /*max=*/true);
+        Value mNew = arith::MaximumFOp::create(nb, loc, m, chunkMax);
+        Value p = math::ExpOp::create(
+            nb, loc, arith::SubFOp::create(nb, loc, score, mNew));
+        Value correction = math::ExpOp::create(
+            nb, loc, arith::SubFOp::create(nb, loc, m, mNew));
+        Value lNew = ne.add(ne.mul(l, correction),
+                            lanes.reduce(nb, loc, p, /*max=*/false));
+        Value corrVec =
+            vector::BroadcastOp::create(nb, loc, accType, correction);
+        Value scaled = ne.mul(acc, corrVec);
+        // acc += p_s * V[j0 + s] for each position s of the chunk.
+        Value count =
+            ne.min(ne.index(L), arith::SubIOp::create(nb, loc, end, j0));
+        Value accNew =
+            scf::ForOp::create(
+                nb, loc, ne.index(0), count, ne.index(1), ValueRange{scaled},
+                [&](OpBuilder &sb, Location, Value s, ValueRange a) {
+                  EmitContext se{sb, loc};
+                  Value src =
+                      arith::IndexCastOp::create(sb, loc, sb.getI32Type(), s);
+                  Value ps = lanes.broadcast(sb, loc, p, src);
+                  Value pos = se.add(j0, s);
+                  Value vals = a[0];
+                  if (L == 1) {
+                    Value vv = loadVector(se, vc, pos, kvBase, hd);
+                    Value psVec =
+                        vector::BroadcastOp::create(sb, loc, accType, ps);
+                    vals = vector::FMAOp::create(sb, loc, psVec, vv, vals);
+                  }
+                  for (int64_t slot = 0; L > 1 && slot < slots; ++slot) {
+                    auto [d, real] = slotDim(se, slot);
+                    Value vv = se.loadF32(vc, {pos, se.add(kvBase, d)});
+                    Value cur = vector::ExtractOp::create(
+                        sb, loc, vals, ArrayRef<int64_t>{slot});
+                    Value next = arith::SelectOp::create(
+                        sb, loc, real, se.add(cur, se.mul(ps, vv)), cur);
+                    vals = vector::InsertOp::create(sb, loc, next, vals,
+                                                    ArrayRef<int64_t>{slot});
+                  }
+                  scf::YieldOp::create(sb, loc, vals);
+                })
+                .getResult(0);
+        scf::YieldOp::create(nb, loc, ValueRange{mNew, lNew, accNew});
+      });
+  Value l = chunks.getResult(1), acc = chunks.getResult(2);
+  Value inv = arith::DivFOp::create(b, loc, e.f32(1.0), l);
+  if (L == 1) {
+    Value result =
+        e.mul(acc, vector::BroadcastOp::create(b, loc, accType, inv));
+    Type outElem = elementType(out);
+    vector::StoreOp::create(b, loc,
+                            e.fromF32(result, VectorType::get({hd}, outElem)),
+                            out, ValueRange{row, qBase});
+    return;
+  }
+  for (int64_t slot = 0; slot < slots; ++slot) {
+    auto [d, real] = slotDim(e, slot);
+    scf::IfOp::create(b, loc, real, [&](OpBuilder &nb, Location) {
+      EmitContext ne{nb, loc};
+      Value val =
+          vector::ExtractOp::create(nb, loc, acc, ArrayRef<int64_t>{slot});
+      store(ne, ne.mul(val, inv), out, {row, ne.add(qBase, d)});
+      scf::YieldOp::create(nb, loc);
+    });
+  }
+}

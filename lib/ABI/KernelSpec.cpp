@@ -2,6 +2,7 @@
 
 #include "vptq/ABI/KernelSpec.h"
 
+#include <algorithm>
 #include <sstream>
 
 using namespace vptq;
@@ -92,4 +93,90 @@ std::vector<KernelArg> vptq::getKernelArguments(const LinearSpec &spec) {
     args.push_back({"bias", spec.model, {c.outFeatures}});
   args.push_back({"output", spec.activation, {batch, c.outFeatures}});
   return args;
+}
+
+const std::vector<std::string> &vptq::getTransformerOpNames() {
+  static const std::vector<std::string> names = {
+      "rms_norm", "rotary",      "attention",   "silu_mul",
+      "add",      "gather_rows", "scatter_rows"};
+  return names;
+}
+
+std::string OpSpec::key() const {
+  std::ostringstream os;
+  os.precision(17);
+  os << op << "-w" << width << "-" << ref::dtypeName(dtype);
+  if (op == "rms_norm")
+    os << "-param" << ref::dtypeName(paramType) << "-eps" << epsilon;
+  else if (op == "rotary")
+    os << "-hd" << headDim;
+  else if (op == "attention")
+    os << "-cache" << ref::dtypeName(paramType) << "-h" << numHeads << "-kv"
+       << numKVHeads << "-hd" << headDim << "-scale" << scale;
+  else if (op == "gather_rows" || op == "scatter_rows")
+    os << "-table" << ref::dtypeName(paramType);
+  return os.str();
+}
+
+std::string OpSpec::verify() const {
+  const std::vector<std::string> &names = getTransformerOpNames();
+  if (std::find(names.begin(), names.end(), op) == names.end()) {
+    std::string list;
+    for (const std::string &n : names)
+      list += (list.empty() ? "" : ", ") + n;
+    return "unknown op '" + op + "' (expected one of " + list + ")";
+  }
+  if (!ref::isFloat(dtype) || !ref::isFloat(paramType))
+    return op + ": element types must be F16, BF16 or F32";
+  if (width <= 0)
+    return op + ": width must be positive";
+  if (op == "rms_norm" && epsilon <= 0)
+    return "rms_norm: epsilon must be positive";
+  if (op == "rotary" && (headDim <= 0 || headDim % 2 || width % headDim))
+    return "rotary: head_dim must be positive, even and divide the width";
+  if (op == "attention" &&
+      (numHeads <= 0 || numKVHeads <= 0 || headDim <= 0 ||
+       numHeads % numKVHeads || width != numHeads * headDim || scale <= 0))
+    return "attention: needs num_heads a multiple of num_kv_heads, width = "
+           "num_heads x head_dim and a positive scale";
+  return {};
+}
+
+std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
+  const int64_t rows = -1, any = kAnySize, w = s.width;
+  const ref::DType i32 = ref::DType::I32, f32 = ref::DType::F32;
+  if (s.op == "rms_norm")
+    return {{"input", s.dtype, {rows, w}},
+            {"weight", s.paramType, {w}},
+            {"output", s.dtype, {rows, w}}};
+  if (s.op == "rotary")
+    return {{"input", s.dtype, {rows, w}},
+            {"positions", i32, {rows}},
+            {"inv_freq", f32, {s.headDim / 2}},
+            {"output", s.dtype, {rows, w}}};
+  if (s.op == "attention") {
+    int64_t kv = s.numKVHeads * s.headDim;
+    return {{"query", s.dtype, {rows, w}},
+            {"key_cache", s.paramType, {any, kv}},
+            {"value_cache", s.paramType, {any, kv}},
+            {"positions", i32, {rows}},
+            {"output", s.dtype, {rows, w}}};
+  }
+  if (s.op == "silu_mul")
+    return {{"gate", s.dtype, {rows, w}},
+            {"up", s.dtype, {rows, w}},
+            {"output", s.dtype, {rows, w}}};
+  if (s.op == "add")
+    return {{"lhs", s.dtype, {rows, w}},
+            {"rhs", s.dtype, {rows, w}},
+            {"output", s.dtype, {rows, w}}};
+  if (s.op == "gather_rows")
+    return {{"table", s.paramType, {any, w}},
+            {"indices", i32, {rows}},
+            {"output", s.dtype, {rows, w}}};
+  if (s.op == "scatter_rows")
+    return {{"input", s.dtype, {rows, w}},
+            {"indices", i32, {rows}},
+            {"output", s.paramType, {any, w}}};
+  return {};
 }

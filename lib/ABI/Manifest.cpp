@@ -95,6 +95,34 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   return spec;
 }
 
+json opToJSON(const OpSpec &s) {
+  return {{"op", s.op},
+          {"dtype", ref::dtypeName(s.dtype)},
+          {"param_dtype", ref::dtypeName(s.paramType)},
+          {"width", s.width},
+          {"num_heads", s.numHeads},
+          {"num_kv_heads", s.numKVHeads},
+          {"head_dim", s.headDim},
+          {"epsilon", s.epsilon},
+          {"scale", s.scale}};
+}
+
+OpSpec opFromJSON(const json &j, const std::string &where) {
+  OpSpec s;
+  s.op = j.at("op").get<std::string>();
+  s.dtype = dtypeOf(j, "dtype");
+  s.paramType = dtypeOf(j, "param_dtype");
+  s.width = j.at("width").get<int64_t>();
+  s.numHeads = j.value("num_heads", int64_t(0));
+  s.numKVHeads = j.value("num_kv_heads", int64_t(0));
+  s.headDim = j.value("head_dim", int64_t(0));
+  s.epsilon = j.value("epsilon", 0.0);
+  s.scale = j.value("scale", 0.0);
+  if (std::string err = s.verify(); !err.empty())
+    throw std::runtime_error(where + ": " + err);
+  return s;
+}
+
 } // namespace
 
 std::string vptq::writeManifest(const BundleManifest &m) {
@@ -171,7 +199,10 @@ std::string vptq::parseManifest(const std::string &text,
       k.symbol = e.at("symbol").get<std::string>();
       k.inputHash = e.value("input_hash", std::string());
       k.sha256 = e.value("sha256", std::string());
-      k.spec = specFromJSON(e.at("spec"), source + ": kernel " + k.id);
+      if (e.contains("op"))
+        k.op = opFromJSON(e.at("op"), source + ": kernel " + k.id);
+      else
+        k.spec = specFromJSON(e.at("spec"), source + ": kernel " + k.id);
       for (const json &a : e.at("args")) {
         KernelArg arg;
         arg.name = a.at("name").get<std::string>();

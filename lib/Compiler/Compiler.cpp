@@ -274,6 +274,54 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   return module;
 }
 
+/// func.func @<funcName>(<args>) { vptq.<op> ... } for a transformer op.
+llvm::Expected<OwningOpRef<ModuleOp>>
+buildOpModule(MLIRContext *ctx, const ::vptq::OpSpec &spec,
+              StringRef funcName = "vptq_op") {
+  if (std::string err = spec.verify(); !err.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), err);
+  DiagnosticCollector diags(ctx);
+  Location loc = NameLoc::get(StringAttr::get(ctx, "vptq_" + spec.op));
+  OpBuilder b(ctx);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  SmallVector<Type> types;
+  for (const KernelArg &arg : getKernelArguments(spec)) {
+    SmallVector<int64_t> shape;
+    for (int64_t d : arg.shape)
+      shape.push_back(d < 0 ? ShapedType::kDynamic : d);
+    types.push_back(MemRefType::get(shape, toMLIRType(ctx, arg.dtype)));
+  }
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, loc, funcName,
+                                   b.getFunctionType(types, {}));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+  ValueRange a = entry->getArguments();
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  auto f64 = [&](double v) { return b.getF64FloatAttr(v); };
+  if (spec.op == "rms_norm")
+    RMSNormOp::create(b, loc, a[0], a[1], a[2], f64(spec.epsilon));
+  else if (spec.op == "rotary")
+    RotaryOp::create(b, loc, a[0], a[1], a[2], a[3], i64(spec.headDim));
+  else if (spec.op == "attention")
+    AttentionOp::create(b, loc, a[0], a[1], a[2], a[3], a[4],
+                        i64(spec.numHeads), i64(spec.numKVHeads),
+                        i64(spec.headDim), f64(spec.scale));
+  else if (spec.op == "silu_mul")
+    SiluMulOp::create(b, loc, a[0], a[1], a[2]);
+  else if (spec.op == "add")
+    AddOp::create(b, loc, a[0], a[1], a[2]);
+  else if (spec.op == "gather_rows")
+    GatherRowsOp::create(b, loc, a[0], a[1], a[2]);
+  else
+    ScatterRowsOp::create(b, loc, a[0], a[1], a[2]);
+  func::ReturnOp::create(b, loc);
+  if (failed(mlir::verify(*module)))
+    return diags.error("the kernel module does not verify");
+  return module;
+}
+
 llvm::Error runPipeline(MLIRContext *ctx, ModuleOp module,
                         function_ref<void(OpPassManager &)> build,
                         StringRef what) {
@@ -362,18 +410,11 @@ llvm::Expected<std::string> Compiler::emitModule(const LinearSpec &spec) {
   return text;
 }
 
-llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
-                                     const GPUTarget &target) {
-  std::lock_guard<std::mutex> lock(mutex);
-  MLIRContext *ctx = context.get();
-  if (spec.form != ::vptq::compiler::LinearForm::Fused)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "decomposed forms are compiled for the CPU only: their dense matmul "
-        "has no GPU lowering (the runtime uses a vendor GEMM instead)");
-  auto module = buildModule(ctx, spec, target.chip);
-  if (!module)
-    return module.takeError();
+/// Runs the GPU pipeline of `target` on `module` (one kernel) and returns
+/// the binary with its launch parameters.
+static llvm::Expected<GPUKernel>
+compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
+                 int64_t batchHint, std::vector<KernelArg> args) {
   bool amd = StringRef(target.chip).starts_with("gfx");
   GPUPipelineOptions options;
   options.chip = target.chip;
@@ -381,10 +422,10 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   options.optLevel = target.optLevel;
   options.format = target.format;
   options.toolkit = target.toolkit;
-  options.batchHint = spec.batch > 0 ? spec.batch : 1;
+  options.batchHint = batchHint;
   options.hostToLLVM = false;
   if (llvm::Error err = runPipeline(
-          ctx, **module,
+          ctx, module,
           [&](OpPassManager &pm) {
             if (amd)
               buildVPTQToROCDLPipeline(pm, options);
@@ -397,20 +438,20 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   GPUKernel kernel;
   kernel.chip = target.chip;
   kernel.format = target.format;
-  kernel.args = getKernelArguments(spec);
+  kernel.args = std::move(args);
   gpu::LaunchFuncOp launch;
-  (*module)->walk([&](gpu::LaunchFuncOp op) { launch = op; });
+  module->walk([&](gpu::LaunchFuncOp op) { launch = op; });
   auto info = launch ? launch->getAttrOfType<DictionaryAttr>("vptq.launch")
                      : DictionaryAttr();
   gpu::BinaryOp binary;
-  (*module)->walk([&](gpu::BinaryOp op) { binary = op; });
+  module->walk([&](gpu::BinaryOp op) { binary = op; });
   if (!info || !binary || binary.getObjects().size() != 1)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "GPU compilation produced no kernel");
   auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
   StringRef bytes = object.getObject().getValue();
   kernel.binary.assign(bytes.begin(), bytes.end());
-  LaunchInfo &l = kernel.launch;
+  ::vptq::LaunchInfo &l = kernel.launch;
   l.kernelName = info.getAs<StringAttr>("kernel").getValue().str();
   l.blockSize = info.getAs<IntegerAttr>("block_size").getInt();
   l.sharedBytes = info.getAs<IntegerAttr>("shared_bytes").getInt();
@@ -430,6 +471,50 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   return kernel;
 }
 
+llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
+                                               const GPUTarget &target) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  if (spec.form != ::vptq::compiler::LinearForm::Fused)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "decomposed forms are compiled for the CPU only: their dense matmul "
+        "has no GPU lowering (the runtime uses a vendor GEMM instead)");
+  auto module = buildModule(ctx, spec, target.chip);
+  if (!module)
+    return module.takeError();
+  return compileGPUModule(ctx, **module, target,
+                          spec.batch > 0 ? spec.batch : 1,
+                          getKernelArguments(spec));
+}
+
+llvm::Expected<GPUKernel> Compiler::compileGPU(const ::vptq::OpSpec &spec,
+                                               const GPUTarget &target) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  auto module = buildOpModule(ctx, spec);
+  if (!module)
+    return module.takeError();
+  return compileGPUModule(ctx, **module, target, 1, getKernelArguments(spec));
+}
+
+/// Lowers `module` to the LLVM dialect for the host.
+static llvm::Error lowerModuleForCPU(MLIRContext *ctx, ModuleOp module,
+                                     bool parallel, int64_t batchHint,
+                                     bool decompose) {
+  CPUPipelineOptions options;
+  options.parallel = parallel;
+  options.batchHint = batchHint;
+  return runPipeline(
+      ctx, module,
+      [&](OpPassManager &pm) {
+        if (decompose)
+          pm.addNestedPass<func::FuncOp>(createDecomposeMatmul());
+        buildVPTQToCPUPipeline(pm, options);
+      },
+      "CPU compilation failed");
+}
+
 /// The spec's kernel lowered to the LLVM dialect for the host.
 static llvm::Expected<OwningOpRef<ModuleOp>>
 lowerForCPU(MLIRContext *ctx, const LinearSpec &spec, StringRef funcName,
@@ -437,33 +522,22 @@ lowerForCPU(MLIRContext *ctx, const LinearSpec &spec, StringRef funcName,
   auto module = buildModule(ctx, spec, "host", funcName);
   if (!module)
     return module.takeError();
-  CPUPipelineOptions options;
-  options.parallel = parallel;
-  options.batchHint = spec.batch > 0 ? spec.batch : 4;
-  if (llvm::Error err = runPipeline(
-          ctx, **module,
-          [&](OpPassManager &pm) {
-            if (spec.form != ::vptq::compiler::LinearForm::Fused)
-              pm.addNestedPass<func::FuncOp>(createDecomposeMatmul());
-            buildVPTQToCPUPipeline(pm, options);
-          },
-          "CPU compilation failed"))
+  if (llvm::Error err = lowerModuleForCPU(
+          ctx, **module, parallel, spec.batch > 0 ? spec.batch : 4,
+          spec.form != ::vptq::compiler::LinearForm::Fused))
     return std::move(err);
   return module;
 }
 
-llvm::Expected<::vptq::compiler::CPUObject>
-Compiler::compileCPUObject(const LinearSpec &spec, const std::string &symbol,
-                           const std::string &cpu, bool parallel) {
-  std::lock_guard<std::mutex> lock(mutex);
-  MLIRContext *ctx = context.get();
-  auto module = lowerForCPU(ctx, spec, symbol, parallel);
-  if (!module)
-    return module.takeError();
+/// Translates a module lowered for the host into an object file for `cpu`
+/// ("" for this machine's CPU and features).
+static llvm::Expected<::vptq::compiler::CPUObject>
+emitCPUObject(MLIRContext *ctx, ModuleOp module, const std::string &symbol,
+              const std::string &cpu) {
   DiagnosticCollector diags(ctx);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(**module, llvmContext, symbol);
+      translateModuleToLLVMIR(module, llvmContext, symbol);
   if (!llvmModule)
     return diags.error("translation to LLVM IR failed");
 
@@ -506,6 +580,31 @@ Compiler::compileCPUObject(const LinearSpec &spec, const std::string &symbol,
   codegen.run(*llvmModule);
   result.object.assign(buffer.begin(), buffer.end());
   return result;
+}
+
+llvm::Expected<::vptq::compiler::CPUObject>
+Compiler::compileCPUObject(const LinearSpec &spec, const std::string &symbol,
+                           const std::string &cpu, bool parallel) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  auto module = lowerForCPU(ctx, spec, symbol, parallel);
+  if (!module)
+    return module.takeError();
+  return emitCPUObject(ctx, **module, symbol, cpu);
+}
+
+llvm::Expected<::vptq::compiler::CPUObject>
+Compiler::compileCPUObject(const ::vptq::OpSpec &spec,
+                           const std::string &symbol, const std::string &cpu,
+                           bool parallel) {
+  std::lock_guard<std::mutex> lock(mutex);
+  MLIRContext *ctx = context.get();
+  auto module = buildOpModule(ctx, spec, symbol);
+  if (!module)
+    return module.takeError();
+  if (llvm::Error err = lowerModuleForCPU(ctx, **module, parallel, 1, false))
+    return std::move(err);
+  return emitCPUObject(ctx, **module, symbol, cpu);
 }
 
 llvm::Error(::vptq::compiler::linkSharedLibrary)(

@@ -176,12 +176,12 @@ Status KernelStore::addBundle(const std::string &dir) {
 }
 
 Result<std::shared_ptr<Kernel>>
-KernelStore::fromBundles(const LinearSpec &spec, std::string &elsewhere) {
+KernelStore::fromBundles(const KernelRequest &spec, std::string &elsewhere) {
   std::string key = spec.key();
   const DeviceInfo &d = backend->info();
   for (const Bundle &bundle : bundles) {
     for (const BundleKernel &k : bundle.manifest.kernels) {
-      if (k.spec.key() != key)
+      if (k.key() != key)
         continue;
       if (!backend->canLoad(k.kind) || !archRunsOn(k.arch, d.arch)) {
         elsewhere +=
@@ -189,7 +189,7 @@ KernelStore::fromBundles(const LinearSpec &spec, std::string &elsewhere) {
         continue;
       }
       std::string where = bundle.dir + "/manifest.json: kernel " + k.id;
-      if (!sameArgs(k.args, getKernelArguments(spec)))
+      if (!sameArgs(k.args, spec.args()))
         return Status::error(where +
                              " takes other arguments than this runtime "
                              "passes (built by " +
@@ -218,7 +218,7 @@ KernelStore::fromBundles(const LinearSpec &spec, std::string &elsewhere) {
 }
 
 Result<std::shared_ptr<Kernel>>
-KernelStore::fromCache(const LinearSpec &spec, const std::string &base) {
+KernelStore::fromCache(const KernelRequest &spec, const std::string &base) {
   std::string jsonPath = base + ".json";
   std::ifstream in(jsonPath);
   if (!in)
@@ -235,7 +235,7 @@ KernelStore::fromCache(const LinearSpec &spec, const std::string &base) {
       !err.empty())
     return stale(err);
   if (entry.kernels.size() != 1 || entry.compiler != compilerVersion() ||
-      entry.kernels[0].spec.key() != spec.key())
+      entry.kernels[0].key() != spec.key())
     return stale("written for another kernel or compiler");
   const BundleKernel &k = entry.kernels[0];
   KernelBinary binary = toBinary(k);
@@ -244,7 +244,7 @@ KernelStore::fromCache(const LinearSpec &spec, const std::string &base) {
     return stale("cannot read " + file);
   if (sha256Hex(binary.bytes.data(), binary.bytes.size()) != k.sha256)
     return stale("checksum mismatch");
-  if (!sameArgs(binary.args, getKernelArguments(spec)))
+  if (!sameArgs(binary.args, spec.args()))
     return stale("argument mismatch");
   if (k.kind == "cpu")
     binary.bytes.clear();
@@ -257,10 +257,11 @@ KernelStore::fromCache(const LinearSpec &spec, const std::string &base) {
   return kernel;
 }
 
-Result<std::shared_ptr<Kernel>> KernelStore::compile(const LinearSpec &spec,
+Result<std::shared_ptr<Kernel>> KernelStore::compile(const KernelRequest &spec,
                                                      const std::string &base) {
   auto start = Clock::now();
-  auto compiled = compiler->compile(spec, backend->info());
+  auto compiled = spec.op ? compiler->compile(*spec.op, backend->info())
+                          : compiler->compile(spec.linear, backend->info());
   if (!compiled)
     return compiled.status().withContext("compiling kernel " + spec.key() +
                                          " for " + backend->info().describe());
@@ -281,7 +282,8 @@ Result<std::shared_ptr<Kernel>> KernelStore::compile(const LinearSpec &spec,
     k.kind = binary.kind;
     k.file = fs::path(base).filename().string() + ext;
     k.symbol = binary.kind == "cpu" ? binary.symbol : binary.launch.kernelName;
-    k.spec = spec;
+    k.spec = spec.linear;
+    k.op = spec.op;
     k.args = binary.args;
     k.launch = binary.launch;
     k.cpu = binary.cpu;
@@ -324,7 +326,7 @@ Result<std::shared_ptr<Kernel>> KernelStore::compile(const LinearSpec &spec,
   return kernel;
 }
 
-Result<std::shared_ptr<Kernel>> KernelStore::finish(const LinearSpec &spec,
+Result<std::shared_ptr<Kernel>> KernelStore::finish(const KernelRequest &spec,
                                                     KernelBinary binary,
                                                     const std::string &file,
                                                     KernelOrigin origin) {
@@ -332,7 +334,9 @@ Result<std::shared_ptr<Kernel>> KernelStore::finish(const LinearSpec &spec,
   if (!loaded)
     return loaded.status();
   std::shared_ptr<Kernel> kernel(new Kernel());
-  kernel->spec_ = spec;
+  kernel->spec_ = spec.linear;
+  kernel->op_ = spec.op;
+  kernel->key_ = spec.key();
   binary.bytes.clear();
   binary.bytes.shrink_to_fit();
   kernel->binary = std::move(binary);
@@ -343,7 +347,10 @@ Result<std::shared_ptr<Kernel>> KernelStore::finish(const LinearSpec &spec,
   return kernel;
 }
 
-Result<std::shared_ptr<Kernel>> KernelStore::get(const LinearSpec &spec) {
+Result<std::shared_ptr<Kernel>> KernelStore::get(const KernelRequest &spec) {
+  if (spec.op)
+    if (std::string err = spec.op->verify(); !err.empty())
+      return Status::error("invalid kernel request: " + err);
   std::string key = spec.key();
   if (auto it = loaded.find(key); it != loaded.end()) {
     ++stats_.reused;

@@ -20,10 +20,22 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace vptq::runtime::detail {
+
+/// What a kernel is requested for: a linear layer or a transformer op.
+struct KernelRequest {
+  LinearSpec linear;
+  std::optional<OpSpec> op;
+
+  std::string key() const { return op ? op->key() : linear.key(); }
+  std::vector<KernelArg> args() const {
+    return op ? getKernelArguments(*op) : getKernelArguments(linear);
+  }
+};
 
 class KernelStore {
 public:
@@ -32,7 +44,7 @@ public:
   /// Resolves the cache directory and reads the bundles of the options.
   Status initialize();
   Status addBundle(const std::string &dir);
-  Result<std::shared_ptr<Kernel>> get(const LinearSpec &spec);
+  Result<std::shared_ptr<Kernel>> get(const KernelRequest &request);
 
   const std::string &cacheDirectory() const { return cacheDir; }
   const KernelStats &stats() const { return stats_; }
@@ -48,13 +60,13 @@ private:
 
   /// The kernel from a bundle, or null (with `elsewhere` listing archs the
   /// bundles have it for instead).
-  Result<std::shared_ptr<Kernel>> fromBundles(const LinearSpec &spec,
+  Result<std::shared_ptr<Kernel>> fromBundles(const KernelRequest &spec,
                                               std::string &elsewhere);
-  Result<std::shared_ptr<Kernel>> fromCache(const LinearSpec &spec,
+  Result<std::shared_ptr<Kernel>> fromCache(const KernelRequest &spec,
                                             const std::string &base);
-  Result<std::shared_ptr<Kernel>> compile(const LinearSpec &spec,
+  Result<std::shared_ptr<Kernel>> compile(const KernelRequest &spec,
                                           const std::string &base);
-  Result<std::shared_ptr<Kernel>> finish(const LinearSpec &spec,
+  Result<std::shared_ptr<Kernel>> finish(const KernelRequest &spec,
                                          KernelBinary binary,
                                          const std::string &file,
                                          KernelOrigin origin);

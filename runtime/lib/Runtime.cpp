@@ -183,21 +183,35 @@ Kernel::~Kernel() = default;
 
 Status Kernel::run(const std::vector<const Tensor *> &tensors) {
   const std::vector<KernelArg> &args = binary.args;
-  std::string what = "kernel " + spec_.key();
+  std::string what = "kernel " + key_;
   if (tensors.size() != args.size())
     return Status::error(what + " takes " + std::to_string(args.size()) +
                          " tensors, got " + std::to_string(tensors.size()));
-  if (!tensors[0] || !tensors[0]->defined() || tensors[0]->rank() < 1)
-    return Status::error(what + ": the input is undefined");
-  int64_t batch = tensors[0]->dim(0);
+  // The row count (batch) is the leading dimension of the first argument
+  // whose leading dimension is dynamic.
+  int64_t batch = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].shape.empty() || args[i].shape[0] != -1)
+      continue;
+    const Tensor *t = tensors[i];
+    if (!t || !t->defined() || t->rank() < 1)
+      return Status::error(what + ": argument '" + args[i].name +
+                           "' is undefined");
+    batch = t->dim(0);
+    break;
+  }
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < args.size(); ++i) {
     const KernelArg &arg = args[i];
     const Tensor *t = tensors[i];
+    if (!t || !t->defined())
+      return Status::error(what + ": argument '" + arg.name + "' is undefined");
     std::vector<int64_t> shape = arg.shape;
-    for (int64_t &d : shape)
-      if (d < 0)
-        d = batch;
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (shape[d] == kAnySize && d < t->rank())
+        shape[d] = t->dim(d);
+      else if (shape[d] < 0)
+        shape[d] = batch;
     if (!t || !t->defined())
       return Status::error(what + ": argument '" + arg.name + "' is undefined");
     if (t->device() != device)
@@ -251,7 +265,10 @@ Status Runtime::addBundle(const std::string &dir) {
   return store->addBundle(dir);
 }
 Result<std::shared_ptr<Kernel>> Runtime::getKernel(const LinearSpec &spec) {
-  return store->get(spec);
+  return store->get({spec, std::nullopt});
+}
+Result<std::shared_ptr<Kernel>> Runtime::getKernel(const OpSpec &spec) {
+  return store->get({LinearSpec(), spec});
 }
 KernelStats Runtime::kernelStats() const { return store->stats(); }
 

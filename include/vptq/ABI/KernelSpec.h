@@ -61,7 +61,10 @@ struct LinearSpec {
 LinearSpec makeDenseSpec(int64_t inFeatures, int64_t outFeatures, bool bias,
                          ref::DType activation, ref::DType model);
 
-/// One kernel argument: a row-major buffer. Dimension -1 is the batch.
+/// One kernel argument: a row-major buffer. Dimension -1 is the batch (row
+/// count), kAnySize any size.
+inline constexpr int64_t kAnySize = -2;
+
 struct KernelArg {
   std::string name;
   ref::DType dtype;
@@ -73,6 +76,37 @@ struct KernelArg {
 /// [perm], [weight_scale], [weight_bias], [bias], output; for a dense layer
 /// input, weight, [bias], output.
 std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
+
+/// A transformer-op kernel (vptq.rms_norm, vptq.rotary, vptq.attention,
+/// vptq.silu_mul, vptq.add, vptq.gather_rows, vptq.scatter_rows): the op,
+/// its element types and its static sizes; the row (token) count is
+/// dynamic. Fields an op does not use stay 0.
+struct OpSpec {
+  /// The op's name without the dialect prefix ("rms_norm", ...).
+  std::string op;
+  /// Row tensors (activations).
+  ref::DType dtype = ref::DType::F16;
+  /// The rms_norm weight, the gather_rows table, the scatter_rows output
+  /// and the attention caches.
+  ref::DType paramType = ref::DType::F16;
+  /// Row width: hidden size, intermediate size, heads x head_dim, ...
+  int64_t width = 0;
+  int64_t numHeads = 0, numKVHeads = 0, headDim = 0;
+  double epsilon = 0, scale = 0;
+
+  /// A stable, human-readable key of everything above.
+  std::string key() const;
+  /// "" or why the spec cannot be compiled (unknown op, missing size).
+  std::string verify() const;
+};
+
+/// The op names OpSpec accepts.
+const std::vector<std::string> &getTransformerOpNames();
+
+/// The kernel's arguments, in the op's operand order; dimension -1 is the
+/// row count, -2 any size (the rows of tables and caches). See the ops'
+/// documentation for their meaning.
+std::vector<KernelArg> getKernelArguments(const OpSpec &spec);
 
 /// How a GPU kernel is launched: block (blockSize, 1, 1), grid (gridX,
 /// ceil(batch / batchTile), 1), sharedBytes of dynamic shared memory; each

@@ -12,6 +12,7 @@
 #include "vptq/ABI/KernelSpec.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,10 @@ struct BundleKernel {
   /// GPU: the kernel's name; CPU: the C-interface function in the library
   /// (`_mlir_ciface_...`).
   std::string symbol;
+  /// What the kernel computes: a linear layer, or the transformer op `op`
+  /// when set.
   LinearSpec spec;
+  std::optional<OpSpec> op;
   std::vector<KernelArg> args;
   /// GPU kernels.
   LaunchInfo launch;
@@ -40,6 +44,9 @@ struct BundleKernel {
   /// sha256 of the file's bytes, checked before loading; empty for kernels
   /// sharing a file (host libraries).
   std::string sha256;
+
+  /// The key of what it computes (op->key() or spec.key()).
+  std::string key() const { return op ? op->key() : spec.key(); }
 };
 
 struct BundleManifest {

@@ -37,6 +37,7 @@ using ::vptq::KernelArg;
 using ::vptq::LaunchInfo;
 using ::vptq::LinearForm;
 using ::vptq::LinearSpec;
+using ::vptq::OpSpec;
 
 /// Where and how to compile a GPU kernel.
 struct GPUTarget {
@@ -94,6 +95,9 @@ public:
   /// Compiles `spec` for a GPU.
   llvm::Expected<GPUKernel> compileGPU(const LinearSpec &spec,
                                        const GPUTarget &target);
+  /// Compiles a transformer op for a GPU.
+  llvm::Expected<GPUKernel> compileGPU(const OpSpec &spec,
+                                       const GPUTarget &target);
 
   /// Compiles `spec` for this CPU; `parallel` uses OpenMP threads.
   llvm::Expected<std::unique_ptr<CPUKernel>>
@@ -102,6 +106,11 @@ public:
   /// Compiles `spec` ahead of time for `cpu` ("" = this machine's CPU and
   /// features) into an object defining `_mlir_ciface_<symbol>`.
   llvm::Expected<CPUObject> compileCPUObject(const LinearSpec &spec,
+                                             const std::string &symbol,
+                                             const std::string &cpu = "",
+                                             bool parallel = true);
+  /// The same for a transformer op.
+  llvm::Expected<CPUObject> compileCPUObject(const OpSpec &spec,
                                              const std::string &symbol,
                                              const std::string &cpu = "",
                                              bool parallel = true);

@@ -28,6 +28,16 @@ public:
 
   Result<KernelBinary> compile(const LinearSpec &spec,
                                const DeviceInfo &device) override {
+    return compileAny(spec, device);
+  }
+  Result<KernelBinary> compile(const OpSpec &spec,
+                               const DeviceInfo &device) override {
+    return compileAny(spec, device);
+  }
+
+private:
+  template <typename Spec>
+  Result<KernelBinary> compileAny(const Spec &spec, const DeviceInfo &device) {
     KernelBinary binary;
     binary.args = getKernelArguments(spec);
     if (device.kind == DeviceKind::CPU)
@@ -47,8 +57,8 @@ public:
     return binary;
   }
 
-private:
-  Result<KernelBinary> compileCPU(const LinearSpec &spec, KernelBinary binary) {
+  template <typename Spec>
+  Result<KernelBinary> compileCPU(const Spec &spec, KernelBinary binary) {
     auto object = get().compileCPUObject(spec, "vptq_linear");
     if (!object)
       return Status::error(llvm::toString(object.takeError()));

@@ -48,6 +48,9 @@ public:
   /// Compiles `spec` for `device`.
   virtual Result<KernelBinary> compile(const LinearSpec &spec,
                                        const DeviceInfo &device) = 0;
+  /// Compiles a transformer op for `device`.
+  virtual Result<KernelBinary> compile(const OpSpec &spec,
+                                       const DeviceInfo &device) = 0;
 };
 
 /// The in-process MLIR compiler, or null in AOT-only runtimes.

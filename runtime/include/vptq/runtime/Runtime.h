@@ -25,6 +25,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,14 +71,20 @@ class Runtime;
 class Kernel {
 public:
   ~Kernel();
+  /// The layer a linear kernel computes (unused for op kernels).
   const LinearSpec &spec() const { return spec_; }
+  /// The transformer op an op kernel computes.
+  const std::optional<OpSpec> &opSpec() const { return op_; }
+  /// The key of what it computes (LinearSpec::key() or OpSpec::key()).
+  const std::string &key() const { return key_; }
   /// Its arguments (see getKernelArguments); dimension -1 is the batch.
   const std::vector<KernelArg> &args() const { return binary.args; }
   const KernelBinary &binaryInfo() const { return binary; }
   KernelOrigin origin() const { return origin_; }
 
   /// Runs on `tensors`, one per argument in args() order, all on the
-  /// runtime's device. The batch is the input's leading dimension; every
+  /// runtime's device. The row count (batch) is the leading dimension of the
+  /// first argument whose leading dimension is dynamic (-1); every
   /// dtype and shape is checked first.
   Status run(const std::vector<const Tensor *> &tensors);
 
@@ -86,6 +93,8 @@ private:
   friend class detail::KernelStore;
   Kernel() = default;
   LinearSpec spec_;
+  std::optional<OpSpec> op_;
+  std::string key_;
   KernelBinary binary;
   KernelOrigin origin_ = KernelOrigin::Compiled;
   std::unique_ptr<detail::LoadedKernel> loaded;
@@ -137,6 +146,8 @@ public:
   Status addBundle(const std::string &dir);
   /// The kernel for `spec`.
   Result<std::shared_ptr<Kernel>> getKernel(const LinearSpec &spec);
+  /// The kernel of a transformer op.
+  Result<std::shared_ptr<Kernel>> getKernel(const OpSpec &spec);
   KernelStats kernelStats() const;
 
 private:

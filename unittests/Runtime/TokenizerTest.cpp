@@ -1,0 +1,136 @@
+//===- TokenizerTest.cpp - The tokenizer against Hugging Face tokenizers --===//
+//
+// The runtime-tokenizer-cases fixture runs python/tests/
+// make_tokenizer_cases.py, which writes tokenizers (the one vptq-convert
+// makes for stories260K, and byte-level BPEs with the Llama 3, Qwen2 and
+// GPT-2 pre-tokenizers) and the ids and text Hugging Face `tokenizers`
+// gives for each test text ($VPTQ_TOKENIZER_CASES/cases.json). Every
+// encoding and decoding must match exactly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestUtil.h"
+#include "vptq/runtime/Tokenizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace vptq::runtime;
+using nlohmann::json;
+
+namespace {
+
+std::string casesDir() {
+  const char *dir = std::getenv("VPTQ_TOKENIZER_CASES");
+  return dir ? dir : "";
+}
+
+class TokenizerReference : public testing::TestWithParam<std::string> {};
+
+TEST_P(TokenizerReference, MatchesHuggingFaceTokenizers) {
+  ASSERT_FALSE(casesDir().empty()) << "VPTQ_TOKENIZER_CASES is not set";
+  std::ifstream in(casesDir() + "/cases.json");
+  ASSERT_TRUE(in) << "no cases.json in " << casesDir();
+  json cases = json::parse(in);
+  const std::string name = GetParam();
+  auto tok = Tokenizer::load(casesDir() + "/" + name);
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  int checked = 0;
+  for (const json &c : cases.at(name)) {
+    std::string text = c.at("text").get<std::string>();
+    std::vector<int32_t> want = c.at("ids").get<std::vector<int32_t>>();
+    EXPECT_EQ((*tok)->encode(text), want) << name << ": " << text;
+    EXPECT_EQ((*tok)->decode(want), c.at("decoded").get<std::string>())
+        << name << ": " << text;
+    ++checked;
+  }
+  EXPECT_GT(checked, 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, TokenizerReference,
+                         testing::Values("sentencepiece", "llama3", "qwen2",
+                                         "gpt2"),
+                         [](const auto &info) { return info.param; });
+
+TEST(Tokenizer, SpecialTokensAndStreaming) {
+  ASSERT_FALSE(casesDir().empty());
+  auto tok = Tokenizer::load(casesDir() + "/qwen2");
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  auto start = (*tok)->tokenId("<|im_start|>"), end = (*tok)->tokenId("<|im_end|>");
+  ASSERT_TRUE(start && end);
+  std::vector<int32_t> ids = (*tok)->encode("<|im_start|>user\nhi<|im_end|>", true);
+  ASSERT_GE(ids.size(), 3u);
+  EXPECT_EQ(ids.front(), *start);
+  EXPECT_EQ(ids.back(), *end);
+  // Without parseSpecial the markers are plain text.
+  EXPECT_NE((*tok)->encode("<|im_start|>").front(), *start);
+  EXPECT_EQ((*tok)->decode(ids), "user\nhi");
+  // Stop tokens come from the ChatML markers.
+  const auto &stop = (*tok)->stopTokens();
+  EXPECT_NE(std::find(stop.begin(), stop.end(), *end), stop.end());
+
+  // Streaming: multi-byte characters appear only when complete.
+  std::string text = "caf\xc3\xa9 \xf0\x9f\x99\x82 done";
+  StreamDecoder stream(**tok);
+  std::string streamed;
+  for (int32_t id : (*tok)->encode(text))
+    streamed += stream.push(id);
+  EXPECT_EQ(streamed, text);
+}
+
+TEST(Tokenizer, ChatFormats) {
+  std::string vocab = R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
+    "added_tokens": [)";
+  auto make = [&](const std::string &tmpl, const std::string &tokens) {
+    json config = {{"chat_template", tmpl}};
+    auto t = Tokenizer::parse(vocab + tokens + "]}", config.dump(), "test");
+    EXPECT_TRUE(t.ok()) << t.message();
+    return *t;
+  };
+  std::vector<ChatMessage> chat = {{"system", "Be brief."}, {"user", "Hi"}};
+  auto llama3 = make("{{ '<|start_header_id|>' }}",
+                     R"({"id": 1, "content": "<|eot_id|>", "special": true})");
+  EXPECT_EQ(llama3->chatStyle(), ChatStyle::Llama3);
+  EXPECT_EQ(llama3->formatChat(chat),
+            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+            "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi"
+            "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+  EXPECT_EQ(llama3->stopTokens(), std::vector<int32_t>{1});
+  auto chatml = make("{{ '<|im_start|>' }}", R"({"id": 1, "content": "<|im_end|>", "special": true})");
+  EXPECT_EQ(chatml->formatChat(chat),
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi"
+            "<|im_end|>\n<|im_start|>assistant\n");
+  auto llama2 = make("[INST]", R"({"id": 1, "content": "</s>", "special": true})");
+  EXPECT_EQ(llama2->formatChat(chat),
+            "<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]");
+}
+
+TEST(Tokenizer, Errors) {
+  auto missing = Tokenizer::load("/nonexistent/model");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("/nonexistent/model: no tokenizer.json"),
+            std::string::npos);
+  auto wordPiece = Tokenizer::parse(R"({"model": {"type": "WordPiece", "vocab": {}}})",
+                                    "", "t.json");
+  ASSERT_FALSE(wordPiece.ok());
+  EXPECT_EQ(wordPiece.message(), "t.json: model type 'WordPiece' is not supported (only BPE)");
+  auto badMerge = Tokenizer::parse(
+      R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}})", "", "t.json");
+  ASSERT_FALSE(badMerge.ok());
+  EXPECT_NE(badMerge.message().find("merge 'a b' names a token outside the vocabulary"),
+            std::string::npos);
+  auto regex = Tokenizer::parse(
+      R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
+          "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\\w+"}}})",
+      "", "t.json");
+  ASSERT_FALSE(regex.ok());
+  EXPECT_NE(regex.message().find("split pattern '\\w+' is not supported"),
+            std::string::npos);
+  auto garbage = Tokenizer::parse("{not json", "", "t.json");
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_NE(garbage.message().find("t.json: invalid tokenizer.json"), std::string::npos);
+}
+
+} // namespace

@@ -11,11 +11,16 @@ if(GIT_FOUND AND EXISTS "${SOURCE_DIR}/.git")
                   RESULT_VARIABLE result ERROR_QUIET)
   if(result EQUAL 0)
     set(revision "g${head}")
-    # Uncommitted changes to what generates kernels.
-    execute_process(COMMAND "${GIT_EXECUTABLE}" status --porcelain --
-                            include lib
+    # Uncommitted changes to what generates kernels: their content, so that
+    # every edit gives another version (and fresh cache entries).
+    execute_process(COMMAND "${GIT_EXECUTABLE}" diff HEAD -- include lib
                     WORKING_DIRECTORY "${SOURCE_DIR}"
-                    OUTPUT_VARIABLE changes ERROR_QUIET)
+                    OUTPUT_VARIABLE diff ERROR_QUIET)
+    execute_process(COMMAND "${GIT_EXECUTABLE}" ls-files --others
+                            --exclude-standard -- include lib
+                    WORKING_DIRECTORY "${SOURCE_DIR}"
+                    OUTPUT_VARIABLE untracked ERROR_QUIET)
+    set(changes "${diff}${untracked}")
     if(changes)
       string(SHA256 changesHash "${changes}")
       string(SUBSTRING "${changesHash}" 0 8 changesHash)

@@ -138,11 +138,14 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                   {"kind", k.kind},
                   {"file", k.file},
                   {"symbol", k.symbol},
-                  {"spec_key", k.spec.key()},
-                  {"spec", specToJSON(k.spec)},
+                  {"spec_key", k.key()},
                   {"args", args},
                   {"abi", "memref-descriptor"},
                   {"input_hash", k.inputHash}};
+    if (k.op)
+      entry["op"] = opToJSON(*k.op);
+    else
+      entry["spec"] = specToJSON(k.spec);
     if (!k.sha256.empty())
       entry["sha256"] = k.sha256;
     if (k.arch == "host") {

@@ -41,6 +41,20 @@ public:
   virtual Status fill(void *dst, uint8_t byte, size_t bytes) = 0;
   virtual Status synchronize() = 0;
   virtual void *stream() const { return nullptr; }
+  /// Graph capture of the work queued on the stream (CUDA).
+  virtual bool supportsGraphs() const { return false; }
+  virtual Status beginCapture() {
+    return Status::error("graph capture is not supported on " +
+                         info().describe());
+  }
+  /// Ends the capture; returns the instantiated graph.
+  virtual Result<void *> endCapture() {
+    return Status::error("graph capture is not supported");
+  }
+  virtual Status launchGraph(void *graph) {
+    return Status::error("graph capture is not supported");
+  }
+  virtual void destroyGraph(void *graph) {}
   /// The kinds of KernelBinary it loads ("cubin", "ptx"; "cpu"; ...).
   virtual bool canLoad(const std::string &kind) const = 0;
   /// Loads `binary`; `file` is where its bytes are on disk, if anywhere

@@ -372,3 +372,34 @@ Status Runtime::fill(const Tensor &tensor, uint8_t byte) {
 }
 
 KernelCompiler::~KernelCompiler() = default;
+
+//===----------------------------------------------------------------------===//
+// Graphs
+//===----------------------------------------------------------------------===//
+
+Graph::~Graph() {
+  if (handle)
+    backend->destroyGraph(handle);
+}
+
+Status Graph::launch() { return backend->launchGraph(handle); }
+
+bool Runtime::supportsGraphs() const { return backend->supportsGraphs(); }
+
+Result<std::shared_ptr<Graph>>
+Runtime::capture(const std::function<Status()> &body) {
+  VPTQ_RETURN_IF_ERROR(backend->beginCapture());
+  Status recorded = body();
+  auto handle = backend->endCapture();
+  if (!recorded) {
+    if (handle)
+      backend->destroyGraph(*handle);
+    return recorded.withContext("while capturing a graph");
+  }
+  if (!handle)
+    return handle.status();
+  std::shared_ptr<Graph> graph(new Graph());
+  graph->backend = backend;
+  graph->handle = *handle;
+  return graph;
+}

@@ -759,27 +759,33 @@ std::string Tokenizer::formatChat(const std::vector<ChatMessage> &messages) cons
   return out;
 }
 
-std::string StreamDecoder::push(int32_t id) {
-  ids.push_back(id);
-  std::string text = tokenizer.decode(ids);
-  // Emit only up to the last complete UTF-8 character.
-  size_t end = text.size();
-  size_t i = end;
-  while (i > 0 && (static_cast<unsigned char>(text[i - 1]) & 0xC0) == 0x80)
-    --i;
-  if (i > 0) {
-    unsigned char lead = text[i - 1];
-    if (lead >= 0xC0 && i - 1 + utf8Length(lead) > end)
-      end = i - 1;
-  }
-  if (end <= emitted)
-    return "";
-  std::string piece = text.substr(emitted, end - emitted);
-  emitted = end;
-  return piece;
+StreamDecoder::StreamDecoder(const Tokenizer &tokenizer,
+                             const std::vector<int32_t> &prompt)
+    : tokenizer(tokenizer) {
+  // Enough context to decide spaces and joins; not the whole prompt.
+  size_t keep = std::min<size_t>(prompt.size(), 4);
+  context.assign(prompt.end() - keep, prompt.end());
 }
 
-void StreamDecoder::reset() {
-  ids.clear();
-  emitted = 0;
+std::string StreamDecoder::push(int32_t id) {
+  pending.push_back(id);
+  std::vector<int32_t> all = context;
+  all.insert(all.end(), pending.begin(), pending.end());
+  std::string before = tokenizer.decode(context);
+  std::string text = tokenizer.decode(all);
+  if (text.compare(0, before.size(), before) != 0)
+    before.clear(); // Decoding the context alone differs: emit everything.
+  std::string piece = text.substr(before.size());
+  // Hold back a character whose bytes are not all here yet.
+  size_t i = piece.size();
+  while (i > 0 && (static_cast<unsigned char>(piece[i - 1]) & 0xC0) == 0x80)
+    --i;
+  if (i > 0 && static_cast<unsigned char>(piece[i - 1]) >= 0xC0 &&
+      i - 1 + utf8Length(piece[i - 1]) > piece.size())
+    return "";
+  context = all;
+  if (context.size() > 4)
+    context.erase(context.begin(), context.end() - 4);
+  pending.clear();
+  return piece;
 }

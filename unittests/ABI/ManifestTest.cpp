@@ -91,3 +91,40 @@ TEST(Manifest, ArchCompatibility) {
   EXPECT_FALSE(archRunsOn("gfx90a", "gfx942"));
   EXPECT_TRUE(archRunsOn("host", "host"));
 }
+
+TEST(Manifest, OpKernelsRoundTrip) {
+  BundleManifest m;
+  m.compiler = "vptq-mlir test";
+  m.archs = {"sm_90a"};
+  BundleKernel k;
+  k.id = "k0";
+  k.arch = "sm_90a";
+  k.kind = "cubin";
+  k.file = "sm_90a/k0.cubin";
+  k.symbol = "vptq_attention_0";
+  OpSpec attention{"attention", ref::DType::BF16, ref::DType::BF16, 4096, 32,
+                   8, 128};
+  attention.scale = 0.08838834764831845;
+  k.op = attention;
+  k.args = getKernelArguments(attention);
+  k.launch = {"vptq_attention_0", 128, 0, 8, 1, 0, 0, 0, "", ""};
+  m.kernels = {k};
+  std::string text = writeManifest(m);
+  EXPECT_NE(text.find("\"op\": {"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"spec\": {"), std::string::npos) << text;
+  BundleManifest back;
+  ASSERT_EQ(parseManifest(text, "test", back), "");
+  ASSERT_EQ(back.kernels.size(), 1u);
+  ASSERT_TRUE(back.kernels[0].op.has_value());
+  EXPECT_EQ(back.kernels[0].key(), attention.key());
+  EXPECT_EQ(back.kernels[0].op->scale, attention.scale);
+  // Caches take any number of rows.
+  EXPECT_EQ(back.kernels[0].args[1].shape, (std::vector<int64_t>{kAnySize, 1024}));
+  // A broken op entry names the kernel and the problem.
+  std::string broken = text;
+  broken.replace(broken.find("\"num_kv_heads\": 8"), 17, "\"num_kv_heads\": 5");
+  EXPECT_NE(parseManifest(broken, "m.json", back).find(
+                "m.json: kernel k0: attention: needs num_heads a multiple of "
+                "num_kv_heads"),
+            std::string::npos);
+}

@@ -202,6 +202,31 @@ INSTANTIATE_TEST_SUITE_P(DTypes, OpKernels,
                            return std::string(ref::dtypeName(info.param));
                          });
 
+// An op kernel compiled once is loaded from the cache by the next runtime.
+TEST(OpKernelCache, LoadsCompiledOpKernels) {
+  TempDir cache("opcache");
+  OpSpec spec{"silu_mul", DType::F16, DType::F16, 96};
+  {
+    RuntimeOptions o;
+    o.cacheDir = cache.path();
+    auto rt = Runtime::create(o);
+    ASSERT_TRUE(rt.ok());
+    auto k = (*rt)->getKernel(spec);
+    ASSERT_TRUE(k.ok()) << k.message();
+    EXPECT_EQ((*k)->origin(), KernelOrigin::Compiled);
+  }
+  RuntimeOptions o;
+  o.cacheDir = cache.path();
+  o.jit = false;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok());
+  auto k = (*rt)->getKernel(spec);
+  ASSERT_TRUE(k.ok()) << k.message();
+  EXPECT_EQ((*k)->origin(), KernelOrigin::Cache);
+  ASSERT_TRUE((*k)->opSpec().has_value());
+  EXPECT_EQ((*k)->key(), spec.key());
+}
+
 TEST(OpKernelErrors, InvalidSpecsAreReported) {
   RuntimeOptions o;
   o.diskCache = false;

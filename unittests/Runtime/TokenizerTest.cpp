@@ -80,6 +80,29 @@ TEST(Tokenizer, SpecialTokensAndStreaming) {
   EXPECT_EQ(streamed, text);
 }
 
+// Sentencepiece style: the first generated piece keeps its space after a
+// prompt; only the start of the text loses it.
+TEST(Tokenizer, StreamingAfterAPrompt) {
+  ASSERT_FALSE(casesDir().empty());
+  auto tok = Tokenizer::load(casesDir() + "/sentencepiece");
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  std::vector<int32_t> all = (*tok)->encode("Once upon a time there was");
+  std::vector<int32_t> prompt = (*tok)->encode("Once upon");
+  ASSERT_LT(prompt.size(), all.size());
+  ASSERT_TRUE(std::equal(prompt.begin(), prompt.end(), all.begin()));
+  std::vector<int32_t> rest(all.begin() + prompt.size(), all.end());
+  StreamDecoder stream(**tok, prompt);
+  std::string text;
+  for (int32_t id : rest)
+    text += stream.push(id);
+  EXPECT_EQ(text, " a time there was");
+  StreamDecoder fresh(**tok);
+  std::string start;
+  for (int32_t id : prompt)
+    start += fresh.push(id);
+  EXPECT_EQ(start, "Once upon");
+}
+
 TEST(Tokenizer, ChatFormats) {
   std::string vocab = R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
     "added_tokens": [)";

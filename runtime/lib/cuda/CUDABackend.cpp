@@ -159,6 +159,31 @@ public:
                  "waiting for the GPU (a kernel failed?)");
   }
   void *stream() const override { return stream_; }
+
+  bool supportsGraphs() const override { return true; }
+  Status beginCapture() override {
+    VPTQ_RETURN_IF_ERROR(makeCurrent());
+    return check(driver->cuStreamBeginCapture(
+                     stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                 "cuStreamBeginCapture");
+  }
+  Result<void *> endCapture() override {
+    CUgraph graph = nullptr;
+    VPTQ_RETURN_IF_ERROR(
+        check(driver->cuStreamEndCapture(stream_, &graph), "cuStreamEndCapture"));
+    CUgraphExec exec = nullptr;
+    CUresult r = driver->cuGraphInstantiate(&exec, graph, 0);
+    driver->cuGraphDestroy(graph);
+    VPTQ_RETURN_IF_ERROR(check(r, "cuGraphInstantiate"));
+    return static_cast<void *>(exec);
+  }
+  Status launchGraph(void *graph) override {
+    return check(driver->cuGraphLaunch(static_cast<CUgraphExec>(graph), stream_),
+                 "cuGraphLaunch");
+  }
+  void destroyGraph(void *graph) override {
+    driver->cuGraphExecDestroy(static_cast<CUgraphExec>(graph));
+  }
   bool canLoad(const std::string &kind) const override {
     return kind == "cubin" || kind == "ptx" || kind == "fatbin";
   }

@@ -23,6 +23,7 @@
 #include "vptq/runtime/Status.h"
 #include "vptq/runtime/Tensor.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -101,6 +102,20 @@ private:
   DeviceKind device = DeviceKind::CPU;
 };
 
+/// GPU work recorded once and replayed (a CUDA graph).
+class Graph {
+public:
+  ~Graph();
+  /// Queues the recorded work on the runtime's stream.
+  Status launch();
+
+private:
+  friend class Runtime;
+  Graph() = default;
+  std::shared_ptr<detail::Backend> backend;
+  void *handle = nullptr;
+};
+
 class Runtime {
 public:
   /// Opens the device and the bundles of `options`.
@@ -140,6 +155,12 @@ public:
   Status synchronize();
   /// The backend's stream (CUstream / hipStream_t), null on the CPU.
   void *stream() const;
+
+  /// Whether capture() records graphs on this device (CUDA).
+  bool supportsGraphs() const;
+  /// Records the work `body` queues (kernel launches and device copies, no
+  /// waits) as a graph to replay; `body` must only queue work.
+  Result<std::shared_ptr<Graph>> capture(const std::function<Status()> &body);
 
   /// Adds a vptq-compile bundle; an error if none of its kernels runs on
   /// this device.

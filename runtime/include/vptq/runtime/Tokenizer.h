@@ -87,19 +87,20 @@ private:
 };
 
 /// Decodes a growing token sequence into text pieces as they become valid
-/// UTF-8 (tokens may hold parts of a character).
+/// UTF-8 (tokens may hold parts of a character), each decoded after the
+/// tokens before it (a leading space is kept where it is not the start).
 class StreamDecoder {
 public:
-  explicit StreamDecoder(const Tokenizer &tokenizer) : tokenizer(tokenizer) {}
+  /// `context`: the tokens before the first pushed one (the prompt).
+  explicit StreamDecoder(const Tokenizer &tokenizer,
+                         const std::vector<int32_t> &context = {});
   /// The new text after appending `id` ("" while a character is partial).
   std::string push(int32_t id);
-  /// Starts a new sequence.
-  void reset();
 
 private:
   const Tokenizer &tokenizer;
-  std::vector<int32_t> ids;
-  size_t emitted = 0;
+  /// A few decoded tokens before the pending ones, and the pending ones.
+  std::vector<int32_t> context, pending;
 };
 
 } // namespace vptq::runtime

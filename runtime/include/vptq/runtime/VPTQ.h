@@ -14,9 +14,11 @@
 #include "vptq/runtime/Device.h"
 #include "vptq/runtime/KernelCompiler.h"
 #include "vptq/runtime/Linear.h"
+#include "vptq/runtime/Model.h"
 #include "vptq/runtime/Runtime.h"
 #include "vptq/runtime/Safetensors.h"
 #include "vptq/runtime/Status.h"
 #include "vptq/runtime/Tensor.h"
+#include "vptq/runtime/Tokenizer.h"
 
 #endif // VPTQ_RUNTIME_VPTQ_H

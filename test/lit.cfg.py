@@ -19,7 +19,12 @@ config.substitutions.append(("%vptq_shared_dir", config.vptq_shared_dir))
 config.substitutions.append(("%vptq_src_root", config.vptq_src_root))
 
 tool_dirs = [config.vptq_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["vptq-opt", "vptq-objdump", "vptq-compile"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["vptq-opt", "vptq-objdump", "vptq-compile", "vptq-run", "vptq-convert",
+     "vptq-checkpoint"], tool_dirs)
+# Kernels the runtime compiles go to a cache of the test tree.
+config.environment["VPTQ_CACHE_DIR"] = os.path.join(config.test_exec_root,
+                                                    "kernel-cache")
 
 # ptxas (CUDA toolkit) is needed to assemble cubins; PTX needs nothing.
 cuda_root = os.environ.get("CUDA_ROOT", "/usr/local/cuda")

@@ -1,8 +1,10 @@
 //===- KernelSpec.cpp - What a generated kernel computes and takes --------===//
 
 #include "vptq/ABI/KernelSpec.h"
+#include "vptq/ABI/ModelKernels.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 using namespace vptq;
@@ -179,4 +181,26 @@ std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
             {"indices", i32, {rows}},
             {"output", s.paramType, {any, w}}};
   return {};
+}
+
+DecoderOpSpecs vptq::getDecoderOpSpecs(const checkpoint::ModelArchitecture &a,
+                                       ref::DType act, ref::DType normType,
+                                       ref::DType embedType) {
+  const int64_t qWidth = a.numHeads * a.headDim;
+  const int64_t kvWidth = a.numKVHeads * a.headDim;
+  DecoderOpSpecs s;
+  s.gather = {"gather_rows", act, embedType, a.hiddenSize};
+  s.norm = {"rms_norm", act, normType, a.hiddenSize};
+  s.norm.epsilon = a.rmsNormEps;
+  s.rotaryQ = {"rotary", act, act, qWidth};
+  s.rotaryQ.headDim = a.headDim;
+  s.rotaryK = s.rotaryQ;
+  s.rotaryK.width = kvWidth;
+  s.scatter = {"scatter_rows", act, act, kvWidth};
+  s.attention = {"attention", act,          act,      qWidth,
+                 a.numHeads,  a.numKVHeads, a.headDim};
+  s.attention.scale = 1.0 / std::sqrt(double(a.headDim));
+  s.siluMul = {"silu_mul", act, act, a.intermediateSize};
+  s.add = {"add", act, act, a.hiddenSize};
+  return s;
 }

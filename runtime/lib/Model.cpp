@@ -1,6 +1,7 @@
 //===- Model.cpp - Llama-family decoders on the runtime -------------------===//
 
 #include "vptq/runtime/Model.h"
+#include "vptq/ABI/ModelKernels.h"
 #include "vptq/Reference/Transformer.h"
 
 #include <cmath>
@@ -108,8 +109,7 @@ Model::Impl::loadLinear(const checkpoint::LinearModule &m) {
 }
 
 Status Model::Impl::getKernels(DType normType, DType embedType) {
-  const checkpoint::ModelArchitecture &a = cfg.arch;
-  int64_t qWidth = a.numHeads * a.headDim, kvWidth = a.numKVHeads * a.headDim;
+  DecoderOpSpecs specs = getDecoderOpSpecs(cfg.arch, act, normType, embedType);
   auto get = [&](const OpSpec &spec, std::shared_ptr<Kernel> &slot) -> Status {
     auto kernel = rt->getKernel(spec);
     if (!kernel)
@@ -117,25 +117,14 @@ Status Model::Impl::getKernels(DType normType, DType embedType) {
     slot = *kernel;
     return Status::success();
   };
-  OpSpec gatherSpec{"gather_rows", act, embedType, a.hiddenSize};
-  OpSpec normSpec{"rms_norm", act, normType, a.hiddenSize};
-  normSpec.epsilon = a.rmsNormEps;
-  OpSpec rotQ{"rotary", act, act, qWidth};
-  rotQ.headDim = a.headDim;
-  OpSpec rotK = rotQ;
-  rotK.width = kvWidth;
-  OpSpec scatterSpec{"scatter_rows", act, act, kvWidth};
-  OpSpec attnSpec{"attention", act, act, qWidth, a.numHeads, a.numKVHeads,
-                  a.headDim};
-  attnSpec.scale = 1.0 / std::sqrt(double(a.headDim));
-  VPTQ_RETURN_IF_ERROR(get(gatherSpec, gather));
-  VPTQ_RETURN_IF_ERROR(get(normSpec, norm));
-  VPTQ_RETURN_IF_ERROR(get(rotQ, rotaryQ));
-  VPTQ_RETURN_IF_ERROR(get(rotK, rotaryK));
-  VPTQ_RETURN_IF_ERROR(get(scatterSpec, scatter));
-  VPTQ_RETURN_IF_ERROR(get(attnSpec, attention));
-  VPTQ_RETURN_IF_ERROR(get({"silu_mul", act, act, a.intermediateSize}, siluMul));
-  VPTQ_RETURN_IF_ERROR(get({"add", act, act, a.hiddenSize}, add));
+  VPTQ_RETURN_IF_ERROR(get(specs.gather, gather));
+  VPTQ_RETURN_IF_ERROR(get(specs.norm, norm));
+  VPTQ_RETURN_IF_ERROR(get(specs.rotaryQ, rotaryQ));
+  VPTQ_RETURN_IF_ERROR(get(specs.rotaryK, rotaryK));
+  VPTQ_RETURN_IF_ERROR(get(specs.scatter, scatter));
+  VPTQ_RETURN_IF_ERROR(get(specs.attention, attention));
+  VPTQ_RETURN_IF_ERROR(get(specs.siluMul, siluMul));
+  VPTQ_RETURN_IF_ERROR(get(specs.add, add));
   return Status::success();
 }
 
@@ -173,7 +162,8 @@ Status Model::Impl::load(const std::string &dir, const ModelOptions &options) {
   // Rotary frequencies with the config's scaling.
   const auto &rs = a.ropeScaling;
   std::vector<float> freqs = ref::ropeInverseFrequencies(
-      a.headDim, a.ropeTheta, rs.type == "linear" || rs.type == "llama3" ? rs.factor : 1.0,
+      a.headDim, a.ropeTheta,
+      rs.type == "linear" || rs.type == "llama3" ? rs.factor : 1.0,
       rs.lowFreqFactor, rs.highFreqFactor, rs.originalMaxPositionEmbeddings,
       rs.type == "llama3");
   auto inv = rt->upload(ref::encodeFloats(freqs, {a.headDim / 2}, DType::F32));
@@ -181,8 +171,8 @@ Status Model::Impl::load(const std::string &dir, const ModelOptions &options) {
     return inv.status();
   invFreq = *inv;
 
-  auto embedTensor = uploadTensor("model.embed_tokens.weight",
-                                  {a.vocabSize, a.hiddenSize});
+  auto embedTensor =
+      uploadTensor("model.embed_tokens.weight", {a.vocabSize, a.hiddenSize});
   if (!embedTensor)
     return embedTensor.status();
   embed = *embedTensor;
@@ -199,7 +189,8 @@ Status Model::Impl::load(const std::string &dir, const ModelOptions &options) {
   int64_t kvWidth = a.numKVHeads * a.headDim;
   for (int64_t l = 0; l < a.numLayers; ++l) {
     DecoderLayer layer;
-    auto in = uploadTensor(layerName(l, "input_layernorm.weight"), {a.hiddenSize});
+    auto in =
+        uploadTensor(layerName(l, "input_layernorm.weight"), {a.hiddenSize});
     if (!in)
       return in.status();
     auto post = uploadTensor(layerName(l, "post_attention_layernorm.weight"),
@@ -246,19 +237,19 @@ Status Model::Impl::load(const std::string &dir, const ModelOptions &options) {
     DType dtype;
     std::vector<int64_t> shape;
   };
-  for (const Buffer &b : std::vector<Buffer>{
-           {&tokens, DType::I32, {maxChunk}},
-           {&positions, DType::I32, {maxChunk}},
-           {&x, act, {maxChunk, a.hiddenSize}},
-           {&h, act, {maxChunk, a.hiddenSize}},
-           {&o, act, {maxChunk, a.hiddenSize}},
-           {&q, act, {maxChunk, qWidth}},
-           {&attn, act, {maxChunk, qWidth}},
-           {&k, act, {maxChunk, kvWidth}},
-           {&v, act, {maxChunk, kvWidth}},
-           {&gate, act, {maxChunk, a.intermediateSize}},
-           {&up, act, {maxChunk, a.intermediateSize}},
-           {&logits, act, {maxChunk, a.vocabSize}}}) {
+  for (const Buffer &b :
+       std::vector<Buffer>{{&tokens, DType::I32, {maxChunk}},
+                           {&positions, DType::I32, {maxChunk}},
+                           {&x, act, {maxChunk, a.hiddenSize}},
+                           {&h, act, {maxChunk, a.hiddenSize}},
+                           {&o, act, {maxChunk, a.hiddenSize}},
+                           {&q, act, {maxChunk, qWidth}},
+                           {&attn, act, {maxChunk, qWidth}},
+                           {&k, act, {maxChunk, kvWidth}},
+                           {&v, act, {maxChunk, kvWidth}},
+                           {&gate, act, {maxChunk, a.intermediateSize}},
+                           {&up, act, {maxChunk, a.intermediateSize}},
+                           {&logits, act, {maxChunk, a.vocabSize}}}) {
     auto t = rt->allocate(b.dtype, b.shape);
     if (!t)
       return t.status();
@@ -357,7 +348,8 @@ Result<std::vector<float>> Model::forward(const std::vector<int32_t> &tokens,
       pos[i] = int32_t(start + int64_t(at) + i);
     VPTQ_RETURN_IF_ERROR(
         m.rt->copyFromHost(m.tokens, tokens.data() + at, size_t(n) * 4));
-    VPTQ_RETURN_IF_ERROR(m.rt->copyFromHost(m.positions, pos.data(), size_t(n) * 4));
+    VPTQ_RETURN_IF_ERROR(
+        m.rt->copyFromHost(m.positions, pos.data(), size_t(n) * 4));
     bool last = at + size_t(n) == tokens.size();
     Impl::Logits wanted = allLogits ? Impl::Logits::All
                           : last    ? Impl::Logits::Last

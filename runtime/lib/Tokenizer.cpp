@@ -23,7 +23,11 @@ std::vector<uint32_t> toCodepoints(const std::string &s) {
   std::vector<uint32_t> out;
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
-    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    int n = c < 0x80         ? 1
+            : (c >> 5) == 6  ? 2
+            : (c >> 4) == 14 ? 3
+            : (c >> 3) == 30 ? 4
+                             : 0;
     if (n == 0 || i + n > s.size()) {
       out.push_back(0xFFFD);
       ++i;
@@ -62,7 +66,11 @@ void appendUtf8(std::string &out, uint32_t cp) {
 
 /// The byte length of the UTF-8 sequence starting with `c` (1 if invalid).
 size_t utf8Length(unsigned char c) {
-  return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  return c < 0x80         ? 1
+         : (c >> 5) == 6  ? 2
+         : (c >> 4) == 14 ? 3
+         : (c >> 3) == 30 ? 4
+                          : 1;
 }
 
 /// Splits into UTF-8 characters.
@@ -89,32 +97,26 @@ bool isLetter(uint32_t cp) {
   if (cp < 0x80)
     return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
   static const std::pair<uint32_t, uint32_t> ranges[] = {
-      {0xAA, 0xAA},       {0xB5, 0xB5},       {0xBA, 0xBA},
-      {0xC0, 0xD6},       {0xD8, 0xF6},       {0xF8, 0x2C1},
-      {0x2C6, 0x2D1},     {0x2E0, 0x2E4},     {0x370, 0x374},
-      {0x376, 0x377},     {0x37A, 0x37D},     {0x37F, 0x37F},
-      {0x386, 0x386},     {0x388, 0x3F5},     {0x3F7, 0x481},
-      {0x48A, 0x52F},     {0x531, 0x556},     {0x560, 0x588},
-      {0x5D0, 0x5EA},     {0x5EF, 0x5F2},     {0x620, 0x64A},
-      {0x66E, 0x66F},     {0x671, 0x6D3},     {0x6D5, 0x6D5},
-      {0x6FA, 0x6FC},     {0x904, 0x939},     {0x93D, 0x93D},
-      {0x950, 0x950},     {0x958, 0x961},     {0x971, 0x980},
-      {0x985, 0x9B9},     {0xA05, 0xA39},     {0xA85, 0xAB9},
-      {0xB05, 0xB39},     {0xB85, 0xBB9},     {0xC05, 0xC39},
-      {0xC85, 0xCB9},     {0xD05, 0xD3A},     {0xE01, 0xE30},
-      {0xE32, 0xE33},     {0xE40, 0xE46},     {0xE81, 0xEB0},
-      {0x10A0, 0x10FF},   {0x1100, 0x1248},   {0x1E00, 0x1FBC},
-      {0x1FC2, 0x1FCC},   {0x1FD0, 0x1FDB},   {0x1FE0, 0x1FEC},
-      {0x1FF2, 0x1FFC},   {0x2071, 0x2071},   {0x207F, 0x207F},
-      {0x2090, 0x209C},   {0x2C00, 0x2CE4},   {0x2D00, 0x2D25},
-      {0x3005, 0x3006},   {0x3031, 0x3035},   {0x303B, 0x303C},
-      {0x3041, 0x3096},   {0x309D, 0x309F},   {0x30A1, 0x30FA},
-      {0x30FC, 0x30FF},   {0x3105, 0x312F},   {0x3131, 0x318E},
-      {0x31A0, 0x31BF},   {0x31F0, 0x31FF},   {0x3400, 0x4DBF},
-      {0x4E00, 0x9FFF},   {0xA000, 0xA48C},   {0xA640, 0xA66E},
-      {0xA722, 0xA788},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},
-      {0xFB00, 0xFB06},   {0xFF21, 0xFF3A},   {0xFF41, 0xFF5A},
-      {0xFF66, 0xFFDC},   {0x10400, 0x1044F}, {0x20000, 0x2FA1F}};
+      {0xAA, 0xAA},       {0xB5, 0xB5},      {0xBA, 0xBA},     {0xC0, 0xD6},
+      {0xD8, 0xF6},       {0xF8, 0x2C1},     {0x2C6, 0x2D1},   {0x2E0, 0x2E4},
+      {0x370, 0x374},     {0x376, 0x377},    {0x37A, 0x37D},   {0x37F, 0x37F},
+      {0x386, 0x386},     {0x388, 0x3F5},    {0x3F7, 0x481},   {0x48A, 0x52F},
+      {0x531, 0x556},     {0x560, 0x588},    {0x5D0, 0x5EA},   {0x5EF, 0x5F2},
+      {0x620, 0x64A},     {0x66E, 0x66F},    {0x671, 0x6D3},   {0x6D5, 0x6D5},
+      {0x6FA, 0x6FC},     {0x904, 0x939},    {0x93D, 0x93D},   {0x950, 0x950},
+      {0x958, 0x961},     {0x971, 0x980},    {0x985, 0x9B9},   {0xA05, 0xA39},
+      {0xA85, 0xAB9},     {0xB05, 0xB39},    {0xB85, 0xBB9},   {0xC05, 0xC39},
+      {0xC85, 0xCB9},     {0xD05, 0xD3A},    {0xE01, 0xE30},   {0xE32, 0xE33},
+      {0xE40, 0xE46},     {0xE81, 0xEB0},    {0x10A0, 0x10FF}, {0x1100, 0x1248},
+      {0x1E00, 0x1FBC},   {0x1FC2, 0x1FCC},  {0x1FD0, 0x1FDB}, {0x1FE0, 0x1FEC},
+      {0x1FF2, 0x1FFC},   {0x2071, 0x2071},  {0x207F, 0x207F}, {0x2090, 0x209C},
+      {0x2C00, 0x2CE4},   {0x2D00, 0x2D25},  {0x3005, 0x3006}, {0x3031, 0x3035},
+      {0x303B, 0x303C},   {0x3041, 0x3096},  {0x309D, 0x309F}, {0x30A1, 0x30FA},
+      {0x30FC, 0x30FF},   {0x3105, 0x312F},  {0x3131, 0x318E}, {0x31A0, 0x31BF},
+      {0x31F0, 0x31FF},   {0x3400, 0x4DBF},  {0x4E00, 0x9FFF}, {0xA000, 0xA48C},
+      {0xA640, 0xA66E},   {0xA722, 0xA788},  {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
+      {0xFB00, 0xFB06},   {0xFF21, 0xFF3A},  {0xFF41, 0xFF5A}, {0xFF66, 0xFFDC},
+      {0x10400, 0x1044F}, {0x20000, 0x2FA1F}};
   return inRanges(cp, ranges, std::size(ranges));
 }
 
@@ -331,7 +333,8 @@ std::vector<int32_t> Tokenizer::Impl::bpe(const std::string &word) const {
       int32_t bestRank = INT32_MAX, bestId = -1;
       size_t bestAt = 0;
       for (size_t i = 0; i + 1 < ids.size(); ++i) {
-        uint64_t key = (uint64_t(uint32_t(ids[i])) << 32) | uint32_t(ids[i + 1]);
+        uint64_t key =
+            (uint64_t(uint32_t(ids[i])) << 32) | uint32_t(ids[i + 1]);
         auto it = merges.find(key);
         if (it != merges.end() && it->second.first < bestRank) {
           bestRank = it->second.first;
@@ -455,7 +458,8 @@ Tokenizer::parse(const std::string &tokenizerJson,
         m.pieces.resize(i + 1);
       m.pieces[i] = piece;
     }
-    if (auto added = j.find("added_tokens"); added != j.end() && added->is_array())
+    if (auto added = j.find("added_tokens");
+        added != j.end() && added->is_array())
       for (const json &a : *added) {
         int32_t id = a.at("id").get<int32_t>();
         std::string content = a.at("content").get<std::string>();
@@ -498,7 +502,8 @@ Tokenizer::parse(const std::string &tokenizerJson,
       if (l == m.vocab.end() || r == m.vocab.end() || merged == m.vocab.end())
         return Status::error(source + ": merge '" + left + " " + right +
                              "' names a token outside the vocabulary");
-      uint64_t key = (uint64_t(uint32_t(l->second)) << 32) | uint32_t(r->second);
+      uint64_t key =
+          (uint64_t(uint32_t(l->second)) << 32) | uint32_t(r->second);
       m.merges.emplace(key, std::make_pair(rank++, merged->second));
     }
     m.byteTokens.fill(-1);
@@ -520,8 +525,9 @@ Tokenizer::parse(const std::string &tokenizerJson,
       else if (t == "Prepend")
         m.prepend = n.at("prepend").get<std::string>();
       else if (t == "Replace")
-        m.replacements.push_back({n.at("pattern").value("String", std::string()),
-                                  n.at("content").get<std::string>()});
+        m.replacements.push_back(
+            {n.at("pattern").value("String", std::string()),
+             n.at("content").get<std::string>()});
     };
     if (auto n = j.find("normalizer"); n != j.end())
       normalizer(*n);
@@ -550,17 +556,19 @@ Tokenizer::parse(const std::string &tokenizerJson,
           m.pattern = SplitPattern::GPT2;
         else
           return Status::error(source + ": pre-tokenizer split pattern '" +
-                               regex + "' is not supported (GPT-2, Llama 3 "
-                                       "and Qwen2 patterns are)");
+                               regex +
+                               "' is not supported (GPT-2, Llama 3 "
+                               "and Qwen2 patterns are)");
         m.regexSplit = true;
       } else if (t == "Metaspace") {
         m.metaspace = true;
-        m.metaspaceReplacement = p.value("replacement", std::string("\xe2\x96\x81"));
+        m.metaspaceReplacement =
+            p.value("replacement", std::string("\xe2\x96\x81"));
         m.metaspaceSplit = p.value("split", true);
-        m.prependScheme = p.value("prepend_scheme",
-                                  std::string(p.value("add_prefix_space", true)
-                                                  ? "always"
-                                                  : "never"));
+        m.prependScheme =
+            p.value("prepend_scheme",
+                    std::string(p.value("add_prefix_space", true) ? "always"
+                                                                  : "never"));
       } else if (t != "Digits" && t != "Punctuation") {
         return Status::error(source + ": pre-tokenizer '" + t +
                              "' is not supported");
@@ -581,7 +589,8 @@ Tokenizer::parse(const std::string &tokenizerJson,
         post->value("type", std::string()) == "TemplateProcessing")
       for (const json &piece : post->at("single"))
         if (piece.contains("SpecialToken")) {
-          std::string bos = piece.at("SpecialToken").at("id").get<std::string>();
+          std::string bos =
+              piece.at("SpecialToken").at("id").get<std::string>();
           if (auto it = m.vocab.find(bos); it != m.vocab.end()) {
             tok->bos_ = it->second;
             tok->addBos_ = true;
@@ -618,12 +627,12 @@ Tokenizer::parse(const std::string &tokenizerJson,
       else if (tmpl.find("[INST]") != std::string::npos)
         tok->chat_ = ChatStyle::Llama2;
     } catch (const std::exception &e) {
-      return Status::error(source + ": invalid tokenizer_config.json: " +
-                           e.what());
+      return Status::error(source +
+                           ": invalid tokenizer_config.json: " + e.what());
     }
   }
-  for (const char *end : {"<|eot_id|>", "<|end_of_text|>", "<|im_end|>",
-                          "<|endoftext|>"})
+  for (const char *end :
+       {"<|eot_id|>", "<|end_of_text|>", "<|im_end|>", "<|endoftext|>"})
     if (auto id = tok->tokenId(end); id && tok->isSpecial(*id))
       tok->addStopToken(*id);
   return tok;
@@ -682,8 +691,8 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
       out += char(std::stoi(piece.substr(3, 2), nullptr, 16));
       continue;
     }
-    const std::string &space = m.metaspace ? m.metaspaceReplacement
-                                           : std::string("\xe2\x96\x81");
+    const std::string &space =
+        m.metaspace ? m.metaspaceReplacement : std::string("\xe2\x96\x81");
     for (size_t i = 0; i < piece.size();) {
       if (!space.empty() && piece.compare(i, space.size(), space) == 0) {
         out += ' ';
@@ -716,7 +725,8 @@ void Tokenizer::addStopToken(int32_t id) {
     stop_.push_back(id);
 }
 
-std::string Tokenizer::formatChat(const std::vector<ChatMessage> &messages) const {
+std::string
+Tokenizer::formatChat(const std::vector<ChatMessage> &messages) const {
   std::string out;
   switch (chat_) {
   case ChatStyle::Llama3:

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/ModelKernels.h"
 #include "vptq/ABI/Sha256.h"
 #include "vptq/Checkpoint/ModelConfig.h"
 #include "vptq/Compiler/Compiler.h"
@@ -213,6 +214,13 @@ struct Task {
   std::string arch;
 };
 
+/// What one kernel computes: a linear layer or a transformer op.
+struct KernelItem {
+  compiler::LinearSpec spec;
+  std::optional<OpSpec> op;
+  std::string key() const { return op ? op->key() : spec.key(); }
+};
+
 std::string utcNow() {
   std::time_t now = std::time(nullptr);
   char buffer[32];
@@ -243,6 +251,7 @@ int main(int argc, char **argv) {
   json source = json::object();
   ref::DType act = ref::DType::F16;
   bool actFromModel = false;
+  std::optional<checkpoint::ModelArchitecture> modelArch;
   if (!modelDir.empty()) {
     llvm::SmallString<256> configPath(modelDir.getValue());
     llvm::sys::path::append(configPath, "config.json");
@@ -253,16 +262,14 @@ int main(int argc, char **argv) {
                                                       config);
         !err.empty())
       die(err);
-    if (!config.quantization)
-      die(configPath.str() +
-          " has no quantization_config: the model has no VPTQ layers");
     act = parseDType(config.arch.torchDtype);
     actFromModel = true;
+    modelArch = config.arch;
     source = {{"model", modelDir.getValue()},
               {"config_sha256", fileSha256(configPath.str().str())}};
     for (const checkpoint::LinearModule &m : config.linearModules()) {
       const checkpoint::LayerQuantization *q =
-          config.quantization->lookup(m.name);
+          config.quantization ? config.quantization->lookup(m.name) : nullptr;
       compiler::LinearSpec spec;
       if (q) {
         spec.config = q->config;
@@ -272,8 +279,6 @@ int main(int argc, char **argv) {
       }
       layers.push_back({m.name, spec});
     }
-    if (layers.empty())
-      die(configPath.str() + ": quantization_config quantizes no layer");
   }
   if (!activation.empty())
     act = parseDType(activation);
@@ -315,17 +320,27 @@ int main(int argc, char **argv) {
     die("--format must be bin or isa, got '" + format + "'");
 
   // One kernel per distinct specification.
-  std::vector<compiler::LinearSpec> unique;
+  std::vector<KernelItem> unique;
   std::map<std::string, size_t> indexOfKey;
   json layerMap = json::object();
-  for (const auto &[name, spec] : layers) {
-    std::string key = spec.key();
+  auto addItem = [&](const KernelItem &item) {
+    std::string key = item.key();
     if (!indexOfKey.count(key)) {
       indexOfKey[key] = unique.size();
-      unique.push_back(spec);
+      unique.push_back(item);
     }
-    layerMap[name] = key;
-  }
+    return key;
+  };
+  for (const auto &[name, spec] : layers)
+    layerMap[name] = addItem({spec, std::nullopt});
+  // A model also needs the decoder's op kernels (embedding, norms, rotary,
+  // attention, ...), so that a runtime without the compiler can run it.
+  if (modelArch)
+    for (const OpSpec &op : getDecoderOpSpecs(*modelArch, act, act, act).all())
+      addItem({compiler::LinearSpec(), op});
+  size_t opCount = 0;
+  for (const KernelItem &item : unique)
+    opCount += item.op ? 1 : 0;
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     die("cannot create '" + outputDir + "': " + ec.message());
@@ -351,17 +366,22 @@ int main(int argc, char **argv) {
     compiler::Compiler compiler;
     for (size_t t = next++; t < tasks.size(); t = next++) {
       const Task &task = tasks[t];
-      const compiler::LinearSpec &spec = unique[task.specIndex];
+      const KernelItem &item = unique[task.specIndex];
       BundleKernel &entry = entries[t];
       entry.id = "k" + std::to_string(task.specIndex);
       entry.arch = task.arch;
-      entry.spec = spec;
-      entry.args = compiler::getKernelArguments(spec);
-      entry.inputHash = sha256Hex(spec.key() + "|" + task.arch + "|" +
+      entry.spec = item.spec;
+      entry.op = item.op;
+      entry.args = item.op ? getKernelArguments(*item.op)
+                           : compiler::getKernelArguments(item.spec);
+      entry.inputHash = sha256Hex(item.key() + "|" + task.arch + "|" +
                                   format.getValue() + "|" + version);
       if (task.arch == "host") {
-        std::string symbol = "vptq_linear_" + entry.id;
-        auto object = compiler.compileCPUObject(spec, symbol, hostCPU);
+        std::string symbol =
+            (item.op ? "vptq_" + item.op->op + "_" : "vptq_linear_") + entry.id;
+        auto object = item.op
+                          ? compiler.compileCPUObject(*item.op, symbol, hostCPU)
+                          : compiler.compileCPUObject(item.spec, symbol, hostCPU);
         if (!object) {
           errors[t] = llvm::toString(object.takeError());
         } else {
@@ -378,7 +398,8 @@ int main(int argc, char **argv) {
         target.format = format;
         bool amd = llvm::StringRef(task.arch).starts_with("gfx");
         target.toolkit = amd ? rocmPath.getValue() : toolkit.getValue();
-        auto kernel = compiler.compileGPU(spec, target);
+        auto kernel = item.op ? compiler.compileGPU(*item.op, target)
+                              : compiler.compileGPU(item.spec, target);
         if (!kernel) {
           errors[t] = llvm::toString(kernel.takeError());
         } else {
@@ -399,7 +420,7 @@ int main(int argc, char **argv) {
             errors[t] = "cannot write " + path.str().str();
         }
       }
-      progress.done(task.arch + " " + spec.key() +
+      progress.done(task.arch + " " + item.key() +
                     (errors[t].empty() ? "" : " FAILED"));
     }
   };
@@ -453,7 +474,9 @@ int main(int argc, char **argv) {
     die("cannot write " + manifestPath.str());
   if (!quiet)
     llvm::errs() << "vptq-compile: " << tasks.size() << " kernels ("
-                 << unique.size() << " layer configurations x " << archs.size()
+                 << unique.size() - opCount << " layer configurations"
+                 << (opCount ? " + " + std::to_string(opCount) + " ops" : "")
+                 << " x " << archs.size()
                  << " targets) in " << llvm::format("%.1f", progress.seconds())
                  << " s -> " << outputDir << "\n";
   return 0;

@@ -28,7 +28,8 @@ using nlohmann::json;
 
 namespace {
 
-const char *kUsage = R"(usage: vptq-convert --llama2c MODEL.bin --tokenizer TOKENIZER.bin -o DIR
+const char *kUsage =
+    R"(usage: vptq-convert --llama2c MODEL.bin --tokenizer TOKENIZER.bin -o DIR
                     [--dtype f32|f16|bf16]
 
 Converts a llama2.c checkpoint (legacy .bin: 7 x int32 header, float32
@@ -172,9 +173,8 @@ json tokenizerJSON(const std::string &path, int64_t vocabSize) {
   for (size_t i = 0; i < pieces.size(); ++i)
     vocabJSON[pieces[i]] = i;
   auto special = [](int64_t id, const char *content) {
-    return json{{"id", id},          {"content", content},
-                {"single_word", false}, {"lstrip", false},
-                {"rstrip", false},   {"normalized", false},
+    return json{{"id", id},        {"content", content}, {"single_word", false},
+                {"lstrip", false}, {"rstrip", false},    {"normalized", false},
                 {"special", true}};
   };
   return {
@@ -193,7 +193,9 @@ json tokenizerJSON(const std::string &path, int64_t vocabSize) {
       {"decoder",
        {{"type", "Sequence"},
         {"decoders",
-         {{{"type", "Replace"}, {"pattern", {{"String", space}}}, {"content", " "}},
+         {{{"type", "Replace"},
+           {"pattern", {{"String", space}}},
+           {"content", " "}},
           {{"type", "ByteFallback"}},
           {{"type", "Fuse"}},
           {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}}},
@@ -325,7 +327,7 @@ int main(int argc, char **argv) {
   a.rmsNormEps = 1e-5;
   a.ropeTheta = 10000.0;
   a.tieWordEmbeddings = shared;
-  a.torchDtype = dtype == ref::DType::F32    ? "float32"
+  a.torchDtype = dtype == ref::DType::F32   ? "float32"
                  : dtype == ref::DType::F16 ? "float16"
                                             : "bfloat16";
   a.bosTokenId = 1;

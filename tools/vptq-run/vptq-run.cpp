@@ -66,8 +66,8 @@ double secondsSince(Clock::time_point t) {
 
 struct Options {
   std::string model, prompt, system, perplexityFile;
-  bool chat = false, quiet = false, verbose = false, graphs = true,
-       jit = true, promptGiven = false;
+  bool chat = false, quiet = false, verbose = false, graphs = true, jit = true,
+       promptGiven = false;
   int64_t maxNewTokens = 256, paragraphs = -1, maxSeqLen = 0;
   double temperature = 0.8, topP = 0.9;
   uint64_t seed = 0;
@@ -136,8 +136,9 @@ Options parseArgs(int argc, char **argv) {
       std::string d = value();
       o.dtype = d == "f16"    ? DType::F16
                 : d == "bf16" ? DType::BF16
-                : d == "f32"  ? DType::F32
-                              : (die("--dtype must be f16, bf16 or f32"), DType::F32);
+                : d == "f32"
+                    ? DType::F32
+                    : (die("--dtype must be f16, bf16 or f32"), DType::F32);
     } else if (a == "--no-graph")
       o.graphs = false;
     else if (a == "--no-jit")
@@ -170,7 +171,8 @@ Options parseArgs(int argc, char **argv) {
 int32_t sample(const std::vector<float> &logits, double temperature,
                double topP, std::mt19937_64 &rng) {
   if (temperature == 0)
-    return int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    return int32_t(std::max_element(logits.begin(), logits.end()) -
+                   logits.begin());
   float maxLogit = *std::max_element(logits.begin(), logits.end());
   std::vector<std::pair<double, int32_t>> probs(logits.size());
   double sum = 0;
@@ -234,8 +236,7 @@ struct Session {
   std::vector<int32_t> generate(const std::vector<int32_t> &prompt) {
     if (int64_t(prompt.size()) >= model->maxSequence())
       die("the prompt has " + std::to_string(prompt.size()) +
-          " tokens; the context holds " +
-          std::to_string(model->maxSequence()) +
+          " tokens; the context holds " + std::to_string(model->maxSequence()) +
           " (use a shorter prompt or --max-seq-len)");
     std::vector<float> logits = feed(prompt);
     StreamDecoder stream(*tokenizer, prompt);
@@ -281,9 +282,10 @@ struct Session {
       messages.push_back({"system", opts.system});
     bool tty = isatty(STDIN_FILENO);
     if (!opts.quiet)
-      std::cerr << "chat (" << (tokenizer->chatStyle() == ChatStyle::None
-                                    ? "no chat template: plain continuation"
-                                    : "template from tokenizer_config.json")
+      std::cerr << "chat ("
+                << (tokenizer->chatStyle() == ChatStyle::None
+                        ? "no chat template: plain continuation"
+                        : "template from tokenizer_config.json")
                 << "); /reset starts over, /exit or end of input quits\n";
     std::string line;
     while (true) {
@@ -399,6 +401,9 @@ int main(int argc, char **argv) {
   if (!rt)
     die(rt.message());
   s.runtime = *rt;
+  // The folder and its config first: their errors say the most.
+  if (auto cp = Checkpoint::open(o.model); !cp)
+    die(cp.message());
   auto tok = Tokenizer::load(o.model);
   if (!tok)
     die(tok.message());
@@ -451,18 +456,20 @@ int main(int argc, char **argv) {
   else {
     std::vector<int32_t> prompt = s.encodePrompt(o.prompt, false);
     if (prompt.empty())
-      die("the prompt is empty and the tokenizer has no BOS token to start from");
+      die("the prompt is empty and the tokenizer has no BOS token to start "
+          "from");
     std::cout << o.prompt << std::flush;
     s.generate(prompt);
   }
   if (!o.quiet)
-    std::fprintf(stderr,
-                 "prompt: %lld tokens in %.3f s (%.1f tok/s); decode: %lld "
-                 "tokens in %.3f s (%.1f tok/s)%s\n",
-                 (long long)s.promptTokens, s.promptSeconds,
-                 s.promptSeconds > 0 ? double(s.promptTokens) / s.promptSeconds : 0.0,
-                 (long long)s.decodeTokens, s.decodeSeconds,
-                 s.decodeSeconds > 0 ? double(s.decodeTokens) / s.decodeSeconds : 0.0,
-                 s.model->usesGraphs() ? ", CUDA graph" : "");
+    std::fprintf(
+        stderr,
+        "prompt: %lld tokens in %.3f s (%.1f tok/s); decode: %lld "
+        "tokens in %.3f s (%.1f tok/s)%s\n",
+        (long long)s.promptTokens, s.promptSeconds,
+        s.promptSeconds > 0 ? double(s.promptTokens) / s.promptSeconds : 0.0,
+        (long long)s.decodeTokens, s.decodeSeconds,
+        s.decodeSeconds > 0 ? double(s.decodeTokens) / s.decodeSeconds : 0.0,
+        s.model->usesGraphs() ? ", CUDA graph" : "");
   return 0;
 }

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TestUtil.h"
 #include "vptq/runtime/Tokenizer.h"
+#include "TestUtil.h"
 
 #include <nlohmann/json.hpp>
 
@@ -58,9 +58,11 @@ TEST(Tokenizer, SpecialTokensAndStreaming) {
   ASSERT_FALSE(casesDir().empty());
   auto tok = Tokenizer::load(casesDir() + "/qwen2");
   ASSERT_TRUE(tok.ok()) << tok.message();
-  auto start = (*tok)->tokenId("<|im_start|>"), end = (*tok)->tokenId("<|im_end|>");
+  auto start = (*tok)->tokenId("<|im_start|>"),
+       end = (*tok)->tokenId("<|im_end|>");
   ASSERT_TRUE(start && end);
-  std::vector<int32_t> ids = (*tok)->encode("<|im_start|>user\nhi<|im_end|>", true);
+  std::vector<int32_t> ids =
+      (*tok)->encode("<|im_start|>user\nhi<|im_end|>", true);
   ASSERT_GE(ids.size(), 3u);
   EXPECT_EQ(ids.front(), *start);
   EXPECT_EQ(ids.back(), *end);
@@ -104,7 +106,8 @@ TEST(Tokenizer, StreamingAfterAPrompt) {
 }
 
 TEST(Tokenizer, ChatFormats) {
-  std::string vocab = R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
+  std::string vocab =
+      R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
     "added_tokens": [)";
   auto make = [&](const std::string &tmpl, const std::string &tokens) {
     json config = {{"chat_template", tmpl}};
@@ -121,11 +124,13 @@ TEST(Tokenizer, ChatFormats) {
             "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi"
             "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
   EXPECT_EQ(llama3->stopTokens(), std::vector<int32_t>{1});
-  auto chatml = make("{{ '<|im_start|>' }}", R"({"id": 1, "content": "<|im_end|>", "special": true})");
+  auto chatml = make("{{ '<|im_start|>' }}",
+                     R"({"id": 1, "content": "<|im_end|>", "special": true})");
   EXPECT_EQ(chatml->formatChat(chat),
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi"
             "<|im_end|>\n<|im_start|>assistant\n");
-  auto llama2 = make("[INST]", R"({"id": 1, "content": "</s>", "special": true})");
+  auto llama2 =
+      make("[INST]", R"({"id": 1, "content": "</s>", "special": true})");
   EXPECT_EQ(llama2->formatChat(chat),
             "<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]");
 }
@@ -135,14 +140,17 @@ TEST(Tokenizer, Errors) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.message().find("/nonexistent/model: no tokenizer.json"),
             std::string::npos);
-  auto wordPiece = Tokenizer::parse(R"({"model": {"type": "WordPiece", "vocab": {}}})",
-                                    "", "t.json");
+  auto wordPiece = Tokenizer::parse(
+      R"({"model": {"type": "WordPiece", "vocab": {}}})", "", "t.json");
   ASSERT_FALSE(wordPiece.ok());
-  EXPECT_EQ(wordPiece.message(), "t.json: model type 'WordPiece' is not supported (only BPE)");
+  EXPECT_EQ(wordPiece.message(),
+            "t.json: model type 'WordPiece' is not supported (only BPE)");
   auto badMerge = Tokenizer::parse(
-      R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}})", "", "t.json");
+      R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}})", "",
+      "t.json");
   ASSERT_FALSE(badMerge.ok());
-  EXPECT_NE(badMerge.message().find("merge 'a b' names a token outside the vocabulary"),
+  EXPECT_NE(badMerge.message().find(
+                "merge 'a b' names a token outside the vocabulary"),
             std::string::npos);
   auto regex = Tokenizer::parse(
       R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
@@ -153,7 +161,8 @@ TEST(Tokenizer, Errors) {
             std::string::npos);
   auto garbage = Tokenizer::parse("{not json", "", "t.json");
   ASSERT_FALSE(garbage.ok());
-  EXPECT_NE(garbage.message().find("t.json: invalid tokenizer.json"), std::string::npos);
+  EXPECT_NE(garbage.message().find("t.json: invalid tokenizer.json"),
+            std::string::npos);
 }
 
 } // namespace

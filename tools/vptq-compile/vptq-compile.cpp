@@ -279,6 +279,11 @@ int main(int argc, char **argv) {
       }
       layers.push_back({m.name, spec});
     }
+    // A tied lm_head runs the dense kernel over the embedding table.
+    if (config.arch.tieWordEmbeddings)
+      layers.push_back({"lm_head", makeDenseSpec(config.arch.hiddenSize,
+                                                 config.arch.vocabSize, false,
+                                                 act, act)});
   }
   if (!activation.empty())
     act = parseDType(activation);

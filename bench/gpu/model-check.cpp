@@ -115,7 +115,8 @@ int main(int argc, char **argv) {
   auto t0 = Clock::now();
   auto model = load(rt, modelDir, true, act);
   double loadMs = msSince(t0);
-  const auto &arch = model->config().arch;
+  // A copy: `model` is replaced below.
+  const checkpoint::ModelArchitecture arch = model->config().arch;
   std::printf("model %s: %lld layers, hidden %lld, vocab %lld, %lld/%lld linear "
               "layers quantized, %s, %.1f MiB of weights, loaded in %.0f ms on %s\n",
               modelDir.c_str(), (long long)arch.numLayers,
@@ -148,7 +149,7 @@ int main(int argc, char **argv) {
       bool ok = ePrefill <= tolerance && eDecode <= tolerance;
       failures += !ok;
       std::printf("logits of %zu tokens: worst error %.2e (prefill), %.2e "
-                  "(graph decode) of the row's largest logit: %s\n",
+                  "(token-by-token decode) of the row's largest logit: %s\n",
                   ids.size(), ePrefill, eDecode, ok ? "OK" : "MISMATCH");
       seqResults.push_back({{"tokens", ids.size()},
                             {"prefill_error", ePrefill},

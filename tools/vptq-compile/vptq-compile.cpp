@@ -252,6 +252,8 @@ int main(int argc, char **argv) {
   ref::DType act = ref::DType::F16;
   bool actFromModel = false;
   std::optional<checkpoint::ModelArchitecture> modelArch;
+  // The dtype of codebooks, dense weights, norms and embeddings.
+  std::optional<ref::DType> modelType;
   if (!modelDir.empty()) {
     llvm::SmallString<256> configPath(modelDir.getValue());
     llvm::sys::path::append(configPath, "config.json");
@@ -265,6 +267,7 @@ int main(int argc, char **argv) {
     act = parseDType(config.arch.torchDtype);
     actFromModel = true;
     modelArch = config.arch;
+    modelType = act;
     source = {{"model", modelDir.getValue()},
               {"config_sha256", fileSha256(configPath.str().str())}};
     for (const checkpoint::LinearModule &m : config.linearModules()) {
@@ -301,7 +304,8 @@ int main(int argc, char **argv) {
     source["dense"].push_back(denseSpecs[i]);
   }
   for (auto &[name, spec] : layers) {
-    spec.activation = spec.model = act;
+    spec.activation = act;
+    spec.model = modelType.value_or(act);
     spec.indexStorage = ref::DType::I16;
     // The reference stores perms as int16 for packed layers, int64 else.
     spec.permStorage = spec.config.packed ? ref::DType::I16 : ref::DType::I64;
@@ -341,7 +345,9 @@ int main(int argc, char **argv) {
   // A model also needs the decoder's op kernels (embedding, norms, rotary,
   // attention, ...), so that a runtime without the compiler can run it.
   if (modelArch)
-    for (const OpSpec &op : getDecoderOpSpecs(*modelArch, act, act, act).all())
+    for (const OpSpec &op : getDecoderOpSpecs(*modelArch, act, *modelType,
+                                              *modelType)
+                                .all())
       addItem({compiler::LinearSpec(), op});
   size_t opCount = 0;
   for (const KernelItem &item : unique)

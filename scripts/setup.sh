@@ -10,7 +10,7 @@ build="${VPTQ_BUILD_DIR:-$root/build}"
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22
   nlohmann-json3-dev rocm-device-libs ninja-build cmake g++ libgtest-dev
-  libomp-22-dev
+  libomp-22-dev libsentencepiece-dev
   python3 python3-venv
 )
 
@@ -35,13 +35,13 @@ fi
 # (numpy forward pass, Hugging Face tokenizers), in a virtual environment
 # of the build: Debian's Python refuses system-wide pip installs.
 venv="$build/venv"
-python_packages=(numpy tokenizers)
+python_packages=(numpy tokenizers sentencepiece)
 mkdir -p "$build"
 if [[ ! -x "$venv/bin/python3" ]]; then
   echo "==> Creating $venv"
   /usr/bin/python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python3" -c "import numpy, tokenizers" 2>/dev/null; then
+if ! "$venv/bin/python3" -c "import numpy, tokenizers, sentencepiece" 2>/dev/null; then
   echo "==> Installing Python packages: ${python_packages[*]}"
   "$venv/bin/python3" -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi

@@ -79,6 +79,22 @@ def main():
                         "ids": tok.encode(t, add_special_tokens=False).ids,
                         "decoded": tok.decode(tok.encode(t, add_special_tokens=False).ids)}
                        for t in texts]
+    # A sentencepiece tokenizer.model (no tokenizer.json), read by the C++
+    # side with libsentencepiece.
+    import io
+    import sentencepiece as spm
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(train), model_writer=model, vocab_size=600,
+        model_type="bpe", byte_fallback=True, character_coverage=1.0,
+        minloglevel=2)
+    d = os.path.join(a.out, "spmodel")
+    os.makedirs(d)
+    with open(os.path.join(d, "tokenizer.model"), "wb") as f:
+        f.write(model.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    cases["spmodel"] = [{"text": t, "ids": sp.encode(t),
+                         "decoded": sp.decode(sp.encode(t))} for t in texts]
     with open(os.path.join(a.out, "cases.json"), "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print(f"wrote {sum(len(c) for c in cases.values())} cases to {a.out}")

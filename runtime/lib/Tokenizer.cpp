@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#ifdef VPTQ_RUNTIME_ENABLE_SENTENCEPIECE
+#include <sentencepiece_processor.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <fstream>
@@ -302,6 +306,10 @@ struct Tokenizer::Impl {
   std::array<int32_t, 256> byteTokens;
   std::unordered_map<uint32_t, uint8_t> unicodeToByte;
   mutable std::unordered_map<std::string, std::vector<int32_t>> wordCache;
+#ifdef VPTQ_RUNTIME_ENABLE_SENTENCEPIECE
+  /// A tokenizer.model, through libsentencepiece.
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> sentencePiece;
+#endif
 
   std::vector<int32_t> bpe(const std::string &word) const;
   void encodeSegment(const std::string &text, bool first,
@@ -357,6 +365,14 @@ void Tokenizer::Impl::encodeSegment(const std::string &input, bool first,
                                     std::vector<int32_t> &out) const {
   if (input.empty())
     return;
+#ifdef VPTQ_RUNTIME_ENABLE_SENTENCEPIECE
+  if (sentencePiece) {
+    std::vector<int> ids;
+    sentencePiece->Encode(input, &ids).IgnoreError();
+    out.insert(out.end(), ids.begin(), ids.end());
+    return;
+  }
+#endif
   std::string text = prepend + input;
   for (const auto &[from, to] : replacements) {
     std::string replaced;
@@ -431,12 +447,15 @@ Result<std::shared_ptr<Tokenizer>> Tokenizer::load(const std::string &dir) {
     return true;
   };
   std::string tokenizerJson, configJson;
-  if (!read(dir + "/tokenizer.json", tokenizerJson))
-    return Status::error(dir + ": no tokenizer.json (only Hugging Face "
-                               "tokenizer.json files are read; convert "
-                               "llama2.c tokenizers with vptq-convert)");
   read(dir + "/tokenizer_config.json", configJson);
-  return parse(tokenizerJson, configJson, dir + "/tokenizer.json");
+  if (read(dir + "/tokenizer.json", tokenizerJson))
+    return parse(tokenizerJson, configJson, dir + "/tokenizer.json");
+  std::string model = dir + "/tokenizer.model";
+  if (std::ifstream(model).good())
+    return loadSentencePiece(model, configJson);
+  return Status::error(dir + ": no tokenizer.json or tokenizer.model "
+                             "(convert llama2.c tokenizers with "
+                             "vptq-convert)");
 }
 
 Result<std::shared_ptr<Tokenizer>>
@@ -601,17 +620,23 @@ Tokenizer::parse(const std::string &tokenizerJson,
     return Status::error(source + ": invalid tokenizer.json: " + e.what());
   }
 
+  VPTQ_RETURN_IF_ERROR(tok->applyConfig(configJson, source));
+  return tok;
+}
+
+Status Tokenizer::applyConfig(const std::string &configJson,
+                              const std::string &source) {
   if (!configJson.empty()) {
     try {
       json c = json::parse(configJson);
       if (std::string bos = jsonString(c, "bos_token"); !bos.empty())
-        if (auto id = tok->tokenId(bos)) {
-          tok->bos_ = *id;
-          tok->addBos_ = c.value("add_bos_token", tok->addBos_);
+        if (auto id = tokenId(bos)) {
+          bos_ = *id;
+          addBos_ = c.value("add_bos_token", addBos_);
         }
       if (std::string eos = jsonString(c, "eos_token"); !eos.empty())
-        if (auto id = tok->tokenId(eos))
-          tok->addStopToken(*id);
+        if (auto id = tokenId(eos))
+          addStopToken(*id);
       std::string tmpl;
       if (auto t = c.find("chat_template"); t != c.end()) {
         if (t->is_string())
@@ -621,11 +646,11 @@ Tokenizer::parse(const std::string &tokenizerJson,
             tmpl += named.value("template", std::string());
       }
       if (tmpl.find("<|start_header_id|>") != std::string::npos)
-        tok->chat_ = ChatStyle::Llama3;
+        chat_ = ChatStyle::Llama3;
       else if (tmpl.find("<|im_start|>") != std::string::npos)
-        tok->chat_ = ChatStyle::ChatML;
+        chat_ = ChatStyle::ChatML;
       else if (tmpl.find("[INST]") != std::string::npos)
-        tok->chat_ = ChatStyle::Llama2;
+        chat_ = ChatStyle::Llama2;
     } catch (const std::exception &e) {
       return Status::error(source +
                            ": invalid tokenizer_config.json: " + e.what());
@@ -633,9 +658,49 @@ Tokenizer::parse(const std::string &tokenizerJson,
   }
   for (const char *end :
        {"<|eot_id|>", "<|end_of_text|>", "<|im_end|>", "<|endoftext|>"})
-    if (auto id = tok->tokenId(end); id && tok->isSpecial(*id))
-      tok->addStopToken(*id);
+    if (auto id = tokenId(end); id && isSpecial(*id))
+      addStopToken(*id);
+  return Status::success();
+}
+
+Result<std::shared_ptr<Tokenizer>>
+Tokenizer::loadSentencePiece(const std::string &path,
+                             const std::string &configJson) {
+#ifdef VPTQ_RUNTIME_ENABLE_SENTENCEPIECE
+  std::shared_ptr<Tokenizer> tok(new Tokenizer());
+  Impl &m = *tok->impl;
+  m.sentencePiece = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  if (auto status = m.sentencePiece->Load(path); !status.ok())
+    return Status::error(path + ": " + status.ToString());
+  int n = m.sentencePiece->GetPieceSize();
+  m.pieces.resize(n);
+  m.special.resize(n, false);
+  for (int i = 0; i < n; ++i) {
+    m.pieces[i] = m.sentencePiece->IdToPiece(i);
+    m.vocab[m.pieces[i]] = i;
+    if (m.sentencePiece->IsControl(i)) {
+      m.special[i] = true;
+      m.addedTokens.push_back({m.pieces[i], i});
+    }
+  }
+  std::sort(m.addedTokens.begin(), m.addedTokens.end(),
+            [](const auto &a, const auto &b) {
+              return a.first.size() > b.first.size();
+            });
+  if (int bos = m.sentencePiece->bos_id(); bos >= 0) {
+    tok->bos_ = bos;
+    tok->addBos_ = true;
+  }
+  if (int eos = m.sentencePiece->eos_id(); eos >= 0)
+    tok->addStopToken(eos);
+  VPTQ_RETURN_IF_ERROR(tok->applyConfig(configJson, path));
   return tok;
+#else
+  (void)configJson;
+  return Status::error(path + ": tokenizer.model files need the runtime "
+                              "built with libsentencepiece (apt-get install "
+                              "libsentencepiece-dev, then reconfigure)");
+#endif
 }
 
 std::vector<int32_t> Tokenizer::encode(const std::string &text,
@@ -669,6 +734,18 @@ std::vector<int32_t> Tokenizer::encode(const std::string &text,
 std::string Tokenizer::decode(const std::vector<int32_t> &ids,
                               bool skipSpecial) const {
   const Impl &m = *impl;
+#ifdef VPTQ_RUNTIME_ENABLE_SENTENCEPIECE
+  if (m.sentencePiece) {
+    std::vector<int> kept;
+    for (int32_t id : ids)
+      if (id >= 0 && id < int32_t(m.pieces.size()) &&
+          !(skipSpecial && isSpecial(id)))
+        kept.push_back(id);
+    std::string text;
+    m.sentencePiece->Decode(kept, &text).IgnoreError();
+    return text;
+  }
+#endif
   std::string out;
   for (int32_t id : ids) {
     if (id < 0 || id >= int32_t(m.pieces.size()))

@@ -51,7 +51,7 @@ TEST_P(TokenizerReference, MatchesHuggingFaceTokenizers) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, TokenizerReference,
                          testing::Values("sentencepiece", "llama3", "qwen2",
-                                         "gpt2"),
+                                         "gpt2", "spmodel"),
                          [](const auto &info) { return info.param; });
 
 TEST(Tokenizer, SpecialTokensAndStreaming) {
@@ -138,7 +138,8 @@ TEST(Tokenizer, ChatFormats) {
 TEST(Tokenizer, Errors) {
   auto missing = Tokenizer::load("/nonexistent/model");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.message().find("/nonexistent/model: no tokenizer.json"),
+  EXPECT_NE(missing.message().find(
+                "/nonexistent/model: no tokenizer.json or tokenizer.model"),
             std::string::npos);
   auto wordPiece = Tokenizer::parse(
       R"({"model": {"type": "WordPiece", "vocab": {}}})", "", "t.json");

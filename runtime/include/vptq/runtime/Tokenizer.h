@@ -4,8 +4,10 @@
 // encodes and decodes text as the Hugging Face `tokenizers` library does for
 // BPE models: sentencepiece-style ("▁" for spaces, byte fallback: Llama 2,
 // Mistral, llama2.c conversions) and byte-level (GPT-2 byte mapping with the
-// Llama 3, Qwen2 or GPT-2 pre-tokenizer pattern). Also formats chat
-// conversations in the Llama 2, Llama 3 and ChatML (Qwen2) styles.
+// Llama 3, Qwen2 or GPT-2 pre-tokenizer pattern). A folder with only a
+// sentencepiece tokenizer.model is read with libsentencepiece when the
+// runtime is built with it. Also formats chat conversations in the Llama 2,
+// Llama 3 and ChatML (Qwen2) styles.
 //
 // The pre-tokenizer's Unicode letter and number classes are tables of the
 // common scripts, not the full Unicode database: text in rarer scripts may
@@ -79,6 +81,12 @@ public:
 
 private:
   Tokenizer();
+  /// A tokenizer.model (sentencepiece) file.
+  static Result<std::shared_ptr<Tokenizer>>
+  loadSentencePiece(const std::string &path, const std::string &configJson);
+  /// BOS, EOS and chat style from tokenizer_config.json text ("" = none),
+  /// and the end-of-turn tokens of chat formats.
+  Status applyConfig(const std::string &configJson, const std::string &source);
   std::unique_ptr<Impl> impl;
   int32_t bos_ = -1;
   bool addBos_ = false;

@@ -62,6 +62,13 @@ public:
              std::vector<const Tensor *> args) {
     return kernel->run(args);
   }
+  /// Runs `layer`, showing its input to the hook first.
+  Status runLinear(LinearLayer &layer, const Tensor &x, const Tensor &y) {
+    if (inputHook)
+      VPTQ_RETURN_IF_ERROR(inputHook(layer.name(), x));
+    return layer.forward(x, y);
+  }
+  std::function<Status(const std::string &, const Tensor &)> inputHook;
 };
 
 Result<Tensor> Model::Impl::uploadTensor(const std::string &name,
@@ -266,30 +273,30 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
   VPTQ_RETURN_IF_ERROR(run(gather, {&embed, &tok, &xs}));
   for (DecoderLayer &L : layers) {
     VPTQ_RETURN_IF_ERROR(run(norm, {&xs, &L.inputNorm, &hs}));
-    VPTQ_RETURN_IF_ERROR(L.q->forward(hs, qs));
-    VPTQ_RETURN_IF_ERROR(L.k->forward(hs, ks));
-    VPTQ_RETURN_IF_ERROR(L.v->forward(hs, vs));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.q, hs, qs));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.k, hs, ks));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.v, hs, vs));
     VPTQ_RETURN_IF_ERROR(run(rotaryQ, {&qs, &pos, &invFreq, &qs}));
     VPTQ_RETURN_IF_ERROR(run(rotaryK, {&ks, &pos, &invFreq, &ks}));
     VPTQ_RETURN_IF_ERROR(run(scatter, {&ks, &pos, &L.keyCache}));
     VPTQ_RETURN_IF_ERROR(run(scatter, {&vs, &pos, &L.valueCache}));
     VPTQ_RETURN_IF_ERROR(
         run(attention, {&qs, &L.keyCache, &L.valueCache, &pos, &as}));
-    VPTQ_RETURN_IF_ERROR(L.o->forward(as, os));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.o, as, os));
     VPTQ_RETURN_IF_ERROR(run(add, {&xs, &os, &xs}));
     VPTQ_RETURN_IF_ERROR(run(norm, {&xs, &L.postNorm, &hs}));
-    VPTQ_RETURN_IF_ERROR(L.gate->forward(hs, gs));
-    VPTQ_RETURN_IF_ERROR(L.up->forward(hs, us));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.gate, hs, gs));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.up, hs, us));
     VPTQ_RETURN_IF_ERROR(run(siluMul, {&gs, &us, &gs}));
-    VPTQ_RETURN_IF_ERROR(L.down->forward(gs, os));
+    VPTQ_RETURN_IF_ERROR(runLinear(*L.down, gs, os));
     VPTQ_RETURN_IF_ERROR(run(add, {&xs, &os, &xs}));
   }
   if (wanted == Logits::None)
     return Status::success();
   VPTQ_RETURN_IF_ERROR(run(norm, {&xs, &finalNorm, &hs}));
   if (wanted == Logits::All)
-    return lmHead->forward(hs, rows(logits));
-  return lmHead->forward(*hs.slice(n - 1, n), *logits.slice(0, 1));
+    return runLinear(*lmHead, hs, rows(logits));
+  return runLinear(*lmHead, *hs.slice(n - 1, n), *logits.slice(0, 1));
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
@@ -310,7 +317,13 @@ int64_t Model::maxSequence() const { return impl->maxSeq; }
 int64_t Model::quantizedLayers() const { return impl->quantized; }
 int64_t Model::linearLayers() const { return impl->linear; }
 bool Model::usesGraphs() const {
-  return impl->graphs && impl->rt->supportsGraphs() && !impl->decodeGraphFailed;
+  return impl->graphs && impl->rt->supportsGraphs() &&
+         !impl->decodeGraphFailed && !impl->inputHook;
+}
+
+void Model::setLinearInputHook(
+    std::function<Status(const std::string &, const Tensor &)> hook) {
+  impl->inputHook = std::move(hook);
 }
 
 size_t Model::weightBytes() const {

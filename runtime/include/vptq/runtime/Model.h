@@ -64,6 +64,12 @@ public:
   /// Whether single-token steps replay a captured graph.
   bool usesGraphs() const;
 
+  /// Calls `hook` with each linear layer's name and input ([tokens, in])
+  /// before the layer runs (calibration of quantizers); null removes it.
+  /// Steps do not replay graphs while a hook is set.
+  void setLinearInputHook(
+      std::function<Status(const std::string &, const Tensor &)> hook);
+
   class Impl;
 
 private:

@@ -99,8 +99,8 @@ std::vector<KernelArg> vptq::getKernelArguments(const LinearSpec &spec) {
 
 const std::vector<std::string> &vptq::getTransformerOpNames() {
   static const std::vector<std::string> names = {
-      "rms_norm", "rotary",      "attention",   "silu_mul",
-      "add",      "gather_rows", "scatter_rows"};
+      "rms_norm", "rotary",       "attention", "silu_mul", "add",
+      "gather_rows", "scatter_rows", "nearest", "gram"};
   return names;
 }
 
@@ -130,6 +130,8 @@ std::string OpSpec::verify() const {
   }
   if (!ref::isFloat(dtype) || !ref::isFloat(paramType))
     return op + ": element types must be F16, BF16 or F32";
+  if ((op == "nearest" || op == "gram") && dtype != ref::DType::F32)
+    return op + ": works on F32 only";
   if (width <= 0)
     return op + ": width must be positive";
   if (op == "rms_norm" && epsilon <= 0)
@@ -180,6 +182,13 @@ std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
     return {{"input", s.dtype, {rows, w}},
             {"indices", i32, {rows}},
             {"output", s.paramType, {any, w}}};
+  if (s.op == "nearest")
+    return {{"points", f32, {rows, w}},
+            {"centroids", f32, {any, w}},
+            {"indices", i32, {rows}},
+            {"distances", f32, {rows}}};
+  if (s.op == "gram")
+    return {{"input", f32, {rows, w}}, {"hessian", f32, {w, w}}};
   return {};
 }
 

@@ -314,8 +314,12 @@ buildOpModule(MLIRContext *ctx, const ::vptq::OpSpec &spec,
     AddOp::create(b, loc, a[0], a[1], a[2]);
   else if (spec.op == "gather_rows")
     GatherRowsOp::create(b, loc, a[0], a[1], a[2]);
-  else
+  else if (spec.op == "scatter_rows")
     ScatterRowsOp::create(b, loc, a[0], a[1], a[2]);
+  else if (spec.op == "nearest")
+    NearestOp::create(b, loc, a[0], a[1], a[2], a[3]);
+  else
+    GramOp::create(b, loc, a[0], a[1]);
   func::ReturnOp::create(b, loc);
   if (failed(mlir::verify(*module)))
     return diags.error("the kernel module does not verify");

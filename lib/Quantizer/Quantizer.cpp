@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -54,22 +55,55 @@ double squaredDistance(const float *a, const float *b, int64_t dim) {
   return d;
 }
 
-/// The nearest of `k` centroids to `point`.
-uint32_t nearest(const float *point, const std::vector<float> &centroids,
-                 int64_t k, int64_t dim) {
+/// Assigns each of `n` points its nearest centroid, on `math` or on CPU
+/// threads.
+void assignNearest(const float *points, int64_t n, int64_t dim,
+                   const std::vector<float> &centroids, int64_t k,
+                   uint32_t *indices, MathBackend *math, int threads) {
+  if (math)
+    return math->nearest(points, n, dim, centroids.data(), k, indices);
+  parallelFor(n, threads, [&](int64_t p) {
+    indices[p] = nearestCentroid(points + p * dim, centroids.data(), k, dim);
+  });
+}
+
+} // namespace
+
+MathBackend::~MathBackend() = default;
+
+uint32_t vptq::quant::nearestCentroid(const float *point,
+                                      const float *centroids, int64_t k,
+                                      int64_t dim, double *distance) {
   double best = std::numeric_limits<double>::infinity();
   uint32_t bestIndex = 0;
   for (int64_t c = 0; c < k; ++c) {
-    double d = squaredDistance(point, centroids.data() + c * dim, dim);
+    double d = squaredDistance(point, centroids + c * dim, dim);
     if (d < best) {
       best = d;
       bestIndex = uint32_t(c);
     }
   }
+  if (distance)
+    *distance = best;
   return bestIndex;
 }
 
-} // namespace
+void vptq::quant::accumulateGram(const float *x, int64_t tokens, int64_t n,
+                                 std::vector<double> &h, int threads) {
+  if (int64_t(h.size()) != n * n)
+    h.assign(n * n, 0.0);
+  parallelFor(n, threads, [&](int64_t i) {
+    double *hi = h.data() + i * n;
+    for (int64_t t = 0; t < tokens; ++t) {
+      double xi = x[t * n + i];
+      if (xi == 0)
+        continue;
+      const float *row = x + t * n;
+      for (int64_t k = 0; k < n; ++k)
+        hi[k] += xi * row[k];
+    }
+  });
+}
 
 std::vector<float> vptq::quant::kmeans(const std::vector<float> &points,
                                        int64_t n, int64_t dim,
@@ -78,7 +112,9 @@ std::vector<float> vptq::quant::kmeans(const std::vector<float> &points,
                                        double tolerance, uint64_t seed,
                                        int threads,
                                        std::vector<uint32_t> &assignment,
-                                       int *iterationsRun) {
+                                       int *iterationsRun, MathBackend *math,
+                                       const std::function<void(const char *, int64_t, int64_t)>
+                                           &progress) {
   std::mt19937_64 rng(seed);
   std::vector<float> centroids(k * dim, 0.0f);
   assignment.assign(n, 0);
@@ -130,9 +166,12 @@ std::vector<float> vptq::quant::kmeans(const std::vector<float> &points,
   int it = 0;
   std::vector<double> pointError(n);
   for (; it < iterations; ++it) {
+    if (progress)
+      progress("k-means", it, iterations);
+    assignNearest(points.data(), n, dim, centroids, k, assignment.data(), math,
+                  threads);
     parallelFor(n, threads, [&](int64_t p) {
       const float *x = points.data() + p * dim;
-      assignment[p] = nearest(x, centroids, k, dim);
       pointError[p] =
           weightOf(p) * squaredDistance(x, centroids.data() + assignment[p] * dim, dim);
     });
@@ -163,9 +202,8 @@ std::vector<float> vptq::quant::kmeans(const std::vector<float> &points,
   }
   if (iterationsRun)
     *iterationsRun = it + 1;
-  parallelFor(n, threads, [&](int64_t p) {
-    assignment[p] = nearest(points.data() + p * dim, centroids, k, dim);
-  });
+  assignNearest(points.data(), n, dim, centroids, k, assignment.data(), math,
+                threads);
   return centroids;
 }
 
@@ -359,7 +397,8 @@ LayerResult vptq::quant::quantizeLayer(const std::vector<float> &weight,
     std::vector<uint32_t> assignment;
     std::vector<float> centroids =
         kmeans(points, cols * rows, vlen, weights, k, o.kmeansIterations,
-               o.kmeansTolerance, seed, threads, assignment, iterationsRun);
+               o.kmeansTolerance, seed, threads, assignment, iterationsRun,
+               o.math, o.progress);
     for (float &v : centroids)
       v = roundTo(v, modelType);
     return centroids;
@@ -375,11 +414,14 @@ LayerResult vptq::quant::quantizeLayer(const std::vector<float> &weight,
                       cb == 0 ? &result.kmeansIterations : nullptr);
     if (KR > 0) {
       // The residual of the main codebook's nearest centroids.
+      int64_t count = int64_t(points.size()) / V;
+      std::vector<uint32_t> nearestMain(count);
+      assignNearest(points.data(), count, V, books[cb], K, nearestMain.data(),
+                    o.math, threads);
       std::vector<float> mainPart(points.size());
-      parallelFor(int64_t(points.size()) / V, threads, [&](int64_t p) {
-        uint32_t a = nearest(points.data() + p * V, books[cb], K, V);
-        std::copy_n(books[cb].data() + a * V, V, mainPart.data() + p * V);
-      });
+      for (int64_t p = 0; p < count; ++p)
+        std::copy_n(books[cb].data() + nearestMain[p] * V, V,
+                    mainPart.data() + p * V);
       std::vector<float> unusedPoints, unusedWeights;
       resBooks[cb] = train(OS + cb * GS, GS, V, NI, KR, o.seed + 2 * cb + 1,
                            &mainPart, unusedPoints, unusedWeights, nullptr);
@@ -404,48 +446,102 @@ LayerResult vptq::quant::quantizeLayer(const std::vector<float> &weight,
       outIdx(NIo * OS, 0);
   // A vector's rows are only ever updated by errors of the same rows, so
   // each group of rows runs through all columns independently (outlier
-  // columns, which come first, group rows by Vo; the others by V).
+  // columns, which come first, group rows by Vo; the others by V). With a
+  // MathBackend the columns run in order instead, each column's vectors
+  // searched in one batch.
+  struct Codebook {
+    const std::vector<float> *book;
+    int64_t k;
+  };
+  auto codebooksOf = [&](int64_t j) -> std::pair<Codebook, Codebook> {
+    if (j < OS)
+      return {{&outlierBook, c.numOutlierCentroids}, {nullptr, 0}};
+    int64_t cb = (j - OS) / GS;
+    return {{&books[cb], K}, {KR > 0 ? &resBooks[cb] : nullptr, KR}};
+  };
+  // Vector n of column j (rows n * vlen ...) as it stands now.
+  auto loadVector = [&](int64_t n, int64_t j, int64_t vlen, float *x) {
+    for (int64_t l = 0; l < vlen; ++l) {
+      int64_t r = n * vlen + l;
+      x[l] = r < out ? float(w[r * in + j]) : 0.0f;
+    }
+  };
+  // Records vector (n, j)'s codes a (and b) and pushes its error onto the
+  // later columns of its rows.
+  auto commitVector = [&](int64_t n, int64_t j, int64_t vlen, uint32_t a,
+                          uint32_t b) {
+    auto [main, residual] = codebooksOf(j);
+    float qv[64];
+    std::copy_n(main.book->data() + a * vlen, vlen, qv);
+    if (j < OS) {
+      outIdx[n * OS + j] = a;
+    } else {
+      int64_t cb = (j - OS) / GS, g = (j - OS) % GS;
+      idx[(cb * NI + n) * GS + g] = a;
+      if (residual.book) {
+        res[(cb * NI + n) * GS + g] = b;
+        for (int64_t l = 0; l < vlen; ++l)
+          qv[l] = roundTo(qv[l] + (*residual.book)[b * vlen + l], modelType);
+      }
+    }
+    const double *uj = u.data() + j * in;
+    for (int64_t l = 0; l < vlen; ++l) {
+      int64_t r = n * vlen + l;
+      if (r >= out)
+        break;
+      double *wr = w.data() + r * in;
+      double e = (wr[j] - qv[l]) / uj[j];
+      for (int64_t k2 = j + 1; k2 < in; ++k2)
+        wr[k2] -= e * uj[k2];
+    }
+  };
   auto quantizeColumns = [&](int64_t firstCol, int64_t endCol, int64_t vlen,
                              int64_t rows) {
-    parallelFor(rows, threads, [&](int64_t n) {
-      float x[64], qv[64];
-      for (int64_t j = firstCol; j < endCol; ++j) {
-        for (int64_t l = 0; l < vlen; ++l) {
-          int64_t r = n * vlen + l;
-          x[l] = r < out ? float(w[r * in + j]) : 0.0f;
-        }
-        uint32_t a;
-        if (j < OS) {
-          a = nearest(x, outlierBook, c.numOutlierCentroids, vlen);
-          outIdx[n * OS + j] = a;
-          std::copy_n(outlierBook.data() + a * vlen, vlen, qv);
-        } else {
-          int64_t cb = (j - OS) / GS, g = (j - OS) % GS;
-          a = nearest(x, books[cb], K, vlen);
-          idx[(cb * NI + n) * GS + g] = a;
-          std::copy_n(books[cb].data() + a * vlen, vlen, qv);
-          if (KR > 0) {
-            float r[64];
+    const int64_t columns = in;
+    if (!o.math) {
+      std::atomic<int64_t> rowsDone{0};
+      std::mutex progressLock;
+      parallelFor(rows, threads, [&](int64_t n) {
+        float x[64], r[64];
+        for (int64_t j = firstCol; j < endCol; ++j) {
+          auto [main, residual] = codebooksOf(j);
+          loadVector(n, j, vlen, x);
+          uint32_t a = nearestCentroid(x, main.book->data(), main.k, vlen), b = 0;
+          if (residual.book) {
             for (int64_t l = 0; l < vlen; ++l)
-              r[l] = x[l] - qv[l];
-            uint32_t b = nearest(r, resBooks[cb], KR, vlen);
-            res[(cb * NI + n) * GS + g] = b;
-            for (int64_t l = 0; l < vlen; ++l)
-              qv[l] = roundTo(qv[l] + resBooks[cb][b * vlen + l], modelType);
+              r[l] = x[l] - (*main.book)[a * vlen + l];
+            b = nearestCentroid(r, residual.book->data(), residual.k, vlen);
           }
+          commitVector(n, j, vlen, a, b);
         }
-        const double *uj = u.data() + j * in;
-        for (int64_t l = 0; l < vlen; ++l) {
-          int64_t r = n * vlen + l;
-          if (r >= out)
-            break;
-          double *wr = w.data() + r * in;
-          double e = (wr[j] - qv[l]) / uj[j];
-          for (int64_t k2 = j + 1; k2 < in; ++k2)
-            wr[k2] -= e * uj[k2];
+        int64_t done = ++rowsDone;
+        if (o.progress && progressLock.try_lock()) {
+          o.progress("columns",
+                     firstCol + (endCol - firstCol) * done / rows, columns);
+          progressLock.unlock();
         }
+      });
+      return;
+    }
+    std::vector<float> x(rows * vlen);
+    std::vector<uint32_t> a(rows), b(rows, 0);
+    for (int64_t j = firstCol; j < endCol; ++j) {
+      auto [main, residual] = codebooksOf(j);
+      for (int64_t n = 0; n < rows; ++n)
+        loadVector(n, j, vlen, x.data() + n * vlen);
+      o.math->nearest(x.data(), rows, vlen, main.book->data(), main.k, a.data());
+      if (residual.book) {
+        for (int64_t n = 0; n < rows; ++n)
+          for (int64_t l = 0; l < vlen; ++l)
+            x[n * vlen + l] -= (*main.book)[a[n] * vlen + l];
+        o.math->nearest(x.data(), rows, vlen, residual.book->data(),
+                        residual.k, b.data());
       }
-    });
+      parallelFor(rows, threads,
+                  [&](int64_t n) { commitVector(n, j, vlen, a[n], b[n]); });
+      if (o.progress)
+        o.progress("columns", j + 1, columns);
+    }
   };
   if (std::max(V, Vo) > 64)
     throw std::invalid_argument("vector lengths above 64 are not supported");

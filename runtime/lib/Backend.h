@@ -64,10 +64,11 @@ public:
 };
 
 /// Blocks along y of a GPU launch over `batch` rows: ceil(batch /
-/// batch_tile).
+/// batch_tile); batch tile 0 launches one block row whatever the batch.
 inline unsigned gridRows(const LaunchInfo &launch, int64_t batch) {
-  int64_t tile = launch.batchTile > 0 ? launch.batchTile : 1;
-  return unsigned((batch + tile - 1) / tile);
+  if (launch.batchTile <= 0)
+    return 1;
+  return unsigned((batch + launch.batchTile - 1) / launch.batchTile);
 }
 
 /// Success, or "device cuda:3 does not exist (2 CUDA device(s) found)".

@@ -33,6 +33,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <thread>
 
 using namespace vptq;
@@ -56,6 +57,13 @@ cl::list<std::string> denseSpecs(
     cl::desc("A dense (unquantized) layer to compile, as in_features=N,"
              "out_features=M[,bias]; repeatable"),
     cl::value_desc("spec"), cl::cat(category));
+cl::list<unsigned> quantizerVectorLens(
+    "quantizer", cl::CommaSeparated,
+    cl::desc("Also compile the quantizer's kernels (vptq-quantize on a "
+             "runtime without the compiler): vptq.nearest for each listed "
+             "vector length and, with --model, vptq.gram for each input size "
+             "of its linear layers"),
+    cl::value_desc("V,..."), cl::cat(category));
 cl::opt<std::string> archList(
     "arch",
     cl::desc("Comma-separated targets: sm_80, sm_89, sm_90a, ..., gfx90a, "
@@ -254,6 +262,7 @@ int main(int argc, char **argv) {
   std::optional<checkpoint::ModelArchitecture> modelArch;
   // The dtype of codebooks, dense weights, norms and embeddings.
   std::optional<ref::DType> modelType;
+  std::set<int64_t> linearInputs;
   if (!modelDir.empty()) {
     llvm::SmallString<256> configPath(modelDir.getValue());
     llvm::sys::path::append(configPath, "config.json");
@@ -271,6 +280,7 @@ int main(int argc, char **argv) {
     source = {{"model", modelDir.getValue()},
               {"config_sha256", fileSha256(configPath.str().str())}};
     for (const checkpoint::LinearModule &m : config.linearModules()) {
+      linearInputs.insert(m.inFeatures);
       const checkpoint::LayerQuantization *q =
           config.quantization ? config.quantization->lookup(m.name) : nullptr;
       compiler::LinearSpec spec;
@@ -349,6 +359,22 @@ int main(int argc, char **argv) {
                                               *modelType)
                                 .all())
       addItem({compiler::LinearSpec(), op});
+  auto quantizerOp = [](const char *name, int64_t width) {
+    OpSpec op;
+    op.op = name;
+    op.dtype = op.paramType = ref::DType::F32;
+    op.width = width;
+    return op;
+  };
+  for (unsigned v : quantizerVectorLens) {
+    if (v == 0 || v > 64)
+      die("--quantizer: vector lengths must be 1 to 64, got " +
+          llvm::Twine(v));
+    addItem({compiler::LinearSpec(), quantizerOp("nearest", v)});
+  }
+  if (!quantizerVectorLens.empty())
+    for (int64_t n : linearInputs)
+      addItem({compiler::LinearSpec(), quantizerOp("gram", n)});
   size_t opCount = 0;
   for (const KernelItem &item : unique)
     opCount += item.op ? 1 : 0;

@@ -10,8 +10,15 @@
 // vptq-run runs directly. `--method rtn --bits B` instead writes the
 // round-to-nearest baseline (dequantized, as a dense model).
 //
+// On a GPU (--device cuda) the calibration forward passes, the Hessian
+// accumulation (vptq.gram) and every nearest-centroid search of k-means and
+// of the column-by-column quantization (vptq.nearest) run there; the
+// k-means++ seeding, the Cholesky factorization and the error propagation
+// run on CPU threads.
+//
 //===----------------------------------------------------------------------===//
 
+#include "vptq/Quantizer/DeviceMath.h"
 #include "vptq/Quantizer/Quantizer.h"
 #include "vptq/runtime/VPTQ.h"
 
@@ -61,7 +68,14 @@ round-to-nearest baseline) and writes a model folder vptq-run reads.
   --skip REGEX              leave modules matching REGEX dense (repeatable;
                             default: lm_head)
   --bits B                  bits of --method rtn (default 4)
-  --device cpu|cuda         where the calibration runs (default cpu)
+  --device cpu|cuda|hip     where calibration and the heavy math run
+                            (default cpu)
+  --math native|kernels     Hessians and nearest-centroid search on CPU
+                            threads (native) or as vptq.gram/vptq.nearest
+                            kernels on the device (default: kernels on a
+                            GPU, native on the CPU)
+  --bundle DIR              kernels from a vptq-compile bundle (repeatable;
+                            vptq-compile --model M --quantizer makes one)
   --threads N               threads for the quantizer (default: all)
   --quiet                   no progress
 )";
@@ -86,7 +100,11 @@ struct Options {
   std::vector<std::string> skip;
   bool skipGiven = false, quiet = false;
   DeviceKind device = DeviceKind::CPU;
+  std::string math;
+  std::vector<std::string> bundles;
   quant::VPTQOptions vq;
+
+  bool deviceMath() const { return math == "kernels"; }
 };
 
 Options parseArgs(int argc, char **argv) {
@@ -145,7 +163,11 @@ Options parseArgs(int argc, char **argv) {
       std::string d = value();
       if (!parseDeviceKind(d, o.device))
         die("--device must be cpu, cuda or hip, got '" + d + "'");
-    } else if (a == "--threads")
+    } else if (a == "--math")
+      o.math = value();
+    else if (a == "--bundle")
+      o.bundles.push_back(value());
+    else if (a == "--threads")
       o.vq.threads = int(toInt(a, value()));
     else if (a == "--quiet")
       o.quiet = true;
@@ -165,6 +187,10 @@ Options parseArgs(int argc, char **argv) {
     die("--bits must be between 1 and 8");
   if (!o.skipGiven)
     o.skip = {"^lm_head$"};
+  if (o.math.empty())
+    o.math = o.device == DeviceKind::CPU ? "native" : "kernels";
+  if (o.math != "native" && o.math != "kernels")
+    die("--math must be native or kernels, got '" + o.math + "'");
   return o;
 }
 
@@ -200,15 +226,11 @@ bool skipped(const Options &o, const std::string &module) {
 
 /// Hessians X^T X of every linear layer's input over the calibration text.
 std::map<std::string, std::vector<double>>
-collectHessians(const Options &o, const checkpoint::ModelConfig &config) {
-  RuntimeOptions ro;
-  ro.device = o.device;
-  auto rt = Runtime::create(ro);
-  if (!rt)
-    die(rt.message());
+collectHessians(const Options &o, const checkpoint::ModelConfig &config,
+                const std::shared_ptr<Runtime> &rt, quant::DeviceMath *math) {
   ModelOptions mo;
   mo.activation = DType::F32;
-  auto model = Model::load(*rt, o.model, mo);
+  auto model = Model::load(rt, o.model, mo);
   if (!model)
     die(model.message());
   auto tok = Tokenizer::load(o.model);
@@ -223,25 +245,13 @@ collectHessians(const Options &o, const checkpoint::ModelConfig &config) {
     auto it = inputs.find(name);
     if (it == inputs.end() || skipped(o, name))
       return Status::success();
-    auto host = (*rt)->download(x);
+    if (math)
+      return math->accumulate(name, x);
+    auto host = rt->download(x);
     if (!host)
       return host.status();
-    int64_t n = it->second, tokens = host->shape[0];
-    std::vector<double> &h = hessians[name];
-    if (h.empty())
-      h.assign(n * n, 0.0);
-    const float *data = host->as<float>();
-    quant::parallelFor(n, o.vq.threads, [&](int64_t i) {
-      for (int64_t t = 0; t < tokens; ++t) {
-        double xi = data[t * n + i];
-        if (xi == 0)
-          continue;
-        const float *row = data + t * n;
-        double *hi = h.data() + i * n;
-        for (int64_t k = 0; k < n; ++k)
-          hi[k] += xi * row[k];
-      }
-    });
+    quant::accumulateGram(host->as<float>(), host->shape[0], it->second,
+                          hessians[name], o.vq.threads);
     return Status::success();
   });
   std::vector<std::string> text = paragraphs(o.calibration);
@@ -268,6 +278,15 @@ collectHessians(const Options &o, const checkpoint::ModelConfig &config) {
     if (!o.quiet && isatty(STDERR_FILENO))
       std::fprintf(stderr, "\rcalibration: %lld tokens", (long long)tokens);
   }
+  if (math)
+    for (const auto &[name, n] : inputs) {
+      if (skipped(o, name))
+        continue;
+      auto h = math->hessian(name);
+      if (!h)
+        die(h.message());
+      hessians[name] = std::move(*h);
+    }
   if (!o.quiet)
     std::fprintf(stderr, "\rcalibration: %lld tokens of %lld paragraphs in %.1f s\n",
                  (long long)tokens, (long long)used,
@@ -315,8 +334,26 @@ int main(int argc, char **argv) {
 
   auto start = std::chrono::steady_clock::now();
   std::map<std::string, std::vector<double>> hessians;
-  if (o.method == "vptq")
-    hessians = collectHessians(o, config);
+  std::unique_ptr<quant::DeviceMath> math;
+  if (o.method == "vptq") {
+    RuntimeOptions ro;
+    ro.device = o.device;
+    ro.bundles = o.bundles;
+    auto rt = Runtime::create(ro);
+    if (!rt)
+      die(rt.message());
+    if (o.deviceMath()) {
+      math = std::make_unique<quant::DeviceMath>(*rt);
+      o.vq.math = math.get();
+    }
+    hessians = collectHessians(o, config, *rt, math.get());
+    if (!o.quiet)
+      std::fprintf(stderr, "heavy math: %s\n",
+                   math ? ("vptq.gram / vptq.nearest kernels on " +
+                           std::string(deviceKindName(o.device)))
+                              .c_str()
+                        : "CPU threads");
+  }
 
   std::map<std::string, ref::HostTensor> tensors;
   for (const std::string &name : (*source)->tensorNames()) {
@@ -360,6 +397,22 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, modules.size(),
                    m.name.c_str());
     quant::LayerResult r;
+    if (tty) {
+      // "[3/35] model.layers.0.mlp.up_proj: k-means 12/100".
+      auto layerStart = std::chrono::steady_clock::now();
+      o.vq.progress = [&, layerStart](const char *stage, int64_t done,
+                                      int64_t total) {
+        static auto last = std::chrono::steady_clock::time_point();
+        auto now = std::chrono::steady_clock::now();
+        if (now - last < std::chrono::milliseconds(100) && done + 1 < total)
+          return;
+        last = now;
+        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s %lld/%lld (%.0f s)",
+                     i + 1, modules.size(), m.name.c_str(), stage,
+                     (long long)done, (long long)total,
+                     std::chrono::duration<double>(now - layerStart).count());
+      };
+    }
     try {
       r = quant::quantizeLayer(w, m.outFeatures, m.inFeatures, hessians[m.name],
                                bias, o.vq, modelType);

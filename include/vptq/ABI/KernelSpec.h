@@ -77,10 +77,12 @@ struct KernelArg {
 /// input, weight, [bias], output.
 std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
 
-/// A transformer-op kernel (vptq.rms_norm, vptq.rotary, vptq.attention,
-/// vptq.silu_mul, vptq.add, vptq.gather_rows, vptq.scatter_rows): the op,
-/// its element types and its static sizes; the row (token) count is
-/// dynamic. Fields an op does not use stay 0.
+/// A row-op kernel: a transformer op (vptq.rms_norm, vptq.rotary,
+/// vptq.attention, vptq.silu_mul, vptq.add, vptq.gather_rows,
+/// vptq.scatter_rows) or a quantizer op (vptq.nearest: width = vector
+/// length; vptq.gram: width = N; both F32): the op, its element types and
+/// its static sizes; the row (token, point) count is dynamic. Fields an op
+/// does not use stay 0.
 struct OpSpec {
   /// The op's name without the dialect prefix ("rms_norm", ...).
   std::string op;
@@ -109,7 +111,7 @@ const std::vector<std::string> &getTransformerOpNames();
 std::vector<KernelArg> getKernelArguments(const OpSpec &spec);
 
 /// How a GPU kernel is launched: block (blockSize, 1, 1), grid (gridX,
-/// ceil(batch / batchTile), 1), sharedBytes of dynamic shared memory; each
+/// ceil(batch / batchTile), 1) (batchTile 0: (gridX, 1, 1)), sharedBytes of dynamic shared memory; each
 /// argument as an expanded memref descriptor (see MemRefABI.h).
 struct LaunchInfo {
   std::string kernelName;

@@ -1,9 +1,10 @@
 //===- TransformerKernels.h - Row kernels of the transformer ops -*- C++
 //-*-===//
 //
-// The CPU and GPU lowerings of vptq.rms_norm, vptq.rotary, vptq.attention,
-// vptq.silu_mul, vptq.add, vptq.gather_rows and vptq.scatter_rows share
-// their bodies: each op is written once as the work of one row (or one
+// The CPU and GPU lowerings of the row ops (the transformer ops
+// vptq.rms_norm, vptq.rotary, vptq.attention, vptq.silu_mul, vptq.add,
+// vptq.gather_rows and vptq.scatter_rows, and the quantizer ops
+// vptq.nearest and vptq.gram) share their bodies: each op is written once as the work of one row (or one
 // (row, head) pair for attention) split over `count` cooperating lanes.
 // The CPU lowering runs rows in an scf.parallel with a single lane; the GPU
 // lowering maps lanes to threads and reduces with shuffles.
@@ -33,8 +34,12 @@ struct RowLanes {
   static RowLanes single(const EmitContext &e);
 };
 
-/// Whether `op` is one of the transformer ops these kernels implement.
-bool isTransformerOp(Operation *op);
+/// Whether `op` is one of the row ops these kernels implement.
+bool isRowOp(Operation *op);
+
+/// The operand whose leading dimension is the op's row count: the tokens,
+/// the points of vptq.nearest, the Hessian rows of vptq.gram.
+Value getRowCountOperand(Operation *op);
 
 /// Emits the work of row `row` of a row op (all but vptq.attention):
 /// `operands` are the values standing for the op's operands (the op's own

@@ -55,6 +55,12 @@ std::pair<Value, Value> emitSplitCode(const EmitContext &e, Value code,
 /// at most 16.
 int64_t vectorAlignment(int64_t count, int64_t elemBytes);
 
+/// memref[prefix..., offset .. offset + count) as vector<count x f32>, with
+/// the alignment vectorAlignment guarantees (offset a multiple of count);
+/// sizes that are not a power of two load as aligned power-of-two pieces.
+Value emitVectorLoad(const EmitContext &e, Value memref, ValueRange prefix,
+                     Value offset, int64_t count);
+
 /// The weight operands of a vptq op on memrefs and how to read them.
 class WeightAccess {
 public:

@@ -25,6 +25,22 @@
 
 namespace vptq::quant {
 
+/// Where the quantizer's heaviest math runs: nearest-centroid search (every
+/// Lloyd iteration of k-means and every quantized vector). Without one the
+/// quantizer uses CPU threads; vptq-quantize supplies a backend on the
+/// runtime's device (DeviceMath.h). Errors are thrown as
+/// std::runtime_error.
+class MathBackend {
+public:
+  virtual ~MathBackend();
+  /// For each of `n` points (n x dim, row-major) the index of the nearest
+  /// of `k` centroids (k x dim) by squared Euclidean distance, the lowest
+  /// index among equal distances.
+  virtual void nearest(const float *points, int64_t n, int64_t dim,
+                       const float *centroids, int64_t k,
+                       uint32_t *indices) = 0;
+};
+
 struct VPTQOptions {
   int64_t vectorLen = 8;
   int64_t numCentroids = 256;
@@ -49,6 +65,14 @@ struct VPTQOptions {
   uint64_t seed = 0;
   /// 0: all hardware threads.
   int threads = 0;
+  /// Nearest-centroid search elsewhere (a GPU); null: CPU threads. K-means++
+  /// seeding and the error propagation stay on the CPU.
+  MathBackend *math = nullptr;
+  /// Called as a layer progresses: ("k-means", iteration, cap) per Lloyd
+  /// iteration and ("columns", done, total) as vectors are quantized (from
+  /// one thread at a time).
+  std::function<void(const char *stage, int64_t done, int64_t total)>
+      progress;
 };
 
 /// The layer configuration (LayerConfig) `options` give a layer of this
@@ -76,13 +100,17 @@ LayerResult quantizeLayer(const std::vector<float> &weight, int64_t out,
                           const VPTQOptions &options, ref::DType modelType);
 
 /// Weighted k-means of `n` points of `dim` floats: k-means++ start, Lloyd
-/// iterations. Returns the centroids (k x dim) and sets `assignment`.
+/// iterations (their nearest-centroid search on `math` when given).
+/// Returns the centroids (k x dim) and sets `assignment`.
 std::vector<float> kmeans(const std::vector<float> &points, int64_t n,
                           int64_t dim, const std::vector<float> &weights,
                           int64_t k, int iterations, double tolerance,
                           uint64_t seed, int threads,
                           std::vector<uint32_t> &assignment,
-                          int *iterationsRun = nullptr);
+                          int *iterationsRun = nullptr,
+                          MathBackend *math = nullptr,
+                          const std::function<void(const char *, int64_t,
+                                                   int64_t)> &progress = {});
 
 /// Round-to-nearest scalar quantization with `bits` bits, asymmetric per
 /// output row (scale and zero point in `modelType`): the dequantized
@@ -95,6 +123,18 @@ std::vector<float> roundToNearest(const std::vector<float> &weight,
 /// place (GPTQ's Hinv); dead columns (zero diagonal) get 1 on the diagonal.
 /// False if the matrix is not positive definite even after damping.
 bool inverseHessianFactor(std::vector<double> &h, int64_t n, double damping);
+
+/// The nearest of `k` centroids (k x dim) to `point` and its squared
+/// distance (in double), the lowest index among equal distances: the
+/// CPU's nearest-centroid search, and the reference for vptq.nearest.
+uint32_t nearestCentroid(const float *point, const float *centroids,
+                         int64_t k, int64_t dim, double *distance = nullptr);
+
+/// hessian (n x n) += x^T x for `tokens` rows of x (tokens x n), on
+/// `threads` CPU threads: Hessian accumulation, and the reference for
+/// vptq.gram.
+void accumulateGram(const float *x, int64_t tokens, int64_t n,
+                    std::vector<double> &hessian, int threads);
 
 /// Runs fn(i) for i in [0, n) on `threads` threads (0: hardware).
 void parallelFor(int64_t n, int threads, const std::function<void(int64_t)> &fn);

@@ -146,6 +146,85 @@ void emitGatherScatter(OpBuilder &b, Location loc, Operation *op, ValueRange v,
   });
 }
 
+/// vptq.nearest for point `row`: a scan over every centroid with the point
+/// in registers, the first minimum kept.
+void emitNearest(OpBuilder &b, Location loc, NearestOp op, ValueRange v,
+                 Value row, const RowLanes &lanes) {
+  assert(lanes.count == 1 && "vptq.nearest runs one lane per point");
+  EmitContext e{b, loc};
+  Value points = v[0], centroids = v[1], indices = v[2], distances = v[3];
+  int64_t dim = rowWidth(points);
+  Value point = emitVectorLoad(e, points, ValueRange{row}, e.index(0), dim);
+  Value k = memref::DimOp::create(b, loc, centroids, 0);
+  Value inf = e.f32(std::numeric_limits<double>::infinity());
+  auto scan = scf::ForOp::create(
+      b, loc, e.index(0), k, e.index(1), ValueRange{inf, e.index(0)},
+      [&](OpBuilder &nb, Location, Value c, ValueRange best) {
+        EmitContext ne{nb, loc};
+        Value diff = arith::SubFOp::create(
+            nb, loc, point,
+            emitVectorLoad(ne, centroids, ValueRange{c}, ne.index(0), dim));
+        Value d = vector::ReductionOp::create(
+            nb, loc, vector::CombiningKind::ADD, ne.mul(diff, diff));
+        Value closer = arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OLT,
+                                             d, best[0]);
+        scf::YieldOp::create(
+            nb, loc,
+            ValueRange{arith::SelectOp::create(nb, loc, closer, d, best[0]),
+                       arith::SelectOp::create(nb, loc, closer, c, best[1])});
+      });
+  Value index = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                           scan.getResult(1));
+  memref::StoreOp::create(b, loc, index, indices, ValueRange{row});
+  memref::StoreOp::create(b, loc, scan.getResult(0), distances,
+                          ValueRange{row});
+}
+
+/// vptq.gram for Hessian row `row`: with several lanes each lane owns
+/// columns and sums over the tokens (coalesced on a GPU); with one lane the
+/// tokens are the outer loop so that rows are read contiguously.
+void emitGram(OpBuilder &b, Location loc, GramOp op, ValueRange v, Value row,
+              const RowLanes &lanes) {
+  EmitContext e{b, loc};
+  Value x = v[0], h = v[1];
+  int64_t n = rowWidth(x);
+  Value tokens = memref::DimOp::create(b, loc, x, 0);
+  if (lanes.count > 1) {
+    forLanes(b, loc, lanes, e.index(n), [&](OpBuilder &nb, Value k) {
+      EmitContext ne{nb, loc};
+      auto sum = scf::ForOp::create(
+          nb, loc, ne.index(0), tokens, ne.index(1), ValueRange{ne.f32(0)},
+          [&](OpBuilder &tb, Location, Value t, ValueRange acc) {
+            EmitContext te{tb, loc};
+            Value xi = memref::LoadOp::create(tb, loc, x, ValueRange{t, row});
+            Value xk = memref::LoadOp::create(tb, loc, x, ValueRange{t, k});
+            scf::YieldOp::create(tb, loc, te.add(acc[0], te.mul(xi, xk)));
+          });
+      Value old = memref::LoadOp::create(nb, loc, h, ValueRange{row, k});
+      memref::StoreOp::create(nb, loc, ne.add(old, sum.getResult(0)), h,
+                              ValueRange{row, k});
+    });
+    return;
+  }
+  scf::ForOp::create(
+      b, loc, e.index(0), tokens, e.index(1), ValueRange{},
+      [&](OpBuilder &tb, Location, Value t, ValueRange) {
+        EmitContext te{tb, loc};
+        Value xi = memref::LoadOp::create(tb, loc, x, ValueRange{t, row});
+        scf::ForOp::create(
+            tb, loc, te.index(0), te.index(n), te.index(1), ValueRange{},
+            [&](OpBuilder &kb, Location, Value k, ValueRange) {
+              EmitContext ke{kb, loc};
+              Value xk = memref::LoadOp::create(kb, loc, x, ValueRange{t, k});
+              Value old = memref::LoadOp::create(kb, loc, h, ValueRange{row, k});
+              memref::StoreOp::create(kb, loc, ke.add(old, ke.mul(xi, xk)), h,
+                                      ValueRange{row, k});
+              scf::YieldOp::create(kb, loc);
+            });
+        scf::YieldOp::create(tb, loc);
+      });
+}
+
 } // namespace
 
 RowLanes RowLanes::single(const EmitContext &e) {
@@ -157,9 +236,17 @@ RowLanes RowLanes::single(const EmitContext &e) {
   return lanes;
 }
 
-bool mlir::vptq::isTransformerOp(Operation *op) {
+bool mlir::vptq::isRowOp(Operation *op) {
   return isa<RMSNormOp, RotaryOp, AttentionOp, SiluMulOp, AddOp, GatherRowsOp,
-             ScatterRowsOp>(op);
+             ScatterRowsOp, NearestOp, GramOp>(op);
+}
+
+Value mlir::vptq::getRowCountOperand(Operation *op) {
+  if (isa<SiluMulOp, AddOp, GatherRowsOp>(op))
+    return op->getOperand(2);
+  if (isa<GramOp>(op))
+    return op->getOperand(1);
+  return op->getOperand(0);
 }
 
 void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
@@ -174,6 +261,10 @@ void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
     return emitElementwise(b, loc, op, operands, row, lanes);
   if (isa<GatherRowsOp, ScatterRowsOp>(op))
     return emitGatherScatter(b, loc, op, operands, row, lanes);
+  if (auto nearest = dyn_cast<NearestOp>(op))
+    return emitNearest(b, loc, nearest, operands, row, lanes);
+  if (auto gram = dyn_cast<GramOp>(op))
+    return emitGram(b, loc, gram, operands, row, lanes);
   llvm_unreachable("not a row op");
 }
 

@@ -165,29 +165,34 @@ std::pair<Value, Value> WeightAccess::emitIndices(const EmitContext &e,
   return emitSplitCode(e, code, cfg.indexBits, cfg.resIndexBits);
 }
 
-Value WeightAccess::emitGather(const EmitContext &e, Value codebook, Value c,
-                               Value entry, int64_t vlen) {
-  auto type = cast<MemRefType>(codebook.getType());
+Value mlir::vptq::emitVectorLoad(const EmitContext &e, Value memref,
+                                 ValueRange prefix, Value offset,
+                                 int64_t count) {
+  auto type = cast<MemRefType>(memref.getType());
   Type elem = type.getElementType();
   int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
-  int64_t align = vectorAlignment(vlen, elemBytes);
+  int64_t align = vectorAlignment(count, elemBytes);
   // A vector whose size is not a power of two (e.g. 6 x f16 = 12 bytes) is
   // loaded as aligned power-of-two pieces, as the hardware would anyway:
   // LLVM's AMDGPU instruction selection aborts on some odd-sized loads.
-  int64_t piece = std::max<int64_t>(1, std::min(vlen, align / elemBytes));
-  Value offset = e.mul(entry, e.index(vlen));
-  if (piece == vlen) {
+  int64_t piece = std::max<int64_t>(1, std::min(count, align / elemBytes));
+  auto indicesAt = [&](Value at) {
+    SmallVector<Value> indices(prefix);
+    indices.push_back(at);
+    return indices;
+  };
+  if (piece == count) {
     auto load = vector::LoadOp::create(e.b, e.loc,
-                                       VectorType::get({vlen}, elem), codebook,
-                                       ValueRange{c, offset});
+                                       VectorType::get({count}, elem), memref,
+                                       indicesAt(offset));
     load.setAlignment(align);
     return e.toF32(load);
   }
   SmallVector<Value> elems;
-  for (int64_t at = 0; at < vlen; at += piece) {
+  for (int64_t at = 0; at < count; at += piece) {
     auto load = vector::LoadOp::create(
-        e.b, e.loc, VectorType::get({piece}, elem), codebook,
-        ValueRange{c, e.add(offset, e.index(at))});
+        e.b, e.loc, VectorType::get({piece}, elem), memref,
+        indicesAt(e.add(offset, e.index(at))));
     load.setAlignment(piece * elemBytes);
     Value part = e.toF32(load);
     for (int64_t i = 0; i < piece; ++i)
@@ -195,7 +200,13 @@ Value WeightAccess::emitGather(const EmitContext &e, Value codebook, Value c,
                                                 ArrayRef<int64_t>{i}));
   }
   return vector::FromElementsOp::create(
-      e.b, e.loc, VectorType::get({vlen}, e.b.getF32Type()), elems);
+      e.b, e.loc, VectorType::get({count}, e.b.getF32Type()), elems);
+}
+
+Value WeightAccess::emitGather(const EmitContext &e, Value codebook, Value c,
+                               Value entry, int64_t vlen) {
+  return emitVectorLoad(e, codebook, ValueRange{c},
+                        e.mul(entry, e.index(vlen)), vlen);
 }
 
 Value WeightAccess::emitWeightVector(const EmitContext &e, Value c, Value idx,

@@ -489,7 +489,7 @@ struct LinearToCPU : OpRewritePattern<LinearOp> {
   }
 };
 
-/// The transformer ops: an scf.parallel over rows (and heads, for
+/// The row ops: an scf.parallel over rows (and heads, for
 /// attention), each running the shared row body with a single lane.
 struct TransformerToCPU : RewritePattern {
   TransformerToCPU(MLIRContext *ctx)
@@ -497,13 +497,11 @@ struct TransformerToCPU : RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rw) const override {
-    if (!isTransformerOp(op) || failed(checkIdentityMemrefs(op, rw)))
+    if (!isRowOp(op) || failed(checkIdentityMemrefs(op, rw)))
       return failure();
     Location loc = op->getLoc();
     EmitContext e{rw, loc};
-    Value rowsOf = isa<SiluMulOp, AddOp, GatherRowsOp>(op) ? op->getOperand(2)
-                                                          : op->getOperand(0);
-    Value rows = memref::DimOp::create(rw, loc, rowsOf, 0);
+    Value rows = memref::DimOp::create(rw, loc, getRowCountOperand(op), 0);
     SmallVector<Value> lower{e.index(0)}, upper{rows}, steps{e.index(1)};
     auto attention = dyn_cast<AttentionOp>(op);
     if (attention) {
@@ -537,7 +535,7 @@ struct ConvertVPTQToCPU
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     WalkResult left = getOperation()->walk([](Operation *op) {
       if (!isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op) &&
-          !isTransformerOp(op))
+          !isRowOp(op))
         return WalkResult::advance();
       op->emitOpError("cannot be lowered to CPU code: operands must be "
                       "memrefs with identity layout (bufferize first)");

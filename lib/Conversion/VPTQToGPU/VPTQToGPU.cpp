@@ -940,11 +940,44 @@ RowLanes blockLanes(Value tid, Value scratch) {
   return lanes;
 }
 
-/// The operand whose leading dimension is the op's row count.
-Value rowCountOperand(Operation *op) {
-  if (isa<SiluMulOp, AddOp, GatherRowsOp>(op))
-    return op->getOperand(2);
-  return op->getOperand(0);
+/// Points per block of vptq.nearest (one thread each).
+constexpr int64_t kNearestPointsPerBlock = 256;
+
+/// vptq.nearest: one thread per point, kNearestPointsPerBlock points per
+/// block row (the launch's batch tile). Every thread of a warp reads the
+/// same centroid at the same time: one broadcast load serves 32 points.
+void emitNearestKernel(NearestOp op, ValueRange args, OpBuilder &b) {
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value row = e.add(e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
+                          e.index(kNearestPointsPerBlock)),
+                    tid);
+  Value points = memref::DimOp::create(b, loc, args[0], 0);
+  emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, points),
+         [&](OpBuilder &nb) {
+           EmitContext ne{nb, loc};
+           emitTransformerRow(nb, op, args, row, RowLanes::single(ne));
+         });
+}
+
+/// vptq.gram: a one-dimensional grid of N x ceil(N / kRowThreads) blocks;
+/// block x works on Hessian row x / blocksPerRow, each thread on one column
+/// of it. Returns the grid size.
+int64_t emitGramKernel(GramOp op, ValueRange args, OpBuilder &b) {
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  int64_t n = cast<MemRefType>(op.getHessian().getType()).getDimSize(0);
+  int64_t blocksPerRow = ceilDiv(n, kRowThreads);
+  Value block = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value row = arith::DivUIOp::create(b, loc, block, e.index(blocksPerRow));
+  Value part = arith::RemUIOp::create(b, loc, block, e.index(blocksPerRow));
+  RowLanes lanes = RowLanes::single(e);
+  lanes.lane = e.add(e.mul(part, e.index(kRowThreads)),
+                     gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  lanes.count = blocksPerRow * kRowThreads;
+  emitTransformerRow(b, op, args, row, lanes);
+  return n * blocksPerRow;
 }
 
 /// Emits the kernel of a transformer op and returns (grid x, threads).
@@ -972,6 +1005,18 @@ std::pair<int64_t, int64_t> emitTransformerKernel(Operation *op,
            });
     gpu::ReturnOp::create(b, loc);
     return {ceilDiv(heads, kAttentionWarps), kAttentionWarps * kWarpSize};
+  }
+  if (auto nearest = dyn_cast<NearestOp>(op)) {
+    OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+    emitNearestKernel(nearest, args, b);
+    gpu::ReturnOp::create(b, loc);
+    return {1, kNearestPointsPerBlock};
+  }
+  if (auto gram = dyn_cast<GramOp>(op)) {
+    OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+    int64_t blocks = emitGramKernel(gram, args, b);
+    gpu::ReturnOp::create(b, loc);
+    return {blocks, kRowThreads};
   }
   auto [blocks, wholeBlock] = gpuRowBlocks(op, kRowThreads);
   Value scratch;
@@ -1044,7 +1089,7 @@ struct ConvertVPTQToGPU
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<MatmulOp, DequantOp, UnpackIndicesOp, LinearOp>(op) ||
-          isTransformerOp(op))
+          isRowOp(op))
         ops.push_back(op);
     });
     if (ops.empty())
@@ -1123,7 +1168,7 @@ struct ConvertVPTQToGPU
                           0, info);
         continue;
       }
-      if (isTransformerOp(op)) {
+      if (isRowOp(op)) {
         bool attention = isa<AttentionOp>(op);
         int64_t threads =
             attention ? kAttentionWarps * kWarpSize : kRowThreads;
@@ -1132,8 +1177,16 @@ struct ConvertVPTQToGPU
         NamedAttrList info;
         info.set("op",
                  hostBuilder.getStringAttr(op->getName().stripDialect()));
-        replaceWithLaunch(hostBuilder, op, kernel.func, gridX,
-                          rowCountOperand(op), 1, used, 0, info);
+        // vptq.gram's grid does not depend on the token count (batch tile
+        // 0: one block row); vptq.nearest tiles points by block.
+        if (isa<GramOp>(op))
+          replaceWithLaunch(hostBuilder, op, kernel.func, gridX, Value(), 0,
+                            used, 0, info);
+        else
+          replaceWithLaunch(hostBuilder, op, kernel.func, gridX,
+                            getRowCountOperand(op),
+                            isa<NearestOp>(op) ? kNearestPointsPerBlock : 1,
+                            used, 0, info);
         continue;
       }
       KernelFunc kernel =

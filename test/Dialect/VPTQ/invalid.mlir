@@ -771,3 +771,35 @@ func.func @f(%k: memref<?x32xf16>, %i: memref<?xi32>, %c: memref<512x16xf16>) {
   vptq.scatter_rows %k, %i, %c : memref<?x32xf16>, memref<?xi32>, memref<512x16xf16>
   return
 }
+
+// -----
+
+func.func @f(%p: memref<?x8xf32>, %c: memref<256x4xf32>, %i: memref<?xi32>, %d: memref<?xf32>) {
+  // expected-error @+1 {{'centroids' must have shape [T, vector length] = [?, 8], got [256, 4]}}
+  vptq.nearest %p, %c, %i, %d : memref<?x8xf32>, memref<256x4xf32>, memref<?xi32>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: memref<100x8xf32>, %c: memref<256x8xf32>, %i: memref<99xi32>, %d: memref<?xf32>) {
+  // expected-error @+1 {{'indices' has 99 rows but 'points' has 100}}
+  vptq.nearest %p, %c, %i, %d : memref<100x8xf32>, memref<256x8xf32>, memref<99xi32>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: memref<?x8xf16>, %c: memref<256x8xf16>, %i: memref<?xi32>, %d: memref<?xf32>) {
+  // expected-error @+1 {{operand #0 must be 2D memref of 32-bit float values}}
+  vptq.nearest %p, %c, %i, %d : memref<?x8xf16>, memref<256x8xf16>, memref<?xi32>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf32>, %h: memref<64x32xf32>) {
+  // expected-error @+1 {{'hessian' must have shape [N, N] = [64, 64], got [64, 32]}}
+  vptq.gram %x, %h : memref<?x64xf32>, memref<64x32xf32>
+  return
+}

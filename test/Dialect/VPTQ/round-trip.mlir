@@ -192,3 +192,14 @@ func.func @decoder_ops(%table: memref<512x64xf32>, %tokens: memref<?xi32>,
   vptq.add %x, %x, %x : memref<?x64xf16>, memref<?x64xf16>, memref<?x64xf16>
   return
 }
+
+// CHECK-LABEL: func.func @quantizer_ops
+// CHECK: vptq.nearest %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : memref<?x8xf32>, memref<?x8xf32>, memref<?xi32>, memref<?xf32>
+// CHECK: vptq.gram %{{.*}}, %{{.*}} : memref<?x64xf32>, memref<64x64xf32>
+func.func @quantizer_ops(%p: memref<?x8xf32>, %c: memref<?x8xf32>,
+                         %i: memref<?xi32>, %d: memref<?xf32>,
+                         %x: memref<?x64xf32>, %h: memref<64x64xf32>) {
+  vptq.nearest %p, %c, %i, %d : memref<?x8xf32>, memref<?x8xf32>, memref<?xi32>, memref<?xf32>
+  vptq.gram %x, %h : memref<?x64xf32>, memref<64x64xf32>
+  return
+}

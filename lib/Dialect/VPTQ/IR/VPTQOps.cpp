@@ -634,5 +634,33 @@ LogicalResult ScatterRowsOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Quantizer operations
+//===----------------------------------------------------------------------===//
+
+LogicalResult NearestOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> v = rowWidth(op, "points", getPoints());
+  if (failed(v) ||
+      failed(checkRows(op, "centroids", getCentroids(), *v, "vector length")) ||
+      failed(checkSameTokens(op, {getPoints(), getIndices(), getDistances()},
+                             {"points", "indices", "distances"})))
+    return failure();
+  return success();
+}
+
+LogicalResult GramOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> n = rowWidth(op, "input", getInput());
+  if (failed(n))
+    return failure();
+  auto type = cast<ShapedType>(getHessian().getType());
+  if (type.getShape() != ArrayRef<int64_t>{*n, *n})
+    return emitOpError() << "'hessian' must have shape [N, N] = "
+                         << shapeString({*n, *n}) << ", got "
+                         << shapeString(type.getShape());
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "vptq/Dialect/VPTQ/IR/VPTQOps.cpp.inc"

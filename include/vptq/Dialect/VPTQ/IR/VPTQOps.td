@@ -464,4 +464,61 @@ def VPTQ_ScatterRowsOp : VPTQ_RowOp<"scatter_rows"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Quantizer operations
+//===----------------------------------------------------------------------===//
+//
+// The heavy math of the VPTQ quantizer (vptq-quantize): nearest-centroid
+// search for k-means and Hessian accumulation, on f32 memrefs. Like the
+// transformer ops they lower to CPU loops and to one GPU kernel each.
+
+def VPTQ_NearestOp : VPTQ_RowOp<"nearest"> {
+  let summary = "Nearest centroid of each point (k-means assignment)";
+  let description = [{
+    For each row `t` of `points` (`T x V`): `indices[t]` is the index of the
+    centroid (row of `centroids`, `K x V`) at the smallest squared Euclidean
+    distance, the lowest index on ties, and `distances[t]` that distance.
+    Distances are computed in f32. K is usually dynamic, so one compiled
+    kernel serves every codebook size. The per-point k-means weights do not
+    change the argmin and are applied by the caller.
+
+    Example:
+
+    ```mlir
+    vptq.nearest %points, %centroids, %indices, %distances
+        : memref<?x8xf32>, memref<?x8xf32>, memref<?xi32>, memref<?xf32>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[F32], [2]>:$points,
+                       MemRefRankOf<[F32], [2]>:$centroids,
+                       VPTQ_I32MemRef:$indices,
+                       MemRefRankOf<[F32], [1]>:$distances);
+  let assemblyFormat = [{
+    $points `,` $centroids `,` $indices `,` $distances attr-dict `:`
+    type($points) `,` type($centroids) `,` type($indices) `,`
+    type($distances)
+  }];
+}
+
+def VPTQ_GramOp : VPTQ_RowOp<"gram"> {
+  let summary = "Accumulates the Gram matrix of a batch of rows (Hessian)";
+  let description = [{
+    `hessian += input^T input`: `hessian[i, k] += sum_t input[t, i] *
+    input[t, k]` for a `T x N` `input` and an `N x N` `hessian`, in f32. The
+    quantizer calls it on every linear layer's inputs during calibration to
+    build H = X^T X.
+
+    Example:
+
+    ```mlir
+    vptq.gram %x, %h : memref<?x4096xf32>, memref<4096x4096xf32>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[F32], [2]>:$input,
+                       MemRefRankOf<[F32], [2]>:$hessian);
+  let assemblyFormat = [{
+    $input `,` $hessian attr-dict `:` type($input) `,` type($hessian)
+  }];
+}
+
 #endif // VPTQ_DIALECT_VPTQ_IR_VPTQOPS_TD

@@ -1,0 +1,115 @@
+//===- DeviceMath.cpp - The quantizer's heavy math on a runtime device ----===//
+
+#include "vptq/Quantizer/DeviceMath.h"
+
+#include <cstring>
+#include <stdexcept>
+
+using namespace vptq;
+using namespace vptq::quant;
+using namespace vptq::runtime;
+
+namespace {
+
+template <typename T> T orThrow(Result<T> r, const std::string &what) {
+  if (!r)
+    throw std::runtime_error(what + ": " + r.message());
+  return std::move(*r);
+}
+
+void orThrow(const Status &s, const std::string &what) {
+  if (!s)
+    throw std::runtime_error(what + ": " + s.message());
+}
+
+OpSpec quantizerOp(const std::string &op, int64_t width) {
+  OpSpec spec;
+  spec.op = op;
+  spec.dtype = spec.paramType = DType::F32;
+  spec.width = width;
+  return spec;
+}
+
+} // namespace
+
+DeviceMath::DeviceMath(std::shared_ptr<Runtime> runtime)
+    : rt(std::move(runtime)) {}
+
+Result<std::shared_ptr<Kernel>> DeviceMath::kernel(const OpSpec &spec) {
+  std::string key = spec.key();
+  auto it = kernels.find(key);
+  if (it != kernels.end())
+    return it->second;
+  auto k = rt->getKernel(spec);
+  if (k)
+    kernels[key] = *k;
+  return k;
+}
+
+void DeviceMath::nearest(const float *points, int64_t n, int64_t dim,
+                         const float *centroids, int64_t k,
+                         uint32_t *indices) {
+  if (n == 0)
+    return;
+  const std::string what = "nearest-centroid search on " +
+                           std::string(deviceKindName(rt->device().kind));
+  auto kern = orThrow(kernel(quantizerOp("nearest", dim)), what);
+  Tensor book = orThrow(rt->allocate(DType::F32, {k, dim}), what);
+  orThrow(rt->copyFromHost(book, centroids, size_t(k * dim) * 4), what);
+  int64_t chunk = std::min(n, chunkPoints);
+  Tensor p = orThrow(rt->allocate(DType::F32, {chunk, dim}), what);
+  Tensor idx = orThrow(rt->allocate(DType::I32, {chunk}), what);
+  Tensor dist = orThrow(rt->allocate(DType::F32, {chunk}), what);
+  for (int64_t begin = 0; begin < n; begin += chunk) {
+    int64_t count = std::min(chunk, n - begin);
+    Tensor pc = orThrow(p.slice(0, count), what);
+    Tensor ic = orThrow(idx.slice(0, count), what);
+    Tensor dc = orThrow(dist.slice(0, count), what);
+    orThrow(rt->copyFromHost(pc, points + begin * dim, size_t(count * dim) * 4),
+            what);
+    orThrow(kern->run({&pc, &book, &ic, &dc}), what);
+    // int32 indices below k <= 2^31 read back as uint32.
+    orThrow(rt->copyToHost(ic, indices + begin, size_t(count) * 4), what);
+  }
+}
+
+Status DeviceMath::accumulate(const std::string &name, const Tensor &x) {
+  if (x.dtype() != DType::F32 || x.rank() != 2)
+    return Status::error("Hessian of " + name + ": inputs must be f32 [tokens, n], got " +
+                         x.describe());
+  int64_t n = x.dim(1);
+  auto it = hessians.find(name);
+  if (it == hessians.end()) {
+    auto h = rt->allocate(DType::F32, {n, n});
+    if (!h)
+      return h.status().withContext("Hessian of " + name);
+    VPTQ_RETURN_IF_ERROR(rt->fill(*h, 0));
+    it = hessians.emplace(name, *h).first;
+  } else if (it->second.dim(0) != n) {
+    return Status::error("Hessian of " + name + ": inputs had " +
+                         std::to_string(it->second.dim(0)) +
+                         " features, now " + std::to_string(n));
+  }
+  auto k = kernel(quantizerOp("gram", n));
+  if (!k)
+    return k.status().withContext("Hessian of " + name);
+  return (*k)->run({&x, &it->second}).withContext("Hessian of " + name);
+}
+
+Result<std::vector<double>> DeviceMath::hessian(const std::string &name) {
+  auto it = hessians.find(name);
+  if (it == hessians.end())
+    return Status::error("no calibration inputs reached " + name);
+  auto host = rt->download(it->second);
+  if (!host)
+    return host.status().withContext("Hessian of " + name);
+  const float *data = host->as<float>();
+  return std::vector<double>(data, data + host->numElements());
+}
+
+int64_t DeviceMath::hessianBytes() const {
+  int64_t bytes = 0;
+  for (const auto &[name, h] : hessians)
+    bytes += int64_t(h.bytes());
+  return bytes;
+}

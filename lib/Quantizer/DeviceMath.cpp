@@ -54,17 +54,28 @@ void DeviceMath::nearest(const float *points, int64_t n, int64_t dim,
   const std::string what = "nearest-centroid search on " +
                            std::string(deviceKindName(rt->device().kind));
   auto kern = orThrow(kernel(quantizerOp("nearest", dim)), what);
-  Tensor book = orThrow(rt->allocate(DType::F32, {k, dim}), what);
-  orThrow(rt->copyFromHost(book, centroids, size_t(k * dim) * 4), what);
+  // Device buffers are kept between calls (the column-by-column phase makes
+  // thousands of small ones) and grown as needed.
+  auto buffer = [&](Tensor &t, DType dtype, int64_t elements) {
+    if (!t.defined() || t.numElements() < elements)
+      t = orThrow(rt->allocate(dtype, {elements}), what);
+    return t;
+  };
   int64_t chunk = std::min(n, chunkPoints);
-  Tensor p = orThrow(rt->allocate(DType::F32, {chunk, dim}), what);
-  Tensor idx = orThrow(rt->allocate(DType::I32, {chunk}), what);
-  Tensor dist = orThrow(rt->allocate(DType::F32, {chunk}), what);
+  Tensor book =
+      orThrow(buffer(bookBuffer, DType::F32, k * dim).slice(0, k * dim), what);
+  book = orThrow(book.reshape({k, dim}), what);
+  orThrow(rt->copyFromHost(book, centroids, size_t(k * dim) * 4), what);
+  buffer(pointBuffer, DType::F32, chunk * dim);
+  buffer(indexBuffer, DType::I32, chunk);
+  buffer(distanceBuffer, DType::F32, chunk);
   for (int64_t begin = 0; begin < n; begin += chunk) {
     int64_t count = std::min(chunk, n - begin);
-    Tensor pc = orThrow(p.slice(0, count), what);
-    Tensor ic = orThrow(idx.slice(0, count), what);
-    Tensor dc = orThrow(dist.slice(0, count), what);
+    Tensor pc = orThrow(
+        orThrow(pointBuffer.slice(0, count * dim), what).reshape({count, dim}),
+        what);
+    Tensor ic = orThrow(indexBuffer.slice(0, count), what);
+    Tensor dc = orThrow(distanceBuffer.slice(0, count), what);
     orThrow(rt->copyFromHost(pc, points + begin * dim, size_t(count * dim) * 4),
             what);
     orThrow(kern->run({&pc, &book, &ic, &dc}), what);

@@ -64,6 +64,11 @@ cl::list<unsigned> quantizerVectorLens(
              "vector length and, with --model, vptq.gram for each input size "
              "of its linear layers"),
     cl::value_desc("V,..."), cl::cat(category));
+cl::list<unsigned> quantizerInputs(
+    "quantizer-inputs", cl::CommaSeparated,
+    cl::desc("With --quantizer: vptq.gram kernels for these input sizes "
+             "too (beyond the model's)"),
+    cl::value_desc("N,..."), cl::cat(category));
 cl::opt<std::string> archList(
     "arch",
     cl::desc("Comma-separated targets: sm_80, sm_89, sm_90a, ..., gfx90a, "
@@ -250,8 +255,10 @@ int main(int argc, char **argv) {
       "  vptq-compile --layer in_features=4096,out_features=4096,"
       "vector_len=8,num_centroids=65536,packed=true --arch sm_90a -o BUNDLE\n");
 
-  if (modelDir.empty() && layerSpecs.empty() && denseSpecs.empty())
-    die("nothing to compile: give --model DIR or at least one --layer or "
+  if (modelDir.empty() && layerSpecs.empty() && denseSpecs.empty() &&
+      quantizerVectorLens.empty())
+    die("nothing to compile: give --model DIR, --quantizer or at least one "
+        "--layer or "
         "--dense");
 
   // The layers: module name -> (config, dtypes).
@@ -372,6 +379,13 @@ int main(int argc, char **argv) {
           llvm::Twine(v));
     addItem({compiler::LinearSpec(), quantizerOp("nearest", v)});
   }
+  if (!quantizerInputs.empty() && quantizerVectorLens.empty())
+    die("--quantizer-inputs needs --quantizer");
+  for (unsigned n : quantizerInputs)
+    if (n == 0)
+      die("--quantizer-inputs: sizes must be positive");
+    else
+      linearInputs.insert(n);
   if (!quantizerVectorLens.empty())
     for (int64_t n : linearInputs)
       addItem({compiler::LinearSpec(), quantizerOp("gram", n)});

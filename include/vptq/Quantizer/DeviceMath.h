@@ -49,6 +49,8 @@ private:
   std::shared_ptr<runtime::Runtime> rt;
   std::map<std::string, std::shared_ptr<runtime::Kernel>> kernels;
   std::map<std::string, runtime::Tensor> hessians;
+  /// vptq.nearest's buffers, flat, reused across calls.
+  runtime::Tensor bookBuffer, pointBuffer, indexBuffer, distanceBuffer;
 };
 
 } // namespace vptq::quant

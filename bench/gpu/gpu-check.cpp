@@ -15,7 +15,9 @@
 #include "../BenchUtil.h"
 #include "vptq/ABI/Manifest.h"
 #include "vptq/ABI/MemRefABI.h"
+#include "vptq/ABI/Tuning.h"
 #include "vptq/Reference/Check.h"
+#include "vptq/Reference/Dequant.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +49,15 @@ struct Options {
 };
 
 const Driver *driver;
+
+/// "v8-k65536-k256": the short name of a layer configuration.
+std::string configName(const ref::LayerConfig &c) {
+  std::string name =
+      "v" + std::to_string(c.vectorLen) + "-k" + std::to_string(c.numCentroids);
+  if (c.numResCentroids > 0)
+    name += "-k" + std::to_string(c.numResCentroids);
+  return name;
+}
 
 void check(CUresult r, const char *what) {
   if (r != CUDA_SUCCESS)
@@ -156,6 +167,15 @@ int main(int argc, char **argv) {
       "sm_" + std::to_string(major) + std::to_string(minor);
   json results = json::array();
   int failures = 0, ran = 0;
+  struct CachedLayer {
+    std::string key;
+    ref::QuantizedLinear layer;
+    ref::LayerTensors tensors;
+    std::vector<float> dequantized;
+    size_t weightBytes = 0;
+    int copies = 1;
+    std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> weights;
+  } cached;
   for (const BundleKernel &k : manifest.kernels) {
     const std::string &arch = k.arch;
     if (k.kind != "cubin" || !archRunsOn(arch, deviceArch))
@@ -188,35 +208,49 @@ int main(int argc, char **argv) {
                 fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared),
             "cuFuncSetAttribute");
 
-    // A fresh random layer; several device copies for timing.
-    ref::QuantizedLinear layer = ref::makeRandomLayer(c, seed++, model);
-    ref::LayerTensors tensors = ref::encodeLayer(layer, model);
-    size_t weightBytes = 0;
-    for (const KernelArg &arg : k.args) {
-      const std::string &n = arg.name;
-      if (n == "input" || n == "output")
-        continue;
-      const ref::HostTensor *t = tensors.get(n);
-      if (!t || t->empty())
-        die(key + ": no tensor for kernel argument '" + n + "'");
-      if (t->dtype != arg.dtype)
-        die(key + ": argument '" + n + "' is " + ref::dtypeName(arg.dtype) +
-            ", the layer stores " + ref::dtypeName(t->dtype));
-      weightBytes += t->data.size();
-    }
-    // Enough copies to exceed a 50 MB L2 twice over, at most 8.
-    int copies = int(std::clamp<size_t>(
-        100000000 / std::max<size_t>(weightBytes, 1) + 1, 1, 8));
-    std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> weights(copies);
-    for (int r = 0; r < copies; ++r)
+    // A fresh random layer and several device copies of it for timing;
+    // kept for the next kernel when that computes the same layer (the
+    // autotuner's candidates of one layer follow each other).
+    std::string layerKey = tuningKey(k.spec);
+    if (layerKey != cached.key) {
+      cached = CachedLayer();
+      cached.key = layerKey;
+      cached.layer = ref::makeRandomLayer(c, seed++, model);
+      cached.tensors = ref::encodeLayer(cached.layer, model);
+      // The reference weight, once for every kernel and batch size.
+      cached.dequantized = ref::dequantize(cached.layer);
       for (const KernelArg &arg : k.args) {
         const std::string &n = arg.name;
         if (n == "input" || n == "output")
           continue;
-        const ref::HostTensor *t = tensors.get(n);
-        weights[r].push_back(std::make_unique<DeviceBuffer>(t->data.size()));
-        weights[r].back()->upload(t->data);
+        const ref::HostTensor *t = cached.tensors.get(n);
+        if (!t || t->empty())
+          die(key + ": no tensor for kernel argument '" + n + "'");
+        if (t->dtype != arg.dtype)
+          die(key + ": argument '" + n + "' is " + ref::dtypeName(arg.dtype) +
+              ", the layer stores " + ref::dtypeName(t->dtype));
+        cached.weightBytes += t->data.size();
       }
+      // Enough copies to exceed a 50 MB L2 twice over, at most 8.
+      cached.copies = int(std::clamp<size_t>(
+          100000000 / std::max<size_t>(cached.weightBytes, 1) + 1, 1, 8));
+      cached.weights.resize(cached.copies);
+      for (int r = 0; r < cached.copies; ++r)
+        for (const KernelArg &arg : k.args) {
+          const std::string &n = arg.name;
+          if (n == "input" || n == "output")
+            continue;
+          const ref::HostTensor *t = cached.tensors.get(n);
+          cached.weights[r].push_back(
+              std::make_unique<DeviceBuffer>(t->data.size()));
+          cached.weights[r].back()->upload(t->data);
+        }
+    }
+    const ref::QuantizedLinear &layer = cached.layer;
+    const std::vector<float> &dequantized = cached.dequantized;
+    const size_t weightBytes = cached.weightBytes;
+    const int copies = cached.copies;
+    auto &weights = cached.weights;
 
     for (int64_t batch : opts.batches) {
       std::vector<float> x =
@@ -264,7 +298,9 @@ int main(int argc, char **argv) {
       std::vector<float> y(out.numElements());
       for (int64_t i = 0; i < out.numElements(); ++i)
         y[i] = out.floatAt(i);
-      ref::CheckResult result = ref::checkLinearOutput(layer, x, batch, y, act);
+      ref::CheckResult result =
+          ref::checkDenseOutput(dequantized, layer.bias, c.inFeatures,
+                                c.outFeatures, x, batch, y, act);
       // Timing.
       for (int i = 0; i < opts.warmup; ++i)
         launchCopy(i % copies);
@@ -298,6 +334,9 @@ int main(int argc, char **argv) {
           {{"id", k.id},
            {"arch", arch},
            {"spec_key", key},
+           {"tuning_key", tuningKey(k.spec)},
+           {"decided", hasDecisions(k.spec)},
+           {"config", configName(c)},
            {"in_features", c.inFeatures},
            {"out_features", c.outFeatures},
            {"batch", batch},

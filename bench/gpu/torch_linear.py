@@ -43,6 +43,24 @@ def time_linear(out_f, in_f, batch, reps, warmup, dtype):
     return statistics.median(times), copies
 
 
+def gemm_peak_tflops(dtype, n=8192, reps=20):
+    """fp16 tensor-core throughput of a large square matmul (the compute floor)."""
+    a = torch.randn(n, n, device="cuda", dtype=dtype)
+    b = torch.randn(n, n, device="cuda", dtype=dtype)
+    for _ in range(3):
+        a @ b
+    torch.cuda.synchronize()
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times = []
+    for _ in range(reps):
+        start.record()
+        a @ b
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) / 1000.0)
+    return 2 * n ** 3 / statistics.median(times) / 1e12
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--manifests", nargs="+", required=True)
@@ -59,9 +77,11 @@ def main():
             results.append({"out_features": out_f, "in_features": in_f, "batch": b,
                             "median_us": us, "weight_copies": copies})
             print(f"torch fp16 F.linear {out_f:6d} x {in_f:<6d} b={b:<4d} {us:9.2f} us", flush=True)
+    peak = gemm_peak_tflops(torch.float16)
+    print(f"torch fp16 8192^3 matmul: {peak:.0f} TFLOPS", flush=True)
     with open(args.json, "w") as f:
         json.dump({"torch": torch.__version__, "device": torch.cuda.get_device_name(),
-                   "results": results}, f, indent=2)
+                   "gemm_peak_tflops": peak, "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -676,4 +677,63 @@ Compiler::compileCPU(const LinearSpec &spec, bool parallel) {
   }
   return std::make_unique<JITKernel>(std::move(*engine),
                                      getKernelArguments(spec));
+}
+
+// Parses a layer specification (see Compiler.h) with the #vptq.vq
+// attribute's parser and verifier; the
+// key=value form may also fix kernel decisions (block_rows, warps_per_row,
+// batch_tile, k_chunk, centroids_placement, res_centroids_placement), as
+// vptq-tune's candidates do.
+auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
+    -> llvm::Expected<::vptq::LinearSpec> {
+  auto fail = [&](const std::string &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "invalid layer '" + spec + "': " + why);
+  };
+  ::vptq::LinearSpec out;
+  std::string text = spec;
+  if (!llvm::StringRef(text).starts_with("#vptq.vq<")) {
+    std::string body;
+    for (llvm::StringRef item : llvm::split(spec, ',')) {
+      auto [key, value] = item.trim().split('=');
+      key = key.trim();
+      value = value.trim();
+      int64_t *decision = key == "block_rows"      ? &out.blockRows
+                          : key == "warps_per_row" ? &out.warpsPerRow
+                          : key == "batch_tile"    ? &out.batchTile
+                          : key == "k_chunk"       ? &out.kChunk
+                                                   : nullptr;
+      if (decision) {
+        if (value.getAsInteger(10, *decision) || *decision <= 0)
+          return fail(key.str() + " must be a positive integer");
+        continue;
+      }
+      if (key == "centroids_placement" || key == "res_centroids_placement") {
+        if (value != "global" && value != "shared" && value != "registers")
+          return fail(key.str() + " must be global, shared or registers");
+        (key == "centroids_placement" ? out.centroidsPlacement
+                                      : out.resCentroidsPlacement) =
+            value.str();
+        continue;
+      }
+      if (!body.empty())
+        body += ", ";
+      body += key.trim().str() + " = " +
+              (value.empty() ? std::string("true") : value.trim().str());
+    }
+    text = "#vptq.vq<" + body + ">";
+  }
+  MLIRContext ctx;
+  ctx.loadDialect<VPTQDialect>();
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream(diagnostics) << d;
+    return mlir::success();
+  });
+  auto attr = llvm::dyn_cast_or_null<mlir::vptq::QuantConfigAttr>(
+      mlir::parseAttribute(text, &ctx));
+  if (!attr)
+    return fail(diagnostics.empty() ? "not a #vptq.vq attribute" : diagnostics);
+  out.config = attr.getLayerConfig();
+  return out;
 }

@@ -124,6 +124,16 @@ Status KernelStore::initialize() {
     cacheDir = resolveCacheDirectory(options.cacheDir);
   for (const std::string &dir : options.bundles)
     VPTQ_RETURN_IF_ERROR(addBundle(dir));
+  std::string db = options.tuningDatabase;
+  if (db.empty())
+    if (const char *env = std::getenv("VPTQ_TUNING_DB"); env && *env)
+      db = env;
+  if (!db.empty()) {
+    if (std::string err = tuning.load(db); !err.empty())
+      return Status::error(err);
+    log("tuning database " + db + ": " +
+        std::to_string(tuning.entries().size()) + " entries");
+  }
   return Status::success();
 }
 
@@ -360,6 +370,21 @@ Result<std::shared_ptr<Kernel>> KernelStore::get(const KernelRequest &spec) {
   auto bundled = fromBundles(spec, elsewhere);
   if (!bundled || *bundled)
     return bundled;
+  // Not in a bundle: the tuning database decides what the heuristics would
+  // (the decided specification keys the cache).
+  if (!spec.op && !tuning.empty()) {
+    KernelRequest tuned = spec;
+    const std::string arch = backend->info().kind == DeviceKind::CPU
+                                 ? std::string("host")
+                                 : backend->info().arch;
+    if (tuning.apply(arch, tuned.linear)) {
+      log("kernel " + key + ": tiling from the tuning database");
+      auto kernel = get(tuned);
+      if (kernel)
+        loaded[key] = *kernel;
+      return kernel;
+    }
+  }
   std::string base;
   if (!cacheDir.empty())
     base = cacheDir + "/" + cacheTarget() + "/" +

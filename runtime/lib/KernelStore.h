@@ -17,6 +17,7 @@
 
 #include "Backend.h"
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/Tuning.h"
 
 #include <map>
 #include <memory>
@@ -78,6 +79,7 @@ private:
   RuntimeOptions options;
   std::shared_ptr<KernelCompiler> compiler;
   std::string cacheDir;
+  TuningDatabase tuning;
   std::vector<Bundle> bundles;
   std::map<std::string, std::shared_ptr<Kernel>> loaded;
   KernelStats stats_;

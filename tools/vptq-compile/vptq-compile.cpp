@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/Tuning.h"
 #include "vptq/ABI/ModelKernels.h"
 #include "vptq/ABI/Sha256.h"
 #include "vptq/Checkpoint/ModelConfig.h"
@@ -69,6 +70,12 @@ cl::list<unsigned> quantizerInputs(
     cl::desc("With --quantizer: vptq.gram kernels for these input sizes "
              "too (beyond the model's)"),
     cl::value_desc("N,..."), cl::cat(category));
+cl::opt<std::string> tuningPath(
+    "tuning",
+    cl::desc("The autotuner's database (vptq-tune): GPU layers it has an "
+             "entry for take its tiling and placement (default: "
+             "$VPTQ_TUNING_DB if set, else the heuristics)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
 cl::opt<std::string> archList(
     "arch",
     cl::desc("Comma-separated targets: sm_80, sm_89, sm_90a, ..., gfx90a, "
@@ -117,34 +124,6 @@ ref::DType parseDType(const std::string &name) {
   if (name == "f32" || name == "float32")
     return ref::DType::F32;
   die("unknown dtype '" + name + "'; expected f16, bf16 or f32");
-}
-
-/// Parses --layer with the #vptq.vq attribute's parser and verifier.
-ref::LayerConfig parseLayerSpec(mlir::MLIRContext &ctx,
-                                const std::string &spec) {
-  std::string text = spec;
-  if (!llvm::StringRef(text).starts_with("#vptq.vq<")) {
-    std::string body;
-    for (llvm::StringRef item : llvm::split(spec, ',')) {
-      auto [key, value] = item.trim().split('=');
-      if (!body.empty())
-        body += ", ";
-      body += key.trim().str() + " = " +
-              (value.empty() ? std::string("true") : value.trim().str());
-    }
-    text = "#vptq.vq<" + body + ">";
-  }
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream(diagnostics) << d;
-    return mlir::success();
-  });
-  auto attr = llvm::dyn_cast_or_null<mlir::vptq::QuantConfigAttr>(
-      mlir::parseAttribute(text, &ctx));
-  if (!attr)
-    die("invalid --layer '" + spec + "': " +
-        (diagnostics.empty() ? "not a #vptq.vq attribute" : diagnostics));
-  return attr.getLayerConfig();
 }
 
 /// Parses --dense: in_features=N,out_features=M[,bias].
@@ -310,8 +289,10 @@ int main(int argc, char **argv) {
   mlir::MLIRContext parseContext;
   parseContext.loadDialect<mlir::vptq::VPTQDialect>();
   for (size_t i = 0; i < layerSpecs.size(); ++i) {
-    compiler::LinearSpec spec;
-    spec.config = parseLayerSpec(parseContext, layerSpecs[i]);
+    auto parsed = compiler::parseLayerSpec(layerSpecs[i]);
+    if (!parsed)
+      die(llvm::toString(parsed.takeError()));
+    compiler::LinearSpec spec = *parsed;
     layers.push_back({"layer" + std::to_string(i), spec});
     source["layers"].push_back(layerSpecs[i]);
   }
@@ -330,6 +311,17 @@ int main(int argc, char **argv) {
   }
 
   // Targets.
+  TuningDatabase tuning;
+  std::atomic<int> tunedCount{0};
+  {
+    std::string db = tuningPath;
+    if (db.empty())
+      if (const char *env = std::getenv("VPTQ_TUNING_DB"); env && *env)
+        db = env;
+    if (!db.empty())
+      if (std::string err = tuning.load(db); !err.empty())
+        die(err);
+  }
   std::vector<std::string> archs;
   for (llvm::StringRef arch : llvm::split(archList, ',')) {
     arch = arch.trim();
@@ -449,8 +441,14 @@ int main(int argc, char **argv) {
         target.format = format;
         bool amd = llvm::StringRef(task.arch).starts_with("gfx");
         target.toolkit = amd ? rocmPath.getValue() : toolkit.getValue();
+        compiler::LinearSpec decided = item.spec;
+        if (!item.op && tuning.apply(task.arch, decided))
+          ++tunedCount;
+        entry.inputHash = sha256Hex(item.key() + "|" + decided.key() + "|" +
+                                    task.arch + "|" + format.getValue() + "|" +
+                                    version);
         auto kernel = item.op ? compiler.compileGPU(*item.op, target)
-                              : compiler.compileGPU(item.spec, target);
+                              : compiler.compileGPU(decided, target);
         if (!kernel) {
           errors[t] = llvm::toString(kernel.takeError());
         } else {
@@ -513,6 +511,8 @@ int main(int argc, char **argv) {
   manifest.created = utcNow();
   source["activation"] = ref::dtypeName(act);
   source["activation_from_model"] = actFromModel;
+  if (!tuning.empty())
+    source["tuned_kernels"] = tunedCount.load();
   manifest.sourceJSON = source.dump();
   manifest.archs = archs;
   manifest.layers = layerMap.get<std::map<std::string, std::string>>();
@@ -529,6 +529,11 @@ int main(int argc, char **argv) {
                  << (opCount ? " + " + std::to_string(opCount) + " ops" : "")
                  << " x " << archs.size()
                  << " targets) in " << llvm::format("%.1f", progress.seconds())
-                 << " s -> " << outputDir << "\n";
+                 << " s -> " << outputDir
+                 << (tuning.empty() ? std::string()
+                                    : ", " + std::to_string(tunedCount.load()) +
+                                          " with tiling from the tuning "
+                                          "database")
+                 << "\n";
   return 0;
 }

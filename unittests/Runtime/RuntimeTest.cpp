@@ -9,6 +9,7 @@
 
 #include "TestUtil.h"
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/Tuning.h"
 #include "vptq/Reference/Check.h"
 #include "vptq/runtime/VPTQ.h"
 
@@ -191,6 +192,51 @@ TEST(KernelCache, CompilesOnceThenLoads) {
   EXPECT_EQ(rt->kernelStats().cacheLoads, 1);
   EXPECT_EQ(rt->kernelStats().compiled, 0);
   test::checkQuantLinear(*rt, *q, small.layer, 7, freshSeed());
+}
+
+// Kernels the runtime compiles take their decisions from the autotuner's
+// database when it has an entry for the layer (here for the host CPU), and
+// still compute the layer.
+TEST(KernelCache, TuningDatabaseDecidesCompiledKernels) {
+  TempDir cache("cache"), dir("tuning");
+  SmallLayer small(freshSeed());
+  LinearSpec spec = makeQuantizedSpec(small.loaded.quantization.config,
+                                      DType::F16, DType::F16, {});
+  TuningDatabase db;
+  TuningEntry e;
+  e.arch = "host";
+  e.layer = tuningKey(spec);
+  e.batch = 1;
+  e.blockRows = 2;
+  e.warpsPerRow = 1;
+  e.batchTile = 2;
+  e.kChunk = 32;
+  db.add(e);
+  ASSERT_EQ(db.save(dir / "db.json"), "");
+  RuntimeOptions o;
+  o.cacheDir = cache.path();
+  o.tuningDatabase = dir / "db.json";
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok()) << rt.message();
+  auto q = QuantLinear::create(*rt, small.loaded, DType::F16);
+  ASSERT_TRUE(q.ok()) << q.message();
+  EXPECT_NE(q->kernel().key().find("-t2x1x2x32"), std::string::npos)
+      << q->kernel().key();
+  test::checkQuantLinear(**rt, *q, small.layer, 5, freshSeed());
+  // The same layer again is the same kernel.
+  auto again = QuantLinear::create(*rt, small.loaded, DType::F16);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(&again->kernel(), &q->kernel());
+  // Without the database: the heuristics.
+  auto plain = cpuRuntime(cache.path());
+  auto h = QuantLinear::create(plain, small.loaded, DType::F16);
+  ASSERT_TRUE(h.ok()) << h.message();
+  EXPECT_NE(h->kernel().key().find("-t0x0x0x0"), std::string::npos);
+  // A database that cannot be read is an error naming it.
+  o.tuningDatabase = dir / "missing.json";
+  auto bad = Runtime::create(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("missing.json"), std::string::npos);
 }
 
 TEST(KernelCache, CorruptEntriesAreRebuilt) {

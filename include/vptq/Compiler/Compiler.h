@@ -32,6 +32,16 @@ using ref::DType;
 /// The compiler's version, part of every cache key and bundle manifest.
 const char *getCompilerVersion();
 
+/// Parses a layer specification as vptq-compile --layer takes it: a
+/// #vptq.vq<...> attribute, or its parameters as key=value pairs separated
+/// by commas (e.g. "in_features=4096,out_features=4096,vector_len=8,
+/// num_centroids=65536,packed=true"), to which the key=value form may add
+/// kernel decisions: block_rows, warps_per_row, batch_tile, k_chunk,
+/// centroids_placement and res_centroids_placement (global, shared or
+/// registers). Verified like the attribute; storage types are left at their
+/// defaults.
+llvm::Expected<LinearSpec> parseLayerSpec(const std::string &spec);
+
 using ::vptq::getKernelArguments;
 using ::vptq::KernelArg;
 using ::vptq::LaunchInfo;

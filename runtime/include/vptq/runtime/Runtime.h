@@ -54,6 +54,10 @@ struct RuntimeOptions {
   std::shared_ptr<KernelCompiler> compiler;
   /// Report where each kernel came from, and how long that took, on stderr.
   bool verbose = false;
+  /// The autotuner's database (vptq-tune): kernels compiled here for
+  /// layers it has an entry for use its tiling and placement; "" for
+  /// $VPTQ_TUNING_DB, if set. Bundles carry their own decisions.
+  std::string tuningDatabase;
 };
 
 /// Where a kernel came from.

@@ -1,0 +1,169 @@
+// floor-probe.cu - The hardware floor of a VQ GEMV, measured (not a product
+// kernel: a measurement probe for bench/gpu/run-speed.sh, built with nvcc).
+//
+// Prints JSON with
+//  - hbm_read_gbps: streaming 16-byte reads of a 2 GiB buffer;
+//  - gathers: for each codebook size K and row size (bytes), the time per
+//    lookup of random rows: each thread reads a 2-byte index (streamed from
+//    HBM, rotating buffers) and one codebook row, from global memory
+//    (__ldg, L2/L1) and, when the codebook fits, from shared memory;
+//    the best of the two is the gather floor for that codebook.
+// Timing: CUDA events, 3 warm-ups, median of 15.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    cudaError_t e = (x);                                                       \
+    if (e != cudaSuccess) {                                                    \
+      std::fprintf(stderr, "%s: %s\n", #x, cudaGetErrorString(e));             \
+      std::exit(1);                                                            \
+    }                                                                          \
+  } while (0)
+
+__global__ void streamRead(const uint4 *__restrict__ p, size_t n,
+                           unsigned *sink) {
+  unsigned acc = 0;
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x) {
+    uint4 v = p[i];
+    acc ^= v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (acc == 0x12345678u)
+    sink[0] = acc;
+}
+
+// ROW_WORDS 4-byte words per codebook row.
+template <int ROW_WORDS, bool SHARED>
+__global__ void gather(const uint16_t *__restrict__ idx, size_t n,
+                       const unsigned *__restrict__ book, int k,
+                       unsigned *sink) {
+  extern __shared__ unsigned smem[];
+  const unsigned *src = book;
+  if (SHARED) {
+    for (int i = threadIdx.x; i < k * ROW_WORDS; i += blockDim.x)
+      smem[i] = book[i];
+    __syncthreads();
+    src = smem;
+  }
+  unsigned acc = 0;
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x) {
+    unsigned row = unsigned(idx[i]) % unsigned(k);
+    const unsigned *r = src + row * ROW_WORDS;
+    if (ROW_WORDS % 4 == 0 && !SHARED) {
+#pragma unroll
+      for (int w = 0; w < ROW_WORDS; w += 4) {
+        uint4 v = __ldg(reinterpret_cast<const uint4 *>(r + w));
+        acc ^= v.x ^ v.y ^ v.z ^ v.w;
+      }
+    } else {
+#pragma unroll
+      for (int w = 0; w < ROW_WORDS; ++w)
+        acc ^= SHARED ? r[w] : __ldg(r + w);
+    }
+  }
+  if (acc == 0x12345678u)
+    sink[0] = acc;
+}
+
+template <typename F> float medianMs(F launch) {
+  cudaEvent_t a, b;
+  CHECK(cudaEventCreate(&a));
+  CHECK(cudaEventCreate(&b));
+  for (int i = 0; i < 3; ++i)
+    launch(i);
+  std::vector<float> t;
+  for (int i = 0; i < 15; ++i) {
+    CHECK(cudaEventRecord(a));
+    launch(i);
+    CHECK(cudaEventRecord(b));
+    CHECK(cudaEventSynchronize(b));
+    float ms;
+    CHECK(cudaEventElapsedTime(&ms, a, b));
+    t.push_back(ms);
+  }
+  CHECK(cudaGetLastError());
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+template <int ROW_WORDS>
+void probe(int k, const uint16_t *idx[], int copies, size_t n, unsigned *book,
+           unsigned *sink, int sms, bool first) {
+  int threads = 256, blocks = sms * 8;
+  float global = medianMs([&](int i) {
+    gather<ROW_WORDS, false><<<blocks, threads>>>(idx[i % copies], n, book, k,
+                                                  sink);
+  });
+  size_t smem = size_t(k) * ROW_WORDS * 4;
+  float shared = -1;
+  if (smem <= 200 * 1024) {
+    CHECK(cudaFuncSetAttribute(gather<ROW_WORDS, true>,
+                               cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               int(smem)));
+    int perSm = smem <= 100 * 1024 ? 2 : 1;
+    shared = medianMs([&](int i) {
+      gather<ROW_WORDS, true><<<sms * perSm, 1024, smem>>>(idx[i % copies], n,
+                                                           book, k, sink);
+    });
+  }
+  double best = shared > 0 ? std::min(global, shared) : global;
+  std::printf("%s    {\"k\": %d, \"row_bytes\": %d, \"lookups\": %zu, "
+              "\"global_us\": %.2f, \"shared_us\": %.2f, "
+              "\"ns_per_million_lookups\": %.3f}",
+              first ? "" : ",\n", k, ROW_WORDS * 4, n, global * 1000.0,
+              shared * 1000.0, best * 1e6 / (double(n) / 1e6));
+}
+
+int main() {
+  int sms = 0;
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  cudaDeviceProp prop;
+  CHECK(cudaGetDeviceProperties(&prop, 0));
+  unsigned *sink;
+  CHECK(cudaMalloc(&sink, 64));
+  // HBM streaming read of 2 GiB.
+  size_t bytes = size_t(2) << 30;
+  uint4 *big;
+  CHECK(cudaMalloc(&big, bytes));
+  CHECK(cudaMemset(big, 1, bytes));
+  float readMs = medianMs([&](int) {
+    streamRead<<<sms * 8, 512>>>(big, bytes / 16, sink);
+  });
+  CHECK(cudaFree(big));
+  // Index streams: 5.6 M lookups (an 11008 x 4096 layer at v8), 8 rotating
+  // copies (90 MB) so that they come from HBM.
+  const size_t n = size_t(11008) * 4096 / 8;
+  const int copies = 8;
+  std::mt19937 rng(1);
+  std::vector<uint16_t> host(n);
+  for (auto &v : host)
+    v = uint16_t(rng());
+  const uint16_t *idx[copies];
+  for (int c = 0; c < copies; ++c) {
+    uint16_t *d;
+    CHECK(cudaMalloc(&d, n * 2));
+    CHECK(cudaMemcpy(d, host.data(), n * 2, cudaMemcpyHostToDevice));
+    idx[c] = d;
+  }
+  unsigned *book;
+  CHECK(cudaMalloc(&book, size_t(65536) * 32));
+  CHECK(cudaMemset(book, 3, size_t(65536) * 32));
+  std::printf("{\n  \"device\": \"%s\",\n  \"sms\": %d,\n"
+              "  \"hbm_read_gbps\": %.1f,\n  \"gathers\": [\n",
+              prop.name, sms, double(bytes) / (readMs * 1e-3) / 1e9);
+  bool first = true;
+  for (int k : {256, 4096, 16384, 65536}) {
+    probe<4>(k, idx, copies, n, book, sink, sms, first);
+    first = false;
+    probe<6>(k, idx, copies, n, book, sink, sms, false);
+    probe<8>(k, idx, copies, n, book, sink, sms, false);
+  }
+  std::printf("\n  ]\n}\n");
+  return 0;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Development machine: builds what the speed harness (run-speed.sh) runs on
+# the GPU machine into .device/: vptq-gpu-check, the floor probe (nvcc),
+# a bundle of every layer of speed-layers.txt with the heuristic decisions,
+# and the autotuner's candidates (vptq-tune candidates) for the layers of
+# tune-layers.txt.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${VPTQ_BUILD_DIR:-$root/build}"
+arch="${1:-sm_90a}"
+nvcc="${NVCC:-/usr/local/cuda/bin/nvcc}"
+cmake --build "$build" --target vptq-compile vptq-gpu-check vptq-tune > /dev/null
+out="$root/.device"
+rm -rf "$out" && mkdir -p "$out/bin" "$out/bundles"
+cp "$build/bin/vptq-gpu-check" "$out/bin/"
+"$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$out/bin/floor-probe"
+layers() { grep -v '^#' "$1" | grep -v '^$' | sed 's/^/--layer\n/'; }
+mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt")
+"$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
+"$build/bin/vptq-tune" candidates --layers "$root/bench/gpu/tune-layers.txt" --arch "$arch" \
+  --batches 1,16 -o "$out/candidates.txt"
+mapfile -t tune < <(layers "$out/candidates.txt")
+"$build/bin/vptq-compile" "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"
+du -sh "$out"

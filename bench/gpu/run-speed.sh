@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# GPU machine: the speed harness (see prepare-speed.sh), in one run:
+#  1. the measured floor: HBM read bandwidth and random codebook-row gather
+#     rates (floor-probe);
+#  2. every layer of speed-layers.txt with the heuristic kernels: checked
+#     against the reference on fresh random inputs (every output element)
+#     and timed at batch 1, 4, 16, 64, 256 (vptq-gpu-check);
+#  3. torch fp16 F.linear on the same shapes and batches, and a large fp16
+#     matmul for the compute floor;
+#  4. the autotuner's candidates, checked and timed at batch 1 and 16.
+# Everything goes to $OUT; bench/gpu/report-speed.py makes the tables and
+# the plot, vptq-tune select the tuning database.
+#   bash bench/gpu/run-speed.sh [all|harness|tune]   (harness: 1-3, tune: 4)
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+d="$root/.device"
+out="${OUT:-/tmp/vptq-out}"
+mkdir -p "$out"
+part="${1:-all}"
+exec > >(tee "$out/speed-$part.log") 2>&1
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
+status=0
+if [ "$part" != tune ]; then
+echo "==> floor probe"
+"$d/bin/floor-probe" > "$out/floor.json" || status=1
+cat "$out/floor.json"
+echo "==> our kernels (heuristic decisions)"
+"$d/bin/vptq-gpu-check" --bundle "$d/bundles/speed" --batches 1,4,16,64,256 --reps 30 \
+  --json "$out/speed.json" > /tmp/speed-check.log 2>&1 || status=1
+grep -v " OK " /tmp/speed-check.log | head -60
+echo "==> torch fp16"
+PYTHONUNBUFFERED=1 python3 "$root/bench/gpu/torch_linear.py" --manifests "$d/bundles/speed/manifest.json" \
+  --batches 1,4,16,64,256 --json "$out/torch.json" || status=1
+fi
+if [ "$part" != harness ]; then
+echo "==> autotuner candidates"
+"$d/bin/vptq-gpu-check" --bundle "$d/bundles/tune" --batches 1,16 --reps 30 \
+  --json "$out/tune.json" > /tmp/tune-check.log 2>&1 || status=1
+grep -v " OK " /tmp/tune-check.log | head -60
+fi
+exit $status

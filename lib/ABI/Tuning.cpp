@@ -1,0 +1,146 @@
+//===- Tuning.cpp - The autotuner's database of kernel decisions ----------===//
+
+#include "vptq/ABI/Tuning.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <tuple>
+
+using namespace vptq;
+using nlohmann::json;
+
+std::string vptq::tuningKey(const LinearSpec &spec) {
+  LinearSpec s = spec;
+  s.batch = -1;
+  s.blockRows = s.warpsPerRow = s.batchTile = s.kChunk = 0;
+  s.centroidsPlacement.clear();
+  s.resCentroidsPlacement.clear();
+  return s.key();
+}
+
+bool vptq::hasDecisions(const LinearSpec &s) {
+  return s.blockRows || s.warpsPerRow || s.batchTile || s.kChunk ||
+         !s.centroidsPlacement.empty() || !s.resCentroidsPlacement.empty();
+}
+
+std::string TuningDatabase::load(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    return "cannot read tuning database " + path;
+  try {
+    json j = json::parse(in);
+    if (j.value("format_version", 0) != 1)
+      return path + ": unsupported format_version (expected 1)";
+    entries_.clear();
+    for (const json &e : j.at("entries")) {
+      TuningEntry t;
+      t.arch = e.at("arch").get<std::string>();
+      t.layer = e.at("layer").get<std::string>();
+      t.batch = e.at("batch").get<int64_t>();
+      const json &tiling = e.at("tiling");
+      t.blockRows = tiling.at("block_rows").get<int64_t>();
+      t.warpsPerRow = tiling.at("warps_per_row").get<int64_t>();
+      t.batchTile = tiling.at("batch_tile").get<int64_t>();
+      t.kChunk = tiling.at("k_chunk").get<int64_t>();
+      if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
+          t.kChunk <= 0)
+        return path + ": entry for " + t.layer + " has a non-positive tiling";
+      if (e.contains("placement")) {
+        t.centroidsPlacement = e["placement"].value("centroids", "");
+        t.resCentroidsPlacement = e["placement"].value("res_centroids", "");
+      }
+      t.us = e.value("us", 0.0);
+      t.heuristicUs = e.value("heuristic_us", 0.0);
+      t.candidates = e.value("candidates", int64_t(0));
+      t.device = e.value("device", "");
+      add(t);
+    }
+  } catch (const std::exception &e) {
+    return path + ": " + e.what();
+  }
+  return {};
+}
+
+std::string TuningDatabase::save(const std::string &path) const {
+  std::vector<TuningEntry> sorted = entries_;
+  std::sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
+    return std::tie(a.arch, a.layer, a.batch) <
+           std::tie(b.arch, b.layer, b.batch);
+  });
+  json entries = json::array();
+  for (const TuningEntry &t : sorted)
+    entries.push_back({{"arch", t.arch},
+                       {"layer", t.layer},
+                       {"batch", t.batch},
+                       {"tiling",
+                        {{"block_rows", t.blockRows},
+                         {"warps_per_row", t.warpsPerRow},
+                         {"batch_tile", t.batchTile},
+                         {"k_chunk", t.kChunk}}},
+                       {"placement",
+                        {{"centroids", t.centroidsPlacement},
+                         {"res_centroids", t.resCentroidsPlacement}}},
+                       {"us", t.us},
+                       {"heuristic_us", t.heuristicUs},
+                       {"candidates", t.candidates},
+                       {"device", t.device}});
+  std::ofstream out(path);
+  if (!out)
+    return "cannot write tuning database " + path;
+  out << json({{"format_version", 1}, {"entries", entries}}).dump(2) << "\n";
+  return out ? std::string() : "cannot write tuning database " + path;
+}
+
+void TuningDatabase::add(const TuningEntry &entry) {
+  for (TuningEntry &t : entries_)
+    if (t.arch == entry.arch && t.layer == entry.layer &&
+        t.batch == entry.batch) {
+      t = entry;
+      return;
+    }
+  entries_.push_back(entry);
+}
+
+namespace {
+
+/// sm_90 and sm_90a run the same tilings best.
+std::string baseArch(const std::string &arch) {
+  if (arch.rfind("sm_", 0) == 0 && !arch.empty() && arch.back() == 'a')
+    return arch.substr(0, arch.size() - 1);
+  return arch;
+}
+
+} // namespace
+
+const TuningEntry *TuningDatabase::lookup(const std::string &arch,
+                                          const LinearSpec &spec) const {
+  std::string key = tuningKey(spec), base = baseArch(arch);
+  int64_t batch = spec.batch > 0 ? spec.batch : 1;
+  const TuningEntry *below = nullptr, *smallest = nullptr;
+  for (const TuningEntry &t : entries_) {
+    if (baseArch(t.arch) != base || t.layer != key)
+      continue;
+    if (t.batch <= batch && (!below || t.batch > below->batch))
+      below = &t;
+    if (!smallest || t.batch < smallest->batch)
+      smallest = &t;
+  }
+  return below ? below : smallest;
+}
+
+bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
+  if (spec.dense || hasDecisions(spec))
+    return false;
+  const TuningEntry *t = lookup(arch, spec);
+  if (!t)
+    return false;
+  spec.blockRows = t->blockRows;
+  spec.warpsPerRow = t->warpsPerRow;
+  spec.batchTile = t->batchTile;
+  spec.kChunk = t->kChunk;
+  spec.centroidsPlacement = t->centroidsPlacement;
+  spec.resCentroidsPlacement = t->resCentroidsPlacement;
+  return true;
+}

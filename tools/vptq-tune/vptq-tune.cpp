@@ -1,0 +1,377 @@
+//===- vptq-tune.cpp - The autotuner: candidates and selection ------------===//
+//
+//   vptq-tune candidates --layer SPEC... --arch sm_90a --batches 1,16 -o FILE
+//   vptq-tune select --results CHECK.json... -o DATABASE.json [--report MD]
+//
+// Tuning times kernels on the GPU, and the GPU machines have no compiler,
+// so it runs in three steps: `candidates` writes, for each layer and batch
+// bucket, the heuristic kernel and variations of its tiling (block_rows,
+// warps_per_row, batch_tile, k_chunk) and codebook placement, as
+// vptq-compile --layer lines; vptq-compile builds them into a bundle, and
+// vptq-gpu-check checks and times every one on the GPU; `select` reads the
+// timings and records the fastest correct kernel per (arch, layer, batch)
+// in the JSON database that vptq-compile --tuning and the runtime's JIT
+// ($VPTQ_TUNING_DB) read. bench/gpu/prepare-speed.sh and run-speed.sh run
+// the steps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "vptq/ABI/Tuning.h"
+#include "vptq/Compiler/Compiler.h"
+#include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+#include "vptq/Transforms/Heuristics.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+using namespace vptq;
+using nlohmann::json;
+
+namespace {
+
+const char *kUsage = R"(usage: vptq-tune <command> [options]
+
+The autotuner (see docs/Tuning.md): candidate kernels for the GPU, then the
+fastest of them, measured there, into a tuning database.
+
+  candidates   writes vptq-compile --layer lines: for each layer and batch,
+               the heuristic kernel and variations of its decisions
+      --layer SPEC        a layer as vptq-compile takes it (repeatable)
+      --layers FILE       layers, one per line (# comments)
+      --arch CHIP         GPU architecture the heuristics assume (sm_90a)
+      --batches LIST      batch sizes to tune for (1,16)
+      --activation DT     f16 (default), bf16 or f32 (codebook placement)
+      -o FILE             the candidate list (one layer per line)
+
+  select       reads vptq-gpu-check --json results and writes the database
+      --results FILE      vptq-gpu-check JSON (repeatable)
+      -o FILE             the database (entries already there are kept
+                          unless measured again)
+      --report FILE       also a markdown table: tuned vs heuristic time
+)";
+
+[[noreturn]] void die(const std::string &message) {
+  std::cerr << "vptq-tune: error: " << message << "\n";
+  std::exit(1);
+}
+
+std::vector<int64_t> parseList(const std::string &flag, const std::string &v) {
+  std::vector<int64_t> out;
+  for (llvm::StringRef item : llvm::split(v, ',')) {
+    int64_t x;
+    if (item.trim().getAsInteger(10, x) || x <= 0)
+      die(flag + " expects positive integers separated by commas, got '" + v +
+          "'");
+    out.push_back(x);
+  }
+  return out;
+}
+
+ref::DType parseDType(const std::string &s) {
+  if (s == "f16")
+    return ref::DType::F16;
+  if (s == "bf16")
+    return ref::DType::BF16;
+  if (s == "f32")
+    return ref::DType::F32;
+  die("--activation must be f16, bf16 or f32, got '" + s + "'");
+}
+
+struct Decisions {
+  int64_t blockRows, warpsPerRow, batchTile, kChunk;
+  std::string placement; // "" = default.
+  auto tie() const {
+    return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement);
+  }
+  bool operator<(const Decisions &o) const { return tie() < o.tie(); }
+};
+
+int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+/// The tiling decisions worth timing around the heuristic `base`.
+std::set<Decisions> candidatesAround(const ref::LayerConfig &c,
+                                     mlir::vptq::TilingAttr base,
+                                     mlir::vptq::PlacementAttr placement,
+                                     int64_t batch) {
+  const int64_t br = base.getBlockRows(), wpr = base.getWarpsPerRow(),
+                bt = base.getBatchTile(), kc = base.getKChunk();
+  int64_t codes = c.numCodebooks * c.groupSize;
+  auto kChunkFor = [&](int64_t warps, int64_t want) {
+    int64_t granule = std::lcm<int64_t>(128, 32 * warps);
+    return std::max(granule, std::min(roundUp(want, granule),
+                                      roundUp(c.groupSize, granule)));
+  };
+  std::set<Decisions> out;
+  auto add = [&](int64_t b, int64_t w, int64_t t, int64_t k,
+                 const std::string &p = "") {
+    if (b < 1 || w < 1 || t < 1 || b * w > 32 || t * c.vectorLen > 64 ||
+        k % (32 * w) != 0 || k < 32 * w)
+      return;
+    out.insert({b, w, t, k, p});
+  };
+  for (int64_t b : {1, 2, 4, 8, 16})
+    add(b, wpr, bt, kc);
+  for (int64_t w : {1, 2, 4, 8}) {
+    if (w * 32 > codes && w > 1)
+      continue;
+    int64_t b = std::clamp<int64_t>(br * wpr / w, 1, 32 / w);
+    add(b, w, bt, kChunkFor(w, 256 * w));
+    add(b, w, bt, kChunkFor(w, 512 * w));
+  }
+  for (int64_t t : {1, 2, 4, 8})
+    if (t <= std::max<int64_t>(batch, 1))
+      add(br, wpr, t, kc);
+  for (int64_t k : {kc / 2, kc * 2})
+    add(br, wpr, bt, kChunkFor(wpr, k));
+  // Codebooks in shared memory by default: also from global memory (L2).
+  if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Shared)
+    add(br, wpr, bt, kc, "global");
+  return out;
+}
+
+int candidates(const std::vector<std::string> &args) {
+  std::vector<std::string> layers;
+  std::string arch = "sm_90a", out;
+  std::vector<int64_t> batches = {1, 16};
+  ref::DType act = ref::DType::F16;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size())
+        die("missing value after " + a);
+      return args[++i];
+    };
+    if (a == "--layer")
+      layers.push_back(value());
+    else if (a == "--layers") {
+      std::string path = value();
+      std::ifstream in(path);
+      if (!in)
+        die("cannot read " + path);
+      for (std::string line; std::getline(in, line);)
+        if (!llvm::StringRef(line).trim().empty() &&
+            !llvm::StringRef(line).trim().starts_with("#"))
+          layers.push_back(llvm::StringRef(line).trim().str());
+    } else if (a == "--arch")
+      arch = value();
+    else if (a == "--batches")
+      batches = parseList(a, value());
+    else if (a == "--activation")
+      act = parseDType(value());
+    else if (a == "-o" || a == "--output")
+      out = value();
+    else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else
+      die("unknown argument '" + a + "' (see --help)");
+  }
+  if (layers.empty() || out.empty())
+    die("candidates needs --layer or --layers, and -o (see --help)");
+  std::string error;
+  auto target = mlir::vptq::TargetInfo::get(arch, error);
+  if (mlir::failed(target))
+    die(error);
+  if (!target->isGPU())
+    die("--arch must be a GPU architecture, got '" + arch + "'");
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<mlir::vptq::VPTQDialect>();
+  mlir::Type modelType = act == ref::DType::BF16  ? mlir::Type(mlir::BFloat16Type::get(&ctx))
+                         : act == ref::DType::F32 ? mlir::Type(mlir::Float32Type::get(&ctx))
+                                                  : mlir::Type(mlir::Float16Type::get(&ctx));
+  std::ofstream os(out);
+  if (!os)
+    die("cannot write " + out);
+  os << "# vptq-tune candidates --arch " << arch << " --batches "
+     << llvm::join(llvm::map_range(batches,
+                                   [](int64_t b) { return std::to_string(b); }),
+                   ",")
+     << "\n# The first line of each layer is the heuristic kernel.\n";
+  size_t total = 0;
+  for (const std::string &layer : layers) {
+    auto spec = compiler::parseLayerSpec(layer);
+    if (!spec)
+      die(llvm::toString(spec.takeError()));
+    if (hasDecisions(*spec))
+      die("layer '" + layer + "' already fixes kernel decisions");
+    std::set<Decisions> all;
+    for (int64_t b : batches) {
+      auto base = mlir::vptq::getDefaultTiling(&ctx, spec->config, *target, b);
+      auto placement = mlir::vptq::getDefaultPlacement(
+          &ctx, spec->config, modelType, *target, base);
+      for (const Decisions &d :
+           candidatesAround(spec->config, base, placement, b))
+        all.insert(d);
+    }
+    os << layer << "\n";
+    for (const Decisions &d : all) {
+      os << layer << ",block_rows=" << d.blockRows
+         << ",warps_per_row=" << d.warpsPerRow << ",batch_tile=" << d.batchTile
+         << ",k_chunk=" << d.kChunk;
+      if (!d.placement.empty())
+        os << ",centroids_placement=" << d.placement;
+      os << "\n";
+    }
+    total += all.size() + 1;
+  }
+  std::cerr << "vptq-tune: " << total << " candidate kernels for "
+            << layers.size() << " layers -> " << out << "\n";
+  return 0;
+}
+
+int select(const std::vector<std::string> &args) {
+  std::vector<std::string> results;
+  std::string out, report;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size())
+        die("missing value after " + a);
+      return args[++i];
+    };
+    if (a == "--results")
+      results.push_back(value());
+    else if (a == "-o" || a == "--output")
+      out = value();
+    else if (a == "--report")
+      report = value();
+    else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else
+      die("unknown argument '" + a + "' (see --help)");
+  }
+  if (results.empty() || out.empty())
+    die("select needs --results and -o (see --help)");
+  struct Run {
+    json r;
+    std::string device;
+  };
+  // (arch, layer, batch) -> runs.
+  std::map<std::tuple<std::string, std::string, int64_t>, std::vector<Run>>
+      groups;
+  for (const std::string &path : results) {
+    std::ifstream in(path);
+    if (!in)
+      die("cannot read " + path);
+    json j;
+    try {
+      j = json::parse(in);
+      for (const json &r : j.at("results")) {
+        if (!r.contains("tuning_key"))
+          die(path + ": results carry no tuning_key (an older vptq-gpu-check)");
+        groups[{r.at("arch").get<std::string>(),
+                r.at("tuning_key").get<std::string>(),
+                r.at("batch").get<int64_t>()}]
+            .push_back({r, j.value("device", "")});
+      }
+    } catch (const json::exception &e) {
+      die(path + ": " + e.what());
+    }
+  }
+  TuningDatabase db;
+  if (std::ifstream(out).good())
+    if (std::string err = db.load(out); !err.empty())
+      die(err);
+  std::ostringstream md;
+  md << "| layer | batch | heuristic (us) | tuned (us) | speedup | tuned "
+        "tiling (rows x warps x batch tile x k chunk, placement) | "
+        "candidates |\n|---|---|---|---|---|---|---|\n";
+  int entries = 0, incorrect = 0;
+  for (auto &[key, runs] : groups) {
+    const auto &[arch, layer, batch] = key;
+    const Run *best = nullptr, *heuristic = nullptr;
+    int64_t correct = 0;
+    for (const Run &run : runs) {
+      if (!run.r.at("correct").get<bool>()) {
+        ++incorrect;
+        continue;
+      }
+      ++correct;
+      if (!run.r.at("decided").get<bool>())
+        heuristic = &run;
+      if (!best || run.r.at("median_us").get<double>() <
+                       best->r.at("median_us").get<double>())
+        best = &run;
+    }
+    if (!best)
+      continue;
+    const json &t = best->r.at("tiling");
+    TuningEntry e;
+    e.arch = arch;
+    e.layer = layer;
+    e.batch = batch;
+    e.blockRows = t.at("block_rows").get<int64_t>();
+    e.warpsPerRow = t.at("warps_per_row").get<int64_t>();
+    e.batchTile = t.at("batch_tile").get<int64_t>();
+    e.kChunk = t.at("k_chunk").get<int64_t>();
+    e.centroidsPlacement = best->r.at("placement").value("centroids", "");
+    e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
+    e.us = best->r.at("median_us").get<double>();
+    e.heuristicUs = heuristic ? heuristic->r.at("median_us").get<double>() : 0;
+    e.candidates = correct;
+    e.device = best->device;
+    db.add(e);
+    ++entries;
+    char heuristicText[32] = "-", gain[32] = "-";
+    if (heuristic) {
+      std::snprintf(heuristicText, sizeof(heuristicText), "%.1f",
+                    e.heuristicUs);
+      std::snprintf(gain, sizeof(gain), "%.2fx", e.heuristicUs / e.us);
+    }
+    char line[512];
+    std::snprintf(line, sizeof(line),
+                  "| %s %lldx%lld | %lld | %s | %.1f | %s | %lld x %lld x %lld "
+                  "x %lld, %s | %lld |\n",
+                  best->r.value("config", "").c_str(),
+                  (long long)best->r.at("out_features").get<int64_t>(),
+                  (long long)best->r.at("in_features").get<int64_t>(),
+                  (long long)batch, heuristicText, e.us, gain,
+                  (long long)e.blockRows, (long long)e.warpsPerRow,
+                  (long long)e.batchTile, (long long)e.kChunk,
+                  e.centroidsPlacement.c_str(), (long long)correct);
+    md << line;
+  }
+  if (std::string err = db.save(out); !err.empty())
+    die(err);
+  if (!report.empty()) {
+    std::ofstream r(report);
+    r << md.str();
+    if (!r)
+      die("cannot write " + report);
+  }
+  std::cerr << "vptq-tune: " << entries << " entries -> " << out;
+  if (incorrect)
+    std::cerr << " (" << incorrect << " incorrect runs ignored)";
+  std::cerr << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 1 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "candidates")
+    return candidates(args);
+  if (command == "select")
+    return select(args);
+  die("unknown command '" + command + "' (candidates or select; see --help)");
+}

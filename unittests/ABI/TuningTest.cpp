@@ -1,0 +1,139 @@
+//===- TuningTest.cpp - The autotuner's database --------------------------===//
+
+#include "vptq/ABI/Tuning.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace vptq;
+
+namespace {
+
+LinearSpec layer(int64_t out = 11008, int64_t in = 4096) {
+  LinearSpec s;
+  s.config.inFeatures = in;
+  s.config.outFeatures = out;
+  s.config.vectorLen = 8;
+  s.config.numCentroids = 65536;
+  s.config.groupSize = in;
+  s.config.indexBits = 16;
+  s.config.packed = true;
+  return s;
+}
+
+TuningEntry entry(const LinearSpec &s, int64_t batch, int64_t blockRows) {
+  TuningEntry t;
+  t.arch = "sm_90a";
+  t.layer = tuningKey(s);
+  t.batch = batch;
+  t.blockRows = blockRows;
+  t.warpsPerRow = 1;
+  t.batchTile = batch >= 4 ? 4 : 1;
+  t.kChunk = 256;
+  t.centroidsPlacement = "global";
+  t.us = 10.0 * blockRows;
+  return t;
+}
+
+std::string tempPath(const std::string &name) {
+  return (std::filesystem::path(testing::TempDir()) / name).string();
+}
+
+TEST(Tuning, KeyIgnoresDecisionsAndBatch) {
+  LinearSpec a = layer(), b = layer();
+  b.batch = 16;
+  b.blockRows = 4;
+  b.centroidsPlacement = "shared";
+  EXPECT_EQ(tuningKey(a), tuningKey(b));
+  EXPECT_FALSE(hasDecisions(a));
+  EXPECT_TRUE(hasDecisions(b));
+  EXPECT_NE(tuningKey(a), tuningKey(layer(4096, 4096)));
+}
+
+TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
+  TuningDatabase db;
+  LinearSpec s = layer();
+  db.add(entry(s, 1, 2));
+  db.add(entry(s, 16, 8));
+  db.add(entry(s, 64, 16));
+  s.batch = -1; // dynamic: tuned for batch 1
+  ASSERT_NE(db.lookup("sm_90a", s), nullptr);
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 2);
+  s.batch = 32;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 8);
+  s.batch = 256;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 16);
+  // sm_90 (what the driver reports) shares sm_90a's entries; others don't.
+  EXPECT_NE(db.lookup("sm_90", s), nullptr);
+  EXPECT_EQ(db.lookup("sm_80", s), nullptr);
+  EXPECT_EQ(db.lookup("sm_90a", layer(4096, 4096)), nullptr);
+  // Only batches above 1 recorded: the smallest serves batch 1.
+  TuningDatabase big;
+  big.add(entry(s, 16, 8));
+  LinearSpec one = layer();
+  EXPECT_EQ(big.lookup("sm_90a", one)->batch, 16);
+}
+
+TEST(Tuning, ApplyFillsOnlyUndecidedSpecs) {
+  TuningDatabase db;
+  LinearSpec s = layer();
+  db.add(entry(s, 1, 2));
+  LinearSpec undecided = s;
+  ASSERT_TRUE(db.apply("sm_90a", undecided));
+  EXPECT_EQ(undecided.blockRows, 2);
+  EXPECT_EQ(undecided.kChunk, 256);
+  EXPECT_EQ(undecided.centroidsPlacement, "global");
+  LinearSpec decided = s;
+  decided.warpsPerRow = 4;
+  EXPECT_FALSE(db.apply("sm_90a", decided));
+  EXPECT_EQ(decided.blockRows, 0);
+  LinearSpec dense = makeDenseSpec(4096, 11008, false, ref::DType::F16,
+                                   ref::DType::F16);
+  EXPECT_FALSE(db.apply("sm_90a", dense));
+  // A second entry for the same (arch, layer, batch) replaces the first.
+  db.add(entry(s, 1, 4));
+  EXPECT_EQ(db.entries().size(), 1u);
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 4);
+}
+
+TEST(Tuning, SaveAndLoadRoundTrip) {
+  TuningDatabase db;
+  LinearSpec s = layer();
+  db.add(entry(s, 16, 8));
+  db.add(entry(s, 1, 2));
+  std::string path = tempPath("vptq-tuning-roundtrip.json");
+  ASSERT_EQ(db.save(path), "");
+  TuningDatabase back;
+  ASSERT_EQ(back.load(path), "");
+  ASSERT_EQ(back.entries().size(), 2u);
+  // Saved sorted by batch.
+  EXPECT_EQ(back.entries()[0].batch, 1);
+  EXPECT_EQ(back.entries()[1].blockRows, 8);
+  EXPECT_EQ(back.entries()[1].batchTile, 4);
+  EXPECT_EQ(back.entries()[1].centroidsPlacement, "global");
+  EXPECT_DOUBLE_EQ(back.entries()[1].us, 80.0);
+  std::remove(path.c_str());
+}
+
+TEST(Tuning, LoadErrorsNameTheFile) {
+  TuningDatabase db;
+  std::string missing = tempPath("vptq-no-such-db.json");
+  EXPECT_NE(db.load(missing).find(missing), std::string::npos);
+  std::string bad = tempPath("vptq-bad-db.json");
+  std::ofstream(bad) << R"({"format_version": 1, "entries": [{"arch": "sm_90a",
+    "layer": "x", "batch": 1, "tiling": {"block_rows": 0, "warps_per_row": 1,
+    "batch_tile": 1, "k_chunk": 256}}]})";
+  std::string err = db.load(bad);
+  EXPECT_NE(err.find(bad), std::string::npos);
+  EXPECT_NE(err.find("non-positive tiling"), std::string::npos) << err;
+  std::ofstream(bad) << R"({"format_version": 2, "entries": []})";
+  EXPECT_NE(db.load(bad).find("format_version"), std::string::npos);
+  std::ofstream(bad) << "{not json";
+  EXPECT_NE(db.load(bad).find(bad), std::string::npos);
+  std::remove(bad.c_str());
+}
+
+} // namespace

@@ -4,9 +4,10 @@
 // Prints JSON with
 //  - hbm_read_gbps: streaming 16-byte reads of a 2 GiB buffer;
 //  - gathers: for each codebook size K and row size (bytes), the time per
-//    lookup of random rows: each thread reads a 2-byte index (streamed from
-//    HBM, rotating buffers) and one codebook row, from global memory
-//    (__ldg, L2/L1) and, when the codebook fits, from shared memory;
+//    lookup of random rows: each thread reads eight 2-byte indices with one
+//    16-byte load (streamed from HBM, rotating buffers) and their codebook
+//    rows, from global memory (__ldg, L2/L1) and, when the codebook fits,
+//    from shared memory;
 //    the best of the two is the gather floor for that codebook.
 // Timing: CUDA events, 3 warm-ups, median of 15.
 #include <algorithm>
@@ -50,21 +51,36 @@ __global__ void gather(const uint16_t *__restrict__ idx, size_t n,
     __syncthreads();
     src = smem;
   }
+  // Eight indices per 16-byte load, as a kernel reading packed indices
+  // would: the loop measures the gathers, not the index loads.
   unsigned acc = 0;
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+  const uint4 *idx8 = reinterpret_cast<const uint4 *>(idx);
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n / 8;
        i += size_t(gridDim.x) * blockDim.x) {
-    unsigned row = unsigned(idx[i]) % unsigned(k);
-    const unsigned *r = src + row * ROW_WORDS;
-    if (ROW_WORDS % 4 == 0 && !SHARED) {
+    uint4 packed = idx8[i];
+    unsigned words[4] = {packed.x, packed.y, packed.z, packed.w};
 #pragma unroll
-      for (int w = 0; w < ROW_WORDS; w += 4) {
-        uint4 v = __ldg(reinterpret_cast<const uint4 *>(r + w));
-        acc ^= v.x ^ v.y ^ v.z ^ v.w;
+    for (int h = 0; h < 8; ++h) {
+      unsigned row = ((words[h / 2] >> (16 * (h % 2))) & 0xffffu) % unsigned(k);
+      const unsigned *r = src + row * ROW_WORDS;
+      if (ROW_WORDS % 4 == 0 && !SHARED) {
+#pragma unroll
+        for (int w = 0; w < ROW_WORDS; w += 4) {
+          uint4 v = __ldg(reinterpret_cast<const uint4 *>(r + w));
+          acc ^= v.x ^ v.y ^ v.z ^ v.w;
+        }
+      } else if (ROW_WORDS % 2 == 0) {
+#pragma unroll
+        for (int w = 0; w < ROW_WORDS; w += 2) {
+          uint2 v = SHARED ? *reinterpret_cast<const uint2 *>(r + w)
+                           : __ldg(reinterpret_cast<const uint2 *>(r + w));
+          acc ^= v.x ^ v.y;
+        }
+      } else {
+#pragma unroll
+        for (int w = 0; w < ROW_WORDS; ++w)
+          acc ^= SHARED ? r[w] : __ldg(r + w);
       }
-    } else {
-#pragma unroll
-      for (int w = 0; w < ROW_WORDS; ++w)
-        acc ^= SHARED ? r[w] : __ldg(r + w);
     }
   }
   if (acc == 0x12345678u)

@@ -29,7 +29,10 @@ std::string LinearSpec::key() const {
   if (!dense)
     os << "-idx" << ref::dtypeName(indexStorage) << "-permty"
        << ref::dtypeName(permStorage);
-  os << "-b" << batch << "-t" << blockRows << "x" << warpsPerRow << "x"
+  os << "-b" << batch;
+  if (batchHint > 0)
+    os << "-h" << batchHint;
+  os << "-t" << blockRows << "x" << warpsPerRow << "x"
      << batchTile << "x" << kChunk;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;

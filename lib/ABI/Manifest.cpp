@@ -41,6 +41,8 @@ json specToJSON(const LinearSpec &spec) {
   j["activation"] = ref::dtypeName(spec.activation);
   j["model_dtype"] = ref::dtypeName(spec.model);
   j["batch"] = spec.batch;
+  if (spec.batchHint > 0)
+    j["batch_hint"] = spec.batchHint;
   j["form"] = formName(spec.form);
   j["block_rows"] = spec.blockRows;
   j["warps_per_row"] = spec.warpsPerRow;
@@ -81,6 +83,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.activation = dtypeOf(j, "activation");
   spec.model = dtypeOf(j, "model_dtype");
   spec.batch = j.value("batch", int64_t(-1));
+  spec.batchHint = j.value("batch_hint", int64_t(0));
   std::string form = j.value("form", std::string("fused"));
   spec.form = form == "decomposed"            ? LinearForm::Decomposed
               : form == "decomposed-unpacked" ? LinearForm::DecomposedUnpacked

@@ -14,6 +14,7 @@ using nlohmann::json;
 std::string vptq::tuningKey(const LinearSpec &spec) {
   LinearSpec s = spec;
   s.batch = -1;
+  s.batchHint = 0;
   s.blockRows = s.warpsPerRow = s.batchTile = s.kChunk = 0;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
@@ -117,7 +118,7 @@ std::string baseArch(const std::string &arch) {
 const TuningEntry *TuningDatabase::lookup(const std::string &arch,
                                           const LinearSpec &spec) const {
   std::string key = tuningKey(spec), base = baseArch(arch);
-  int64_t batch = spec.batch > 0 ? spec.batch : 1;
+  int64_t batch = decisionBatch(spec);
   const TuningEntry *below = nullptr, *smallest = nullptr;
   for (const TuningEntry &t : entries_) {
     if (baseArch(t.arch) != base || t.layer != key)

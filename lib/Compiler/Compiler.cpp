@@ -202,7 +202,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
     if (spec.blockRows || spec.batchTile) {
       TilingAttr base = getDefaultDenseTiling(ctx, spec.config.outFeatures,
                                               *target,
-                                              spec.batch > 0 ? spec.batch : 1);
+                                              ::vptq::decisionBatch(spec));
       tiling = TilingAttr::getChecked(
           [&] { return emitError(loc); }, ctx,
           spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
@@ -228,7 +228,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk) {
     TilingAttr base = getDefaultTiling(ctx, spec.config, *target,
-                                       spec.batch > 0 ? spec.batch : 1);
+                                       ::vptq::decisionBatch(spec));
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(
         [&] { return emitError(loc); }, ctx,
@@ -244,7 +244,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
     TilingAttr forDefault =
         tiling ? tiling
                : getDefaultTiling(ctx, spec.config, *target,
-                                  spec.batch > 0 ? spec.batch : 1);
+                                  ::vptq::decisionBatch(spec));
     PlacementAttr base = getDefaultPlacement(
         ctx, spec.config, toMLIRType(ctx, spec.model), *target, forDefault);
     auto main = parsePlacement(spec.centroidsPlacement, base.getCentroids());
@@ -489,7 +489,7 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   if (!module)
     return module.takeError();
   return compileGPUModule(ctx, **module, target,
-                          spec.batch > 0 ? spec.batch : 1,
+                          ::vptq::decisionBatch(spec),
                           getKernelArguments(spec));
 }
 
@@ -528,7 +528,7 @@ lowerForCPU(MLIRContext *ctx, const LinearSpec &spec, StringRef funcName,
   if (!module)
     return module.takeError();
   if (llvm::Error err = lowerModuleForCPU(
-          ctx, **module, parallel, spec.batch > 0 ? spec.batch : 4,
+          ctx, **module, parallel, ::vptq::decisionBatch(spec, 4),
           spec.form != ::vptq::compiler::LinearForm::Fused))
     return std::move(err);
   return module;

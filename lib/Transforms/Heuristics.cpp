@@ -94,6 +94,19 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                            32);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
+  if (batchHint >= 4) {
+    // Several batch rows: each warp keeps batch_tile x V accumulators, so
+    // short chunks and one warp per row, 8 rows per block (the fastest of
+    // vptq-tune's candidates at batch 16 on an H100 for 8 of 12 layers,
+    // 1.5-3x ahead of split-K tilings; bench/results/2026-11-22-h100-speed).
+    int64_t blockRows = 8;
+    int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
+    while (blockRows > 1 && ((rows + blockRows - 1) / blockRows) * batchBlocks <
+                                2 * target.numProcessors)
+      blockRows /= 2;
+    int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
+    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk);
+  }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
       int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(codes / 512, 1)))), 1,

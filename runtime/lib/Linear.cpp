@@ -1,6 +1,7 @@
 //===- Linear.cpp - Quantized and dense linear layers ---------------------===//
 
 #include "vptq/runtime/Linear.h"
+#include "vptq/ABI/Tuning.h"
 
 #include <functional>
 
@@ -91,7 +92,25 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
   for (const Tensor &w : weights)
     args.push_back(&w);
   args.push_back(&y);
-  return kernel_->run(args).withContext("layer '" + name_ + "'");
+  Kernel *kernel = kernel_.get();
+  if (x.dim(0) >= kBatchedThreshold) {
+    if (!batchedFetched_) {
+      batchedFetched_ = true;
+      // CPU kernels already tile the batch by 4 rows whatever the hint.
+      if (spec_.batch < 0 && !hasDecisions(spec_) &&
+          runtime->device().kind != DeviceKind::CPU) {
+        LinearSpec batched = spec_;
+        batched.batchHint = kBatchedHint;
+        // Same arguments, other decisions; without it the first kernel
+        // serves every batch.
+        if (auto k = runtime->getKernel(batched))
+          batchedKernel_ = *k;
+      }
+    }
+    if (batchedKernel_)
+      kernel = batchedKernel_.get();
+  }
+  return kernel->run(args).withContext("layer '" + name_ + "'");
 }
 
 Result<Tensor> LinearLayer::operator()(const Tensor &x) {

@@ -26,9 +26,11 @@ func.func @long_rows(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
 
 // -----
 
-// A static batch of 16 is tiled 4 rows at a time (4 x 8 accumulators).
+// A static batch of 16 is tiled 4 rows at a time (4 x 8 accumulators), one
+// warp per row, 8 rows per block, 256-code chunks (the GPU heuristic for
+// batches of 4 or more).
 // SM90-LABEL: func.func @batch16
-// SM90: {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 8, batch_tile = 4, k_chunk = 2048>}
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
 // CPU-LABEL: func.func @batch16
 // CPU: {tiling = #vptq.tiling<block_rows = 21, warps_per_row = 1, batch_tile = 4, k_chunk = 32>}
 func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,

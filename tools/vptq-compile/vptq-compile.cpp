@@ -76,6 +76,12 @@ cl::opt<std::string> tuningPath(
              "entry for take its tiling and placement (default: "
              "$VPTQ_TUNING_DB if set, else the heuristics)"),
     cl::value_desc("file"), cl::init(""), cl::cat(category));
+cl::opt<bool> promptKernels(
+    "prompt-kernels",
+    cl::desc("For GPU targets, also compile each layer's kernel for large "
+             "batches (prompts: decisions for 16 rows), which the runtime "
+             "runs for batches of 4 rows or more (default on)"),
+    cl::init(true), cl::cat(category));
 cl::opt<std::string> archList(
     "arch",
     cl::desc("Comma-separated targets: sm_80, sm_89, sm_90a, ..., gfx90a, "
@@ -284,6 +290,8 @@ int main(int argc, char **argv) {
                                                  config.arch.vocabSize, false,
                                                  act, act)});
   }
+  // Layers [0, modelLayerCount) come from --model.
+  const size_t modelLayerCount = layers.size();
   if (!activation.empty())
     act = parseDType(activation);
   mlir::MLIRContext parseContext;
@@ -351,6 +359,16 @@ int main(int argc, char **argv) {
   };
   for (const auto &[name, spec] : layers)
     layerMap[name] = addItem({spec, std::nullopt});
+  // A model's runtime also runs kernels for prompts (see
+  // LinearLayer::forward).
+  if (promptKernels && modelArch)
+    for (size_t i = 0; i < modelLayerCount; ++i)
+      if (const auto &[name, spec] = layers[i];
+          spec.batch < 0 && !hasDecisions(spec)) {
+        compiler::LinearSpec batched = spec;
+        batched.batchHint = kBatchedHint;
+        addItem({batched, std::nullopt});
+      }
   // A model also needs the decoder's op kernels (embedding, norms, rotary,
   // attention, ...), so that a runtime without the compiler can run it.
   if (modelArch)
@@ -397,7 +415,9 @@ int main(int argc, char **argv) {
   std::vector<Task> tasks;
   for (const std::string &arch : archs)
     for (size_t i = 0; i < unique.size(); ++i)
-      tasks.push_back({i, arch});
+      // CPU runtimes never ask for prompt kernels.
+      if (arch != "host" || unique[i].op || unique[i].spec.batchHint == 0)
+        tasks.push_back({i, arch});
   std::vector<BundleKernel> entries(tasks.size());
   std::vector<std::optional<compiler::CPUObject>> hostObjects(tasks.size());
   std::vector<std::string> errors(tasks.size());

@@ -27,6 +27,7 @@ TEST(Manifest, WritesWhatItReads) {
   gpu.spec.config.fillDerivedDefaults();
   gpu.spec.activation = gpu.spec.model = ref::DType::BF16;
   gpu.spec.batchTile = 4;
+  gpu.spec.batchHint = 16;
   gpu.spec.centroidsPlacement = "global";
   gpu.args = getKernelArguments(gpu.spec);
   gpu.launch = {"vptq_matmul_0", 256, 18688, 1376, 4, 1, 8, 2048, "global",

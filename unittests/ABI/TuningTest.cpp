@@ -51,6 +51,15 @@ TEST(Tuning, KeyIgnoresDecisionsAndBatch) {
   EXPECT_FALSE(hasDecisions(a));
   EXPECT_TRUE(hasDecisions(b));
   EXPECT_NE(tuningKey(a), tuningKey(layer(4096, 4096)));
+  // The prompt kernel's hint is part of its key, not of the layer's.
+  LinearSpec prompt = layer();
+  prompt.batchHint = kBatchedHint;
+  EXPECT_NE(prompt.key(), a.key());
+  EXPECT_NE(prompt.key().find("-b-1-h16-"), std::string::npos);
+  EXPECT_EQ(tuningKey(prompt), tuningKey(a));
+  EXPECT_EQ(decisionBatch(a), 1);
+  EXPECT_EQ(decisionBatch(prompt), 16);
+  EXPECT_EQ(decisionBatch(b), 16);
 }
 
 TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
@@ -66,6 +75,10 @@ TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 8);
   s.batch = 256;
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 16);
+  // A dynamic batch with a hint: the hint's entry.
+  s.batch = -1;
+  s.batchHint = kBatchedHint;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 8);
   // sm_90 (what the driver reports) shares sm_90a's entries; others don't.
   EXPECT_NE(db.lookup("sm_90", s), nullptr);
   EXPECT_EQ(db.lookup("sm_80", s), nullptr);

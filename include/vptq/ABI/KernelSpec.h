@@ -48,6 +48,10 @@ struct LinearSpec {
   ref::DType permStorage = ref::DType::I16;
   /// Static batch, or -1 for a dynamic one.
   int64_t batch = -1;
+  /// With a dynamic batch: the batch the decisions left open are chosen for
+  /// (0: 1, single-token decoding). The runtime asks for a second kernel
+  /// with batch_hint = kBatchedHint for prompts and other large batches.
+  int64_t batchHint = 0;
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
   /// "global", "shared", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
@@ -56,6 +60,19 @@ struct LinearSpec {
   /// A stable, human-readable key of everything above.
   std::string key() const;
 };
+
+/// The batch hint of the kernels the runtime uses for batches of at least
+/// kBatchedThreshold rows.
+inline constexpr int64_t kBatchedHint = 16;
+inline constexpr int64_t kBatchedThreshold = 4;
+
+/// The batch a specification's open decisions are made for: its static
+/// batch, else its hint, else `fallback`.
+inline int64_t decisionBatch(const LinearSpec &spec, int64_t fallback = 1) {
+  return spec.batch > 0       ? spec.batch
+         : spec.batchHint > 0 ? spec.batchHint
+                              : fallback;
+}
 
 /// A dense layer's specification.
 LinearSpec makeDenseSpec(int64_t inFeatures, int64_t outFeatures, bool bias,

@@ -67,6 +67,24 @@ fastest of them, measured there, into a tuning database.
   std::exit(1);
 }
 
+/// Walks "--flag value" arguments.
+class ArgReader {
+public:
+  explicit ArgReader(const std::vector<std::string> &args) : args(args) {}
+  bool next() { return ++at < args.size(); }
+  const std::string &flag() const { return args[at]; }
+  /// The value after the current flag.
+  std::string value() {
+    if (at + 1 >= args.size())
+      die("missing value after " + flag());
+    return args[++at];
+  }
+
+private:
+  const std::vector<std::string> &args;
+  size_t at = size_t(-1);
+};
+
 std::vector<int64_t> parseList(const std::string &flag, const std::string &v) {
   std::vector<int64_t> out;
   for (llvm::StringRef item : llvm::split(v, ',')) {
@@ -146,13 +164,9 @@ int candidates(const std::vector<std::string> &args) {
   std::string arch = "sm_90a", out;
   std::vector<int64_t> batches = {1, 16};
   ref::DType act = ref::DType::F16;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string &a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size())
-        die("missing value after " + a);
-      return args[++i];
-    };
+  for (ArgReader r(args); r.next();) {
+    const std::string &a = r.flag();
+    auto value = [&] { return r.value(); };
     if (a == "--layer")
       layers.push_back(value());
     else if (a == "--layers") {
@@ -234,13 +248,9 @@ int candidates(const std::vector<std::string> &args) {
 int select(const std::vector<std::string> &args) {
   std::vector<std::string> results;
   std::string out, report;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string &a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size())
-        die("missing value after " + a);
-      return args[++i];
-    };
+  for (ArgReader r(args); r.next();) {
+    const std::string &a = r.flag();
+    auto value = [&] { return r.value(); };
     if (a == "--results")
       results.push_back(value());
     else if (a == "-o" || a == "--output")

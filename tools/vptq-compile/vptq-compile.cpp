@@ -72,8 +72,8 @@ cl::list<unsigned> quantizerInputs(
     cl::value_desc("N,..."), cl::cat(category));
 cl::opt<std::string> tuningPath(
     "tuning",
-    cl::desc("The autotuner's database (vptq-tune): GPU layers it has an "
-             "entry for take its tiling and placement (default: "
+    cl::desc("The autotuner's database (vptq-tune): layers it has an entry "
+             "for (per target) take its tiling and placement (default: "
              "$VPTQ_TUNING_DB if set, else the heuristics)"),
     cl::value_desc("file"), cl::init(""), cl::cat(category));
 cl::opt<bool> promptKernels(
@@ -437,14 +437,19 @@ int main(int argc, char **argv) {
       entry.op = item.op;
       entry.args = item.op ? getKernelArguments(*item.op)
                            : compiler::getKernelArguments(item.spec);
-      entry.inputHash = sha256Hex(item.key() + "|" + task.arch + "|" +
-                                  format.getValue() + "|" + version);
+      // The tuning database's decisions, for this target.
+      compiler::LinearSpec decided = item.spec;
+      if (!item.op && tuning.apply(task.arch, decided))
+        ++tunedCount;
+      entry.inputHash = sha256Hex(item.key() + "|" + decided.key() + "|" +
+                                  task.arch + "|" + format.getValue() + "|" +
+                                  version);
       if (task.arch == "host") {
         std::string symbol =
             (item.op ? "vptq_" + item.op->op + "_" : "vptq_linear_") + entry.id;
         auto object = item.op
                           ? compiler.compileCPUObject(*item.op, symbol, hostCPU)
-                          : compiler.compileCPUObject(item.spec, symbol, hostCPU);
+                          : compiler.compileCPUObject(decided, symbol, hostCPU);
         if (!object) {
           errors[t] = llvm::toString(object.takeError());
         } else {
@@ -461,12 +466,6 @@ int main(int argc, char **argv) {
         target.format = format;
         bool amd = llvm::StringRef(task.arch).starts_with("gfx");
         target.toolkit = amd ? rocmPath.getValue() : toolkit.getValue();
-        compiler::LinearSpec decided = item.spec;
-        if (!item.op && tuning.apply(task.arch, decided))
-          ++tunedCount;
-        entry.inputHash = sha256Hex(item.key() + "|" + decided.key() + "|" +
-                                    task.arch + "|" + format.getValue() + "|" +
-                                    version);
         auto kernel = item.op ? compiler.compileGPU(*item.op, target)
                               : compiler.compileGPU(decided, target);
         if (!kernel) {

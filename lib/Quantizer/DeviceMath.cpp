@@ -2,7 +2,6 @@
 
 #include "vptq/Quantizer/DeviceMath.h"
 
-#include <cstring>
 #include <stdexcept>
 
 using namespace vptq;
@@ -35,17 +34,6 @@ OpSpec quantizerOp(const std::string &op, int64_t width) {
 DeviceMath::DeviceMath(std::shared_ptr<Runtime> runtime)
     : rt(std::move(runtime)) {}
 
-Result<std::shared_ptr<Kernel>> DeviceMath::kernel(const OpSpec &spec) {
-  std::string key = spec.key();
-  auto it = kernels.find(key);
-  if (it != kernels.end())
-    return it->second;
-  auto k = rt->getKernel(spec);
-  if (k)
-    kernels[key] = *k;
-  return k;
-}
-
 void DeviceMath::nearest(const float *points, int64_t n, int64_t dim,
                          const float *centroids, int64_t k,
                          uint32_t *indices) {
@@ -53,7 +41,7 @@ void DeviceMath::nearest(const float *points, int64_t n, int64_t dim,
     return;
   const std::string what = "nearest-centroid search on " +
                            std::string(deviceKindName(rt->device().kind));
-  auto kern = orThrow(kernel(quantizerOp("nearest", dim)), what);
+  auto kern = orThrow(rt->getKernel(quantizerOp("nearest", dim)), what);
   // Device buffers are kept between calls (the column-by-column phase makes
   // thousands of small ones) and grown as needed.
   auto buffer = [&](Tensor &t, DType dtype, int64_t elements) {
@@ -101,7 +89,7 @@ Status DeviceMath::accumulate(const std::string &name, const Tensor &x) {
                          std::to_string(it->second.dim(0)) +
                          " features, now " + std::to_string(n));
   }
-  auto k = kernel(quantizerOp("gram", n));
+  auto k = rt->getKernel(quantizerOp("gram", n));
   if (!k)
     return k.status().withContext("Hessian of " + name);
   return (*k)->run({&x, &it->second}).withContext("Hessian of " + name);

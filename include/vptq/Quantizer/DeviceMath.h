@@ -44,10 +44,7 @@ public:
   static constexpr int64_t chunkPoints = int64_t(1) << 22;
 
 private:
-  runtime::Result<std::shared_ptr<runtime::Kernel>> kernel(const OpSpec &spec);
-
   std::shared_ptr<runtime::Runtime> rt;
-  std::map<std::string, std::shared_ptr<runtime::Kernel>> kernels;
   std::map<std::string, runtime::Tensor> hessians;
   /// vptq.nearest's buffers, flat, reused across calls.
   runtime::Tensor bookBuffer, pointBuffer, indexBuffer, distanceBuffer;

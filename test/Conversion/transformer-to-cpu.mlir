@@ -25,7 +25,8 @@ func.func @rms_norm(%x: memref<?x64xf16>, %w: memref<64xf16>, %y: memref<?x64xf1
 
 // Attention: one (row, head) per iteration; online softmax over positions
 // 0 .. positions[row] with the running max, the sum and an accumulator of
-// head_dim floats; with one lane, whole heads move as vectors. Head h reads
+// head_dim floats; with one lane, whole heads move as vectors (the query
+// once, a key and a value row per position). Head h reads
 // key/value head h / 2 (8 heads, 4 key/value heads).
 // CHECK-LABEL: func.func @attention
 // CHECK-DAG: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
@@ -37,17 +38,19 @@ func.func @rms_norm(%x: memref<?x64xf16>, %w: memref<64xf16>, %y: memref<?x64xf1
 // CHECK:   %[[P:.*]] = memref.load %arg3[%[[ROW]]] : memref<?xi32>
 // CHECK:   %[[LAST:.*]] = arith.index_cast %[[P]] : i32 to index
 // CHECK:   %[[END:.*]] = arith.addi %[[LAST]], %c1
+// CHECK:   %[[Q:.*]] = vector.load %arg0[%[[ROW]], %[[QBASE]]] : memref<?x64xf16>, vector<8xf16>
+// CHECK:   %[[QF:.*]] = arith.extf %[[Q]]
 // CHECK:   %[[R:.*]]:3 = scf.for %[[J:.*]] = %c0 to %[[END]] step %c1 iter_args(%[[M:.*]] = %[[NEGINF]], %[[L:.*]] = %cst{{.*}}, %[[ACC:.*]] = %cst{{.*}}) -> (f32, f32, vector<8xf32>)
-// CHECK:     vector.load %arg0[%[[ROW]], %[[QBASE]]] : memref<?x64xf16>, vector<8xf16>
-// CHECK:     vector.load %arg1[%{{.*}}, %[[KVBASE]]] : memref<512x32xf16>, vector<8xf16>
+// CHECK:     vector.load %arg1[%[[J]], %[[KVBASE]]] : memref<512x32xf16>, vector<8xf16>
+// CHECK:     vector.load %arg2[%[[J]], %[[KVBASE]]] : memref<512x32xf16>, vector<8xf16>
+// CHECK:     arith.mulf %[[QF]]
 // CHECK:     %[[DOT:.*]] = vector.reduction <add>
 // CHECK:     arith.mulf %[[DOT]], %[[SCALE]]
 // CHECK:     %[[MNEW:.*]] = arith.maximumf %[[M]]
 // CHECK:     math.exp
 // CHECK:     math.exp
-// CHECK:     scf.for
-// CHECK:       vector.load %arg2[%{{.*}}, %[[KVBASE]]] : memref<512x32xf16>, vector<8xf16>
-// CHECK:       vector.fma
+// CHECK:     vector.fma
+// CHECK:     scf.yield
 // CHECK:   %[[INV:.*]] = arith.divf %cst{{.*}}, %[[R]]#1
 // CHECK:   %[[OUT:.*]] = arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
 // CHECK:   vector.store %[[OUT]], %arg4[%[[ROW]], %[[QBASE]]] : memref<?x64xf16>, vector<8xf16>

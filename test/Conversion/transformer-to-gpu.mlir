@@ -27,25 +27,45 @@ func.func @rms_norm(%x: memref<?x4096xf16>, %w: memref<4096xf16>) {
 
 // -----
 
-// attention: a warp per head, 4 heads per block of 128 threads; lanes score
-// 32 positions at a time, reduce max and sum with xor shuffles and share
-// each position's probability with an idx shuffle.
+// attention: a block of 16 warps per (head, row), grid (32 heads, T). Warp
+// w runs the online softmax over positions w, w + 16, ...; its lanes split
+// the 128 head dimensions (4 slots, lane + 32 s), load key and value rows
+// together and reduce each score with xor shuffles. The warps' max, sum and
+// weighted value sums meet in workgroup memory, combined by a thread per
+// head dimension.
 // CHECK-LABEL: func.func @attention
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_attention_0 blocks in (%c8, %{{.*}}, %c1) threads in (%c128, %c1, %c1)
-// CHECK-SAME: grid_x = 8 : i64
-// CHECK: gpu.func @vptq_attention_0
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_attention_0 blocks in (%c32, %{{.*}}, %c1) threads in (%c512, %c1, %c1)
+// CHECK-SAME: grid_x = 32 : i64
+// CHECK: gpu.func @vptq_attention_0({{.*}}) workgroup(%[[STATS:.*]] : memref<32xf32, #gpu.address_space<workgroup>>, %[[SUMS:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:   %[[WARP:.*]] = arith.divui %{{.*}}, %c32
 // CHECK:   %[[LANE:.*]] = arith.remui %{{.*}}, %c32
-// CHECK:   %[[BX:.*]] = gpu.block_id x
-// CHECK:   %[[H0:.*]] = arith.muli %[[BX]], %c4
-// CHECK:   %[[HEAD:.*]] = arith.addi %[[H0]], %[[WARP]]
-// CHECK:   %[[IN:.*]] = arith.cmpi ult, %[[HEAD]], %c32
-// CHECK:   scf.if %[[IN]]
-// CHECK:     scf.for %{{.*}} = %c0 to %{{.*}} step %c32 iter_args({{.*}}) -> (f32, f32, vector<4xf32>)
-// CHECK:       gpu.shuffle xor
-// CHECK:       arith.maximumf
-// CHECK:       math.exp
-// CHECK:       gpu.shuffle idx
+// CHECK:   %[[HEAD:.*]] = gpu.block_id x
+// CHECK:   %[[ROW:.*]] = gpu.block_id y
+// CHECK:   %[[QBASE:.*]] = arith.muli %[[HEAD]], %c128
+// CHECK:   %[[KVH:.*]] = arith.divui %[[HEAD]], %c4
+// CHECK:   %[[KVBASE:.*]] = arith.muli %[[KVH]], %c128
+// CHECK:   %[[Q:.*]] = vector.from_elements {{.*}} : vector<4xf32>
+// CHECK:   scf.for %[[J:.*]] = %[[WARP]] to %{{.*}} step %c16 iter_args({{.*}}) -> (f32, f32, vector<4xf32>)
+// CHECK-COUNT-4: memref.load %arg1[%[[J]],
+// CHECK-COUNT-4: memref.load %arg2[%[[J]],
+// CHECK:     arith.mulf %[[Q]]
+// CHECK:     vector.reduction <add>
+// CHECK:     gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
+// CHECK:     gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK:     arith.maximumf
+// CHECK:     math.exp
+// CHECK:     math.exp
+// CHECK:     vector.fma
+// CHECK-COUNT-4: memref.store %{{.*}}, %[[SUMS]]
+// CHECK:   scf.if
+// CHECK:     memref.store %{{.*}}, %[[STATS]]
+// CHECK:     memref.store %{{.*}}, %[[STATS]]
+// CHECK:   gpu.barrier
+// CHECK:   scf.for %[[D:.*]] = %{{.*}} to %c128 step %c512
+// CHECK:     memref.load %[[STATS]][%c30]
+// CHECK:     math.exp
+// CHECK:     arith.divf
+// CHECK:     memref.store %{{.*}}, %arg4[%[[ROW]], %{{.*}}] : memref<?x4096xf16>
 func.func @attention(%q: memref<?x4096xf16>, %kc: memref<2048x1024xf16>, %vc: memref<2048x1024xf16>, %p: memref<?xi32>, %o: memref<?x4096xf16>) {
   vptq.attention %q, %kc, %vc, %p, %o {num_heads = 32 : i64, num_kv_heads = 8 : i64, head_dim = 128 : i64, scale = 0.088388347648318 : f64} : memref<?x4096xf16>, memref<2048x1024xf16>, memref<2048x1024xf16>, memref<?xi32>, memref<?x4096xf16>
   return

@@ -16,7 +16,9 @@
 // PTX: .visible .entry vptq_attention_2(
 // PTX: shfl.sync.bfly.b32
 // PTX: ex2.approx
-// PTX: shfl.sync.idx.b32
+// PTX: bar.sync
+// PTX: ex2.approx
+// PTX: div.rn.f32
 // PTX: .visible .entry vptq_silu_mul_3(
 // PTX: ex2.approx
 
@@ -25,6 +27,8 @@
 // GCN: ds_bpermute_b32
 // GCN: s_barrier
 // GCN: vptq_attention_2:
+// GCN: v_exp_f32
+// GCN: s_barrier
 // GCN: v_exp_f32
 // GCN: s_endpgm
 

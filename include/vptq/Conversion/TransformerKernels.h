@@ -4,8 +4,9 @@
 // The CPU and GPU lowerings of the row ops (the transformer ops
 // vptq.rms_norm, vptq.rotary, vptq.attention, vptq.silu_mul, vptq.add,
 // vptq.gather_rows and vptq.scatter_rows, and the quantizer ops
-// vptq.nearest and vptq.gram) share their bodies: each op is written once as the work of one row (or one
-// (row, head) pair for attention) split over `count` cooperating lanes.
+// vptq.nearest and vptq.gram) share their bodies: each op is written once as
+// the work of one row (or one (row, head) pair for attention) split over
+// `count` cooperating lanes.
 // The CPU lowering runs rows in an scf.parallel with a single lane; the GPU
 // lowering maps lanes to threads and reduces with shuffles.
 //
@@ -27,10 +28,7 @@ struct RowLanes {
   int64_t count = 1;
   /// The sum (or maximum) of an f32 over the lanes, in every lane.
   std::function<Value(OpBuilder &, Location, Value, bool max)> reduce;
-  /// The f32 value of lane `source` (an i32 below count), in every lane.
-  std::function<Value(OpBuilder &, Location, Value, Value source)> broadcast;
-
-  /// One lane: reductions and broadcasts are the value itself.
+  /// One lane: reductions are the value itself.
   static RowLanes single(const EmitContext &e);
 };
 
@@ -47,9 +45,26 @@ Value getRowCountOperand(Operation *op);
 void emitTransformerRow(OpBuilder &b, Operation *op, ValueRange operands,
                         Value row, const RowLanes &lanes);
 
-/// Emits vptq.attention for query row `row` and head `head` (index values).
+/// The online-softmax state of vptq.attention for one (row, head) over the
+/// positions part, part + parts, ... up to the row's position: the largest
+/// score, the sum of exp(score - max), and this lane's slots of the
+/// exp-weighted sum of value rows (vector<slots x f32>; slot s holds head
+/// dimension lane + count * s, garbage past the head).
+struct AttentionPartial {
+  Value max, sum, acc;
+};
+
+/// Emits that state: the `lanes` split the head dimensions and reduce each
+/// position's score (so every lane holds the same max and sum).
+AttentionPartial emitAttentionPartial(OpBuilder &b, AttentionOp op,
+                                      ValueRange operands, Value row,
+                                      Value head, const RowLanes &lanes,
+                                      Value part, int64_t parts);
+
+/// Emits vptq.attention for query row `row` and head `head` (index values)
+/// with a single lane: all positions, then out = acc / sum.
 void emitAttentionHead(OpBuilder &b, AttentionOp op, ValueRange operands,
-                       Value row, Value head, const RowLanes &lanes);
+                       Value row, Value head);
 
 /// Lanes a row op wants on a GPU: rms_norm reduces over a whole row with
 /// one block; the element-wise ops spread a row over blocks of `threads`.

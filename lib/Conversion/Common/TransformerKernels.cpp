@@ -232,7 +232,6 @@ RowLanes RowLanes::single(const EmitContext &e) {
   lanes.lane = e.index(0);
   lanes.count = 1;
   lanes.reduce = [](OpBuilder &, Location, Value v, bool) { return v; };
-  lanes.broadcast = [](OpBuilder &, Location, Value v, Value) { return v; };
   return lanes;
 }
 
@@ -277,135 +276,96 @@ std::pair<int64_t, bool> mlir::vptq::gpuRowBlocks(Operation *op,
   return {(items + threads - 1) / threads, false};
 }
 
-void mlir::vptq::emitAttentionHead(OpBuilder &b, AttentionOp op, ValueRange v,
-                                   Value row, Value head,
-                                   const RowLanes &lanes) {
+AttentionPartial mlir::vptq::emitAttentionPartial(
+    OpBuilder &b, AttentionOp op, ValueRange v, Value row, Value head,
+    const RowLanes &lanes, Value part, int64_t parts) {
   Location loc = op.getLoc();
   EmitContext e{b, loc};
-  Value q = v[0], kc = v[1], vc = v[2], positions = v[3], out = v[4];
+  Value q = v[0], kc = v[1], vc = v[2], positions = v[3];
   const int64_t hd = op.getHeadDim();
   const int64_t group = op.getNumHeads() / op.getNumKvHeads();
   const int64_t L = lanes.count;
-  // Output dimensions this lane accumulates: lane + L * s, s < slots.
   const int64_t slots = (hd + L - 1) / L;
-  Type f32 = b.getF32Type();
-  auto accType = VectorType::get({slots}, f32);
+  auto accType = VectorType::get({slots}, b.getF32Type());
   Value qBase = e.mul(head, e.index(hd));
   Value kvBase =
       e.mul(arith::DivUIOp::create(b, loc, head, e.index(group)), e.index(hd));
-  Value last = loadIndex(e, positions, row); // attends to 0 .. last
-  Value end = e.add(last, e.index(1));
+  Value end = e.add(loadIndex(e, positions, row), e.index(1));
   Value negInf = e.f32(-std::numeric_limits<double>::infinity());
   Value scale = e.f32(op.getScale().convertToDouble());
 
-  // The dimension of slot s of this lane, clamped into the head, and
-  // whether it is real.
-  auto slotDim = [&](const EmitContext &ec, int64_t s) {
-    Value d = ec.add(lanes.lane, ec.index(L * s));
-    Value valid = arith::CmpIOp::create(ec.b, loc, arith::CmpIPredicate::ult, d,
-                                        ec.index(hd));
-    return std::make_pair(ec.min(d, ec.index(hd - 1)), valid);
+  // The head dimensions of this lane's slots (lane + L * s, clamped into
+  // the head) as vector<slots>: one vector load for a single lane, else a
+  // load per slot, the lanes of a slot reading consecutive elements.
+  auto loadSlots = [&](const EmitContext &ec, Value memref, Value r,
+                       Value base) -> Value {
+    if (L == 1)
+      return loadVector(ec, memref, r, base, hd);
+    SmallVector<Value> elems;
+    for (int64_t s = 0; s < slots; ++s) {
+      Value d = ec.min(ec.add(lanes.lane, ec.index(L * s)), ec.index(hd - 1));
+      elems.push_back(ec.loadF32(memref, {r, ec.add(base, d)}));
+    }
+    return vector::FromElementsOp::create(ec.b, loc, accType, elems);
   };
+  // The query, zero in the slots past the head.
+  Value qv = loadSlots(e, q, row, qBase);
+  if (L * slots != hd) {
+    SmallVector<Value> real;
+    for (int64_t s = 0; s < slots; ++s)
+      real.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           e.add(lanes.lane, e.index(L * s)),
+                                           e.index(hd)));
+    Value mask = vector::FromElementsOp::create(
+        b, loc, VectorType::get({slots}, b.getI1Type()), real);
+    Value zero = arith::ConstantOp::create(
+        b, loc, accType, DenseElementsAttr::get(accType, 0.0f));
+    qv = arith::SelectOp::create(b, loc, mask, qv, zero);
+  }
 
   Value zeroAcc = arith::ConstantOp::create(
       b, loc, accType, DenseElementsAttr::get(accType, 0.0f));
-  // Chunks of L positions: lane l scores position j0 + l.
-  auto chunks = scf::ForOp::create(
-      b, loc, e.index(0), end, e.index(L),
-      ValueRange{negInf, e.f32(0), zeroAcc},
-      [&](OpBuilder &nb, Location, Value j0, ValueRange state) {
+  // Online softmax over positions part, part + parts, ...: the value row is
+  // loaded with the key row, so both loads are in flight together.
+  auto loop = scf::ForOp::create(
+      b, loc, part, end, e.index(parts), ValueRange{negInf, e.f32(0), zeroAcc},
+      [&](OpBuilder &nb, Location, Value j, ValueRange state) {
         EmitContext ne{nb, loc};
         Value m = state[0], l = state[1], acc = state[2];
-        Value j = ne.add(j0, lanes.lane);
-        Value valid =
-            arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, j, end);
-        Value jc = ne.min(j, last);
-        Value dot;
-        if (L == 1) {
-          // One lane has the whole head: vector loads.
-          Value qv = loadVector(ne, q, row, qBase, hd);
-          Value kv = loadVector(ne, kc, jc, kvBase, hd);
-          dot = vector::ReductionOp::create(nb, loc, vector::CombiningKind::ADD,
-                                            ne.mul(qv, kv));
-        } else {
-          dot =
-              scf::ForOp::create(
-                  nb, loc, ne.index(0), ne.index(hd), ne.index(1),
-                  ValueRange{ne.f32(0)},
-                  [&](OpBuilder &db, Location, Value d, ValueRange a) {
-                    EmitContext de{db, loc};
-                    Value qv = de.loadF32(q, {row, de.add(qBase, d)});
-                    Value kv = de.loadF32(kc, {jc, de.add(kvBase, d)});
-                    scf::YieldOp::create(db, loc, de.add(a[0], de.mul(qv, kv)));
-                  })
-                  .getResult(0);
-        }
-        Value score =
-            arith::SelectOp::create(nb, loc, valid, ne.mul(dot, scale), negInf);
-        Value chunkMax = lanes.reduce(nb, loc, score, /*max=*/true);
-        Value mNew = arith::MaximumFOp::create(nb, loc, m, chunkMax);
+        Value kv = loadSlots(ne, kc, j, kvBase);
+        Value vv = loadSlots(ne, vc, j, kvBase);
+        Value dot = vector::ReductionOp::create(
+            nb, loc, vector::CombiningKind::ADD, ne.mul(qv, kv));
+        Value score = ne.mul(lanes.reduce(nb, loc, dot, /*max=*/false), scale);
+        Value mNew = arith::MaximumFOp::create(nb, loc, m, score);
         Value p = math::ExpOp::create(
             nb, loc, arith::SubFOp::create(nb, loc, score, mNew));
         Value correction = math::ExpOp::create(
             nb, loc, arith::SubFOp::create(nb, loc, m, mNew));
-        Value lNew = ne.add(ne.mul(l, correction),
-                            lanes.reduce(nb, loc, p, /*max=*/false));
-        Value corrVec =
-            vector::BroadcastOp::create(nb, loc, accType, correction);
-        Value scaled = ne.mul(acc, corrVec);
-        // acc += p_s * V[j0 + s] for each position s of the chunk.
-        Value count =
-            ne.min(ne.index(L), arith::SubIOp::create(nb, loc, end, j0));
-        Value accNew =
-            scf::ForOp::create(
-                nb, loc, ne.index(0), count, ne.index(1), ValueRange{scaled},
-                [&](OpBuilder &sb, Location, Value s, ValueRange a) {
-                  EmitContext se{sb, loc};
-                  Value src =
-                      arith::IndexCastOp::create(sb, loc, sb.getI32Type(), s);
-                  Value ps = lanes.broadcast(sb, loc, p, src);
-                  Value pos = se.add(j0, s);
-                  Value vals = a[0];
-                  if (L == 1) {
-                    Value vv = loadVector(se, vc, pos, kvBase, hd);
-                    Value psVec =
-                        vector::BroadcastOp::create(sb, loc, accType, ps);
-                    vals = vector::FMAOp::create(sb, loc, psVec, vv, vals);
-                  }
-                  for (int64_t slot = 0; L > 1 && slot < slots; ++slot) {
-                    auto [d, real] = slotDim(se, slot);
-                    Value vv = se.loadF32(vc, {pos, se.add(kvBase, d)});
-                    Value cur = vector::ExtractOp::create(
-                        sb, loc, vals, ArrayRef<int64_t>{slot});
-                    Value next = arith::SelectOp::create(
-                        sb, loc, real, se.add(cur, se.mul(ps, vv)), cur);
-                    vals = vector::InsertOp::create(sb, loc, next, vals,
-                                                    ArrayRef<int64_t>{slot});
-                  }
-                  scf::YieldOp::create(sb, loc, vals);
-                })
-                .getResult(0);
+        Value lNew = ne.add(ne.mul(l, correction), p);
+        Value scaled = ne.mul(
+            acc, vector::BroadcastOp::create(nb, loc, accType, correction));
+        Value accNew = vector::FMAOp::create(
+            nb, loc, vector::BroadcastOp::create(nb, loc, accType, p), vv,
+            scaled);
         scf::YieldOp::create(nb, loc, ValueRange{mNew, lNew, accNew});
       });
-  Value l = chunks.getResult(1), acc = chunks.getResult(2);
-  Value inv = arith::DivFOp::create(b, loc, e.f32(1.0), l);
-  if (L == 1) {
-    Value result =
-        e.mul(acc, vector::BroadcastOp::create(b, loc, accType, inv));
-    Type outElem = elementType(out);
-    vector::StoreOp::create(b, loc,
-                            e.fromF32(result, VectorType::get({hd}, outElem)),
-                            out, ValueRange{row, qBase});
-    return;
-  }
-  for (int64_t slot = 0; slot < slots; ++slot) {
-    auto [d, real] = slotDim(e, slot);
-    scf::IfOp::create(b, loc, real, [&](OpBuilder &nb, Location) {
-      EmitContext ne{nb, loc};
-      Value val =
-          vector::ExtractOp::create(nb, loc, acc, ArrayRef<int64_t>{slot});
-      store(ne, ne.mul(val, inv), out, {row, ne.add(qBase, d)});
-      scf::YieldOp::create(nb, loc);
-    });
-  }
+  return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+}
+
+void mlir::vptq::emitAttentionHead(OpBuilder &b, AttentionOp op,
+                                   ValueRange v, Value row, Value head) {
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  AttentionPartial state = emitAttentionPartial(
+      b, op, v, row, head, RowLanes::single(e), e.index(0), 1);
+  const int64_t hd = op.getHeadDim();
+  Value out = v[4];
+  Value inv = arith::DivFOp::create(b, loc, e.f32(1.0), state.sum);
+  Value result = e.mul(
+      state.acc, vector::BroadcastOp::create(
+                     b, loc, cast<VectorType>(state.acc.getType()), inv));
+  vector::StoreOp::create(
+      b, loc, e.fromF32(result, VectorType::get({hd}, elementType(out))), out,
+      ValueRange{row, e.mul(head, e.index(hd))});
 }

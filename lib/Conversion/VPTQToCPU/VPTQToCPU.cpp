@@ -518,7 +518,7 @@ struct TransformerToCPU : RewritePattern {
     Value row = parallel.getInductionVars()[0];
     if (attention)
       emitAttentionHead(rw, attention, operands, row,
-                        parallel.getInductionVars()[1], lanes);
+                        parallel.getInductionVars()[1]);
     else
       emitTransformerRow(rw, op, operands, row, lanes);
     rw.eraseOp(op);

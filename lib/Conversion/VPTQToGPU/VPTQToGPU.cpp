@@ -884,21 +884,15 @@ int64_t emitUnpackKernel(UnpackIndicesOp op, KernelFunc &kernel) {
 
 /// Threads per block of the row kernels and warps per block of attention.
 constexpr int64_t kRowThreads = 256;
-constexpr int64_t kAttentionWarps = 4;
+constexpr int64_t kAttentionWarps = 16;
 
-/// Lanes of one warp: shuffles reduce and broadcast.
+/// Lanes of one warp: shuffles reduce.
 RowLanes warpLanes(Value lane) {
   RowLanes lanes;
   lanes.lane = lane;
   lanes.count = kWarpSize;
   lanes.reduce = [](OpBuilder &b, Location loc, Value v, bool max) {
     return warpAllReduce(b, loc, v, max);
-  };
-  lanes.broadcast = [](OpBuilder &b, Location loc, Value v, Value source) {
-    EmitContext e{b, loc};
-    return gpu::ShuffleOp::create(b, loc, v, source, e.i32(kWarpSize),
-                                  gpu::ShuffleMode::IDX)
-        .getShuffleResult();
   };
   return lanes;
 }
@@ -933,9 +927,6 @@ RowLanes blockLanes(Value tid, Value scratch) {
     // The scratch may be reused by the next reduction.
     gpu::BarrierOp::create(b, loc);
     return total;
-  };
-  lanes.broadcast = [](OpBuilder &, Location, Value v, Value) -> Value {
-    llvm_unreachable("row kernels broadcast only within a warp");
   };
   return lanes;
 }
@@ -980,6 +971,91 @@ int64_t emitGramKernel(GramOp op, ValueRange args, OpBuilder &b) {
   return n * blocksPerRow;
 }
 
+/// vptq.attention: a block of kAttentionWarps warps per (head, row) (grid
+/// (heads, rows)). Warp w runs the online softmax over positions w, w +
+/// kAttentionWarps, ..., its lanes splitting the head dimensions (so key and
+/// value rows load coalesced) and reducing each score with xor shuffles;
+/// the warps' states are then combined through workgroup memory, a thread
+/// per head dimension. Returns (grid x, threads).
+std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
+                                                ValueRange args,
+                                                KernelFunc &kernel) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op->getContext();
+  const int64_t hd = op.getHeadDim();
+  const int64_t width = ceilDiv(hd, kWarpSize) * kWarpSize;
+  auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto scratchType = [&](int64_t n) {
+    return MemRefType::get({n}, Float32Type::get(ctx),
+                           MemRefLayoutAttrInterface(), space);
+  };
+  // Each warp's max and sum, and its slots of the weighted value sum.
+  Value stats =
+      kernel.func.addWorkgroupAttribution(scratchType(2 * kAttentionWarps), loc);
+  Value sums = kernel.func.addWorkgroupAttribution(
+      scratchType(kAttentionWarps * width), loc);
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
+  EmitContext e{b, loc};
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
+  Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+  Value head = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  AttentionPartial state = emitAttentionPartial(
+      b, op, args, row, head, warpLanes(lane), warp, kAttentionWarps);
+  Value base = e.mul(warp, e.index(width));
+  for (int64_t s = 0; s < width / kWarpSize; ++s) {
+    Value slot =
+        vector::ExtractOp::create(b, loc, state.acc, ArrayRef<int64_t>{s});
+    memref::StoreOp::create(
+        b, loc, slot, sums,
+        ValueRange{e.add(base, e.add(lane, e.index(kWarpSize * s)))});
+  }
+  emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
+         [&](OpBuilder &nb) {
+           EmitContext ne{nb, loc};
+           Value at = ne.mul(warp, ne.index(2));
+           memref::StoreOp::create(nb, loc, state.max, stats, ValueRange{at});
+           memref::StoreOp::create(nb, loc, state.sum, stats,
+                                   ValueRange{ne.add(at, ne.index(1))});
+         });
+  gpu::BarrierOp::create(b, loc);
+  // out = sum_w exp(m_w - M) acc_w / sum_w exp(m_w - M) l_w, M = max_w m_w.
+  // Warp 0 always has position 0, so M is finite; an idle warp (m = -inf)
+  // weighs 0.
+  Value out = args[4];
+  Type outType = cast<MemRefType>(out.getType()).getElementType();
+  Value qBase = e.mul(head, e.index(hd));
+  scf::ForOp::create(
+      b, loc, tid, e.index(hd), e.index(kAttentionWarps * kWarpSize),
+      ValueRange{}, [&](OpBuilder &nb, Location, Value d, ValueRange) {
+        EmitContext ne{nb, loc};
+        auto statAt = [&](int64_t w, int64_t k) {
+          return memref::LoadOp::create(nb, loc, stats,
+                                        ValueRange{ne.index(2 * w + k)})
+              .getResult();
+        };
+        Value m = statAt(0, 0);
+        for (int64_t w = 1; w < kAttentionWarps; ++w)
+          m = arith::MaximumFOp::create(nb, loc, m, statAt(w, 0));
+        Value num = ne.f32(0), den = ne.f32(0);
+        for (int64_t w = 0; w < kAttentionWarps; ++w) {
+          Value weight = math::ExpOp::create(
+              nb, loc, arith::SubFOp::create(nb, loc, statAt(w, 0), m));
+          Value acc = memref::LoadOp::create(
+              nb, loc, sums, ValueRange{ne.add(ne.index(w * width), d)});
+          num = ne.add(num, ne.mul(weight, acc));
+          den = ne.add(den, ne.mul(weight, statAt(w, 1)));
+        }
+        Value y = arith::DivFOp::create(nb, loc, num, den);
+        memref::StoreOp::create(nb, loc, ne.fromF32(y, outType), out,
+                                ValueRange{row, ne.add(qBase, d)});
+        scf::YieldOp::create(nb, loc);
+      });
+  gpu::ReturnOp::create(b, loc);
+  return {op.getNumHeads(), kAttentionWarps * kWarpSize};
+}
+
 /// Emits the kernel of a transformer op and returns (grid x, threads).
 std::pair<int64_t, int64_t> emitTransformerKernel(Operation *op,
                                                   KernelFunc &kernel) {
@@ -987,25 +1063,8 @@ std::pair<int64_t, int64_t> emitTransformerKernel(Operation *op,
   for (Value operand : op->getOperands())
     args.push_back(kernel.args.lookup(operand));
   Location loc = op->getLoc();
-  if (auto attention = dyn_cast<AttentionOp>(op)) {
-    OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
-    EmitContext e{b, loc};
-    Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
-    Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
-    Value head = e.add(e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                             e.index(kAttentionWarps)),
-                       warp);
-    Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-    int64_t heads = attention.getNumHeads();
-    // Whole warps past the last head skip: the shuffles stay uniform.
-    emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::ult, head, e.index(heads)),
-           [&](OpBuilder &nb) {
-             emitAttentionHead(nb, attention, args, row, head, warpLanes(lane));
-           });
-    gpu::ReturnOp::create(b, loc);
-    return {ceilDiv(heads, kAttentionWarps), kAttentionWarps * kWarpSize};
-  }
+  if (auto attention = dyn_cast<AttentionOp>(op))
+    return emitAttentionKernel(attention, args, kernel);
   if (auto nearest = dyn_cast<NearestOp>(op)) {
     OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
     emitNearestKernel(nearest, args, b);

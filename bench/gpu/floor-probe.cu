@@ -8,8 +8,15 @@
 //    16-byte load (streamed from HBM, rotating buffers) and their codebook
 //    rows, from global memory (__ldg, L2/L1) and, when the codebook fits,
 //    from shared memory;
-//    the best of the two is the gather floor for that codebook.
+//    the best of the two is the gather floor for that codebook;
+//  - cluster_gathers: the same lookups of 16-byte rows from a codebook
+//    sharded over the distributed shared memory of a thread-block cluster
+//    (sm_90: each block of a cluster of C holds K/C rows; a lookup reads
+//    its row from the owning block's shared memory through mapa), the
+//    candidate way past the L2 gather rate for K = 65536 (issue 7).
 // Timing: CUDA events, 3 warm-ups, median of 15.
+#include <cooperative_groups.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -87,6 +94,60 @@ __global__ void gather(const uint16_t *__restrict__ idx, size_t n,
     sink[0] = acc;
 }
 
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 || !defined(__CUDA_ARCH__)
+#define HAVE_CLUSTERS 1
+#endif
+
+// 16-byte rows; block `rank` of a cluster holds rows [rank*slice, ...).
+// SHARED_WINDOW: 32-bit mapa.shared::cluster + ld.shared::cluster (else the
+// generic-address form cooperative_groups gives).
+template <bool SHARED_WINDOW>
+__global__ void clusterGather(const uint16_t *__restrict__ idx, size_t n,
+                              const uint4 *__restrict__ book, int k,
+                              int sliceShift, unsigned *sink) {
+#ifdef HAVE_CLUSTERS
+  namespace cg = cooperative_groups;
+  extern __shared__ uint4 slice[];
+  cg::cluster_group cluster = cg::this_cluster();
+  const unsigned rows = 1u << sliceShift;
+  const uint4 *mine = book + size_t(cluster.block_rank()) * rows;
+  for (unsigned i = threadIdx.x; i < rows; i += blockDim.x)
+    slice[i] = mine[i];
+  cluster.sync();
+  unsigned acc = 0;
+  const uint4 *idx8 = reinterpret_cast<const uint4 *>(idx);
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n / 8;
+       i += size_t(gridDim.x) * blockDim.x) {
+    uint4 packed = idx8[i];
+    unsigned words[4] = {packed.x, packed.y, packed.z, packed.w};
+#pragma unroll
+    for (int h = 0; h < 8; ++h) {
+      unsigned row = ((words[h / 2] >> (16 * (h % 2))) & 0xffffu) % unsigned(k);
+      uint4 v;
+      if (SHARED_WINDOW) {
+        unsigned local = unsigned(
+            __cvta_generic_to_shared(slice + (row & (rows - 1))));
+        unsigned remote;
+        asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
+                     : "=r"(remote)
+                     : "r"(local), "r"(row >> sliceShift));
+        asm volatile("ld.shared::cluster.v4.u32 {%0, %1, %2, %3}, [%4];"
+                     : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                     : "r"(remote));
+      } else {
+        v = *cluster.map_shared_rank(slice + (row & (rows - 1)),
+                                     row >> sliceShift);
+      }
+      acc ^= v.x ^ v.y ^ v.z ^ v.w;
+    }
+  }
+  // Keep this block's slice alive until every block has read it.
+  cluster.sync();
+  if (acc == 0x12345678u)
+    sink[0] = acc;
+#endif
+}
+
 template <typename F> float medianMs(F launch) {
   cudaEvent_t a, b;
   CHECK(cudaEventCreate(&a));
@@ -136,6 +197,59 @@ void probe(int k, const uint16_t *idx[], int copies, size_t n, unsigned *book,
               shared * 1000.0, best * 1e6 / (double(n) / 1e6));
 }
 
+// Prints one cluster_gathers entry, or nothing where the cluster cannot be
+// scheduled (returns whether it printed).
+template <bool SHARED_WINDOW>
+bool probeCluster(int k, int clusterSize, const uint16_t *idx[], int copies,
+                  size_t n, unsigned *book, unsigned *sink, bool first) {
+  int rows = k / clusterSize, shift = 0;
+  while ((1 << shift) < rows)
+    ++shift;
+  size_t smem = size_t(rows) * 16;
+  if (smem > 227 * 1024)
+    return false;
+  CHECK(cudaFuncSetAttribute(clusterGather<SHARED_WINDOW>,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             int(smem)));
+  if (clusterSize > 8)
+    CHECK(cudaFuncSetAttribute(clusterGather<SHARED_WINDOW>,
+                               cudaFuncAttributeNonPortableClusterSizeAllowed,
+                               1));
+  cudaLaunchConfig_t config = {};
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = clusterSize;
+  attr[0].val.clusterDim.y = 1;
+  attr[0].val.clusterDim.z = 1;
+  config.attrs = attr;
+  config.numAttrs = 1;
+  config.blockDim = dim3(1024);
+  config.dynamicSmemBytes = smem;
+  config.gridDim = dim3(clusterSize);
+  int clusters = 0;
+  if (cudaOccupancyMaxActiveClusters(&clusters, clusterGather<SHARED_WINDOW>, &config) !=
+          cudaSuccess ||
+      clusters == 0) {
+    cudaGetLastError();
+    return false;
+  }
+  config.gridDim = dim3(clusters * clusterSize);
+  const uint4 *book4 = reinterpret_cast<const uint4 *>(book);
+  float ms = medianMs([&](int i) {
+    CHECK(cudaLaunchKernelEx(&config, clusterGather<SHARED_WINDOW>, idx[i % copies], n, book4,
+                             k, shift, sink));
+  });
+  std::printf("%s    {\"k\": %d, \"row_bytes\": 16, \"cluster\": %d, "
+              "\"load\": \"%s\", \"active_clusters\": %d, "
+              "\"lookups\": %zu, \"us\": %.2f, "
+              "\"ns_per_million_lookups\": %.3f}",
+              first ? "" : ",\n", k, clusterSize,
+              SHARED_WINDOW ? "ld.shared::cluster" : "generic", clusters, n,
+              ms * 1000.0,
+              ms * 1e6 / (double(n) / 1e6));
+  return true;
+}
+
 int main() {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
@@ -180,6 +294,16 @@ int main() {
     probe<6>(k, idx, copies, n, book, sink, sms, false);
     probe<8>(k, idx, copies, n, book, sink, sms, false);
   }
+  std::printf("\n  ],\n  \"cluster_gathers\": [\n");
+  first = true;
+  if (prop.major >= 9)
+    for (int k : {16384, 65536})
+      for (int c : {2, 4, 8, 16})
+        for (bool window : {false, true})
+          if (window ? probeCluster<true>(k, c, idx, copies, n, book, sink, first)
+                     : probeCluster<false>(k, c, idx, copies, n, book, sink,
+                                           first))
+            first = false;
   std::printf("\n  ]\n}\n");
   return 0;
 }

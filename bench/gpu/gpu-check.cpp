@@ -4,8 +4,8 @@
 // loads the cubin with the CUDA driver API, runs it on a fresh random layer
 // and fresh random activations for each batch size, checks every output
 // element against vptq::ref (tolerance in vptq/Reference/Check.h), and
-// times it with CUDA events (warm-up, median of repetitions, weight copies
-// rotated so that caches do not flatter small layers).
+// times it with CUDA events (warm-up, median over repetitions of back-to-back
+// launches, weight copies rotated so that caches do not flatter small layers).
 //
 // Needs no MLIR: built on the development machine, run on the GPU machine.
 //
@@ -46,6 +46,7 @@ struct Options {
   std::string jsonPath;
   std::string filter;
   uint64_t seed = 0;
+  bool runtimeChoice = false;
 };
 
 const Driver *driver;
@@ -81,12 +82,20 @@ Options parseArgs(int argc, char **argv) {
       o.filter = args.value();
     else if (a == "--seed")
       o.seed = std::stoull(args.value());
+    else if (a == "--runtime-choice")
+      o.runtimeChoice = true;
     else if (a == "--help" || a == "-h") {
       std::cout
           << "usage: vptq-gpu-check --bundle DIR [--batches 1,16,256] "
-             "[--reps N] [--filter SUBSTR] [--seed S] [--json FILE]\n"
+             "[--reps N] [--filter SUBSTR] [--seed S] [--json FILE] "
+             "[--runtime-choice]\n"
              "Runs every kernel of a vptq-compile bundle built for this GPU "
-             "against the reference on fresh random inputs and times it.\n";
+             "against the reference on fresh random inputs and times it.\n"
+             "--runtime-choice: run prompt kernels (batch_hint) only at "
+             "batches of " +
+                 std::to_string(kBatchedThreshold) +
+                 " rows or more and the other kernels without fixed "
+                 "decisions only below, as the runtime chooses.\n";
       std::exit(0);
     } else
       args.unknown();
@@ -253,6 +262,13 @@ int main(int argc, char **argv) {
     auto &weights = cached.weights;
 
     for (int64_t batch : opts.batches) {
+      // As the runtime chooses (LinearLayer::forward): a prompt kernel
+      // (batch_hint) for batches of kBatchedThreshold rows or more, the
+      // plain kernel below that. Kernels with fixed decisions (the
+      // autotuner's candidates) run at every batch.
+      if (opts.runtimeChoice && !hasDecisions(k.spec) &&
+          (k.spec.batchHint > 0) != (batch >= kBatchedThreshold))
+        continue;
       std::vector<float> x =
           ref::randomFloats(batch * c.inFeatures, seed++, -1.0f, 1.0f, act);
       ref::HostTensor input = ref::encodeFloats(x, {batch, c.inFeatures}, act);
@@ -301,20 +317,28 @@ int main(int argc, char **argv) {
       ref::CheckResult result =
           ref::checkDenseOutput(dequantized, layer.bias, c.inFeatures,
                                 c.outFeatures, x, batch, y, act);
-      // Timing.
+      // Timing: back-to-back launches between two events, so that the
+      // host's launch latency never leaves the GPU idle inside an interval;
+      // enough launches per interval that it lasts about 200 us.
       for (int i = 0; i < opts.warmup; ++i)
         launchCopy(i % copies);
-      std::vector<double> times;
-      for (int i = 0; i < opts.reps; ++i) {
+      auto timeGroup = [&](int group, int first) {
         check(driver->cuEventRecord(start, stream), "cuEventRecord");
-        launchCopy(i % copies);
+        for (int j = 0; j < group; ++j)
+          launchCopy((first + j) % copies);
         check(driver->cuEventRecord(stop, stream), "cuEventRecord");
         check(driver->cuEventSynchronize(stop), "cuEventSynchronize");
         float ms = 0;
         check(driver->cuEventElapsedTime(&ms, start, stop),
               "cuEventElapsedTime");
-        times.push_back(ms * 1000.0);
-      }
+        return ms * 1000.0 / group;
+      };
+      double estimate = timeGroup(1, 0);
+      int group = int(std::clamp(std::ceil(200.0 / estimate), 1.0, 20.0));
+      int groups = estimate > 1000.0 ? std::min(opts.reps, 10) : opts.reps;
+      std::vector<double> times;
+      for (int i = 0; i < groups; ++i)
+        times.push_back(timeGroup(group, i * group));
       double us = median(times);
       ++ran;
       if (!result.ok())
@@ -336,6 +360,7 @@ int main(int argc, char **argv) {
            {"spec_key", key},
            {"tuning_key", tuningKey(k.spec)},
            {"decided", hasDecisions(k.spec)},
+           {"batch_hint", k.spec.batchHint},
            {"config", configName(c)},
            {"in_features", c.inFeatures},
            {"out_features", c.outFeatures},
@@ -347,7 +372,8 @@ int main(int argc, char **argv) {
            {"summary", result.summary()},
            {"median_us", us},
            {"min_us", *std::min_element(times.begin(), times.end())},
-           {"reps", opts.reps},
+           {"reps", groups},
+           {"launches_per_rep", group},
            {"weight_copies", copies},
            {"weight_bytes", weightBytes},
            {"registers", regs},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Development machine: builds what the speed harness (run-speed.sh) runs on
 # the GPU machine into .device/: vptq-gpu-check, the floor probe (nvcc),
-# a bundle of every layer of speed-layers.txt with the heuristic decisions,
+# a bundle of every layer of speed-layers.txt with the heuristic decisions
+# (plain and prompt kernels),
 # and the autotuner's candidates (vptq-tune candidates) for the layers of
 # tune-layers.txt.
 set -euo pipefail
@@ -15,7 +16,9 @@ rm -rf "$out" && mkdir -p "$out/bin" "$out/bundles"
 cp "$build/bin/vptq-gpu-check" "$out/bin/"
 "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$out/bin/floor-probe"
 layers() { grep -v '^#' "$1" | grep -v '^$' | sed 's/^/--layer\n/'; }
-mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt")
+# Each layer twice, as the runtime runs it: the plain kernel (batch < 4) and
+# the prompt kernel (batch_hint=16, batch >= 4).
+mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16/')
 "$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
 "$build/bin/vptq-tune" candidates --layers "$root/bench/gpu/tune-layers.txt" --arch "$arch" \
   --batches 1,16 -o "$out/candidates.txt"

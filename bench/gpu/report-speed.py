@@ -82,7 +82,8 @@ def main():
                          index_us=idx, gather_us=gat, compute_us=comp,
                          gbps=r["weight_bytes"] / r["median_us"] / 1e3,
                          correct=r["correct"], checked=r["checked"],
-                         tiling=r["tiling"], placement=r["placement"]["centroids"]))
+                         tiling=r["tiling"], placement=r["placement"]["centroids"],
+                         hint=r.get("batch_hint", 0)))
     order = {c: i for i, c in enumerate(CONFIG_ORDER)}
     rows.sort(key=lambda x: (order.get(x["config"], 99), x["out"] * x["inp"], x["out"], x["batch"]))
     total = len(rows)
@@ -170,14 +171,15 @@ def main():
     print("## Every run\n")
     print("| configuration | out x in | batch | ours (us) | GB/s read | torch fp16 (us) | "
           "speedup | floor (us) | fraction of floor | tiling (rows, warps, batch tile, k chunk) | "
-          "codebook |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "codebook | kernel |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         tl = r["tiling"]
         print(f"| {r['config']} | {r['out']}x{r['inp']} | {r['batch']} | {r['us']:.1f} | "
               f"{r['gbps']:.0f} | {r['fp16']:.1f} | {r['fp16'] / r['us']:.2f}x | {r['floor']:.1f} | "
               f"{r['floor'] / r['us']:.2f} | {tl['block_rows']}, {tl['warps_per_row']}, "
-              f"{tl['batch_tile']}, {tl['k_chunk']} | {r['placement']} |")
+              f"{tl['batch_tile']}, {tl['k_chunk']} | {r['placement']} | "
+              f"{'prompt (batch_hint ' + str(r['hint']) + ')' if r['hint'] else 'plain'} |")
 
     if args.plot:
         import matplotlib

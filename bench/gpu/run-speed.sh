@@ -4,7 +4,8 @@
 #     rates (floor-probe);
 #  2. every layer of speed-layers.txt with the heuristic kernels: checked
 #     against the reference on fresh random inputs (every output element)
-#     and timed at batch 1, 4, 16, 64, 256 (vptq-gpu-check);
+#     and timed at batch 1, 4, 16, 64, 256 (vptq-gpu-check), with the kernel
+#     the runtime picks for each batch (prompt kernels from batch 4);
 #  3. torch fp16 F.linear on the same shapes and batches, and a large fp16
 #     matmul for the compute floor;
 #  4. the autotuner's candidates, checked and timed at batch 1 and 16.
@@ -25,7 +26,7 @@ echo "==> floor probe"
 "$d/bin/floor-probe" > "$out/floor.json" || status=1
 cat "$out/floor.json"
 echo "==> our kernels (heuristic decisions)"
-"$d/bin/vptq-gpu-check" --bundle "$d/bundles/speed" --batches 1,4,16,64,256 --reps 30 \
+"$d/bin/vptq-gpu-check" --bundle "$d/bundles/speed" --batches 1,4,16,64,256 --reps 30 --runtime-choice \
   --json "$out/speed.json" > /tmp/speed-check.log 2>&1 || status=1
 grep -v " OK " /tmp/speed-check.log | head -60
 echo "==> torch fp16"

@@ -683,7 +683,8 @@ Compiler::compileCPU(const LinearSpec &spec, bool parallel) {
 // attribute's parser and verifier; the
 // key=value form may also fix kernel decisions (block_rows, warps_per_row,
 // batch_tile, k_chunk, centroids_placement, res_centroids_placement), as
-// vptq-tune's candidates do.
+// vptq-tune's candidates do, and batch_hint (the batch a prompt kernel is
+// tiled for, as the runtime's batch >= 4 kernels).
 auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
     -> llvm::Expected<::vptq::LinearSpec> {
   auto fail = [&](const std::string &why) {
@@ -702,6 +703,7 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
                           : key == "warps_per_row" ? &out.warpsPerRow
                           : key == "batch_tile"    ? &out.batchTile
                           : key == "k_chunk"       ? &out.kChunk
+                          : key == "batch_hint"    ? &out.batchHint
                                                    : nullptr;
       if (decision) {
         if (value.getAsInteger(10, *decision) || *decision <= 0)

@@ -38,8 +38,8 @@ const char *getCompilerVersion();
 /// num_centroids=65536,packed=true"), to which the key=value form may add
 /// kernel decisions: block_rows, warps_per_row, batch_tile, k_chunk,
 /// centroids_placement and res_centroids_placement (global, shared or
-/// registers). Verified like the attribute; storage types are left at their
-/// defaults.
+/// registers), and batch_hint (a prompt kernel's batch). Verified like the
+/// attribute; storage types are left at their defaults.
 llvm::Expected<LinearSpec> parseLayerSpec(const std::string &spec);
 
 using ::vptq::getKernelArguments;

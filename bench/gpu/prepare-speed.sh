@@ -12,7 +12,8 @@ arch="${1:-sm_90a}"
 nvcc="${NVCC:-/usr/local/cuda/bin/nvcc}"
 cmake --build "$build" --target vptq-compile vptq-gpu-check vptq-tune > /dev/null
 out="$root/.device"
-rm -rf "$out" && mkdir -p "$out/bin" "$out/bundles"
+# Adds to .device (after prepare-models.sh, say): replaces only its own parts.
+rm -rf "$out/bundles/speed" "$out/bundles/tune" && mkdir -p "$out/bin" "$out/bundles"
 cp "$build/bin/vptq-gpu-check" "$out/bin/"
 "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$out/bin/floor-probe"
 layers() { grep -v '^#' "$1" | grep -v '^$' | sed 's/^/--layer\n/'; }

@@ -9,17 +9,14 @@ floor reached; then the issue's targets, met or missed. Optionally a PNG of
 speedup vs batch per configuration (matplotlib), and the tuned times of
 vptq-tune's candidates next to the heuristic ones.
 
-The floor of one layer call:
-  max(index bytes / HBM read bandwidth,
-      sum over codebooks of lookups / gather rate(K, row bytes),
-      2 x batch x out x in / fp16 tensor-core peak)
-with the bandwidth and gather rates from floor-probe (best of global and
-shared memory) and the peak from torch's 8192^3 fp16 matmul.
+The floor of one layer call is floors.linear_floor_us (see floors.py).
 """
 import argparse
 import json
 import math
 import re
+
+import floors
 from collections import defaultdict
 
 CONFIG_ORDER = ["v8-k65536", "v8-k4096", "v8-k65536-k256", "v16-k65536-k65536",
@@ -36,27 +33,10 @@ def parse_key(key):
     return v, k, kr, ib, rb
 
 
-def gather_ns_per_million(floor, k, row_bytes):
-    best = None
-    for g in floor["gathers"]:
-        if g["row_bytes"] == row_bytes and g["k"] >= k:
-            if best is None or g["k"] < best["k"]:
-                best = g
-    if best is None:
-        raise SystemExit(f"floor probe has no gather rate for k={k}, {row_bytes} bytes")
-    return best["ns_per_million_lookups"]
-
-
 def floor_us(r, floor, peak_tflops):
     v, k, kr, ib, rb = parse_key(r["spec_key"])
-    rows = math.ceil(r["out_features"] / v)
-    codes = rows * r["in_features"]
-    index_us = codes * (ib + rb) / 8 / (floor["hbm_read_gbps"] * 1e3)
-    gather_us = codes / 1e6 * gather_ns_per_million(floor, k, 2 * v) / 1e3
-    if kr:
-        gather_us += codes / 1e6 * gather_ns_per_million(floor, kr, 2 * v) / 1e3
-    compute_us = 2 * r["batch"] * r["out_features"] * r["in_features"] / (peak_tflops * 1e6)
-    return max(index_us, gather_us, compute_us), index_us, gather_us, compute_us
+    return floors.linear_floor_us(floor, peak_tflops, r["out_features"], r["in_features"],
+                                  r["batch"], v, k, kr, ib + rb)
 
 
 def main():

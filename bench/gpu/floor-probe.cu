@@ -45,6 +45,26 @@ __global__ void streamRead(const uint4 *__restrict__ p, size_t n,
     sink[0] = acc;
 }
 
+// The lookups of a grid-stride loop: eight 2-byte indices per 16-byte
+// load, as a kernel reading packed indices would, so that the loop measures
+// the gathers, not the index loads. `lookup(row)` reads codebook row `row`
+// (below k) and returns its words folded by xor.
+template <typename Lookup>
+__device__ unsigned forEachLookup(const uint16_t *__restrict__ idx, size_t n,
+                                  int k, Lookup lookup) {
+  unsigned acc = 0;
+  const uint4 *idx8 = reinterpret_cast<const uint4 *>(idx);
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n / 8;
+       i += size_t(gridDim.x) * blockDim.x) {
+    uint4 packed = idx8[i];
+    unsigned words[4] = {packed.x, packed.y, packed.z, packed.w};
+#pragma unroll
+    for (int h = 0; h < 8; ++h)
+      acc ^= lookup(((words[h / 2] >> (16 * (h % 2))) & 0xffffu) % unsigned(k));
+  }
+  return acc;
+}
+
 // ROW_WORDS 4-byte words per codebook row.
 template <int ROW_WORDS, bool SHARED>
 __global__ void gather(const uint16_t *__restrict__ idx, size_t n,
@@ -58,38 +78,29 @@ __global__ void gather(const uint16_t *__restrict__ idx, size_t n,
     __syncthreads();
     src = smem;
   }
-  // Eight indices per 16-byte load, as a kernel reading packed indices
-  // would: the loop measures the gathers, not the index loads.
-  unsigned acc = 0;
-  const uint4 *idx8 = reinterpret_cast<const uint4 *>(idx);
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n / 8;
-       i += size_t(gridDim.x) * blockDim.x) {
-    uint4 packed = idx8[i];
-    unsigned words[4] = {packed.x, packed.y, packed.z, packed.w};
+  unsigned acc = forEachLookup(idx, n, k, [&](unsigned row) {
+    unsigned x = 0;
+    const unsigned *r = src + row * ROW_WORDS;
+    if (ROW_WORDS % 4 == 0 && !SHARED) {
 #pragma unroll
-    for (int h = 0; h < 8; ++h) {
-      unsigned row = ((words[h / 2] >> (16 * (h % 2))) & 0xffffu) % unsigned(k);
-      const unsigned *r = src + row * ROW_WORDS;
-      if (ROW_WORDS % 4 == 0 && !SHARED) {
-#pragma unroll
-        for (int w = 0; w < ROW_WORDS; w += 4) {
-          uint4 v = __ldg(reinterpret_cast<const uint4 *>(r + w));
-          acc ^= v.x ^ v.y ^ v.z ^ v.w;
-        }
-      } else if (ROW_WORDS % 2 == 0) {
-#pragma unroll
-        for (int w = 0; w < ROW_WORDS; w += 2) {
-          uint2 v = SHARED ? *reinterpret_cast<const uint2 *>(r + w)
-                           : __ldg(reinterpret_cast<const uint2 *>(r + w));
-          acc ^= v.x ^ v.y;
-        }
-      } else {
-#pragma unroll
-        for (int w = 0; w < ROW_WORDS; ++w)
-          acc ^= SHARED ? r[w] : __ldg(r + w);
+      for (int w = 0; w < ROW_WORDS; w += 4) {
+        uint4 v = __ldg(reinterpret_cast<const uint4 *>(r + w));
+        x ^= v.x ^ v.y ^ v.z ^ v.w;
       }
+    } else if (ROW_WORDS % 2 == 0) {
+#pragma unroll
+      for (int w = 0; w < ROW_WORDS; w += 2) {
+        uint2 v = SHARED ? *reinterpret_cast<const uint2 *>(r + w)
+                         : __ldg(reinterpret_cast<const uint2 *>(r + w));
+        x ^= v.x ^ v.y;
+      }
+    } else {
+#pragma unroll
+      for (int w = 0; w < ROW_WORDS; ++w)
+        x ^= SHARED ? r[w] : __ldg(r + w);
     }
-  }
+    return x;
+  });
   if (acc == 0x12345678u)
     sink[0] = acc;
 }
@@ -114,33 +125,24 @@ __global__ void clusterGather(const uint16_t *__restrict__ idx, size_t n,
   for (unsigned i = threadIdx.x; i < rows; i += blockDim.x)
     slice[i] = mine[i];
   cluster.sync();
-  unsigned acc = 0;
-  const uint4 *idx8 = reinterpret_cast<const uint4 *>(idx);
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n / 8;
-       i += size_t(gridDim.x) * blockDim.x) {
-    uint4 packed = idx8[i];
-    unsigned words[4] = {packed.x, packed.y, packed.z, packed.w};
-#pragma unroll
-    for (int h = 0; h < 8; ++h) {
-      unsigned row = ((words[h / 2] >> (16 * (h % 2))) & 0xffffu) % unsigned(k);
-      uint4 v;
-      if (SHARED_WINDOW) {
-        unsigned local = unsigned(
-            __cvta_generic_to_shared(slice + (row & (rows - 1))));
-        unsigned remote;
-        asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
-                     : "=r"(remote)
-                     : "r"(local), "r"(row >> sliceShift));
-        asm volatile("ld.shared::cluster.v4.u32 {%0, %1, %2, %3}, [%4];"
-                     : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                     : "r"(remote));
-      } else {
-        v = *cluster.map_shared_rank(slice + (row & (rows - 1)),
-                                     row >> sliceShift);
-      }
-      acc ^= v.x ^ v.y ^ v.z ^ v.w;
+  unsigned acc = forEachLookup(idx, n, k, [&](unsigned row) {
+    uint4 v;
+    if (SHARED_WINDOW) {
+      unsigned local =
+          unsigned(__cvta_generic_to_shared(slice + (row & (rows - 1))));
+      unsigned remote;
+      asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
+                   : "=r"(remote)
+                   : "r"(local), "r"(row >> sliceShift));
+      asm volatile("ld.shared::cluster.v4.u32 {%0, %1, %2, %3}, [%4];"
+                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                   : "r"(remote));
+    } else {
+      v = *cluster.map_shared_rank(slice + (row & (rows - 1)),
+                                   row >> sliceShift);
     }
-  }
+    return v.x ^ v.y ^ v.z ^ v.w;
+  });
   // Keep this block's slice alive until every block has read it.
   cluster.sync();
   if (acc == 0x12345678u)

@@ -212,7 +212,7 @@ int main(int argc, char **argv) {
       die(key + ": needs " + std::to_string(shared) +
           " bytes of shared memory, the device allows " +
           std::to_string(smemOptin));
-    if (shared > 48 * 1024)
+    if (shared > 0)
       check(driver->cuFuncSetAttribute(
                 fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared),
             "cuFuncSetAttribute");
@@ -385,7 +385,8 @@ int main(int argc, char **argv) {
             {{"block_rows", k.launch.blockRows},
              {"warps_per_row", k.launch.warpsPerRow},
              {"batch_tile", k.launch.batchTile},
-             {"k_chunk", k.launch.kChunk}}},
+             {"k_chunk", k.launch.kChunk},
+             {"mma", k.launch.mma}}},
            {"placement",
             {{"centroids", k.launch.centroidsPlacement},
              {"res_centroids", k.launch.resCentroidsPlacement}}}});

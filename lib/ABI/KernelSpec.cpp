@@ -34,6 +34,8 @@ std::string LinearSpec::key() const {
     os << "-h" << batchHint;
   os << "-t" << blockRows << "x" << warpsPerRow << "x"
      << batchTile << "x" << kChunk;
+  if (mma >= 0)
+    os << "-mma" << mma;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
   if (form == LinearForm::Decomposed)

@@ -48,6 +48,8 @@ json specToJSON(const LinearSpec &spec) {
   j["warps_per_row"] = spec.warpsPerRow;
   j["batch_tile"] = spec.batchTile;
   j["k_chunk"] = spec.kChunk;
+  if (spec.mma >= 0)
+    j["mma"] = spec.mma;
   j["centroids_placement"] = spec.centroidsPlacement;
   j["res_centroids_placement"] = spec.resCentroidsPlacement;
   return j;
@@ -92,6 +94,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.warpsPerRow = j.value("warps_per_row", int64_t(0));
   spec.batchTile = j.value("batch_tile", int64_t(0));
   spec.kChunk = j.value("k_chunk", int64_t(0));
+  spec.mma = j.value("mma", int64_t(-1));
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
       j.value("res_centroids_placement", std::string());
@@ -164,7 +167,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
       entry["tiling"] = {{"block_rows", l.blockRows},
                          {"warps_per_row", l.warpsPerRow},
                          {"batch_tile", l.batchTile},
-                         {"k_chunk", l.kChunk}};
+                         {"k_chunk", l.kChunk},
+                         {"mma", l.mma}};
       entry["placement"] = {{"centroids", l.centroidsPlacement},
                             {"res_centroids", l.resCentroidsPlacement}};
     }
@@ -230,6 +234,7 @@ std::string vptq::parseManifest(const std::string &text,
           k.launch.blockRows = t->value("block_rows", int64_t(0));
           k.launch.warpsPerRow = t->value("warps_per_row", int64_t(0));
           k.launch.kChunk = t->value("k_chunk", int64_t(0));
+          k.launch.mma = t->value("mma", false);
         }
         if (auto p = e.find("placement"); p != e.end()) {
           k.launch.centroidsPlacement = p->value("centroids", std::string());

@@ -16,6 +16,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.batch = -1;
   s.batchHint = 0;
   s.blockRows = s.warpsPerRow = s.batchTile = s.kChunk = 0;
+  s.mma = -1;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
   return s.key();
@@ -23,6 +24,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
 
 bool vptq::hasDecisions(const LinearSpec &s) {
   return s.blockRows || s.warpsPerRow || s.batchTile || s.kChunk ||
+         s.mma >= 0 ||
          !s.centroidsPlacement.empty() || !s.resCentroidsPlacement.empty();
 }
 
@@ -45,6 +47,7 @@ std::string TuningDatabase::load(const std::string &path) {
       t.warpsPerRow = tiling.at("warps_per_row").get<int64_t>();
       t.batchTile = tiling.at("batch_tile").get<int64_t>();
       t.kChunk = tiling.at("k_chunk").get<int64_t>();
+      t.mma = tiling.value("mma", false);
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
         return path + ": entry for " + t.layer + " has a non-positive tiling";
@@ -79,7 +82,8 @@ std::string TuningDatabase::save(const std::string &path) const {
                         {{"block_rows", t.blockRows},
                          {"warps_per_row", t.warpsPerRow},
                          {"batch_tile", t.batchTile},
-                         {"k_chunk", t.kChunk}}},
+                         {"k_chunk", t.kChunk},
+                         {"mma", t.mma}}},
                        {"placement",
                         {{"centroids", t.centroidsPlacement},
                          {"res_centroids", t.resCentroidsPlacement}}},
@@ -141,6 +145,7 @@ bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
   spec.warpsPerRow = t->warpsPerRow;
   spec.batchTile = t->batchTile;
   spec.kChunk = t->kChunk;
+  spec.mma = t->mma ? 1 : 0;
   spec.centroidsPlacement = t->centroidsPlacement;
   spec.resCentroidsPlacement = t->resCentroidsPlacement;
   return true;

@@ -208,7 +208,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
           spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
           int64_t(1),
           spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
-          int64_t(32));
+          int64_t(32), false);
       if (!tiling)
         return diags.error("invalid tiling");
     }
@@ -225,26 +225,39 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   if (!config)
     return diags.error("invalid layer configuration");
 
+  bool tensorCores =
+      canUseTensorCores(*target, toMLIRType(ctx, spec.activation),
+                        toMLIRType(ctx, spec.model));
+  if (spec.mma == 1 && !tensorCores)
+    return diags.error(
+        "mma = 1 (tensor cores) needs an NVIDIA sm_80 or newer chip (got " +
+        chip.str() + ") and f16 or bf16 activations of the model dtype (got " +
+        ref::dtypeName(spec.activation) + " and " +
+        ref::dtypeName(spec.model) + ")");
+  auto defaultTiling = [&] {
+    int64_t batch = ::vptq::decisionBatch(spec);
+    if (spec.mma == 1)
+      return getDefaultMmaTiling(ctx, spec.config, *target, batch);
+    return getDefaultTiling(ctx, spec.config, *target, batch,
+                            tensorCores && spec.mma != 0);
+  };
   TilingAttr tiling;
-  if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk) {
-    TilingAttr base = getDefaultTiling(ctx, spec.config, *target,
-                                       ::vptq::decisionBatch(spec));
+  if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk ||
+      spec.mma >= 0) {
+    TilingAttr base = defaultTiling();
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(
         [&] { return emitError(loc); }, ctx,
         pick(spec.blockRows, base.getBlockRows()),
         pick(spec.warpsPerRow, base.getWarpsPerRow()),
         pick(spec.batchTile, base.getBatchTile()),
-        pick(spec.kChunk, base.getKChunk()));
+        pick(spec.kChunk, base.getKChunk()), base.getMma());
     if (!tiling)
       return diags.error("invalid tiling");
   }
   PlacementAttr placement;
   if (!spec.centroidsPlacement.empty() || !spec.resCentroidsPlacement.empty()) {
-    TilingAttr forDefault =
-        tiling ? tiling
-               : getDefaultTiling(ctx, spec.config, *target,
-                                  ::vptq::decisionBatch(spec));
+    TilingAttr forDefault = tiling ? tiling : defaultTiling();
     PlacementAttr base = getDefaultPlacement(
         ctx, spec.config, toMLIRType(ctx, spec.model), *target, forDefault);
     auto main = parsePlacement(spec.centroidsPlacement, base.getCentroids());
@@ -466,6 +479,7 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
     l.blockRows = tiling.getBlockRows();
     l.warpsPerRow = tiling.getWarpsPerRow();
     l.kChunk = tiling.getKChunk();
+    l.mma = tiling.getMma();
   }
   if (auto placement = info.getAs<PlacementAttr>("placement")) {
     l.centroidsPlacement =
@@ -708,6 +722,12 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
       if (decision) {
         if (value.getAsInteger(10, *decision) || *decision <= 0)
           return fail(key.str() + " must be a positive integer");
+        continue;
+      }
+      if (key == "mma") {
+        if (value != "0" && value != "1")
+          return fail("mma must be 0 (no tensor cores) or 1");
+        out.mma = value == "1";
         continue;
       }
       if (key == "centroids_placement" || key == "res_centroids_placement") {

@@ -44,6 +44,8 @@ constexpr ChipEntry kChips[] = {
 
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
+int64_t ceilDiv(int64_t v, int64_t m) { return (v + m - 1) / m; }
+
 int64_t elemBytes(Type type) { return type.getIntOrFloatBitWidth() / 8; }
 
 } // namespace
@@ -70,6 +72,21 @@ FailureOr<TargetInfo> TargetInfo::get(StringRef chip, std::string &error) {
   return failure();
 }
 
+bool TargetInfo::hasTensorCores() const {
+  if (kind != Kind::NVVM)
+    return false;
+  int64_t sm = 0;
+  StringRef digits = StringRef(chip).drop_front(3).take_while(
+      [](char ch) { return ch >= '0' && ch <= '9'; });
+  return !digits.getAsInteger(10, sm) && sm >= 80;
+}
+
+bool mlir::vptq::canUseTensorCores(const TargetInfo &target,
+                                   Type activationType, Type modelType) {
+  return target.hasTensorCores() && activationType == modelType &&
+         (activationType.isF16() || activationType.isBF16());
+}
+
 std::string TargetInfo::supportedChips() {
   std::string list = "host";
   for (const ChipEntry &entry : kChips)
@@ -77,11 +94,35 @@ std::string TargetInfo::supportedChips() {
   return list;
 }
 
+TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
+                                           const LayerConfig &c,
+                                           const TargetInfo &target,
+                                           int64_t batchHint) {
+  // The fewest index rows that make whole 16-row tensor-core tiles.
+  int64_t blockRows = 16 / std::gcd<int64_t>(16, c.vectorLen);
+  int64_t mTiles = blockRows * c.vectorLen / 16;
+  // At most 64 f32 accumulators per thread, batch tiles of up to 64 rows
+  // (one dequantized tile serves them all) and no fewer than the hint.
+  int64_t nTiles = std::clamp<int64_t>(
+      int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(16 / mTiles, 1)))),
+      1, 8);
+  nTiles = std::max(nTiles, std::min<int64_t>(ceilDiv(batchHint, 8), 4));
+  // Two codebook gathers in flight per lane: 64 vectors per warp step.
+  int64_t kChunk = std::clamp<int64_t>(
+      roundUp(std::max<int64_t>(64 / blockRows, 1), 16), 16, 64);
+  (void)target;
+  return TilingAttr::get(ctx, blockRows, 8, nTiles * 8, kChunk,
+                         /*mma=*/true);
+}
+
 TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         const LayerConfig &c,
                                         const TargetInfo &target,
-                                        int64_t batchHint) {
+                                        int64_t batchHint, bool tensorCores) {
   batchHint = std::max<int64_t>(batchHint, 1);
+  if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
+      mmaReadsActivationPairs(c))
+    return getDefaultMmaTiling(ctx, c, target, batchHint);
   // Keep batch_tile x vector_len accumulators per thread at most 32.
   int64_t maxBatchTile = std::max<int64_t>(1, 32 / c.vectorLen);
   int64_t batchTile = std::min(batchHint, maxBatchTile);
@@ -91,7 +132,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // rows of work (the attribute caps a block at 32 rows).
     int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
-                           32);
+                           32, false);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
   if (batchHint >= 4) {
@@ -105,7 +146,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                 2 * target.numProcessors)
       blockRows /= 2;
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
-    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk);
+    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false);
   }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
@@ -123,7 +164,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   int64_t granule = std::lcm<int64_t>(128, 32 * warpsPerRow);
   int64_t kChunk =
       std::min(roundUp(256 * warpsPerRow, granule), roundUp(c.groupSize, granule));
-  return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, kChunk);
+  return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, kChunk,
+                         false);
 }
 
 TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
@@ -133,7 +175,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
   batchHint = std::max<int64_t>(batchHint, 1);
   if (!target.isGPU())
     return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
-                           1, std::min<int64_t>(batchHint, 4), 32);
+                           1, std::min<int64_t>(batchHint, 4), 32, false);
   int64_t batchTile = std::min<int64_t>(batchHint, 8);
   int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
   int64_t blockRows = 8;
@@ -141,7 +183,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
          ((outFeatures + blockRows - 1) / blockRows) * batchBlocks <
              2 * target.numProcessors)
     blockRows /= 2;
-  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32);
+  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false);
 }
 
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
@@ -162,6 +204,20 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
       placement.getResCentroids() == CodebookPlacement::Shared)
     place(l.resCentroids, l.resCentroidsBytes,
           c.numResCentroids * c.vectorLen * elem);
+  if (tiling.getMma()) {
+    int64_t rows = tiling.getBlockRows() * c.vectorLen;
+    // 8 elements of padding keep a warp's fragment reads (8 rows x 4
+    // words) on distinct banks.
+    l.tileStride = tiling.getKChunk() + 8;
+    place(l.tiles, l.tilesBytes,
+          tiling.getWarpsPerRow() * rows * (mmaSplitsWeights(c) ? 2 : 1) *
+              l.tileStride * elem);
+    l.partials = 0;
+    l.partialsBytes =
+        tiling.getWarpsPerRow() * rows * tiling.getBatchTile() * 4;
+    l.total = std::max(offset, roundUp(l.partialsBytes, 16));
+    return l;
+  }
   int64_t bits = c.indexBits + c.resIndexBits;
   l.stagedWords = c.packed
                       ? roundUp((tiling.getKChunk() * bits + 31) / 32, 4)
@@ -186,7 +242,8 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
                   CodebookPlacement mainChoice) {
     if (!target.isGPU() || entries == 0)
       return CodebookPlacement::Global;
-    if (entries <= 16)
+    // Tensor-core kernels gather with lanes that diverge: no shuffles.
+    if (entries <= 16 && !tiling.getMma())
       return CodebookPlacement::Registers;
     CodebookPlacement main = isResidual ? mainChoice : CodebookPlacement::Shared;
     auto trial = PlacementAttr::get(ctx, main,

@@ -37,7 +37,7 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           pick(blockRows, base.getBlockRows()),
           pick(warpsPerRow, base.getWarpsPerRow()),
           pick(batchTile, base.getBatchTile()),
-          pick(kChunk, base.getKChunk()));
+          pick(kChunk, base.getKChunk()), base.getMma());
     };
     auto batchOf = [&](Value input) {
       int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);
@@ -46,10 +46,25 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
     WalkResult result = getOperation()->walk([&](Operation *op) {
       TilingAttr tiling;
       if (auto matmul = dyn_cast<MatmulOp>(op)) {
+        Type activation = getElementTypeOrSelf(matmul.getInput().getType());
+        Type model = getElementTypeOrSelf(matmul.getCentroids().getType());
+        bool tensorCores = canUseTensorCores(*target, activation, model);
+        if (mma == 1 && !tensorCores) {
+          op->emitOpError("mma=1: tensor cores need an NVIDIA sm_80 or newer "
+                          "chip and f16 or bf16 activations of the codebooks' "
+                          "type, got chip ")
+              << chip << ", " << activation << " activations and " << model
+              << " codebooks";
+          return WalkResult::interrupt();
+        }
         tiling = decide(op, matmul.getTilingAttr(), [&] {
-          return getDefaultTiling(&getContext(),
-                                  matmul.getConfig().getLayerConfig(),
-                                  *target, batchOf(matmul.getInput()));
+          LayerConfig c = matmul.getConfig().getLayerConfig();
+          if (mma == 1)
+            return getDefaultMmaTiling(&getContext(), c, *target,
+                                       batchOf(matmul.getInput()));
+          return getDefaultTiling(&getContext(), c, *target,
+                                  batchOf(matmul.getInput()),
+                                  tensorCores && mma != 0);
         });
         if (tiling)
           matmul.setTilingAttr(tiling);

@@ -15,6 +15,7 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
   spec.warpsPerRow = t.warpsPerRow;
   spec.batchTile = t.batchTile;
   spec.kChunk = t.kChunk;
+  spec.mma = t.mma;
   spec.centroidsPlacement = t.centroidsPlacement;
   spec.resCentroidsPlacement = t.resCentroidsPlacement;
 }

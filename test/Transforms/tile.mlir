@@ -2,6 +2,8 @@
 // RUN: vptq-opt %s -split-input-file -vptq-tile=chip=host | FileCheck %s --check-prefix=CPU
 // RUN: vptq-opt %s -split-input-file -vptq-tile="chip=gfx942 block-rows=2 k-chunk=4096" | FileCheck %s --check-prefix=OPT
 // RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a override" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a mma=0" | FileCheck %s --check-prefix=NOMMA
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_75" | FileCheck %s --check-prefix=NOMMA
 
 // vptq-tile attaches #vptq.tiling to every vptq.matmul: from the pass
 // options (per field), from an attribute already present (kept unless
@@ -26,11 +28,15 @@ func.func @long_rows(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
 
 // -----
 
-// A static batch of 16 is tiled 4 rows at a time (4 x 8 accumulators), one
-// warp per row, 8 rows per block, 256-code chunks (the GPU heuristic for
-// batches of 4 or more).
+// A static batch of 16 with f16 activations runs on tensor cores on sm_90a:
+// 2 index rows (16 output rows, one mma tile) per block, 8 warps splitting
+// K in 32-column chunks, 64 batch rows per block.
 // SM90-LABEL: func.func @batch16
-// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
+// SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
+// Without tensor cores (mma=0, or sm_75): 4 batch rows at a time (4 x 8
+// accumulators), one warp per row, 8 rows per block, 256-code chunks.
+// NOMMA-LABEL: func.func @batch16
+// NOMMA: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
 // CPU-LABEL: func.func @batch16
 // CPU: {tiling = #vptq.tiling<block_rows = 21, warps_per_row = 1, batch_tile = 4, k_chunk = 32>}
 func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
@@ -39,6 +45,46 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
                        num_centroids = 65536, packed = true>
       input(%x : memref<16x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
       centroids(%c : memref<1x524288xf16>) outs(%y : memref<16x11008xf16>)
+  return
+}
+
+// -----
+
+// Tensor-core tiles need whole 16-row mma tiles: 4 index rows of 12 (three
+// tiles, so 32 batch rows keep 48 accumulators per thread) and 16-column
+// chunks. f32 activations stay off tensor cores.
+// SM90-LABEL: func.func @batch16_v12
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 32, k_chunk = 16, mma = true>}
+// SM90-LABEL: func.func @batch16_f32
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
+// Nor do layers with a column permutation (activations gathered one by one).
+// SM90-LABEL: func.func @batch16_perm
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
+func.func @batch16_v12(%x: memref<16x4096xbf16>, %i: memref<1x918x4096xi16>,
+                       %c: memref<1x49152xbf16>, %y: memref<16x11008xbf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 12,
+                       num_centroids = 4096>
+      input(%x : memref<16x4096xbf16>) indices(%i : memref<1x918x4096xi16>)
+      centroids(%c : memref<1x49152xbf16>) outs(%y : memref<16x11008xbf16>)
+  return
+}
+func.func @batch16_f32(%x: memref<16x4096xf32>, %i: memref<1x1376x2048xi32>,
+                       %c: memref<1x524288xf16>, %y: memref<16x11008xf32>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<16x4096xf32>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<16x11008xf32>)
+  return
+}
+
+func.func @batch16_perm(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
+                        %c: memref<1x524288xf16>, %p: memref<4096xi16>,
+                        %y: memref<16x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true, enable_perm = true>
+      input(%x : memref<16x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) perm(%p : memref<4096xi16>)
+      outs(%y : memref<16x11008xf16>)
   return
 }
 

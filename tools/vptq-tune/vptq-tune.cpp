@@ -110,8 +110,9 @@ ref::DType parseDType(const std::string &s) {
 struct Decisions {
   int64_t blockRows, warpsPerRow, batchTile, kChunk;
   std::string placement; // "" = default.
+  bool mma = false;
   auto tie() const {
-    return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement);
+    return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement, mma);
   }
   bool operator<(const Decisions &o) const { return tie() < o.tie(); }
 };
@@ -155,6 +156,38 @@ std::set<Decisions> candidatesAround(const ref::LayerConfig &c,
     add(br, wpr, bt, kChunkFor(wpr, k));
   // Codebooks in shared memory by default: also from global memory (L2).
   if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Shared)
+    add(br, wpr, bt, kc, "global");
+  return out;
+}
+
+/// Tensor-core tilings around the mma heuristic `base`: more index rows
+/// per block, more or fewer warps, other batch tiles and column chunks.
+std::set<Decisions> mmaCandidatesAround(const ref::LayerConfig &c,
+                                        mlir::vptq::TilingAttr base,
+                                        bool sharedCodebook) {
+  const int64_t br = base.getBlockRows(), wpr = base.getWarpsPerRow(),
+                bt = base.getBatchTile(), kc = base.getKChunk();
+  std::set<Decisions> out;
+  auto add = [&](int64_t b, int64_t w, int64_t t, int64_t k,
+                 const std::string &p = "") {
+    int64_t rows = b * c.vectorLen;
+    // At most 64 accumulators per thread.
+    if (b > 32 || w < 1 || w > 32 || t % 8 || t > 128 || k % 16 || k > 128 ||
+        rows % 16 || rows / 16 * (t / 8) * 4 > 64)
+      return;
+    Decisions d{b, w, t, k, p};
+    d.mma = true;
+    out.insert(d);
+  };
+  for (int64_t b : {br, 2 * br, 4 * br})
+    add(b, wpr, bt, kc);
+  for (int64_t w : {4, 16})
+    add(br, w, bt, kc);
+  for (int64_t t : {16, 32, 128})
+    add(br, wpr, t, kc);
+  for (int64_t k : {16, 32, 64})
+    add(br, wpr, bt, k);
+  if (sharedCodebook)
     add(br, wpr, bt, kc, "global");
   return out;
 }
@@ -228,6 +261,18 @@ int candidates(const std::vector<std::string> &args) {
       for (const Decisions &d :
            candidatesAround(spec->config, base, placement, b))
         all.insert(d);
+      if (b >= 4 && mlir::vptq::canUseTensorCores(*target, modelType,
+                                                  modelType)) {
+        auto mmaBase =
+            mlir::vptq::getDefaultMmaTiling(&ctx, spec->config, *target, b);
+        auto mmaPlacement = mlir::vptq::getDefaultPlacement(
+            &ctx, spec->config, modelType, *target, mmaBase);
+        for (const Decisions &d : mmaCandidatesAround(
+                 spec->config, mmaBase,
+                 mmaPlacement.getCentroids() ==
+                     mlir::vptq::CodebookPlacement::Shared))
+          all.insert(d);
+      }
     }
     os << layer << "\n";
     for (const Decisions &d : all) {
@@ -236,6 +281,8 @@ int candidates(const std::vector<std::string> &args) {
          << ",k_chunk=" << d.kChunk;
       if (!d.placement.empty())
         os << ",centroids_placement=" << d.placement;
+      if (d.mma)
+        os << ",mma=1";
       os << "\n";
     }
     total += all.size() + 1;
@@ -327,6 +374,7 @@ int select(const std::vector<std::string> &args) {
     e.warpsPerRow = t.at("warps_per_row").get<int64_t>();
     e.batchTile = t.at("batch_tile").get<int64_t>();
     e.kChunk = t.at("k_chunk").get<int64_t>();
+    e.mma = t.value("mma", false);
     e.centroidsPlacement = best->r.at("placement").value("centroids", "");
     e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
     e.us = best->r.at("median_us").get<double>();
@@ -344,14 +392,15 @@ int select(const std::vector<std::string> &args) {
     char line[512];
     std::snprintf(line, sizeof(line),
                   "| %s %lldx%lld | %lld | %s | %.1f | %s | %lld x %lld x %lld "
-                  "x %lld, %s | %lld |\n",
+                  "x %lld, %s%s | %lld |\n",
                   best->r.value("config", "").c_str(),
                   (long long)best->r.at("out_features").get<int64_t>(),
                   (long long)best->r.at("in_features").get<int64_t>(),
                   (long long)batch, heuristicText, e.us, gain,
                   (long long)e.blockRows, (long long)e.warpsPerRow,
                   (long long)e.batchTile, (long long)e.kChunk,
-                  e.centroidsPlacement.c_str(), (long long)correct);
+                  e.centroidsPlacement.c_str(), e.mma ? ", mma" : "",
+                  (long long)correct);
     md << line;
   }
   if (std::string err = db.save(out); !err.empty())

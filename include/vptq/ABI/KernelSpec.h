@@ -53,6 +53,8 @@ struct LinearSpec {
   /// with batch_hint = kBatchedHint for prompts and other large batches.
   int64_t batchHint = 0;
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
+  /// Tensor cores (#vptq.tiling mma): 1 yes, 0 no, -1 choose.
+  int64_t mma = -1;
   /// "global", "shared", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
   LinearForm form = LinearForm::Fused;
@@ -137,6 +139,8 @@ struct LaunchInfo {
   /// The tiling and placement the kernel was generated with.
   int64_t blockRows = 0, warpsPerRow = 0, kChunk = 0;
   std::string centroidsPlacement, resCentroidsPlacement;
+  /// Tensor cores (#vptq.tiling mma).
+  bool mma = false;
 };
 
 } // namespace vptq

@@ -11,7 +11,8 @@
 //    "entries": [{"arch": "sm_90a", "layer": "<LinearSpec::key() without
 //                 decisions and batch>", "batch": 1,
 //                 "tiling": {"block_rows": 4, "warps_per_row": 2,
-//                            "batch_tile": 1, "k_chunk": 512},
+//                            "batch_tile": 1, "k_chunk": 512,
+//                            "mma": false},
 //                 "placement": {"centroids": "shared", "res_centroids": ""},
 //                 "us": 12.5, "heuristic_us": 15.1, "candidates": 9,
 //                 "device": "NVIDIA H100 80GB HBM3"}]}
@@ -35,6 +36,8 @@ struct TuningEntry {
   /// The batch the decisions were timed at.
   int64_t batch = 1;
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
+  /// Tensor cores (#vptq.tiling mma).
+  bool mma = false;
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Median times of the winner and of the heuristic choice (0: unknown).
   double us = 0, heuristicUs = 0;

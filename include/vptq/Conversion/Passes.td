@@ -29,6 +29,14 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     `gpu.shuffle xor`, warps splitting a row through shared memory; the
     epilogue adds outliers, the norm's bias term and the layer bias.
 
+    A tiling with `mma = true` (NVIDIA sm_80 and newer, f16/bf16) gets the
+    tensor-core kernel instead: each warp dequantizes its own column chunks
+    into a shared-memory tile in the model type (hi and lo parts when a
+    residual or the norm makes weights inexact there) and multiplies them
+    with `nvvm.mma.sync` m16n8k16 into f32 accumulators, activations read in
+    pairs for the B fragments; the warps' tiles are summed through shared
+    memory, and the epilogue adds outliers and the bias.
+
     Every launch carries a `vptq.launch` attribute (kernel name, block
     size, tiling, shared memory bytes) so that runtimes can launch the
     serialized kernel without reading the host code.
@@ -58,6 +66,8 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
            "Name of the gpu.module that receives the kernels">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::vector::VectorDialect",

@@ -30,6 +30,9 @@ struct TargetInfo {
   int64_t maxSharedBytes = 0;
 
   bool isGPU() const { return kind != Kind::CPU; }
+  /// Whether the target has warp-level tensor-core mma.sync.m16n8k16 with
+  /// f16 and bf16 operands (NVIDIA sm_80 and newer).
+  bool hasTensorCores() const;
 
   /// The target for `chip`: "host"/"cpu", an sm_XX NVIDIA architecture or
   /// a gfxNNN AMD one. Fails with a message listing the supported chips.
@@ -38,9 +41,44 @@ struct TargetInfo {
   static std::string supportedChips();
 };
 
-/// The default tiling of a quantized matmul with `batchHint` rows.
+/// Whether a quantized matmul with these activation and codebook element
+/// types can multiply on `target`'s tensor cores (#vptq.tiling mma): f16 or
+/// bf16 activations of the codebooks' type.
+bool canUseTensorCores(const TargetInfo &target, Type activationType,
+                       Type modelType);
+
+/// Whether a tensor-core kernel reads the activations of two adjacent code
+/// columns with one 4-byte load: no permutation and even column offsets.
+/// With a permutation each activation is gathered alone from L2, which
+/// made a 7B-shaped prefill slower than the SIMT kernels (8x the L2
+/// sectors; bench/results/2026-11-22-h100-mma.md).
+inline bool mmaReadsActivationPairs(const LayerConfig &config) {
+  return !config.enablePerm && config.outlierSize % 2 == 0 &&
+         config.groupSize % 2 == 0;
+}
+
+/// The default tiling of a quantized matmul with `batchHint` rows. With
+/// `tensorCores` (see canUseTensorCores), batches of 4 rows and more of
+/// layers whose activations load in pairs (mmaReadsActivationPairs) get
+/// getDefaultMmaTiling.
 TilingAttr getDefaultTiling(MLIRContext *ctx, const LayerConfig &config,
-                            const TargetInfo &target, int64_t batchHint);
+                            const TargetInfo &target, int64_t batchHint,
+                            bool tensorCores = false);
+
+/// Whether tensor-core kernels split each dequantized weight w into
+/// hi = round(w) and lo = round(w - hi) in the model type and multiply both:
+/// when w is a sum (residual codebook) or a product (norm) that the model
+/// type cannot hold exactly, so that results keep f32-accurate weights as
+/// every other kernel does (bf16's 8 bits alone miss the tolerance of
+/// include/vptq/Reference/Check.h).
+inline bool mmaSplitsWeights(const LayerConfig &config) {
+  return config.hasResidual() || config.enableNorm;
+}
+
+/// The default tensor-core tiling (#vptq.tiling mma = true) of a quantized
+/// matmul with `batchHint` rows.
+TilingAttr getDefaultMmaTiling(MLIRContext *ctx, const LayerConfig &config,
+                               const TargetInfo &target, int64_t batchHint);
 
 /// The default tiling of a dense vptq.linear with `outFeatures` rows: on
 /// GPUs one warp per output row (block_rows warps per block), batch_tile
@@ -63,6 +101,14 @@ struct SharedMemoryLayout {
   int64_t partials = 0, partialsBytes = 0;
   /// Per-warp partial norm terms: [warps][batch_tile] f32.
   int64_t norm = 0, normBytes = 0;
+  /// Tensor-core kernels (mma = true) instead of codes, inputs and norm:
+  /// per-warp dequantized weight tiles [warps_per_row][rows][tileStride]
+  /// in the model type (rows = block_rows * V, twice that when
+  /// mmaSplitsWeights: the hi parts, then the lo parts), and the warps'
+  /// accumulators
+  /// [warps_per_row][block_rows * V][batch_tile] f32 at offset 0, over the
+  /// codebooks and tiles (written after the last multiply).
+  int64_t tiles = 0, tilesBytes = 0, tileStride = 0;
   int64_t total = 0;
 };
 

@@ -121,6 +121,9 @@ def TileMatmul : Pass<"vptq-tile"> {
            "Codes of a row staged per step (0: choose)">,
     Option<"batchHint", "batch-hint", "int64_t", "1",
            "Batch size assumed for a dynamic batch dimension">,
+    Option<"mma", "mma", "int64_t", "-1",
+           "Tensor-core tiles: 1 always, 0 never, -1 where the heuristic "
+           "picks them (NVIDIA sm_80+, f16/bf16, batch >= 4)">,
     Option<"overrideExisting", "override", "bool", "false",
            "Replace tiling attributes already present">
   ];

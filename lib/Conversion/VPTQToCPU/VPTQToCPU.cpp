@@ -529,6 +529,15 @@ struct TransformerToCPU : RewritePattern {
 struct ConvertVPTQToCPU
     : mlir::vptq::impl::ConvertVPTQToCPUBase<ConvertVPTQToCPU> {
   void runOnOperation() override {
+    WalkResult mma = getOperation()->walk([](MatmulOp op) {
+      if (!op.getTilingAttr() || !op.getTilingAttr().getMma())
+        return WalkResult::advance();
+      op.emitOpError("cannot be lowered to CPU code: its tiling has "
+                     "mma = true (tensor cores, NVIDIA GPUs only)");
+      return WalkResult::interrupt();
+    });
+    if (mma.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<MatmulToCPU, DequantToCPU, UnpackToCPU, LinearToCPU,
                  TransformerToCPU>(&getContext());

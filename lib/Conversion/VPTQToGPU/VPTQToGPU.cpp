@@ -6,6 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GPUKernelHelpers.h"
+#include "MmaMatmulKernel.h"
+
 #include "vptq/Conversion/Passes.h"
 #include "vptq/Conversion/TransformerKernels.h"
 #include "vptq/Conversion/WeightAccess.h"
@@ -13,6 +16,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -26,174 +31,10 @@ namespace mlir::vptq {
 
 using namespace mlir;
 using namespace mlir::vptq;
+using namespace mlir::vptq::gpu_kernels;
 
 namespace {
 
-constexpr int64_t kWarpSize = 32;
-/// Threads per block of the element-wise dequant and unpack kernels.
-constexpr int64_t kElementwiseThreads = 256;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-//===----------------------------------------------------------------------===//
-// Small IR helpers
-//===----------------------------------------------------------------------===//
-
-void emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
-             function_ref<void(OpBuilder &, Value)> fn) {
-  scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},
-                     [&](OpBuilder &nb, Location, Value iv, ValueRange) {
-                       fn(nb, iv);
-                       scf::YieldOp::create(nb, loc);
-                     });
-}
-
-SmallVector<Value> emitForAcc(
-    OpBuilder &b, Location loc, Value lb, Value ub, Value step,
-    ValueRange init,
-    function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fn) {
-  auto loop = scf::ForOp::create(
-      b, loc, lb, ub, step, init,
-      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
-        scf::YieldOp::create(nb, loc, fn(nb, iv, args));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-
-void emitIf(OpBuilder &b, Location loc, Value cond,
-            function_ref<void(OpBuilder &)> fn) {
-  scf::IfOp::create(b, loc, cond, [&](OpBuilder &nb, Location) {
-    fn(nb);
-    scf::YieldOp::create(nb, loc);
-  });
-}
-
-Value emitSelect(OpBuilder &b, Location loc, Value cond, Value t, Value f) {
-  return arith::SelectOp::create(b, loc, cond, t, f);
-}
-
-Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate pred, Value x,
-          Value y) {
-  return arith::CmpIOp::create(b, loc, pred, x, y);
-}
-
-Value andI(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AndIOp::create(b, loc, x, y);
-}
-
-/// Sums (or takes the maximum of) `v` over the 32 lanes of a warp: every
-/// lane gets the result.
-Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max = false) {
-  EmitContext e{b, loc};
-  for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(b, loc, v, e.i32(offset),
-                                          e.i32(kWarpSize),
-                                          gpu::ShuffleMode::XOR);
-    v = max ? Value(arith::MaximumFOp::create(b, loc, v,
-                                              shuffle.getShuffleResult()))
-            : e.add(v, shuffle.getShuffleResult());
-  }
-  return v;
-}
-
-/// A typed view of `bytes` bytes at `offset` of the dynamic shared memory.
-Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
-                 int64_t offset, ArrayRef<int64_t> shape, Type elem) {
-  auto space = gpu::AddressSpaceAttr::get(b.getContext(),
-                                          gpu::AddressSpace::Workgroup);
-  auto type = MemRefType::get(shape, elem, MemRefLayoutAttrInterface(), space);
-  EmitContext e{b, loc};
-  return memref::ViewOp::create(b, loc, type, dynamicShared,
-                                e.index(offset), ValueRange{});
-}
-
-/// Copies the `count` elements of codebook `c` (row c of a [NC, count]
-/// memref) into the shared buffer `dst` ([1, count]) with all threads,
-/// in the widest aligned vectors.
-void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
-                         Value dst, int64_t count, Value tid,
-                         int64_t threads) {
-  EmitContext e{b, loc};
-  Type elem = cast<MemRefType>(src.getType()).getElementType();
-  int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
-  int64_t width = vectorAlignment(count, elemBytes) / elemBytes;
-  width = std::max<int64_t>(width, 1);
-  auto vecType = VectorType::get({width}, elem);
-  int64_t align = width * elemBytes;
-  emitFor(b, loc, e.mul(tid, e.index(width)), e.index(count),
-          e.index(threads * width), [&](OpBuilder &nb, Value i) {
-            EmitContext ne{nb, loc};
-            auto load = vector::LoadOp::create(nb, loc, vecType, src,
-                                               ValueRange{c, i});
-            load.setAlignment(align);
-            auto store = vector::StoreOp::create(
-                nb, loc, load, dst, ValueRange{ne.index(0), i});
-            store.setAlignment(align);
-          });
-}
-
-//===----------------------------------------------------------------------===//
-// Kernel scaffolding
-//===----------------------------------------------------------------------===//
-
-/// A gpu.func whose arguments stand for the memref operands of `op`, in
-/// order, with a mapping from each operand to its argument.
-struct KernelFunc {
-  gpu::GPUFuncOp func;
-  IRMapping args;
-};
-
-KernelFunc createKernel(OpBuilder &moduleBuilder, Operation *op,
-                        StringRef name, int64_t threads) {
-  MLIRContext *ctx = op->getContext();
-  auto type = FunctionType::get(ctx, op->getOperandTypes(), {});
-  auto func = gpu::GPUFuncOp::create(moduleBuilder, op->getLoc(), name, type);
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                UnitAttr::get(ctx));
-  func.setKnownBlockSizeAttr(
-      DenseI32ArrayAttr::get(ctx, {int32_t(threads), 1, 1}));
-  KernelFunc kernel{func, {}};
-  for (auto [operand, arg] :
-       llvm::zip(op->getOperands(), func.getArguments()))
-    kernel.args.map(operand, arg);
-  return kernel;
-}
-
-QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
-                                 const IRMapping &args) {
-  auto m = [&](Value v) { return v ? args.lookup(v) : Value(); };
-  return {m(w.indices),        m(w.resIndices),  m(w.centroids),
-          m(w.resCentroids),   m(w.outlierIndices), m(w.outlierCentroids),
-          m(w.perm),           m(w.weightScale), m(w.weightBias)};
-}
-
-/// Replaces `op` by a launch of `kernel` with its operands and records the
-/// launch parameters runtimes need in a `vptq.launch` attribute.
-/// The grid is (gridX, ceil(batch / batchTile), 1) where batch is dimension 0
-/// of `batchOperand` (no batch: gridY = 1).
-void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
-                       int64_t gridX, Value batchOperand, int64_t batchTile,
-                       int64_t threads, int64_t sharedBytes,
-                       NamedAttrList info) {
-  Location loc = op->getLoc();
-  EmitContext e{b, loc};
-  Value c1 = e.index(1);
-  Value smem = e.i32(sharedBytes);
-  Value gridY = c1;
-  if (batchOperand)
-    gridY = e.ceilDiv(memref::DimOp::create(b, loc, batchOperand, 0),
-                      batchTile);
-  auto launch = gpu::LaunchFuncOp::create(
-      b, loc, kernel, gpu::KernelDim3{e.index(gridX), gridY, c1},
-      gpu::KernelDim3{e.index(threads), c1, c1}, smem, op->getOperands());
-  info.set("grid_x", b.getI64IntegerAttr(gridX));
-  info.set("batch_tile", b.getI64IntegerAttr(batchTile));
-  info.set("kernel", b.getStringAttr(kernel.getName()));
-  info.set("block_size", b.getI64IntegerAttr(threads));
-  info.set("shared_bytes", b.getI64IntegerAttr(sharedBytes));
-  launch->setAttr("vptq.launch", info.getDictionary(b.getContext()));
-  op->erase();
-}
 
 //===----------------------------------------------------------------------===//
 // vptq.matmul
@@ -1176,10 +1017,12 @@ struct ConvertVPTQToGPU
             cast<ShapedType>(matmul.getInput().getType()).getDimSize(0);
         TilingAttr tiling = matmul.getTilingAttr();
         if (!tiling)
-          tiling = getDefaultTiling(&getContext(), c, *target,
-                                    ShapedType::isDynamic(batchHint)
-                                        ? 1
-                                        : batchHint);
+          tiling = getDefaultTiling(
+              &getContext(), c, *target,
+              ShapedType::isDynamic(batchHint) ? 1 : batchHint,
+              canUseTensorCores(
+                  *target, getElementTypeOrSelf(matmul.getInput().getType()),
+                  modelType));
         PlacementAttr placement = matmul.getPlacementAttr();
         if (!placement)
           placement = getDefaultPlacement(&getContext(), c, modelType,
@@ -1192,8 +1035,18 @@ struct ConvertVPTQToGPU
         }
         KernelFunc kernel =
             createKernel(moduleBuilder, op, name, tiling.getThreads());
-        MatmulKernelEmitter emitter(matmul, kernel, tiling, placement);
-        emitter.emit();
+        int64_t sharedBytes = 0;
+        if (tiling.getMma()) {
+          FailureOr<int64_t> bytes = emitMmaMatmulKernel(
+              matmul, kernel, tiling, placement, *target);
+          if (failed(bytes))
+            return signalPassFailure();
+          sharedBytes = *bytes;
+        } else {
+          MatmulKernelEmitter emitter(matmul, kernel, tiling, placement);
+          emitter.emit();
+          sharedBytes = emitter.sharedBytes();
+        }
         NamedAttrList info;
         info.set("op", hostBuilder.getStringAttr("matmul"));
         info.set("tiling", tiling);
@@ -1201,7 +1054,7 @@ struct ConvertVPTQToGPU
         replaceWithLaunch(hostBuilder, op, kernel.func,
                           ceilDiv(c.numIndexRows(), tiling.getBlockRows()),
                           matmul.getInput(), tiling.getBatchTile(),
-                          tiling.getThreads(), emitter.sharedBytes(), info);
+                          tiling.getThreads(), sharedBytes, info);
         continue;
       }
       if (auto linear = dyn_cast<LinearOp>(op)) {

@@ -215,7 +215,7 @@ public:
       driver->cuModuleUnload(module);
       return Status::error(describe(*driver, r, ("finding " + what).c_str()));
     }
-    if (binary.launch.sharedBytes > 48 * 1024)
+    if (binary.launch.sharedBytes > 0)
       if (CUresult r = driver->cuFuncSetAttribute(
               function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
               int(binary.launch.sharedBytes));

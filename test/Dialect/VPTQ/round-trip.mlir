@@ -203,3 +203,24 @@ func.func @quantizer_ops(%p: memref<?x8xf32>, %c: memref<?x8xf32>,
   vptq.gram %x, %h : memref<?x64xf32>, memref<64x64xf32>
   return
 }
+
+// A tensor-core tiling prints `mma = true`; the default (false) is elided.
+// CHECK-LABEL: func.func @mma_tiling
+// CHECK: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 32, k_chunk = 64, mma = true>}
+// CHECK: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 2, k_chunk = 32>}
+func.func @mma_tiling(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
+                      %c: memref<1x1024xf16>, %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 32,
+                             k_chunk = 64, mma = true>}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 2,
+                             k_chunk = 32, mma = false>}
+  return
+}

@@ -169,10 +169,26 @@ QuantConfigAttr::withChanges(function_ref<void(LC &)> fn) const {
 
 LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockRows, int64_t warpsPerRow,
-                                 int64_t batchTile, int64_t kChunk) {
+                                 int64_t batchTile, int64_t kChunk, bool mma) {
   if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
     return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
                           "batch_tile must be positive";
+  if (mma) {
+    if (warpsPerRow > 32)
+      return emitError() << "#vptq.tiling: warps_per_row = " << warpsPerRow
+                         << " exceeds 32 warps (1024 threads) per block";
+    if (blockRows > 32)
+      return emitError() << "#vptq.tiling: block_rows = " << blockRows
+                         << " exceeds 32";
+    if (batchTile % 8 != 0 || batchTile > 128)
+      return emitError() << "#vptq.tiling: with mma, batch_tile = "
+                         << batchTile
+                         << " must be a multiple of 8 and at most 128";
+    if (kChunk < 16 || kChunk % 16 != 0 || kChunk > 128)
+      return emitError() << "#vptq.tiling: with mma, k_chunk = " << kChunk
+                         << " must be a multiple of 16 and at most 128";
+    return success();
+  }
   if (blockRows * warpsPerRow > 32)
     return emitError() << "#vptq.tiling: block_rows x warps_per_row = "
                        << blockRows * warpsPerRow

@@ -24,6 +24,8 @@ namespace vptq::runtime {
 struct LinearTuning {
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
   std::string centroidsPlacement, resCentroidsPlacement;
+  /// Tensor cores (#vptq.tiling mma): 1 yes, 0 no, -1 choose.
+  int64_t mma = -1;
 };
 
 /// The kernel specification of a quantized layer in the storage types the

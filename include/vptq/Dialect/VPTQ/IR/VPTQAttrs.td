@@ -140,26 +140,39 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
       `batch_tile * vector_len` f32 accumulators.
     * `k_chunk`: codes of each index row staged in shared memory per step;
       a multiple of `32 * warps_per_row`. GPU only.
+    * `mma` (default false): multiply on tensor cores (NVIDIA sm_80 and
+      newer, f16 or bf16 activations of the codebooks' type). Each of the
+      block's `warps_per_row` warps dequantizes `block_rows * vector_len`
+      (a multiple of 16) output rows by `k_chunk` (a multiple of 16)
+      columns at a time into its own shared-memory tile, in the model type,
+      and multiplies it with `batch_tile` (a multiple of 8) batch rows by
+      `mma.sync.m16n8k16` with f32 accumulators; the warps take interleaved
+      column chunks and their tiles are summed through shared memory. A
+      block then has `32 * warps_per_row` threads.
 
     Example:
 
     ```mlir
     #vptq.tiling<block_rows = 2, warps_per_row = 4, batch_tile = 1,
                  k_chunk = 1024>
+    #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 32,
+                 k_chunk = 32, mma = true>
     ```
   }];
   let parameters = (ins
     "int64_t":$block_rows,
     "int64_t":$warps_per_row,
     "int64_t":$batch_tile,
-    "int64_t":$k_chunk
+    "int64_t":$k_chunk,
+    DefaultValuedParameter<"bool", "false">:$mma
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
-    /// Threads per GPU block: 32 * block_rows * warps_per_row.
+    /// Threads per GPU block: 32 * block_rows * warps_per_row, or
+    /// 32 * warps_per_row on tensor cores.
     int64_t getThreads() const {
-      return 32 * getBlockRows() * getWarpsPerRow();
+      return 32 * (getMma() ? 1 : getBlockRows()) * getWarpsPerRow();
     }
   }];
 }

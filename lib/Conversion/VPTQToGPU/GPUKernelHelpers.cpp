@@ -1,0 +1,153 @@
+//===- GPUKernelHelpers.cpp - IR building blocks of the GPU kernels -------===//
+
+#include "GPUKernelHelpers.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::vptq;
+
+namespace mlir::vptq::gpu_kernels {
+
+//===----------------------------------------------------------------------===//
+// Small IR helpers
+//===----------------------------------------------------------------------===//
+
+void emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+             function_ref<void(OpBuilder &, Value)> fn) {
+  scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},
+                     [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                       fn(nb, iv);
+                       scf::YieldOp::create(nb, loc);
+                     });
+}
+
+SmallVector<Value> emitForAcc(
+    OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+    ValueRange init,
+    function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fn) {
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, step, init,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, loc, fn(nb, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+void emitIf(OpBuilder &b, Location loc, Value cond,
+            function_ref<void(OpBuilder &)> fn) {
+  scf::IfOp::create(b, loc, cond, [&](OpBuilder &nb, Location) {
+    fn(nb);
+    scf::YieldOp::create(nb, loc);
+  });
+}
+
+Value emitSelect(OpBuilder &b, Location loc, Value cond, Value t, Value f) {
+  return arith::SelectOp::create(b, loc, cond, t, f);
+}
+
+Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate pred, Value x,
+          Value y) {
+  return arith::CmpIOp::create(b, loc, pred, x, y);
+}
+
+Value andI(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AndIOp::create(b, loc, x, y);
+}
+
+Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max) {
+  EmitContext e{b, loc};
+  for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(b, loc, v, e.i32(offset),
+                                          e.i32(kWarpSize),
+                                          gpu::ShuffleMode::XOR);
+    v = max ? Value(arith::MaximumFOp::create(b, loc, v,
+                                              shuffle.getShuffleResult()))
+            : e.add(v, shuffle.getShuffleResult());
+  }
+  return v;
+}
+
+Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
+                 int64_t offset, ArrayRef<int64_t> shape, Type elem) {
+  auto space = gpu::AddressSpaceAttr::get(b.getContext(),
+                                          gpu::AddressSpace::Workgroup);
+  auto type = MemRefType::get(shape, elem, MemRefLayoutAttrInterface(), space);
+  EmitContext e{b, loc};
+  return memref::ViewOp::create(b, loc, type, dynamicShared,
+                                e.index(offset), ValueRange{});
+}
+
+void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
+                         Value dst, int64_t count, Value tid,
+                         int64_t threads) {
+  EmitContext e{b, loc};
+  Type elem = cast<MemRefType>(src.getType()).getElementType();
+  int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
+  int64_t width = vectorAlignment(count, elemBytes) / elemBytes;
+  width = std::max<int64_t>(width, 1);
+  auto vecType = VectorType::get({width}, elem);
+  int64_t align = width * elemBytes;
+  emitFor(b, loc, e.mul(tid, e.index(width)), e.index(count),
+          e.index(threads * width), [&](OpBuilder &nb, Value i) {
+            EmitContext ne{nb, loc};
+            auto load = vector::LoadOp::create(nb, loc, vecType, src,
+                                               ValueRange{c, i});
+            load.setAlignment(align);
+            auto store = vector::StoreOp::create(
+                nb, loc, load, dst, ValueRange{ne.index(0), i});
+            store.setAlignment(align);
+          });
+}
+
+KernelFunc createKernel(OpBuilder &moduleBuilder, Operation *op,
+                        StringRef name, int64_t threads) {
+  MLIRContext *ctx = op->getContext();
+  auto type = FunctionType::get(ctx, op->getOperandTypes(), {});
+  auto func = gpu::GPUFuncOp::create(moduleBuilder, op->getLoc(), name, type);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                UnitAttr::get(ctx));
+  func.setKnownBlockSizeAttr(
+      DenseI32ArrayAttr::get(ctx, {int32_t(threads), 1, 1}));
+  KernelFunc kernel{func, {}};
+  for (auto [operand, arg] :
+       llvm::zip(op->getOperands(), func.getArguments()))
+    kernel.args.map(operand, arg);
+  return kernel;
+}
+
+QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
+                                 const IRMapping &args) {
+  auto m = [&](Value v) { return v ? args.lookup(v) : Value(); };
+  return {m(w.indices),        m(w.resIndices),  m(w.centroids),
+          m(w.resCentroids),   m(w.outlierIndices), m(w.outlierCentroids),
+          m(w.perm),           m(w.weightScale), m(w.weightBias)};
+}
+
+void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
+                       int64_t gridX, Value batchOperand, int64_t batchTile,
+                       int64_t threads, int64_t sharedBytes,
+                       NamedAttrList info) {
+  Location loc = op->getLoc();
+  EmitContext e{b, loc};
+  Value c1 = e.index(1);
+  Value smem = e.i32(sharedBytes);
+  Value gridY = c1;
+  if (batchOperand)
+    gridY = e.ceilDiv(memref::DimOp::create(b, loc, batchOperand, 0),
+                      batchTile);
+  auto launch = gpu::LaunchFuncOp::create(
+      b, loc, kernel, gpu::KernelDim3{e.index(gridX), gridY, c1},
+      gpu::KernelDim3{e.index(threads), c1, c1}, smem, op->getOperands());
+  info.set("grid_x", b.getI64IntegerAttr(gridX));
+  info.set("batch_tile", b.getI64IntegerAttr(batchTile));
+  info.set("kernel", b.getStringAttr(kernel.getName()));
+  info.set("block_size", b.getI64IntegerAttr(threads));
+  info.set("shared_bytes", b.getI64IntegerAttr(sharedBytes));
+  launch->setAttr("vptq.launch", info.getDictionary(b.getContext()));
+  op->erase();
+}
+
+} // namespace mlir::vptq::gpu_kernels

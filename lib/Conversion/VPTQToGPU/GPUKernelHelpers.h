@@ -1,0 +1,91 @@
+//===- GPUKernelHelpers.h - IR building blocks of the GPU kernels -*- C++ -*-===//
+//
+// Loops, conditions, shuffles, shared-memory views and kernel creation shared
+// by the kernels convert-vptq-to-gpu generates. Internal to the lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VPTQ_LIB_CONVERSION_VPTQTOGPU_GPUKERNELHELPERS_H
+#define VPTQ_LIB_CONVERSION_VPTQTOGPU_GPUKERNELHELPERS_H
+
+#include "vptq/Conversion/WeightAccess.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::vptq::gpu_kernels {
+
+constexpr int64_t kWarpSize = 32;
+
+/// Threads per block of the element-wise dequant and unpack kernels.
+constexpr int64_t kElementwiseThreads = 256;
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+//===----------------------------------------------------------------------===//
+// Small IR helpers
+//===----------------------------------------------------------------------===//
+
+void emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+             function_ref<void(OpBuilder &, Value)> fn);
+
+SmallVector<Value> emitForAcc(
+    OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+    ValueRange init,
+    function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fn);
+
+void emitIf(OpBuilder &b, Location loc, Value cond,
+            function_ref<void(OpBuilder &)> fn);
+
+Value emitSelect(OpBuilder &b, Location loc, Value cond, Value t, Value f);
+
+Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate pred, Value x,
+          Value y);
+
+Value andI(OpBuilder &b, Location loc, Value x, Value y);
+
+/// Sums (or takes the maximum of) `v` over the 32 lanes of a warp: every
+/// lane gets the result.
+Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max = false);
+
+/// A typed view of `bytes` bytes at `offset` of the dynamic shared memory.
+Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
+                 int64_t offset, ArrayRef<int64_t> shape, Type elem);
+
+/// Copies the `count` elements of codebook `c` (row c of a [NC, count]
+/// memref) into the shared buffer `dst` ([1, count]) with all threads,
+/// in the widest aligned vectors.
+void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
+                         Value dst, int64_t count, Value tid,
+                         int64_t threads);
+
+//===----------------------------------------------------------------------===//
+// Kernel scaffolding
+//===----------------------------------------------------------------------===//
+
+/// A gpu.func whose arguments stand for the memref operands of `op`, in
+/// order, with a mapping from each operand to its argument.
+struct KernelFunc {
+  gpu::GPUFuncOp func;
+  IRMapping args;
+};
+
+KernelFunc createKernel(OpBuilder &moduleBuilder, Operation *op,
+                        StringRef name, int64_t threads);
+
+QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
+                                 const IRMapping &args);
+
+/// Replaces `op` by a launch of `kernel` with its operands and records the
+/// launch parameters runtimes need in a `vptq.launch` attribute.
+/// The grid is (gridX, ceil(batch / batchTile), 1) where batch is dimension 0
+/// of `batchOperand` (no batch: gridY = 1).
+void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
+                       int64_t gridX, Value batchOperand, int64_t batchTile,
+                       int64_t threads, int64_t sharedBytes,
+                       NamedAttrList info);
+
+} // namespace mlir::vptq::gpu_kernels
+
+#endif // VPTQ_LIB_CONVERSION_VPTQTOGPU_GPUKERNELHELPERS_H

@@ -1,0 +1,62 @@
+// RUN: vptq-opt %s -convert-vptq-to-gpu -split-input-file -verify-diagnostics
+// RUN: not vptq-opt %s -convert-vptq-to-gpu=chip=gfx942 -split-input-file 2>&1 | FileCheck %s --check-prefix=AMD
+// RUN: not vptq-opt %s -convert-vptq-to-gpu=chip=sm_75 -split-input-file 2>&1 | FileCheck %s --check-prefix=TURING
+
+// Tensor-core tilings are checked against the target, the element types,
+// the vector length and the placement when the kernel is generated.
+
+// AMD: error: 'vptq.matmul' op tiling with mma = true needs tensor cores: an NVIDIA sm_80 or newer chip (got gfx942)
+// TURING: error: 'vptq.matmul' op tiling with mma = true needs tensor cores: an NVIDIA sm_80 or newer chip (got sm_75)
+func.func @f(%x: memref<?x64xf16>, %i: memref<1x4x64xi16>,
+             %c: memref<1x1024xf16>, %y: memref<?x16xf16>) {
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 16, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x4x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x16xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 16,
+                             k_chunk = 32, mma = true>}
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf32>, %i: memref<1x4x64xi16>,
+             %c: memref<1x1024xf16>, %y: memref<?x16xf32>) {
+  // expected-error @+1 {{tiling with mma = true needs tensor cores: an NVIDIA sm_80 or newer chip (got sm_90a) and f16 or bf16 activations of the codebooks' type (got 'f32' and 'f16')}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 16, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf32>) indices(%i : memref<1x4x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x16xf32>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 16,
+                             k_chunk = 32, mma = true>}
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %i: memref<1x4x64xi16>,
+             %c: memref<1x1024xf16>, %y: memref<?x16xf16>) {
+  // expected-error @+1 {{tiling with mma = true: block_rows x vector_len = 2 x 4 must be a multiple of 16}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 16, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x4x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x16xf16>)
+      {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 16,
+                             k_chunk = 32, mma = true>}
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %i: memref<1x4x64xi16>,
+             %c: memref<1x64xf16>, %y: memref<?x16xf16>) {
+  // expected-error @+1 {{tiling with mma = true reads codebooks from shared or global memory, not registers}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 16, vector_len = 4,
+                       num_centroids = 16>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x4x64xi16>)
+      centroids(%c : memref<1x64xf16>) outs(%y : memref<?x16xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 16,
+                             k_chunk = 32, mma = true>,
+       placement = #vptq.placement<centroids = registers, res_centroids = global>}
+  return
+}

@@ -1,0 +1,42 @@
+// RUN: vptq-opt %s --pass-pipeline='builtin.module(vptq-to-nvvm{chip=sm_90a format=isa})' | vptq-objdump | FileCheck %s --implicit-check-not=ld.local --implicit-check-not=st.local
+// RUN: vptq-opt %s --pass-pipeline='builtin.module(vptq-to-nvvm{chip=sm_80 format=isa})' | vptq-objdump | FileCheck %s --check-prefix=SM80 --implicit-check-not=ld.local --implicit-check-not=st.local
+
+// Tensor-core vptq.matmul kernels down to PTX: warp-level mma.sync with
+// f32 accumulators between warp barriers, no spills to local memory.
+
+// CHECK-LABEL: .visible .entry vptq_matmul_0
+// CHECK: bar.warp.sync -1;
+// CHECK: ld.global.v4.b32
+// CHECK: st.shared.b16
+// CHECK: bar.warp.sync -1;
+// CHECK: ld.shared.b32
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK: bar.sync 0;
+// SM80: .target sm_80
+// SM80: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+func.func @f16(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
+               %c: memref<1x524288xf16>, %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<?x4096xf16>)
+      {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64,
+                             k_chunk = 32, mma = true>}
+  return
+}
+
+// CHECK-LABEL: .visible .entry vptq_matmul_1
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// SM80: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+func.func @bf16(%x: memref<?x2048xbf16>, %i: memref<1x128x2048xi16>,
+                %ri: memref<1x128x2048xi16>, %c: memref<1x49152xbf16>,
+                %rc: memref<1x49152xbf16>, %y: memref<?x1536xbf16>) {
+  vptq.matmul #vptq.vq<in_features = 2048, out_features = 1536, vector_len = 12,
+                       num_centroids = 4096, num_res_centroids = 4096, packed = false>
+      input(%x : memref<?x2048xbf16>) indices(%i : memref<1x128x2048xi16>)
+      res_indices(%ri : memref<1x128x2048xi16>) centroids(%c : memref<1x49152xbf16>) res_centroids(%rc : memref<1x49152xbf16>)
+      outs(%y : memref<?x1536xbf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 32,
+                             k_chunk = 16, mma = true>}
+  return
+}

@@ -80,6 +80,24 @@ Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
                                 e.index(offset), ValueRange{});
 }
 
+Value emitDynamicSharedMemory(OpBuilder &b, Location loc) {
+  return gpu::DynamicSharedMemoryOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                      MemRefLayoutAttrInterface(),
+                      gpu::AddressSpaceAttr::get(b.getContext(),
+                                                 gpu::AddressSpace::Workgroup)));
+}
+
+void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,
+                     Value row, Value col) {
+  if (bias)
+    val = e.add(val, e.loadF32(bias, {col}));
+  Type outElem = cast<MemRefType>(y.getType()).getElementType();
+  memref::StoreOp::create(e.b, e.loc, e.fromF32(val, outElem), y,
+                          ValueRange{row, col});
+}
+
 void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
                          Value dst, int64_t count, Value tid,
                          int64_t threads) {

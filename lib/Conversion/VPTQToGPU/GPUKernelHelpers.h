@@ -53,6 +53,14 @@ Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max = false);
 Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
                  int64_t offset, ArrayRef<int64_t> shape, Type elem);
 
+/// The kernel's dynamic shared memory as memref<?xi8, workgroup>.
+Value emitDynamicSharedMemory(OpBuilder &b, Location loc);
+
+/// Stores f32 `val` (+ bias[col] when `bias` is set) into y[row, col],
+/// rounded to y's element type.
+void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,
+                     Value row, Value col);
+
 /// Copies the `count` elements of codebook `c` (row c of a [NC, count]
 /// memref) into the shared buffer `dst` ([1, count]) with all threads,
 /// in the widest aligned vectors.

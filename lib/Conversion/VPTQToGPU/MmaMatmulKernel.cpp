@@ -75,12 +75,7 @@ public:
     batch = memref::DimOp::create(b, loc, x, 0);
     lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
 
-    Value dsm = gpu::DynamicSharedMemoryOp::create(
-        b, loc,
-        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                        MemRefLayoutAttrInterface(),
-                        gpu::AddressSpaceAttr::get(
-                            b.getContext(), gpu::AddressSpace::Workgroup)));
+    Value dsm = emitDynamicSharedMemory(b, loc);
     if (layout.centroidsBytes)
       sharedCentroids = sharedView(b, loc, dsm, layout.centroids,
                                    {1, cfg.numCentroids * V}, modelType);
@@ -404,11 +399,7 @@ private:
               return SmallVector<Value>{
                   e2.add(acc[0], e2.mul(e2.loadF32(x, {bj, p}), w))};
             })[0];
-      if (bias)
-        val = e1.add(val, e1.loadF32(bias, {outRow}));
-      Type outElem = cast<MemRefType>(y.getType()).getElementType();
-      memref::StoreOp::create(b1, loc, e1.fromF32(val, outElem), y,
-                              ValueRange{bj, outRow});
+      emitStoreOutput(e1, val, bias, y, bj, outRow);
     });
   }
 

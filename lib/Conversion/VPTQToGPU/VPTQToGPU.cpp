@@ -83,12 +83,7 @@ public:
                            e.index(cfg.numIndexRows()));
     Value safeRow = e.min(row, e.index(cfg.numIndexRows() - 1));
 
-    Value dsm = gpu::DynamicSharedMemoryOp::create(
-        b, loc,
-        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                        MemRefLayoutAttrInterface(),
-                        gpu::AddressSpaceAttr::get(
-                            b.getContext(), gpu::AddressSpace::Workgroup)));
+    Value dsm = emitDynamicSharedMemory(b, loc);
     if (layout.centroidsBytes)
       sharedCentroids = sharedView(b, loc, dsm, layout.centroids,
                                    {1, cfg.numCentroids * V}, modelType);
@@ -469,11 +464,7 @@ private:
                   return SmallVector<Value>{
                       EmitContext{b3, loc}.add(acc[0], v)};
                 })[0];
-          if (bias)
-            val = e2.add(val, e2.loadF32(bias, {outRow}));
-          Type outElem = cast<MemRefType>(y.getType()).getElementType();
-          memref::StoreOp::create(b2, loc, e2.fromF32(val, outElem), y,
-                                  ValueRange{bj, outRow});
+          emitStoreOutput(e2, val, bias, y, bj, outRow);
         });
       }
     });

@@ -120,6 +120,48 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
           });
 }
 
+SharedCodebooks SharedCodebooks::view(OpBuilder &b, Location loc, Value dsm,
+                                      const SharedMemoryLayout &layout,
+                                      const LayerConfig &config,
+                                      Type modelType) {
+  SharedCodebooks s;
+  if (layout.centroidsBytes)
+    s.centroids = sharedView(b, loc, dsm, layout.centroids,
+                             {1, config.numCentroids * config.vectorLen},
+                             modelType);
+  if (layout.resCentroidsBytes)
+    s.resCentroids =
+        sharedView(b, loc, dsm, layout.resCentroids,
+                   {1, config.numResCentroids * config.vectorLen}, modelType);
+  return s;
+}
+
+void SharedCodebooks::copyGroup(OpBuilder &b, Location loc,
+                                const LayerConfig &config,
+                                const QuantizedWeightValues &weights, Value cb,
+                                Value tid, int64_t threads) const {
+  if (centroids)
+    emitCooperativeCopy(b, loc, weights.centroids, cb, centroids,
+                        config.numCentroids * config.vectorLen, tid, threads);
+  if (resCentroids)
+    emitCooperativeCopy(b, loc, weights.resCentroids, cb, resCentroids,
+                        config.numResCentroids * config.vectorLen, tid,
+                        threads);
+}
+
+Value SharedCodebooks::gather(const EmitContext &e, const LayerConfig &config,
+                              Value shared, Value codebook, Value cb,
+                              Value entry) {
+  if (shared)
+    return WeightAccess::emitGather(e, shared, e.index(0), entry,
+                                    config.vectorLen);
+  return WeightAccess::emitGather(e, codebook, cb, entry, config.vectorLen);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel scaffolding
+//===----------------------------------------------------------------------===//
+
 KernelFunc createKernel(OpBuilder &moduleBuilder, Operation *op,
                         StringRef name, int64_t threads) {
   MLIRContext *ctx = op->getContext();

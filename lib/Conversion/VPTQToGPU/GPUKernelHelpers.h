@@ -9,6 +9,7 @@
 #define VPTQ_LIB_CONVERSION_VPTQTOGPU_GPUKERNELHELPERS_H
 
 #include "vptq/Conversion/WeightAccess.h"
+#include "vptq/Transforms/Heuristics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -67,6 +68,28 @@ void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,
 void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
                          Value dst, int64_t count, Value tid,
                          int64_t threads);
+
+/// The main and residual codebooks a matmul kernel keeps in shared memory
+/// (null where the placement keeps them elsewhere), one codebook group at a
+/// time.
+struct SharedCodebooks {
+  Value centroids, resCentroids;
+
+  /// Views the buffers `layout` places in the dynamic shared memory `dsm`.
+  static SharedCodebooks view(OpBuilder &b, Location loc, Value dsm,
+                              const SharedMemoryLayout &layout,
+                              const LayerConfig &config, Type modelType);
+  bool any() const { return centroids || resCentroids; }
+  /// Copies codebook group `cb` of `weights` in with all `threads` threads
+  /// (the caller places the barriers around it).
+  void copyGroup(OpBuilder &b, Location loc, const LayerConfig &config,
+                 const QuantizedWeightValues &weights, Value cb, Value tid,
+                 int64_t threads) const;
+  /// Gathers entry `entry` of group `cb` as vector<V x f32>: from `shared`
+  /// (one of the views above) when set, else from the global `codebook`.
+  static Value gather(const EmitContext &e, const LayerConfig &config,
+                      Value shared, Value codebook, Value cb, Value entry);
+};
 
 //===----------------------------------------------------------------------===//
 // Kernel scaffolding

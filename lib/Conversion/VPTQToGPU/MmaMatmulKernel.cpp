@@ -76,12 +76,7 @@ public:
     lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
 
     Value dsm = emitDynamicSharedMemory(b, loc);
-    if (layout.centroidsBytes)
-      sharedCentroids = sharedView(b, loc, dsm, layout.centroids,
-                                   {1, cfg.numCentroids * V}, modelType);
-    if (layout.resCentroidsBytes)
-      sharedResCentroids = sharedView(b, loc, dsm, layout.resCentroids,
-                                      {1, cfg.numResCentroids * V}, modelType);
+    codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
     tiles = sharedView(b, loc, dsm, layout.tiles,
                        {S, split ? 2 * M : M, layout.tileStride}, modelType);
     Value partials =
@@ -93,18 +88,11 @@ public:
         b, loc, c0, e.index(cfg.numCodebooks), c1, init,
         [&](OpBuilder &b1, Value cb, ValueRange accIn) {
           EmitContext e1{b1, loc};
-          if (sharedCentroids || sharedResCentroids) {
+          if (codebooks.any()) {
             // The previous codebook's readers must be done before its
             // shared copy is overwritten.
             gpu::BarrierOp::create(b1, loc);
-            if (sharedCentroids)
-              emitCooperativeCopy(b1, loc, wa.values().centroids, cb,
-                                  sharedCentroids, cfg.numCentroids * V, tid,
-                                  threads);
-            if (sharedResCentroids)
-              emitCooperativeCopy(b1, loc, wa.values().resCentroids, cb,
-                                  sharedResCentroids,
-                                  cfg.numResCentroids * V, tid, threads);
+            codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid, threads);
             gpu::BarrierOp::create(b1, loc);
           }
           return emitForAcc(
@@ -154,15 +142,6 @@ private:
     NVVM::SyncWarpOp::create(b, loc, EmitContext{b, loc}.i32(-1));
   }
 
-  /// A codebook vector from where the placement puts it, as f32.
-  Value gather(const EmitContext &e, CodebookPlacement place, Value global,
-               Value shared, Value cb, Value entry) {
-    if (place == CodebookPlacement::Shared)
-      return WeightAccess::emitGather(e, shared, e.index(0), entry,
-                                      cfg.vectorLen);
-    return WeightAccess::emitGather(e, global, cb, entry, cfg.vectorLen);
-  }
-
   /// Dequantizes the block's rows x k_chunk codes from column k0 of
   /// codebook cb into the warp's tile: lane L takes codes L, L + 32, ...
   /// (row-major over [block_rows][k_chunk]). All gathers are issued before
@@ -193,12 +172,12 @@ private:
       Value col = e.add(k0, k);
       Value safeCol = e.min(col, e.index(cfg.groupSize - 1));
       auto [idx, res] = wa.emitIndices(e, cb, row, safeCol);
-      Value vec = gather(e, placement.getCentroids(), wa.values().centroids,
-                         sharedCentroids, cb, idx);
+      Value vec = SharedCodebooks::gather(e, cfg, codebooks.centroids,
+                                          wa.values().centroids, cb, idx);
       if (res)
-        vec = e.add(vec, gather(e, placement.getResCentroids(),
-                                wa.values().resCentroids, sharedResCentroids,
-                                cb, res));
+        vec = e.add(vec, SharedCodebooks::gather(
+                             e, cfg, codebooks.resCentroids,
+                             wa.values().resCentroids, cb, res));
       if (cfg.enableNorm) {
         Value p = wa.emitInputColumn(e, e.add(colBase, safeCol));
         Value scale = vector::BroadcastOp::create(
@@ -416,7 +395,8 @@ private:
   // Set while emitting.
   Value tid, warp, lane, group, quad, firstIndexRow, firstBatch, batch,
       lastBatch;
-  Value sharedCentroids, sharedResCentroids, tiles;
+  SharedCodebooks codebooks;
+  Value tiles;
 };
 
 } // namespace

@@ -84,12 +84,7 @@ public:
     Value safeRow = e.min(row, e.index(cfg.numIndexRows() - 1));
 
     Value dsm = emitDynamicSharedMemory(b, loc);
-    if (layout.centroidsBytes)
-      sharedCentroids = sharedView(b, loc, dsm, layout.centroids,
-                                   {1, cfg.numCentroids * V}, modelType);
-    if (layout.resCentroidsBytes)
-      sharedResCentroids = sharedView(b, loc, dsm, layout.resCentroids,
-                                      {1, cfg.numResCentroids * V}, modelType);
+    codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
     sharedCodes = sharedView(b, loc, dsm, layout.codes,
                              {R, layout.stagedWords}, b.getI32Type());
     sharedInputs = sharedView(b, loc, dsm, layout.inputs, {Bt, Kc}, f32);
@@ -113,14 +108,7 @@ public:
           // The previous codebook's readers must be done before its shared
           // copy is overwritten.
           gpu::BarrierOp::create(b1, loc);
-          if (sharedCentroids)
-            emitCooperativeCopy(b1, loc, wa.values().centroids, cb,
-                                sharedCentroids, cfg.numCentroids * V, tid,
-                                threads);
-          if (sharedResCentroids)
-            emitCooperativeCopy(b1, loc, wa.values().resCentroids, cb,
-                                sharedResCentroids, cfg.numResCentroids * V,
-                                tid, threads);
+          codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid, threads);
           Value laneMain, laneRes;
           if (placement.getCentroids() == CodebookPlacement::Registers)
             laneMain = loadLaneEntry(b1, loc, wa.values().centroids, cb,
@@ -235,17 +223,10 @@ private:
   Value gather(OpBuilder &b, Location loc, CodebookPlacement place,
                Value global, Value shared, Value laneEntry, Value cb,
                Value entry) {
-    EmitContext e{b, loc};
-    switch (place) {
-    case CodebookPlacement::Registers:
+    if (place == CodebookPlacement::Registers)
       return gatherFromLanes(b, loc, laneEntry, entry);
-    case CodebookPlacement::Shared:
-      return WeightAccess::emitGather(e, shared, e.index(0), entry,
-                                      cfg.vectorLen);
-    case CodebookPlacement::Global:
-      return WeightAccess::emitGather(e, global, cb, entry, cfg.vectorLen);
-    }
-    llvm_unreachable("unknown placement");
+    return SharedCodebooks::gather(EmitContext{b, loc}, cfg, shared, global,
+                                   cb, entry);
   }
 
   /// Copies this chunk's codes of the block's rows into shared memory:
@@ -399,12 +380,14 @@ private:
           auto [idx, res] =
               emitSplitCode(ne, code, cfg.indexBits, cfg.resIndexBits);
           Value vec = gather(nb, loc, placement.getCentroids(),
-                             wa.values().centroids, sharedCentroids, laneMain,
+                             wa.values().centroids, codebooks.centroids,
+                             laneMain,
                              cb, idx);
           if (res)
             vec = ne.add(vec, gather(nb, loc, placement.getResCentroids(),
                                      wa.values().resCentroids,
-                                     sharedResCentroids, laneRes, cb, res));
+                                     codebooks.resCentroids, laneRes, cb,
+                                     res));
           SmallVector<Value> next;
           for (int64_t j = 0; j < tiling.getBatchTile(); ++j) {
             Value xv = memref::LoadOp::create(nb, loc, sharedInputs,
@@ -480,8 +463,8 @@ private:
   gpu::GPUFuncOp func;
   // Set while emitting.
   Value tid, lane, blockRow, split, firstBatch, batch, row;
-  Value sharedCentroids, sharedResCentroids, sharedCodes, sharedInputs,
-      sharedPartials, sharedNorm;
+  SharedCodebooks codebooks;
+  Value sharedCodes, sharedInputs, sharedPartials, sharedNorm;
 };
 
 //===----------------------------------------------------------------------===//

@@ -386,7 +386,8 @@ int main(int argc, char **argv) {
              {"warps_per_row", k.launch.warpsPerRow},
              {"batch_tile", k.launch.batchTile},
              {"k_chunk", k.launch.kChunk},
-             {"mma", k.launch.mma}}},
+             {"mma", k.launch.mma},
+             {"persistent_blocks", k.launch.persistentBlocks}}},
            {"placement",
             {{"centroids", k.launch.centroidsPlacement},
              {"res_centroids", k.launch.resCentroidsPlacement}}}});

@@ -36,6 +36,8 @@ std::string LinearSpec::key() const {
      << batchTile << "x" << kChunk;
   if (mma >= 0)
     os << "-mma" << mma;
+  if (persistentBlocks >= 0)
+    os << "-pb" << persistentBlocks;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
   if (form == LinearForm::Decomposed)

@@ -50,6 +50,8 @@ json specToJSON(const LinearSpec &spec) {
   j["k_chunk"] = spec.kChunk;
   if (spec.mma >= 0)
     j["mma"] = spec.mma;
+  if (spec.persistentBlocks >= 0)
+    j["persistent_blocks"] = spec.persistentBlocks;
   j["centroids_placement"] = spec.centroidsPlacement;
   j["res_centroids_placement"] = spec.resCentroidsPlacement;
   return j;
@@ -95,6 +97,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.batchTile = j.value("batch_tile", int64_t(0));
   spec.kChunk = j.value("k_chunk", int64_t(0));
   spec.mma = j.value("mma", int64_t(-1));
+  spec.persistentBlocks = j.value("persistent_blocks", int64_t(-1));
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
       j.value("res_centroids_placement", std::string());
@@ -168,7 +171,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                          {"warps_per_row", l.warpsPerRow},
                          {"batch_tile", l.batchTile},
                          {"k_chunk", l.kChunk},
-                         {"mma", l.mma}};
+                         {"mma", l.mma},
+                         {"persistent_blocks", l.persistentBlocks}};
       entry["placement"] = {{"centroids", l.centroidsPlacement},
                             {"res_centroids", l.resCentroidsPlacement}};
     }
@@ -235,6 +239,8 @@ std::string vptq::parseManifest(const std::string &text,
           k.launch.warpsPerRow = t->value("warps_per_row", int64_t(0));
           k.launch.kChunk = t->value("k_chunk", int64_t(0));
           k.launch.mma = t->value("mma", false);
+          k.launch.persistentBlocks =
+              t->value("persistent_blocks", int64_t(0));
         }
         if (auto p = e.find("placement"); p != e.end()) {
           k.launch.centroidsPlacement = p->value("centroids", std::string());

@@ -17,6 +17,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.batchHint = 0;
   s.blockRows = s.warpsPerRow = s.batchTile = s.kChunk = 0;
   s.mma = -1;
+  s.persistentBlocks = -1;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
   return s.key();
@@ -24,7 +25,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
 
 bool vptq::hasDecisions(const LinearSpec &s) {
   return s.blockRows || s.warpsPerRow || s.batchTile || s.kChunk ||
-         s.mma >= 0 ||
+         s.mma >= 0 || s.persistentBlocks >= 0 ||
          !s.centroidsPlacement.empty() || !s.resCentroidsPlacement.empty();
 }
 
@@ -48,9 +49,13 @@ std::string TuningDatabase::load(const std::string &path) {
       t.batchTile = tiling.at("batch_tile").get<int64_t>();
       t.kChunk = tiling.at("k_chunk").get<int64_t>();
       t.mma = tiling.value("mma", false);
+      t.persistentBlocks = tiling.value("persistent_blocks", int64_t(0));
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
         return path + ": entry for " + t.layer + " has a non-positive tiling";
+      if (t.persistentBlocks < 0)
+        return path + ": entry for " + t.layer +
+               " has a negative persistent_blocks";
       if (e.contains("placement")) {
         t.centroidsPlacement = e["placement"].value("centroids", "");
         t.resCentroidsPlacement = e["placement"].value("res_centroids", "");
@@ -83,7 +88,8 @@ std::string TuningDatabase::save(const std::string &path) const {
                          {"warps_per_row", t.warpsPerRow},
                          {"batch_tile", t.batchTile},
                          {"k_chunk", t.kChunk},
-                         {"mma", t.mma}}},
+                         {"mma", t.mma},
+                         {"persistent_blocks", t.persistentBlocks}}},
                        {"placement",
                         {{"centroids", t.centroidsPlacement},
                          {"res_centroids", t.resCentroidsPlacement}}},
@@ -146,6 +152,7 @@ bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
   spec.batchTile = t->batchTile;
   spec.kChunk = t->kChunk;
   spec.mma = t->mma ? 1 : 0;
+  spec.persistentBlocks = t->persistentBlocks;
   spec.centroidsPlacement = t->centroidsPlacement;
   spec.resCentroidsPlacement = t->resCentroidsPlacement;
   return true;

@@ -208,7 +208,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
           spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
           int64_t(1),
           spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
-          int64_t(32), false);
+          int64_t(32), false, int64_t(0));
       if (!tiling)
         return diags.error("invalid tiling");
     }
@@ -238,12 +238,12 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
     int64_t batch = ::vptq::decisionBatch(spec);
     if (spec.mma == 1)
       return getDefaultMmaTiling(ctx, spec.config, *target, batch);
-    return getDefaultTiling(ctx, spec.config, *target, batch,
-                            tensorCores && spec.mma != 0);
+    return getDefaultTiling(ctx, spec.config, toMLIRType(ctx, spec.model),
+                            *target, batch, tensorCores && spec.mma != 0);
   };
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk ||
-      spec.mma >= 0) {
+      spec.mma >= 0 || spec.persistentBlocks >= 0) {
     TilingAttr base = defaultTiling();
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(
@@ -251,7 +251,9 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
         pick(spec.blockRows, base.getBlockRows()),
         pick(spec.warpsPerRow, base.getWarpsPerRow()),
         pick(spec.batchTile, base.getBatchTile()),
-        pick(spec.kChunk, base.getKChunk()), base.getMma());
+        pick(spec.kChunk, base.getKChunk()), base.getMma(),
+        spec.persistentBlocks >= 0 ? spec.persistentBlocks
+                                   : base.getPersistentBlocks());
     if (!tiling)
       return diags.error("invalid tiling");
   }
@@ -480,6 +482,7 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
     l.warpsPerRow = tiling.getWarpsPerRow();
     l.kChunk = tiling.getKChunk();
     l.mma = tiling.getMma();
+    l.persistentBlocks = tiling.getPersistentBlocks();
   }
   if (auto placement = info.getAs<PlacementAttr>("placement")) {
     l.centroidsPlacement =
@@ -722,6 +725,13 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
       if (decision) {
         if (value.getAsInteger(10, *decision) || *decision <= 0)
           return fail(key.str() + " must be a positive integer");
+        continue;
+      }
+      if (key == "persistent_blocks") {
+        if (value.getAsInteger(10, out.persistentBlocks) ||
+            out.persistentBlocks < 0)
+          return fail("persistent_blocks must be a non-negative integer (0: "
+                      "one block per row tile)");
         continue;
       }
       if (key == "mma") {

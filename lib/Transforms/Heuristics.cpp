@@ -112,11 +112,25 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
       roundUp(std::max<int64_t>(64 / blockRows, 1), 16), 16, 64);
   (void)target;
   return TilingAttr::get(ctx, blockRows, 8, nTiles * 8, kChunk,
-                         /*mma=*/true);
+                         /*mma=*/true, /*persistentBlocks=*/0);
+}
+
+int64_t mlir::vptq::getBlocksPerProcessor(const TargetInfo &target,
+                                          int64_t threads,
+                                          int64_t sharedBytes) {
+  // 2048 resident threads per SM (sm_80, sm_90) or per CU (2560 on CDNA;
+  // fewer on consumer parts: only a heuristic), 1 KiB of shared memory
+  // reserved per block.
+  int64_t byThreads = std::max<int64_t>(1, 2048 / std::max<int64_t>(threads, 1));
+  if (sharedBytes <= 0)
+    return byThreads;
+  return std::clamp<int64_t>((target.maxSharedBytes + 1024) /
+                                 (sharedBytes + 1024),
+                             1, byThreads);
 }
 
 TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
-                                        const LayerConfig &c,
+                                        const LayerConfig &c, Type modelType,
                                         const TargetInfo &target,
                                         int64_t batchHint, bool tensorCores) {
   batchHint = std::max<int64_t>(batchHint, 1);
@@ -132,7 +146,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // rows of work (the attribute caps a block at 32 rows).
     int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
-                           32, false);
+                           32, false, 0);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
   if (batchHint >= 4) {
@@ -146,26 +160,61 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                 2 * target.numProcessors)
       blockRows /= 2;
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
-    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false);
+    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0);
   }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
       int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(codes / 512, 1)))), 1,
       8);
-  // 256 threads per block unless that leaves too few blocks to fill the
-  // machine twice over.
-  int64_t blockRows = std::max<int64_t>(1, 8 / warpsPerRow);
-  int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
-  while (blockRows > 1 && ((rows + blockRows - 1) / blockRows) * batchBlocks <
-                              2 * target.numProcessors)
+  // Up to 1024 threads per block, so that what a block stages whatever
+  // its rows (codebooks, activations, the norm term) serves more rows;
+  // fewer rows when that would leave processors without a row tile.
+  // (vptq-tune's fastest batch-1 tilings on an H100 had 16-32 warps per
+  // block: bench/results/2026-11-22-h100-speed-2.md.)
+  int64_t blockRows = 32 / warpsPerRow;
+  int64_t batchBlocks = ceilDiv(batchHint, batchTile);
+  while (blockRows > 1 &&
+         ceilDiv(rows, blockRows) * batchBlocks < target.numProcessors)
     blockRows /= 2;
   // About 8 codes per lane per step; a multiple of 128 keeps 16-byte
   // staging loads aligned.
   int64_t granule = std::lcm<int64_t>(128, 32 * warpsPerRow);
   int64_t kChunk =
       std::min(roundUp(256 * warpsPerRow, granule), roundUp(c.groupSize, granule));
-  return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, kChunk,
-                         false);
+  auto make = [&](int64_t k, int64_t persistent) {
+    return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
+                           persistent);
+  };
+  TilingAttr tiling = make(kChunk, 0);
+  // Persistent blocks stage codebooks once only with one codebook group.
+  if (c.numCodebooks != 1)
+    return tiling;
+  int64_t threads = tiling.getThreads();
+  auto blocksOf = [&](TilingAttr t, PlacementAttr p) {
+    return getBlocksPerProcessor(
+        target, threads, getSharedMemoryBytes(c, modelType, t, p));
+  };
+  PlacementAttr placement =
+      getDefaultPlacement(ctx, c, modelType, target, tiling);
+  // The whole group in one chunk (activations staged once per block) when
+  // that keeps the codebooks where they were and does not cost a resident
+  // block per processor below two.
+  int64_t whole = roundUp(c.groupSize, granule);
+  if (whole > kChunk) {
+    TilingAttr single = make(whole, 0);
+    PlacementAttr singlePlacement =
+        getDefaultPlacement(ctx, c, modelType, target, single);
+    if (singlePlacement == placement &&
+        getSharedMemoryBytes(c, modelType, single, placement) <=
+            target.maxSharedBytes &&
+        blocksOf(single, placement) >=
+            std::min<int64_t>(2, blocksOf(tiling, placement)))
+      tiling = single;
+  }
+  int64_t held = target.numProcessors * blocksOf(tiling, placement);
+  if (ceilDiv(rows, blockRows) * batchBlocks <= held)
+    return tiling;
+  return make(tiling.getKChunk(), std::max<int64_t>(held / batchBlocks, 1));
 }
 
 TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
@@ -175,7 +224,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
   batchHint = std::max<int64_t>(batchHint, 1);
   if (!target.isGPU())
     return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
-                           1, std::min<int64_t>(batchHint, 4), 32, false);
+                           1, std::min<int64_t>(batchHint, 4), 32, false, 0);
   int64_t batchTile = std::min<int64_t>(batchHint, 8);
   int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
   int64_t blockRows = 8;
@@ -183,7 +232,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
          ((outFeatures + blockRows - 1) / blockRows) * batchBlocks <
              2 * target.numProcessors)
     blockRows /= 2;
-  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false);
+  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0);
 }
 
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,

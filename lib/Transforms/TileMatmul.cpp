@@ -32,12 +32,17 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
                       function_ref<TilingAttr()> fallback) -> TilingAttr {
       TilingAttr base =
           existing && !overrideExisting ? existing : fallback();
+      // Dense and tensor-core kernels have no persistent form.
+      int64_t persistent =
+          isa<MatmulOp>(op) && !base.getMma() && persistentBlocks >= 0
+              ? int64_t(persistentBlocks)
+              : base.getPersistentBlocks();
       return TilingAttr::getChecked(
           [&] { return op->emitOpError("invalid tiling: "); }, &getContext(),
           pick(blockRows, base.getBlockRows()),
           pick(warpsPerRow, base.getWarpsPerRow()),
           pick(batchTile, base.getBatchTile()),
-          pick(kChunk, base.getKChunk()), base.getMma());
+          pick(kChunk, base.getKChunk()), base.getMma(), persistent);
     };
     auto batchOf = [&](Value input) {
       int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);
@@ -62,7 +67,7 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           if (mma == 1)
             return getDefaultMmaTiling(&getContext(), c, *target,
                                        batchOf(matmul.getInput()));
-          return getDefaultTiling(&getContext(), c, *target,
+          return getDefaultTiling(&getContext(), c, model, *target,
                                   batchOf(matmul.getInput()),
                                   tensorCores && mma != 0);
         });

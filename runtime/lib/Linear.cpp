@@ -16,6 +16,7 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
   spec.batchTile = t.batchTile;
   spec.kChunk = t.kChunk;
   spec.mma = t.mma;
+  spec.persistentBlocks = t.persistentBlocks;
   spec.centroidsPlacement = t.centroidsPlacement;
   spec.resCentroidsPlacement = t.resCentroidsPlacement;
 }

@@ -4,15 +4,20 @@
 // RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a override" | FileCheck %s --check-prefix=OVERRIDE
 // RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a mma=0" | FileCheck %s --check-prefix=NOMMA
 // RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_75" | FileCheck %s --check-prefix=NOMMA
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a persistent-blocks=0" | FileCheck %s --check-prefix=PB0
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_90a persistent-blocks=100" | FileCheck %s --check-prefix=PB100
+// RUN: vptq-opt %s -split-input-file -vptq-tile="chip=sm_80" | FileCheck %s --check-prefix=SM80
 
 // vptq-tile attaches #vptq.tiling to every vptq.matmul: from the pass
 // options (per field), from an attribute already present (kept unless
 // `override`), or from the target's heuristic.
 
-// A long row (11008 codes) is split over 8 warps; 512 index rows give
-// enough blocks with one row per block.
+// A long row (11008 codes) is split over 8 warps; 512 index rows make 256
+// blocks of 2 rows (512 threads), which an H100 holds at once (2 per SM):
+// no persistent blocks. The whole row in one chunk would leave room for
+// one block per SM only, so 2048-code chunks.
 // SM90-LABEL: func.func @long_rows
-// SM90: vptq.matmul {{.*}} {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
+// SM90: vptq.matmul {{.*}} {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
 // CPU-LABEL: func.func @long_rows
 // CPU: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 1, k_chunk = 32>}
 // OPT-LABEL: func.func @long_rows
@@ -23,6 +28,45 @@ func.func @long_rows(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
                        num_centroids = 4096, packed = true>
       input(%x : memref<?x11008xf16>) indices(%i : memref<1x512x4128xi32>)
       centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x4096xf16>)
+  return
+}
+
+// -----
+
+// Decode of a tall layer (1376 index rows of 4096 codes): 1024-thread
+// blocks of 4 rows, the whole group in one chunk, and persistent blocks,
+// two per SM of an H100, so that each block stages the 64 KiB codebook and
+// the activations once for its 1-2 row tiles.
+// SM90-LABEL: func.func @tall_decode
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096, persistent_blocks = 264>}
+// PB0-LABEL: func.func @tall_decode
+// PB0: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096>}
+// PB100-LABEL: func.func @tall_decode
+// PB100: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096, persistent_blocks = 100>}
+// A100 (108 SMs, 163 KiB of shared memory): one such block per SM.
+// SM80-LABEL: func.func @tall_decode
+// SM80: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096, persistent_blocks = 108>}
+// Two codebook groups: a codebook per group and row tile, so no persistent
+// blocks.
+// SM90-LABEL: func.func @tall_decode_two_groups
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
+func.func @tall_decode(%x: memref<?x4096xf16>, %i: memref<1x1376x1536xi32>,
+                       %c: memref<1x32768xf16>, %y: memref<?x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x1376x1536xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x11008xf16>)
+  return
+}
+func.func @tall_decode_two_groups(%x: memref<?x4096xf16>,
+                                  %i: memref<2x1376x768xi32>,
+                                  %c: memref<2x32768xf16>,
+                                  %y: memref<?x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 4096, num_codebooks = 2,
+                       group_size = 2048, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<2x1376x768xi32>)
+      centroids(%c : memref<2x32768xf16>) outs(%y : memref<?x11008xf16>)
   return
 }
 

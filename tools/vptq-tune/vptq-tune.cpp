@@ -111,8 +111,11 @@ struct Decisions {
   int64_t blockRows, warpsPerRow, batchTile, kChunk;
   std::string placement; // "" = default.
   bool mma = false;
+  /// #vptq.tiling persistent_blocks (0: one block per row tile).
+  int64_t persistentBlocks = 0;
   auto tie() const {
-    return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement, mma);
+    return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement, mma,
+                    persistentBlocks);
   }
   bool operator<(const Decisions &o) const { return tie() < o.tie(); }
 };
@@ -157,6 +160,63 @@ std::set<Decisions> candidatesAround(const ref::LayerConfig &c,
   // Codebooks in shared memory by default: also from global memory (L2).
   if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Shared)
     add(br, wpr, bt, kc, "global");
+  // The heuristic's persistent blocks, and their absence.
+  if (base.getPersistentBlocks() > 0) {
+    Decisions d{br, wpr, bt, kc, ""};
+    d.persistentBlocks = base.getPersistentBlocks();
+    out.insert(d);
+  }
+  return out;
+}
+
+/// Persistent variants (batch 1-3, one codebook group) of the 1024-thread
+/// candidates and of the heuristic's block shape: as many blocks as the
+/// GPU holds at once, with the group's activations in one chunk where they
+/// fit.
+std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
+                                         const ref::LayerConfig &c,
+                                         mlir::Type modelType,
+                                         const mlir::vptq::TargetInfo &target,
+                                         mlir::vptq::TilingAttr base,
+                                         const std::set<Decisions> &around) {
+  std::set<Decisions> out;
+  if (c.numCodebooks != 1)
+    return out;
+  for (const Decisions &d : around) {
+    if (d.mma || d.persistentBlocks ||
+        (d.blockRows * d.warpsPerRow != 32 &&
+         (d.blockRows != base.getBlockRows() ||
+          d.warpsPerRow != base.getWarpsPerRow())))
+      continue;
+    int64_t granule = std::lcm<int64_t>(128, 32 * d.warpsPerRow);
+    for (int64_t k : {d.kChunk, roundUp(c.groupSize, granule)}) {
+      auto tiling = mlir::vptq::TilingAttr::getChecked(
+          [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx,
+          d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0));
+      if (!tiling)
+        continue;
+      auto placement = mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
+                                                       target, tiling);
+      if (!d.placement.empty() &&
+          d.placement != mlir::vptq::stringifyCodebookPlacement(
+                              placement.getCentroids()))
+        continue;
+      int64_t bytes =
+          mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement);
+      if (bytes > target.maxSharedBytes)
+        continue;
+      int64_t held = target.numProcessors *
+                     mlir::vptq::getBlocksPerProcessor(
+                         target, tiling.getThreads(), bytes);
+      int64_t tiles = (c.numIndexRows() + d.blockRows - 1) / d.blockRows;
+      if (tiles <= held)
+        continue;
+      Decisions p = d;
+      p.kChunk = k;
+      p.persistentBlocks = held;
+      out.insert(p);
+    }
+  }
   return out;
 }
 
@@ -255,12 +315,17 @@ int candidates(const std::vector<std::string> &args) {
       die("layer '" + layer + "' already fixes kernel decisions");
     std::set<Decisions> all;
     for (int64_t b : batches) {
-      auto base = mlir::vptq::getDefaultTiling(&ctx, spec->config, *target, b);
+      auto base = mlir::vptq::getDefaultTiling(&ctx, spec->config, modelType,
+                                               *target, b);
       auto placement = mlir::vptq::getDefaultPlacement(
           &ctx, spec->config, modelType, *target, base);
-      for (const Decisions &d :
-           candidatesAround(spec->config, base, placement, b))
-        all.insert(d);
+      std::set<Decisions> around =
+          candidatesAround(spec->config, base, placement, b);
+      all.insert(around.begin(), around.end());
+      if (b < 4)
+        for (const Decisions &d : persistentCandidates(
+                 ctx, spec->config, modelType, *target, base, around))
+          all.insert(d);
       if (b >= 4 && mlir::vptq::canUseTensorCores(*target, modelType,
                                                   modelType)) {
         auto mmaBase =
@@ -283,6 +348,7 @@ int candidates(const std::vector<std::string> &args) {
         os << ",centroids_placement=" << d.placement;
       if (d.mma)
         os << ",mma=1";
+      os << ",persistent_blocks=" << d.persistentBlocks;
       os << "\n";
     }
     total += all.size() + 1;
@@ -375,6 +441,7 @@ int select(const std::vector<std::string> &args) {
     e.batchTile = t.at("batch_tile").get<int64_t>();
     e.kChunk = t.at("k_chunk").get<int64_t>();
     e.mma = t.value("mma", false);
+    e.persistentBlocks = t.value("persistent_blocks", int64_t(0));
     e.centroidsPlacement = best->r.at("placement").value("centroids", "");
     e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
     e.us = best->r.at("median_us").get<double>();
@@ -389,10 +456,14 @@ int select(const std::vector<std::string> &args) {
                     e.heuristicUs);
       std::snprintf(gain, sizeof(gain), "%.2fx", e.heuristicUs / e.us);
     }
-    char line[512];
+    char persistent[48] = "";
+    if (e.persistentBlocks > 0)
+      std::snprintf(persistent, sizeof(persistent), ", %lld persistent blocks",
+                    (long long)e.persistentBlocks);
+    char line[600];
     std::snprintf(line, sizeof(line),
                   "| %s %lldx%lld | %lld | %s | %.1f | %s | %lld x %lld x %lld "
-                  "x %lld, %s%s | %lld |\n",
+                  "x %lld, %s%s%s | %lld |\n",
                   best->r.value("config", "").c_str(),
                   (long long)best->r.at("out_features").get<int64_t>(),
                   (long long)best->r.at("in_features").get<int64_t>(),
@@ -400,7 +471,7 @@ int select(const std::vector<std::string> &args) {
                   (long long)e.blockRows, (long long)e.warpsPerRow,
                   (long long)e.batchTile, (long long)e.kChunk,
                   e.centroidsPlacement.c_str(), e.mma ? ", mma" : "",
-                  (long long)correct);
+                  persistent, (long long)correct);
     md << line;
   }
   if (std::string err = db.save(out); !err.empty())

@@ -55,6 +55,9 @@ struct LinearSpec {
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
   /// Tensor cores (#vptq.tiling mma): 1 yes, 0 no, -1 choose.
   int64_t mma = -1;
+  /// Persistent blocks (#vptq.tiling persistent_blocks): N > 0 at most N
+  /// blocks, 0 one block per row tile, -1 choose.
+  int64_t persistentBlocks = -1;
   /// "global", "shared", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
   LinearForm form = LinearForm::Fused;
@@ -141,6 +144,8 @@ struct LaunchInfo {
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Tensor cores (#vptq.tiling mma).
   bool mma = false;
+  /// Persistent blocks (#vptq.tiling persistent_blocks; 0: none).
+  int64_t persistentBlocks = 0;
 };
 
 } // namespace vptq

@@ -12,7 +12,7 @@
 //                 decisions and batch>", "batch": 1,
 //                 "tiling": {"block_rows": 4, "warps_per_row": 2,
 //                            "batch_tile": 1, "k_chunk": 512,
-//                            "mma": false},
+//                            "mma": false, "persistent_blocks": 0},
 //                 "placement": {"centroids": "shared", "res_centroids": ""},
 //                 "us": 12.5, "heuristic_us": 15.1, "candidates": 9,
 //                 "device": "NVIDIA H100 80GB HBM3"}]}
@@ -38,6 +38,8 @@ struct TuningEntry {
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
   /// Tensor cores (#vptq.tiling mma).
   bool mma = false;
+  /// Persistent blocks (#vptq.tiling persistent_blocks; 0: none).
+  int64_t persistentBlocks = 0;
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Median times of the winner and of the heuristic choice (0: unknown).
   double us = 0, heuristicUs = 0;

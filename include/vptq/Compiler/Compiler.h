@@ -37,9 +37,11 @@ const char *getCompilerVersion();
 /// by commas (e.g. "in_features=4096,out_features=4096,vector_len=8,
 /// num_centroids=65536,packed=true"), to which the key=value form may add
 /// kernel decisions: block_rows, warps_per_row, batch_tile, k_chunk, mma
-/// (1: tensor cores, 0: not), centroids_placement and res_centroids_placement (global, shared or
-/// registers), and batch_hint (a prompt kernel's batch). Verified like the
-/// attribute; storage types are left at their defaults.
+/// (1: tensor cores, 0: not), persistent_blocks (N > 0: at most N blocks,
+/// 0: one per row tile), centroids_placement and res_centroids_placement
+/// (global, shared or registers), and batch_hint (a prompt kernel's
+/// batch). Verified like the attribute; storage types are left at their
+/// defaults.
 llvm::Expected<LinearSpec> parseLayerSpec(const std::string &spec);
 
 using ::vptq::getKernelArguments;

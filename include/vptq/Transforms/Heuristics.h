@@ -57,13 +57,21 @@ inline bool mmaReadsActivationPairs(const LayerConfig &config) {
          config.groupSize % 2 == 0;
 }
 
-/// The default tiling of a quantized matmul with `batchHint` rows. With
-/// `tensorCores` (see canUseTensorCores), batches of 4 rows and more of
-/// layers whose activations load in pairs (mmaReadsActivationPairs) get
-/// getDefaultMmaTiling.
+/// The default tiling of a quantized matmul with `batchHint` rows and
+/// codebooks of `modelType`. With `tensorCores` (see canUseTensorCores),
+/// batches of 4 rows and more of layers whose activations load in pairs
+/// (mmaReadsActivationPairs) get getDefaultMmaTiling. GPU kernels for
+/// batches of 1-3 rows get blocks of up to 1024 threads and, for a single
+/// codebook group, persistent blocks (as many as the GPU holds at once)
+/// that stage the codebooks, and the activations when they fit, once.
 TilingAttr getDefaultTiling(MLIRContext *ctx, const LayerConfig &config,
-                            const TargetInfo &target, int64_t batchHint,
-                            bool tensorCores = false);
+                            Type modelType, const TargetInfo &target,
+                            int64_t batchHint, bool tensorCores = false);
+
+/// Blocks of `threads` threads using `sharedBytes` of shared memory each
+/// that one processor of `target` holds at once (at least 1).
+int64_t getBlocksPerProcessor(const TargetInfo &target, int64_t threads,
+                              int64_t sharedBytes);
 
 /// Whether tensor-core kernels split each dequantized weight w into
 /// hi = round(w) and lo = round(w - hi) in the model type and multiply both:

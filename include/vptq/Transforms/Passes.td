@@ -124,6 +124,10 @@ def TileMatmul : Pass<"vptq-tile"> {
     Option<"mma", "mma", "int64_t", "-1",
            "Tensor-core tiles: 1 always, 0 never, -1 where the heuristic "
            "picks them (NVIDIA sm_80+, f16/bf16, batch >= 4)">,
+    Option<"persistentBlocks", "persistent-blocks", "int64_t", "-1",
+           "Persistent blocks of vptq.matmul SIMT kernels (tensor-core "
+           "tilings keep 0): N > 0 at most N blocks along the rows, 0 one "
+           "per row tile, -1 the heuristic's choice">,
     Option<"overrideExisting", "override", "bool", "false",
            "Replace tiling attributes already present">
   ];

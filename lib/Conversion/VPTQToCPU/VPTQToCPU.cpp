@@ -86,7 +86,7 @@ struct MatmulToCPU : OpRewritePattern<MatmulOp> {
     TilingAttr tiling = op.getTilingAttr();
     if (!tiling) {
       std::string unused;
-      tiling = getDefaultTiling(getContext(), c,
+      tiling = getDefaultTiling(getContext(), c, wa.modelType(),
                                 *TargetInfo::get("host", unused), 4);
     }
     const int64_t blockRows = tiling.getBlockRows();

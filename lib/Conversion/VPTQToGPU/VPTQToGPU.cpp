@@ -62,7 +62,6 @@ public:
     EmitContext e{b, loc};
     const int64_t R = tiling.getBlockRows(), S = tiling.getWarpsPerRow();
     const int64_t Bt = tiling.getBatchTile(), Kc = tiling.getKChunk();
-    const int64_t threads = tiling.getThreads();
     const int64_t V = cfg.vectorLen;
     Type f32 = b.getF32Type();
 
@@ -71,17 +70,9 @@ public:
     lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
     blockRow = arith::DivUIOp::create(b, loc, warp, e.index(S));
     split = arith::RemUIOp::create(b, loc, warp, e.index(S));
-    Value firstRow = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                           e.index(R));
     firstBatch = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
                        e.index(Bt));
     batch = memref::DimOp::create(b, loc, x, 0);
-    row = e.add(firstRow, blockRow);
-    // Rows past the end compute on the last row and store nothing, so that
-    // every warp takes part in barriers and shuffles.
-    Value rowInRange = cmp(b, loc, arith::CmpIPredicate::ult, row,
-                           e.index(cfg.numIndexRows()));
-    Value safeRow = e.min(row, e.index(cfg.numIndexRows() - 1));
 
     Value dsm = emitDynamicSharedMemory(b, loc);
     codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
@@ -96,6 +87,60 @@ public:
     if (cfg.enableNorm)
       emitNormTerm(b, loc, warp);
 
+    // Persistent blocks stage what does not depend on the row tile once:
+    // the codebooks of a single codebook group and, when one chunk covers
+    // the group, its activations.
+    const int64_t persistent = tiling.getPersistentBlocks();
+    hoistCodebooks = persistent > 0 && cfg.numCodebooks == 1;
+    hoistInputs = hoistCodebooks && Kc >= cfg.groupSize;
+    if (hoistCodebooks) {
+      Value cb0 = e.index(0);
+      loadCodebooks(b, loc, cb0);
+      if (hoistInputs)
+        stageInputs(b, loc, cb0, cb0);
+    }
+
+    Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    const int64_t rowTiles = ceilDiv(cfg.numIndexRows(), R);
+    if (persistent > 0 && persistent < rowTiles) {
+      emitFor(b, loc, blockX, e.index(rowTiles), e.index(persistent),
+              [&](OpBuilder &nb, Value tile) { emitRowTile(nb, loc, tile); });
+    } else {
+      emitRowTile(b, loc, blockX);
+    }
+    gpu::ReturnOp::create(b, loc);
+  }
+
+private:
+  /// Copies codebook group `cb` into shared memory, or into the lanes'
+  /// registers, where the placement puts it.
+  void loadCodebooks(OpBuilder &b, Location loc, Value cb) {
+    codebooks.copyGroup(b, loc, cfg, wa.values(), cb, tid,
+                        tiling.getThreads());
+    if (placement.getCentroids() == CodebookPlacement::Registers)
+      laneMain = loadLaneEntry(b, loc, wa.values().centroids, cb,
+                               cfg.numCentroids);
+    if (cfg.hasResidual() &&
+        placement.getResCentroids() == CodebookPlacement::Registers)
+      laneRes = loadLaneEntry(b, loc, wa.values().resCentroids, cb,
+                              cfg.numResCentroids);
+  }
+
+  /// Computes and stores the outputs of row tile `tile` (block_rows index
+  /// rows) for the block's batch rows.
+  void emitRowTile(OpBuilder &b, Location loc, Value tile) {
+    EmitContext e{b, loc};
+    const int64_t R = tiling.getBlockRows(), Kc = tiling.getKChunk();
+    const int64_t Bt = tiling.getBatchTile(), V = cfg.vectorLen;
+    Type f32 = b.getF32Type();
+    Value firstRow = e.mul(tile, e.index(R));
+    Value row = e.add(firstRow, blockRow);
+    // Rows past the end compute on the last row and store nothing, so that
+    // every warp takes part in barriers and shuffles.
+    Value rowInRange = cmp(b, loc, arith::CmpIPredicate::ult, row,
+                           e.index(cfg.numIndexRows()));
+    Value safeRow = e.min(row, e.index(cfg.numIndexRows() - 1));
+
     auto vecType = VectorType::get({V}, f32);
     Value zeroVec = arith::ConstantOp::create(
         b, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
@@ -105,30 +150,26 @@ public:
         b, loc, c0, e.index(cfg.numCodebooks), c1, init,
         [&](OpBuilder &b1, Value cb, ValueRange accIn) {
           EmitContext e1{b1, loc};
-          // The previous codebook's readers must be done before its shared
-          // copy is overwritten.
-          gpu::BarrierOp::create(b1, loc);
-          codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid, threads);
-          Value laneMain, laneRes;
-          if (placement.getCentroids() == CodebookPlacement::Registers)
-            laneMain = loadLaneEntry(b1, loc, wa.values().centroids, cb,
-                                     cfg.numCentroids);
-          if (cfg.hasResidual() &&
-              placement.getResCentroids() == CodebookPlacement::Registers)
-            laneRes = loadLaneEntry(b1, loc, wa.values().resCentroids, cb,
-                                    cfg.numResCentroids);
+          if (!hoistCodebooks) {
+            // The previous codebook's readers must be done before its
+            // shared copy is overwritten.
+            gpu::BarrierOp::create(b1, loc);
+            loadCodebooks(b1, loc, cb);
+          }
           return emitForAcc(
               b1, loc, c0, e1.index(cfg.groupSize), e1.index(Kc), accIn,
               [&](OpBuilder &b2, Value k0, ValueRange acc) {
                 gpu::BarrierOp::create(b2, loc);
                 stageCodes(b2, loc, cb, firstRow, k0);
-                stageInputs(b2, loc, cb, k0);
+                if (!hoistInputs)
+                  stageInputs(b2, loc, cb, k0);
                 gpu::BarrierOp::create(b2, loc);
-                return computeChunk(b2, loc, cb, laneMain, laneRes, acc);
+                return computeChunk(b2, loc, cb, acc);
               });
         });
 
     // Lane 0 of each warp publishes the warp's sums.
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
     Value isLane0 = cmp(b, loc, arith::CmpIPredicate::eq, lane, c0);
     SmallVector<Value> sums;
     for (int64_t j = 0; j < Bt; ++j)
@@ -154,10 +195,8 @@ public:
     emitIf(b, loc, writer, [&](OpBuilder &nb) {
       emitEpilogue(nb, loc, safeRow);
     });
-    gpu::ReturnOp::create(b, loc);
   }
 
-private:
   /// Norm term per batch row: sum_j x[b, j] * weight_bias[j], as per-warp
   /// partials in shared memory (summed in the epilogue).
   void emitNormTerm(OpBuilder &b, Location loc, Value warp) {
@@ -358,7 +397,6 @@ private:
   /// Each warp walks its share of the chunk's codes: lanes take
   /// consecutive codes, the warps of a row interleave by 32 codes.
   SmallVector<Value> computeChunk(OpBuilder &b, Location loc, Value cb,
-                                  Value laneMain, Value laneRes,
                                   ValueRange accIn) {
     EmitContext e{b, loc};
     const int64_t S = tiling.getWarpsPerRow(), Kc = tiling.getKChunk();
@@ -462,8 +500,13 @@ private:
   Value x, y, bias;
   gpu::GPUFuncOp func;
   // Set while emitting.
-  Value tid, lane, blockRow, split, firstBatch, batch, row;
+  Value tid, lane, blockRow, split, firstBatch, batch;
   SharedCodebooks codebooks;
+  /// Codebooks in the lanes' registers (Registers placement), of the
+  /// current group.
+  Value laneMain, laneRes;
+  /// Persistent blocks: codebooks (and activations) staged once per block.
+  bool hoistCodebooks = false, hoistInputs = false;
   Value sharedCodes, sharedInputs, sharedPartials, sharedNorm;
 };
 
@@ -992,7 +1035,7 @@ struct ConvertVPTQToGPU
         TilingAttr tiling = matmul.getTilingAttr();
         if (!tiling)
           tiling = getDefaultTiling(
-              &getContext(), c, *target,
+              &getContext(), c, modelType, *target,
               ShapedType::isDynamic(batchHint) ? 1 : batchHint,
               canUseTensorCores(
                   *target, getElementTypeOrSelf(matmul.getInput().getType()),
@@ -1025,8 +1068,10 @@ struct ConvertVPTQToGPU
         info.set("op", hostBuilder.getStringAttr("matmul"));
         info.set("tiling", tiling);
         info.set("placement", placement);
-        replaceWithLaunch(hostBuilder, op, kernel.func,
-                          ceilDiv(c.numIndexRows(), tiling.getBlockRows()),
+        int64_t gridX = ceilDiv(c.numIndexRows(), tiling.getBlockRows());
+        if (tiling.getPersistentBlocks() > 0)
+          gridX = std::min(gridX, tiling.getPersistentBlocks());
+        replaceWithLaunch(hostBuilder, op, kernel.func, gridX,
                           matmul.getInput(), tiling.getBatchTile(),
                           tiling.getThreads(), sharedBytes, info);
         continue;

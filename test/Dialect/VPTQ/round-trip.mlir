@@ -224,3 +224,24 @@ func.func @mma_tiling(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
                              k_chunk = 32, mma = false>}
   return
 }
+
+// Persistent blocks print when set; 0 (one block per row tile) is elided.
+// CHECK-LABEL: func.func @persistent_tiling
+// CHECK: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 256, persistent_blocks = 264>}
+// CHECK: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 1, k_chunk = 32>}
+func.func @persistent_tiling(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
+                             %c: memref<1x1024xf16>, %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1,
+                             k_chunk = 256, persistent_blocks = 264>}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 1,
+                             k_chunk = 32, persistent_blocks = 0>}
+  return
+}

@@ -169,11 +169,18 @@ QuantConfigAttr::withChanges(function_ref<void(LC &)> fn) const {
 
 LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockRows, int64_t warpsPerRow,
-                                 int64_t batchTile, int64_t kChunk, bool mma) {
+                                 int64_t batchTile, int64_t kChunk, bool mma,
+                                 int64_t persistentBlocks) {
   if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
     return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
                           "batch_tile must be positive";
+  if (persistentBlocks < 0)
+    return emitError() << "#vptq.tiling: persistent_blocks = "
+                       << persistentBlocks << " must not be negative";
   if (mma) {
+    if (persistentBlocks != 0)
+      return emitError() << "#vptq.tiling: persistent_blocks is not "
+                            "supported with mma";
     if (warpsPerRow > 32)
       return emitError() << "#vptq.tiling: warps_per_row = " << warpsPerRow
                          << " exceeds 32 warps (1024 threads) per block";

@@ -26,6 +26,9 @@ struct LinearTuning {
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Tensor cores (#vptq.tiling mma): 1 yes, 0 no, -1 choose.
   int64_t mma = -1;
+  /// Persistent blocks (#vptq.tiling persistent_blocks): N > 0 at most N
+  /// blocks, 0 one per row tile, -1 choose.
+  int64_t persistentBlocks = -1;
 };
 
 /// The kernel specification of a quantized layer in the storage types the

@@ -149,6 +149,13 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
       `mma.sync.m16n8k16` with f32 accumulators; the warps take interleaved
       column chunks and their tiles are summed through shared memory. A
       block then has `32 * warps_per_row` threads.
+    * `persistent_blocks` (default 0): with N > 0, at most N blocks along
+      the rows (persistent blocks; e.g. the number of blocks the GPU holds
+      at once): block i takes the row tiles i, i + N, i + 2N, ... and
+      stages the codebooks once instead of once per row tile, and, when
+      `k_chunk` covers a whole codebook group, the activations (with their
+      permutation and channel norm) too. With 0, one block per row tile.
+      SIMT kernels only (not with `mma`).
 
     Example:
 
@@ -157,6 +164,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
                  k_chunk = 1024>
     #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 32,
                  k_chunk = 32, mma = true>
+    #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1,
+                 k_chunk = 4096, persistent_blocks = 132>
     ```
   }];
   let parameters = (ins
@@ -164,7 +173,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
     "int64_t":$warps_per_row,
     "int64_t":$batch_tile,
     "int64_t":$k_chunk,
-    DefaultValuedParameter<"bool", "false">:$mma
+    DefaultValuedParameter<"bool", "false">:$mma,
+    DefaultValuedParameter<"int64_t", "0">:$persistent_blocks
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

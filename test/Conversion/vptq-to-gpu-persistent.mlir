@@ -1,0 +1,132 @@
+// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s
+
+// #vptq.tiling persistent_blocks: at most N blocks along the rows, each
+// looping over the row tiles blockIdx.x, blockIdx.x + N, ...
+
+// 16 index rows in tiles of 2 (8 tiles) on 3 persistent blocks. One codebook
+// group in one chunk: the block computes the norm term, copies the codebook
+// and stages the permuted, scaled activations once, before the loop; each
+// row tile stages only its codes.
+// CHECK-LABEL: func.func @persistent
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c3, %{{.+}}, %c1) threads in (%c128, %c1, %c1)
+// CHECK-SAME: grid_x = 3 : i64
+// CHECK-SAME: tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 1, k_chunk = 128, persistent_blocks = 3>
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[CB:.+]] = memref.view {{.*}} to memref<1x2048xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[CODES:.+]] = memref.view {{.*}} to memref<2x32xi32, #gpu.address_space<workgroup>>
+// CHECK:   %[[XS:.+]] = memref.view {{.*}} to memref<1x128xf32, #gpu.address_space<workgroup>>
+// Norm term: x . weight_bias.
+// CHECK:   memref.load %arg5
+// Codebook copy, then the activations through perm, times weight_scale.
+// CHECK:   vector.store %{{.+}}, %[[CB]]
+// CHECK:   memref.load %arg3[%{{.+}}] : memref<128xi16>
+// CHECK:   memref.load %arg4
+// CHECK:   memref.store %{{.+}}, %[[XS]]
+// CHECK:   %[[BX:.+]] = gpu.block_id  x
+// CHECK:   scf.for %[[TILE:.+]] = %[[BX]] to %c8 step %c3 {
+// CHECK:     %[[ROW0:.+]] = arith.muli %[[TILE]], %c2 : index
+// CHECK:     gpu.barrier
+// CHECK:     vector.load %arg1[%c0, %{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<1x16x32xi32>, vector<4xi32>
+// CHECK:     vector.store %{{.+}}, %[[CODES]]
+// CHECK-NOT: memref.load %arg3
+// CHECK-NOT: vector.store %{{.+}}, %[[CB]]
+// CHECK:     gpu.barrier
+// CHECK:     vector.load %[[CB]]
+// CHECK:     memref.load %[[XS]]
+// CHECK:     vector.fma
+// CHECK:     gpu.barrier
+// CHECK:     memref.store %{{.+}}, %arg6
+// CHECK:   }
+// CHECK:   gpu.return
+func.func @persistent(%x: memref<?x128xf16>, %i: memref<1x16x32xi32>,
+                      %c: memref<1x2048xf16>, %p: memref<128xi16>,
+                      %s: memref<128xf16>, %nb: memref<128xf16>,
+                      %y: memref<?x128xf16>) {
+  vptq.matmul #vptq.vq<in_features = 128, out_features = 128, vector_len = 8,
+                       num_centroids = 256, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<?x128xf16>) indices(%i : memref<1x16x32xi32>)
+      centroids(%c : memref<1x2048xf16>) perm(%p : memref<128xi16>)
+      weight_scale(%s : memref<128xf16>) weight_bias(%nb : memref<128xf16>)
+      outs(%y : memref<?x128xf16>)
+      {placement = #vptq.placement<centroids = shared, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 1,
+                             k_chunk = 128, persistent_blocks = 3>}
+  return
+}
+
+// -----
+
+// Two chunks per row: the codebook is still copied once, the activations
+// are staged per chunk inside the row loop.
+// CHECK-LABEL: func.func @persistent_chunks
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[CB:.+]] = memref.view {{.*}} to memref<1x2048xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[XS:.+]] = memref.view {{.*}} to memref<1x128xf32, #gpu.address_space<workgroup>>
+// CHECK:   vector.store %{{.+}}, %[[CB]]
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %c8 step %c3 {
+// CHECK-NOT: vector.store %{{.+}}, %[[CB]]
+// CHECK:     scf.for %{{.+}} = %c0 to %c256 step %c128
+// CHECK:       gpu.barrier
+// CHECK:       memref.load %arg0
+// CHECK:       memref.store %{{.+}}, %[[XS]]
+// CHECK:   gpu.return
+func.func @persistent_chunks(%x: memref<?x256xf16>, %i: memref<1x16x64xi32>,
+                             %c: memref<1x2048xf16>, %y: memref<?x128xf16>) {
+  vptq.matmul #vptq.vq<in_features = 256, out_features = 128, vector_len = 8,
+                       num_centroids = 256, packed = true>
+      input(%x : memref<?x256xf16>) indices(%i : memref<1x16x64xi32>)
+      centroids(%c : memref<1x2048xf16>) outs(%y : memref<?x128xf16>)
+      {placement = #vptq.placement<centroids = shared, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 1,
+                             k_chunk = 128, persistent_blocks = 3>}
+  return
+}
+
+// -----
+
+// Two codebook groups: each row tile copies each group's codebook, inside
+// the row loop.
+// CHECK-LABEL: func.func @persistent_groups
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[CB:.+]] = memref.view {{.*}} to memref<1x2048xf16, #gpu.address_space<workgroup>>
+// CHECK-NOT: vector.store %{{.+}}, %[[CB]]
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %c8 step %c3 {
+// CHECK:     scf.for %{{.+}} = %c0 to %c2 step %c1
+// CHECK:       gpu.barrier
+// CHECK:       vector.store %{{.+}}, %[[CB]]
+// CHECK:   gpu.return
+func.func @persistent_groups(%x: memref<?x256xf16>, %i: memref<2x16x32xi32>,
+                             %c: memref<2x2048xf16>, %y: memref<?x128xf16>) {
+  vptq.matmul #vptq.vq<in_features = 256, out_features = 128, vector_len = 8,
+                       num_centroids = 256, num_codebooks = 2,
+                       group_size = 128, packed = true>
+      input(%x : memref<?x256xf16>) indices(%i : memref<2x16x32xi32>)
+      centroids(%c : memref<2x2048xf16>) outs(%y : memref<?x128xf16>)
+      {placement = #vptq.placement<centroids = shared, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 1,
+                             k_chunk = 128, persistent_blocks = 3>}
+  return
+}
+
+// -----
+
+// At least as many persistent blocks as row tiles: one block per tile and
+// no row loop.
+// CHECK-LABEL: func.func @enough_blocks
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c8, %{{.+}}, %c1)
+// CHECK-SAME: grid_x = 8 : i64
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK-NOT: scf.for %{{.+}} = %{{.*}}block_id
+// CHECK: gpu.return
+func.func @enough_blocks(%x: memref<?x128xf16>, %i: memref<1x16x32xi32>,
+                         %c: memref<1x2048xf16>, %y: memref<?x128xf16>) {
+  vptq.matmul #vptq.vq<in_features = 128, out_features = 128, vector_len = 8,
+                       num_centroids = 256, packed = true>
+      input(%x : memref<?x128xf16>) indices(%i : memref<1x16x32xi32>)
+      centroids(%c : memref<1x2048xf16>) outs(%y : memref<?x128xf16>)
+      {placement = #vptq.placement<centroids = shared, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 1,
+                             k_chunk = 128, persistent_blocks = 20>}
+  return
+}

@@ -22,7 +22,7 @@ layers() { grep -v '^#' "$1" | grep -v '^$' | sed 's/^/--layer\n/'; }
 mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16/')
 "$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
 "$build/bin/vptq-tune" candidates --layers "$root/bench/gpu/tune-layers.txt" --arch "$arch" \
-  --batches 1,16 -o "$out/candidates.txt"
+  --batches "${TUNE_BATCHES:-1,16}" -o "$out/candidates.txt"
 mapfile -t tune < <(layers "$out/candidates.txt")
 "$build/bin/vptq-compile" "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"
 du -sh "$out"

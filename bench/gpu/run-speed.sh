@@ -12,6 +12,8 @@
 # Everything goes to $OUT; bench/gpu/report-speed.py makes the tables and
 # the plot, vptq-tune select the tuning database.
 #   bash bench/gpu/run-speed.sh [all|harness|tune]   (harness: 1-3, tune: 4)
+# SPEED_BATCHES (default 1,4,16,64,256) limits the harness's batches,
+# TUNE_BATCHES (default 1,16; as given to prepare-speed.sh) the tuner's.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 d="$root/.device"
@@ -26,16 +28,17 @@ echo "==> floor probe"
 "$d/bin/floor-probe" > "$out/floor.json" || status=1
 cat "$out/floor.json"
 echo "==> our kernels (heuristic decisions)"
-"$d/bin/vptq-gpu-check" --bundle "$d/bundles/speed" --batches 1,4,16,64,256 --reps 30 --runtime-choice \
+batches="${SPEED_BATCHES:-1,4,16,64,256}"
+"$d/bin/vptq-gpu-check" --bundle "$d/bundles/speed" --batches "$batches" --reps 30 --runtime-choice \
   --json "$out/speed.json" > /tmp/speed-check.log 2>&1 || status=1
 grep -v " OK " /tmp/speed-check.log | head -60
 echo "==> torch fp16"
 PYTHONUNBUFFERED=1 python3 "$root/bench/gpu/torch_linear.py" --manifests "$d/bundles/speed/manifest.json" \
-  --batches 1,4,16,64,256 --json "$out/torch.json" || status=1
+  --batches "$batches" --json "$out/torch.json" || status=1
 fi
 if [ "$part" != harness ]; then
 echo "==> autotuner candidates"
-"$d/bin/vptq-gpu-check" --bundle "$d/bundles/tune" --batches 1,16 --reps 30 \
+"$d/bin/vptq-gpu-check" --bundle "$d/bundles/tune" --batches "${TUNE_BATCHES:-1,16}" --reps 30 \
   --json "$out/tune.json" > /tmp/tune-check.log 2>&1 || status=1
 grep -v " OK " /tmp/tune-check.log | head -60
 fi

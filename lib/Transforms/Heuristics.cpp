@@ -166,21 +166,38 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   int64_t warpsPerRow = std::clamp<int64_t>(
       int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(codes / 512, 1)))), 1,
       8);
-  // Up to 1024 threads per block, so that what a block stages whatever
-  // its rows (codebooks, activations, the norm term) serves more rows;
-  // fewer rows when that would leave processors without a row tile.
-  // (vptq-tune's fastest batch-1 tilings on an H100 had 16-32 warps per
-  // block: bench/results/2026-11-22-h100-speed-2.md.)
-  int64_t blockRows = 32 / warpsPerRow;
+  // Fewer rows per block when that would leave processors without a row
+  // tile.
   int64_t batchBlocks = ceilDiv(batchHint, batchTile);
-  while (blockRows > 1 &&
-         ceilDiv(rows, blockRows) * batchBlocks < target.numProcessors)
-    blockRows /= 2;
+  auto fill = [&](int64_t blockRows) {
+    while (blockRows > 1 &&
+           ceilDiv(rows, blockRows) * batchBlocks < target.numProcessors)
+      blockRows /= 2;
+    return blockRows;
+  };
   // About 8 codes per lane per step; a multiple of 128 keeps 16-byte
   // staging loads aligned.
   int64_t granule = std::lcm<int64_t>(128, 32 * warpsPerRow);
   int64_t kChunk =
       std::min(roundUp(256 * warpsPerRow, granule), roundUp(c.groupSize, granule));
+  // 256 threads per block, one block per row tile.
+  TilingAttr small =
+      TilingAttr::get(ctx, fill(std::max<int64_t>(1, 8 / warpsPerRow)),
+                      warpsPerRow, batchTile, kChunk, false, 0);
+  // Blocks that stage much whatever their rows -- a shared codebook of 32
+  // KiB or more, activations gathered through a permutation or scaled by
+  // the channel norm -- get up to 1024 threads, so that more rows share
+  // what they stage (2.1x on the 7B-shaped 11008 x 4096 v8-k4096 layer
+  // with perm and norm). Others keep 256 threads: larger blocks were up to
+  // 2x slower there (v16-k65536-k65536, global codebooks; v8-k256-k256).
+  // bench/results/2026-11-22-h100-persistent.md.
+  SharedMemoryLayout smallLayout = getSharedMemoryLayout(
+      c, modelType, small,
+      getDefaultPlacement(ctx, c, modelType, target, small));
+  if (!c.enablePerm && !c.enableNorm &&
+      smallLayout.centroidsBytes + smallLayout.resCentroidsBytes < 32768)
+    return small;
+  int64_t blockRows = fill(32 / warpsPerRow);
   auto make = [&](int64_t k, int64_t persistent) {
     return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
                            persistent);

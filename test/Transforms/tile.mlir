@@ -72,6 +72,40 @@ func.func @tall_decode_two_groups(%x: memref<?x4096xf16>,
 
 // -----
 
+// A 1 MiB codebook from global memory, nothing else staged per block: 256
+// threads (1 row x 8 warps), one block per row tile. With a permutation and
+// the channel norm the block stages gathered, scaled activations: 1024
+// threads and persistent blocks.
+// SM90-LABEL: func.func @global_decode
+// SM90: {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
+// SM90-LABEL: func.func @global_decode_perm_norm
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096, persistent_blocks = 264>}
+func.func @global_decode(%x: memref<?x4096xf16>, %i: memref<1x1376x2048xi32>,
+                         %c: memref<1x524288xf16>, %y: memref<?x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<?x11008xf16>)
+  return
+}
+func.func @global_decode_perm_norm(%x: memref<?x4096xf16>,
+                                   %i: memref<1x1376x2048xi32>,
+                                   %c: memref<1x524288xf16>,
+                                   %p: memref<4096xi16>, %s: memref<4096xf16>,
+                                   %nb: memref<4096xf16>,
+                                   %y: memref<?x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) perm(%p : memref<4096xi16>)
+      weight_scale(%s : memref<4096xf16>) weight_bias(%nb : memref<4096xf16>)
+      outs(%y : memref<?x11008xf16>)
+  return
+}
+
+// -----
+
 // A static batch of 16 with f16 activations runs on tensor cores on sm_90a:
 // 2 index rows (16 output rows, one mma tile) per block, 8 warps splitting
 // K in 32-column chunks, 64 batch rows per block.

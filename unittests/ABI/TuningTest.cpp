@@ -83,11 +83,23 @@ TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
   EXPECT_NE(db.lookup("sm_90", s), nullptr);
   EXPECT_EQ(db.lookup("sm_80", s), nullptr);
   EXPECT_EQ(db.lookup("sm_90a", layer(4096, 4096)), nullptr);
-  // Only batches above 1 recorded: the smallest serves batch 1.
+  // Decode and prompt kernels never use each other's entries.
   TuningDatabase big;
   big.add(entry(s, 16, 8));
   LinearSpec one = layer();
+  EXPECT_EQ(big.lookup("sm_90a", one), nullptr);
+  one.batch = 3;
+  EXPECT_EQ(big.lookup("sm_90a", one), nullptr);
+  one.batch = 4;
   EXPECT_EQ(big.lookup("sm_90a", one)->batch, 16);
+  TuningDatabase small;
+  small.add(entry(s, 1, 2));
+  LinearSpec prompt = layer();
+  prompt.batchHint = kBatchedHint;
+  EXPECT_EQ(small.lookup("sm_90a", prompt), nullptr);
+  prompt.batchHint = 0;
+  prompt.batch = 2;
+  EXPECT_EQ(small.lookup("sm_90a", prompt)->blockRows, 2);
 }
 
 TEST(Tuning, ApplyFillsOnlyUndecidedSpecs) {
@@ -116,7 +128,9 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   TuningDatabase db;
   LinearSpec s = layer();
   db.add(entry(s, 16, 8));
-  db.add(entry(s, 1, 2));
+  TuningEntry persistent = entry(s, 1, 2);
+  persistent.persistentBlocks = 264;
+  db.add(persistent);
   std::string path = tempPath("vptq-tuning-roundtrip.json");
   ASSERT_EQ(db.save(path), "");
   TuningDatabase back;
@@ -124,6 +138,8 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   ASSERT_EQ(back.entries().size(), 2u);
   // Saved sorted by batch.
   EXPECT_EQ(back.entries()[0].batch, 1);
+  EXPECT_EQ(back.entries()[0].persistentBlocks, 264);
+  EXPECT_EQ(back.entries()[1].persistentBlocks, 0);
   EXPECT_EQ(back.entries()[1].blockRows, 8);
   EXPECT_EQ(back.entries()[1].batchTile, 4);
   EXPECT_EQ(back.entries()[1].centroidsPlacement, "global");

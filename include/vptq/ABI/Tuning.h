@@ -66,9 +66,10 @@ public:
   const std::vector<TuningEntry> &entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
 
-  /// The entry for `spec` on `arch`: the one timed at the largest batch not
-  /// above spec's (a dynamic batch counts as 1), else the smallest; null if
-  /// the layer has none.
+  /// The entry for `spec` on `arch`: among those of the same kind of kernel
+  /// (decode, batch < kBatchedThreshold, or prompt), the one timed at the largest
+  /// batch not above spec's (a dynamic batch counts as 1, a prompt kernel's
+  /// as its hint), else the smallest; null if there is none.
   const TuningEntry *lookup(const std::string &arch,
                             const LinearSpec &spec) const;
   /// Fills spec's decisions from lookup() when it has none; true if it did.

@@ -61,9 +61,11 @@ inline bool mmaReadsActivationPairs(const LayerConfig &config) {
 /// codebooks of `modelType`. With `tensorCores` (see canUseTensorCores),
 /// batches of 4 rows and more of layers whose activations load in pairs
 /// (mmaReadsActivationPairs) get getDefaultMmaTiling. GPU kernels for
-/// batches of 1-3 rows get blocks of up to 1024 threads and, for a single
-/// codebook group, persistent blocks (as many as the GPU holds at once)
-/// that stage the codebooks, and the activations when they fit, once.
+/// batches of 1-3 rows that stage much per block (shared codebooks of 32
+/// KiB or more, a permutation or the channel norm) get blocks of up to 1024
+/// threads and, for a single codebook group, persistent blocks (as many as
+/// the GPU holds at once) that stage the codebooks, and the activations
+/// when they fit, once; others get 256-thread blocks.
 TilingAttr getDefaultTiling(MLIRContext *ctx, const LayerConfig &config,
                             Type modelType, const TargetInfo &target,
                             int64_t batchHint, bool tensorCores = false);

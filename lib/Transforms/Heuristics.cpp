@@ -48,6 +48,15 @@ int64_t ceilDiv(int64_t v, int64_t m) { return (v + m - 1) / m; }
 
 int64_t elemBytes(Type type) { return type.getIntOrFloatBitWidth() / 8; }
 
+/// Halves `blockRows` (index rows or dense rows per block) while the grid
+/// would have fewer than `minBlocks` blocks.
+int64_t shrinkBlockRows(int64_t blockRows, int64_t rows, int64_t batchBlocks,
+                        int64_t minBlocks) {
+  while (blockRows > 1 && ceilDiv(rows, blockRows) * batchBlocks < minBlocks)
+    blockRows /= 2;
+  return blockRows;
+}
+
 } // namespace
 
 FailureOr<TargetInfo> TargetInfo::get(StringRef chip, std::string &error) {
@@ -154,11 +163,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // short chunks and one warp per row, 8 rows per block (the fastest of
     // vptq-tune's candidates at batch 16 on an H100 for 8 of 12 layers,
     // 1.5-3x ahead of split-K tilings; bench/results/2026-11-22-h100-speed).
-    int64_t blockRows = 8;
-    int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
-    while (blockRows > 1 && ((rows + blockRows - 1) / blockRows) * batchBlocks <
-                                2 * target.numProcessors)
-      blockRows /= 2;
+    int64_t blockRows = shrinkBlockRows(8, rows, ceilDiv(batchHint, batchTile),
+                                        2 * target.numProcessors);
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
     return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0);
   }
@@ -166,24 +172,19 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   int64_t warpsPerRow = std::clamp<int64_t>(
       int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(codes / 512, 1)))), 1,
       8);
-  // Fewer rows per block when that would leave processors without a row
-  // tile.
   int64_t batchBlocks = ceilDiv(batchHint, batchTile);
-  auto fill = [&](int64_t blockRows) {
-    while (blockRows > 1 &&
-           ceilDiv(rows, blockRows) * batchBlocks < target.numProcessors)
-      blockRows /= 2;
-    return blockRows;
-  };
   // About 8 codes per lane per step; a multiple of 128 keeps 16-byte
   // staging loads aligned.
   int64_t granule = std::lcm<int64_t>(128, 32 * warpsPerRow);
   int64_t kChunk =
       std::min(roundUp(256 * warpsPerRow, granule), roundUp(c.groupSize, granule));
-  // 256 threads per block, one block per row tile.
-  TilingAttr small =
-      TilingAttr::get(ctx, fill(std::max<int64_t>(1, 8 / warpsPerRow)),
-                      warpsPerRow, batchTile, kChunk, false, 0);
+  // 256 threads per block, one block per row tile, unless that leaves too
+  // few blocks to fill the machine twice over.
+  TilingAttr small = TilingAttr::get(
+      ctx,
+      shrinkBlockRows(std::max<int64_t>(1, 8 / warpsPerRow), rows,
+                      batchBlocks, 2 * target.numProcessors),
+      warpsPerRow, batchTile, kChunk, false, 0);
   // Blocks that stage much whatever their rows -- a shared codebook of 32
   // KiB or more, activations gathered through a permutation or scaled by
   // the channel norm -- get up to 1024 threads, so that more rows share
@@ -197,7 +198,10 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   if (!c.enablePerm && !c.enableNorm &&
       smallLayout.centroidsBytes + smallLayout.resCentroidsBytes < 32768)
     return small;
-  int64_t blockRows = fill(32 / warpsPerRow);
+  // Fewer rows per block when that would leave processors without a row
+  // tile.
+  int64_t blockRows =
+      shrinkBlockRows(32 / warpsPerRow, rows, batchBlocks, target.numProcessors);
   auto make = [&](int64_t k, int64_t persistent) {
     return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
                            persistent);
@@ -206,10 +210,9 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   // Persistent blocks stage codebooks once only with one codebook group.
   if (c.numCodebooks != 1)
     return tiling;
-  int64_t threads = tiling.getThreads();
   auto blocksOf = [&](TilingAttr t, PlacementAttr p) {
-    return getBlocksPerProcessor(
-        target, threads, getSharedMemoryBytes(c, modelType, t, p));
+    return getBlocksPerProcessor(target, t.getThreads(),
+                                 getSharedMemoryBytes(c, modelType, t, p));
   };
   PlacementAttr placement =
       getDefaultPlacement(ctx, c, modelType, target, tiling);
@@ -228,10 +231,23 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
             std::min<int64_t>(2, blocksOf(tiling, placement)))
       tiling = single;
   }
-  int64_t held = target.numProcessors * blocksOf(tiling, placement);
-  if (ceilDiv(rows, blockRows) * batchBlocks <= held)
-    return tiling;
-  return make(tiling.getKChunk(), std::max<int64_t>(held / batchBlocks, 1));
+  int64_t persistent =
+      getPersistentBlocks(c, modelType, target, tiling, placement, batchBlocks);
+  return persistent ? make(tiling.getKChunk(), persistent) : tiling;
+}
+
+int64_t mlir::vptq::getPersistentBlocks(const LayerConfig &c, Type modelType,
+                                        const TargetInfo &target,
+                                        TilingAttr tiling,
+                                        PlacementAttr placement,
+                                        int64_t batchBlocks) {
+  int64_t held = target.numProcessors *
+                 getBlocksPerProcessor(
+                     target, tiling.getThreads(),
+                     getSharedMemoryBytes(c, modelType, tiling, placement));
+  if (ceilDiv(c.numIndexRows(), tiling.getBlockRows()) * batchBlocks <= held)
+    return 0;
+  return std::max<int64_t>(held / batchBlocks, 1);
 }
 
 TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,

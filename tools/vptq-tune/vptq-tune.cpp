@@ -201,19 +201,16 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
           d.placement != mlir::vptq::stringifyCodebookPlacement(
                               placement.getCentroids()))
         continue;
-      int64_t bytes =
-          mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement);
-      if (bytes > target.maxSharedBytes)
+      if (mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement) >
+          target.maxSharedBytes)
         continue;
-      int64_t held = target.numProcessors *
-                     mlir::vptq::getBlocksPerProcessor(
-                         target, tiling.getThreads(), bytes);
-      int64_t tiles = (c.numIndexRows() + d.blockRows - 1) / d.blockRows;
-      if (tiles <= held)
+      int64_t persistent = mlir::vptq::getPersistentBlocks(
+          c, modelType, target, tiling, placement, /*batchBlocks=*/1);
+      if (!persistent)
         continue;
       Decisions p = d;
       p.kChunk = k;
-      p.persistentBlocks = held;
+      p.persistentBlocks = persistent;
       out.insert(p);
     }
   }

@@ -75,6 +75,14 @@ TilingAttr getDefaultTiling(MLIRContext *ctx, const LayerConfig &config,
 int64_t getBlocksPerProcessor(const TargetInfo &target, int64_t threads,
                               int64_t sharedBytes);
 
+/// The persistent blocks (#vptq.tiling persistent_blocks) for a SIMT
+/// `tiling` with `placement` and `batchBlocks` blocks along the batch: as
+/// many blocks as `target` holds at once, or 0 when the row tiles are no
+/// more than that.
+int64_t getPersistentBlocks(const LayerConfig &config, Type modelType,
+                            const TargetInfo &target, TilingAttr tiling,
+                            PlacementAttr placement, int64_t batchBlocks);
+
 /// Whether tensor-core kernels split each dequantized weight w into
 /// hi = round(w) and lo = round(w - hi) in the model type and multiply both:
 /// when w is a sum (residual codebook) or a product (norm) that the model

@@ -158,6 +158,14 @@ TEST(Tuning, LoadErrorsNameTheFile) {
   std::string err = db.load(bad);
   EXPECT_NE(err.find(bad), std::string::npos);
   EXPECT_NE(err.find("non-positive tiling"), std::string::npos) << err;
+  std::ofstream(bad) << R"({"format_version": 1, "entries": [{"arch": "sm_90a",
+    "layer": "x", "batch": 1, "tiling": {"block_rows": 2, "warps_per_row": 1,
+    "batch_tile": 1, "k_chunk": 256, "persistent_blocks": -3}}]})";
+  err = db.load(bad);
+  EXPECT_NE(err.find(bad), std::string::npos);
+  EXPECT_NE(err.find("entry for x has a negative persistent_blocks"),
+            std::string::npos)
+      << err;
   std::ofstream(bad) << R"({"format_version": 2, "entries": []})";
   EXPECT_NE(db.load(bad).find("format_version"), std::string::npos);
   std::ofstream(bad) << "{not json";

@@ -4,7 +4,7 @@
 # a bundle of every layer of speed-layers.txt with the heuristic decisions
 # (plain and prompt kernels),
 # and the autotuner's candidates (vptq-tune candidates) for the layers of
-# tune-layers.txt.
+# tune-layers.txt (TUNE_LAYERS names another list).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${VPTQ_BUILD_DIR:-$root/build}"
@@ -21,7 +21,7 @@ layers() { grep -v '^#' "$1" | grep -v '^$' | sed 's/^/--layer\n/'; }
 # the prompt kernel (batch_hint=16, batch >= 4).
 mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16/')
 "$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
-"$build/bin/vptq-tune" candidates --layers "$root/bench/gpu/tune-layers.txt" --arch "$arch" \
+"$build/bin/vptq-tune" candidates --layers "${TUNE_LAYERS:-$root/bench/gpu/tune-layers.txt}" --arch "$arch" \
   --batches "${TUNE_BATCHES:-1,16}" -o "$out/candidates.txt"
 mapfile -t tune < <(layers "$out/candidates.txt")
 "$build/bin/vptq-compile" "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"

@@ -81,12 +81,17 @@ def main():
     lines = []
     b1 = pick(lambda r: r["batch"] == 1)
     within = [r for r in b1 if r["us"] <= 1.25 * r["floor"]]
-    lines.append(f"- Batch 1 within 1.25x of the floor: {len(within)} of {len(b1)} "
-                 f"(median ratio {sorted(r['us'] / r['floor'] for r in b1)[len(b1) // 2]:.2f}x, "
-                 f"worst {max(r['us'] / r['floor'] for r in b1):.2f}x).")
+    if b1:
+        lines.append(f"- Batch 1 within 1.25x of the floor: {len(within)} of {len(b1)} "
+                     f"(median ratio {sorted(r['us'] / r['floor'] for r in b1)[len(b1) // 2]:.2f}x, "
+                     f"worst {max(r['us'] / r['floor'] for r in b1):.2f}x).")
+    else:
+        lines.append("- Batch 1: not measured in this run.")
     for configs, need, what in [(SHARED_CONFIGS, 3.5, "shared-memory codebooks (v8-k4096, v8-k256-k256)"),
                                 ({"v8-k65536"}, 1.5, "v8-k65536")]:
         sel = pick(lambda r: r["batch"] == 1 and big(r) and r["config"] in configs)
+        if not sel:
+            continue
         ok = [r for r in sel if r["fp16"] / r["us"] >= need]
         sp = sorted(r["fp16"] / r["us"] for r in sel)
         lines.append(f"- Batch 1 vs fp16, layers >= 11008x4096, {what}: target >= {need}x; "

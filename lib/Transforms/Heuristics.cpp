@@ -107,21 +107,49 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
                                            const LayerConfig &c,
                                            const TargetInfo &target,
                                            int64_t batchHint) {
-  // The fewest index rows that make whole 16-row tensor-core tiles.
-  int64_t blockRows = 16 / std::gcd<int64_t>(16, c.vectorLen);
-  int64_t mTiles = blockRows * c.vectorLen / 16;
-  // At most 64 f32 accumulators per thread, batch tiles of up to 64 rows
-  // (one dequantized tile serves them all) and no fewer than the hint.
+  // The fewest index rows that make whole 16-row tensor-core tiles, then as
+  // many more (up to 128 rows) as still leave row blocks for 3/4 of the
+  // processors: the warps along the rows share the activations they stage,
+  // which large batches pay for, and small grids leave latency unhidden
+  // (bench/results/2026-11-23-h100-gemm-prompt.md: 32 rows for 4096 x 4096,
+  // 64 for 11008 x 4096 were best or near it at batches 16-256).
+  const int64_t minRows = 16 / std::gcd<int64_t>(16, c.vectorLen);
+  int64_t blockRows = minRows;
+  while (blockRows * 2 * c.vectorLen <= 128 && blockRows * 2 <= 32 &&
+         ceilDiv(c.numIndexRows(), blockRows * 2) * 4 >=
+             target.numProcessors * 3)
+    blockRows *= 2;
+  const int64_t warps = 8;
+  auto tiling = [&](int64_t batchTile, int64_t kChunk) {
+    return TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
+                           /*mma=*/true, /*persistentBlocks=*/0);
+  };
+  MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));
+  // Batch tiles of up to 64 rows (one dequantized tile serves them all)
+  // within the accumulator budget, no fewer than the hint needs.
   int64_t nTiles = std::clamp<int64_t>(
-      int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(16 / mTiles, 1)))),
+      int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(
+          kMaxMmaAccumulators / (4 * grid.tilesPerWarp), 1)))),
       1, 8);
-  nTiles = std::max(nTiles, std::min<int64_t>(ceilDiv(batchHint, 8), 4));
-  // Two codebook gathers in flight per lane: 64 vectors per warp step.
-  int64_t kChunk = std::clamp<int64_t>(
-      roundUp(std::max<int64_t>(64 / blockRows, 1), 16), 16, 64);
-  (void)target;
-  return TilingAttr::get(ctx, blockRows, 8, nTiles * 8, kChunk,
-                         /*mma=*/true, /*persistentBlocks=*/0);
+  (void)batchHint;
+  // 4 x tilesPerWarp codebook gathers per lane and 16-column step: chunks
+  // of 64 columns keep 16 of them in flight with one tile per warp.
+  int64_t kChunk = std::clamp<int64_t>(64 / grid.tilesPerWarp / 16 * 16, 16, 64);
+  return tiling(nTiles * 8, kChunk);
+}
+
+MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
+                                       TilingAttr tiling) {
+  MmaWarpGrid grid;
+  int64_t tiles = std::max<int64_t>(tiling.getBlockRows() * c.vectorLen / 16, 1);
+  grid.rowWarps = std::gcd(tiling.getWarpsPerRow(), tiles);
+  // Column groups of several warps synchronize on named barriers 1-15.
+  if (grid.rowWarps > 1 && tiling.getWarpsPerRow() / grid.rowWarps > 15)
+    grid.rowWarps = 1;
+  grid.colWarps = tiling.getWarpsPerRow() / grid.rowWarps;
+  grid.tilesPerWarp = tiles / grid.rowWarps;
+  grid.accumulators = grid.tilesPerWarp * (tiling.getBatchTile() / 8) * 4;
+  return grid;
 }
 
 int64_t mlir::vptq::getBlocksPerProcessor(const TargetInfo &target,
@@ -144,7 +172,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         int64_t batchHint, bool tensorCores) {
   batchHint = std::max<int64_t>(batchHint, 1);
   if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
-      mmaReadsActivationPairs(c))
+      mmaReadsActivationPairs(c) && mmaSupportsVectorLen(c))
     return getDefaultMmaTiling(ctx, c, target, batchHint);
   // Keep batch_tile x vector_len accumulators per thread at most 32.
   int64_t maxBatchTile = std::max<int64_t>(1, 32 / c.vectorLen);
@@ -288,15 +316,13 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
           c.numResCentroids * c.vectorLen * elem);
   if (tiling.getMma()) {
     int64_t rows = tiling.getBlockRows() * c.vectorLen;
-    // 8 elements of padding keep a warp's fragment reads (8 rows x 4
-    // words) on distinct banks.
-    l.tileStride = tiling.getKChunk() + 8;
-    place(l.tiles, l.tilesBytes,
-          tiling.getWarpsPerRow() * rows * (mmaSplitsWeights(c) ? 2 : 1) *
-              l.tileStride * elem);
+    l.inputStride = tiling.getKChunk() + 8;
+    place(l.inputs, l.inputsBytes,
+          getMmaWarpGrid(c, tiling).colWarps * tiling.getBatchTile() *
+              l.inputStride * elem);
     l.partials = 0;
-    l.partialsBytes =
-        tiling.getWarpsPerRow() * rows * tiling.getBatchTile() * 4;
+    l.partialsBytes = getMmaWarpGrid(c, tiling).colWarps * rows *
+                      tiling.getBatchTile() * 4;
     l.total = std::max(offset, roundUp(l.partialsBytes, 16));
     return l;
   }

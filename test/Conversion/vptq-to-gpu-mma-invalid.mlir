@@ -48,6 +48,20 @@ func.func @f(%x: memref<?x64xf16>, %i: memref<1x4x64xi16>,
 
 // -----
 
+func.func @f(%x: memref<?x64xf16>, %i: memref<1x16x64xi16>,
+             %c: memref<1x1280xf16>, %y: memref<?x80xf16>) {
+  // expected-error @+1 {{tiling with mma = true needs an even vector_len (lanes read two adjacent elements of a vector), got 5}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 80, vector_len = 5,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x16x64xi16>)
+      centroids(%c : memref<1x1280xf16>) outs(%y : memref<?x80xf16>)
+      {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 2, batch_tile = 16,
+                             k_chunk = 32, mma = true>}
+  return
+}
+
+// -----
+
 func.func @f(%x: memref<?x64xf16>, %i: memref<1x4x64xi16>,
              %c: memref<1x64xf16>, %y: memref<?x16xf16>) {
   // expected-error @+1 {{tiling with mma = true reads codebooks from shared or global memory, not registers}}

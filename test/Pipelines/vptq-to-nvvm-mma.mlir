@@ -1,15 +1,19 @@
 // RUN: vptq-opt %s --pass-pipeline='builtin.module(vptq-to-nvvm{chip=sm_90a format=isa})' | vptq-objdump | FileCheck %s --implicit-check-not=ld.local --implicit-check-not=st.local
 // RUN: vptq-opt %s --pass-pipeline='builtin.module(vptq-to-nvvm{chip=sm_80 format=isa})' | vptq-objdump | FileCheck %s --check-prefix=SM80 --implicit-check-not=ld.local --implicit-check-not=st.local
 
-// Tensor-core vptq.matmul kernels down to PTX: warp-level mma.sync with
-// f32 accumulators between warp barriers, no spills to local memory.
+// Tensor-core vptq.matmul kernels down to PTX: activations staged with
+// cp.async and read back with ldmatrix, A fragments dequantized in
+// registers from 4-byte codebook reads, warp-level mma.sync with f32
+// accumulators, no spills to local memory.
 
 // CHECK-LABEL: .visible .entry vptq_matmul_0
 // CHECK: bar.warp.sync -1;
-// CHECK: ld.global.v4.b32
-// CHECK: st.shared.b16
+// CHECK: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
+// CHECK: cp.async.commit_group;
+// CHECK: ld.global.v2.b16
+// CHECK: cp.async.wait_group 0;
 // CHECK: bar.warp.sync -1;
-// CHECK: ld.shared.b32
+// CHECK: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // CHECK: bar.sync 0;
 // SM80: .target sm_80

@@ -107,10 +107,12 @@ func.func @global_decode_perm_norm(%x: memref<?x4096xf16>,
 // -----
 
 // A static batch of 16 with f16 activations runs on tensor cores on sm_90a:
-// 2 index rows (16 output rows, one mma tile) per block, 8 warps splitting
-// K in 32-column chunks, 64 batch rows per block.
+// 8 index rows (64 output rows, four mma tiles) per block, the most that
+// still gives 3/4 of the 132 SMs a block (172 blocks; 16 rows would be
+// 86), 8 warps (4 along the rows, 2 column groups of 64-column chunks), 64
+// batch rows per block.
 // SM90-LABEL: func.func @batch16
-// SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 64, k_chunk = 64, mma = true>}
 // Without tensor cores (mma=0, or sm_75): 4 batch rows at a time (4 x 8
 // accumulators), one warp per row, 8 rows per block, 256-code chunks.
 // NOMMA-LABEL: func.func @batch16
@@ -128,11 +130,12 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
 
 // -----
 
-// Tensor-core tiles need whole 16-row mma tiles: 4 index rows of 12 (three
-// tiles, so 32 batch rows keep 48 accumulators per thread) and 16-column
-// chunks. f32 activations stay off tensor cores.
+// Tensor-core tiles need whole 16-row mma tiles: 8 index rows of 12 (six
+// tiles: 2 warps along the rows with three each, so 32 batch rows keep 48
+// accumulators per thread; 115 blocks) and 16-column chunks. f32
+// activations stay off tensor cores.
 // SM90-LABEL: func.func @batch16_v12
-// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 32, k_chunk = 16, mma = true>}
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 32, k_chunk = 16, mma = true>}
 // SM90-LABEL: func.func @batch16_f32
 // SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
 // Nor do layers with a column permutation (activations gathered one by one).

@@ -21,6 +21,7 @@
 #include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
 #include "vptq/Transforms/Heuristics.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -217,26 +218,48 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
   return out;
 }
 
-/// Tensor-core tilings around the mma heuristic `base`: more index rows
-/// per block, more or fewer warps, other batch tiles and column chunks.
-std::set<Decisions> mmaCandidatesAround(const ref::LayerConfig &c,
+/// Tensor-core tilings around the mma heuristic `base`: fewer or more
+/// index rows per block, more or fewer warps, other batch tiles and column
+/// chunks. Tilings the attribute or the lowering would reject, or with more
+/// than kMaxMmaAccumulators per thread, are left out.
+std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
+                                        const ref::LayerConfig &c,
+                                        mlir::Type modelType,
+                                        const mlir::vptq::TargetInfo &target,
                                         mlir::vptq::TilingAttr base,
                                         bool sharedCodebook) {
   const int64_t br = base.getBlockRows(), wpr = base.getWarpsPerRow(),
                 bt = base.getBatchTile(), kc = base.getKChunk();
   std::set<Decisions> out;
+  // Rejected tilings are skipped quietly.
+  mlir::ScopedDiagnosticHandler quiet(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
   auto add = [&](int64_t b, int64_t w, int64_t t, int64_t k,
                  const std::string &p = "") {
-    int64_t rows = b * c.vectorLen;
-    // At most 64 accumulators per thread.
-    if (b > 32 || w < 1 || w > 32 || t % 8 || t > 128 || k % 16 || k > 128 ||
-        rows % 16 || rows / 16 * (t / 8) * 4 > 64)
+    if (b < 1 || (b * c.vectorLen) % 16 != 0)
+      return;
+    auto tiling = mlir::vptq::TilingAttr::getChecked(
+        [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
+        w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0));
+    if (!tiling || mlir::vptq::getMmaWarpGrid(c, tiling).accumulators >
+                       mlir::vptq::kMaxMmaAccumulators)
+      return;
+    // Each warp stages its activations in shared memory: large batch tiles
+    // and chunks of many warps may not fit.
+    auto placement = mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
+                                                     target, tiling);
+    if (!p.empty())
+      placement = mlir::vptq::PlacementAttr::get(
+          &ctx, mlir::vptq::CodebookPlacement::Global,
+          placement.getResCentroids());
+    if (mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement) >
+        target.maxSharedBytes)
       return;
     Decisions d{b, w, t, k, p};
     d.mma = true;
     out.insert(d);
   };
-  for (int64_t b : {br, 2 * br, 4 * br})
+  for (int64_t b : {br / 4, br / 2, br, 2 * br, 4 * br, 8 * br})
     add(b, wpr, bt, kc);
   for (int64_t w : {4, 16})
     add(br, w, bt, kc);
@@ -323,14 +346,15 @@ int candidates(const std::vector<std::string> &args) {
         for (const Decisions &d : persistentCandidates(
                  ctx, spec->config, modelType, *target, base, around))
           all.insert(d);
-      if (b >= 4 && mlir::vptq::canUseTensorCores(*target, modelType,
-                                                  modelType)) {
+      if (b >= 4 &&
+          mlir::vptq::canUseTensorCores(*target, modelType, modelType) &&
+          mlir::vptq::mmaSupportsVectorLen(spec->config)) {
         auto mmaBase =
             mlir::vptq::getDefaultMmaTiling(&ctx, spec->config, *target, b);
         auto mmaPlacement = mlir::vptq::getDefaultPlacement(
             &ctx, spec->config, modelType, *target, mmaBase);
         for (const Decisions &d : mmaCandidatesAround(
-                 spec->config, mmaBase,
+                 ctx, spec->config, modelType, *target, mmaBase,
                  mmaPlacement.getCentroids() ==
                      mlir::vptq::CodebookPlacement::Shared))
           all.insert(d);

@@ -30,12 +30,15 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     epilogue adds outliers, the norm's bias term and the layer bias.
 
     A tiling with `mma = true` (NVIDIA sm_80 and newer, f16/bf16) gets the
-    tensor-core kernel instead: each warp dequantizes its own column chunks
-    into a shared-memory tile in the model type (hi and lo parts when a
-    residual or the norm makes weights inexact there) and multiplies them
-    with `nvvm.mma.sync` m16n8k16 into f32 accumulators, activations read in
-    pairs for the B fragments; the warps' tiles are summed through shared
-    memory, and the epilogue adds outliers and the bias.
+    tensor-core kernel instead: per chunk of columns, the warps that share
+    them stage the activations in shared memory (`nvgpu.device_async_copy`,
+    or gathered through the permutation) while each warp dequantizes its
+    16-row tiles straight into `nvvm.mma.sync` m16n8k16 operands (two
+    adjacent rows of a codebook vector per lane and column; hi and lo parts
+    when a residual or the norm makes weights inexact in the model type);
+    B operands come from the staged tile through `nvgpu.ldmatrix`, f32
+    accumulators are summed across column groups through shared memory,
+    and the epilogue adds outliers and the bias.
 
     Every launch carries a `vptq.launch` attribute (kernel name, block
     size, tiling, shared memory bytes) so that runtimes can launch the
@@ -67,6 +70,7 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::NVVM::NVVMDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",

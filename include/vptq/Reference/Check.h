@@ -46,6 +46,26 @@ CheckResult checkLinearOutput(const QuantizedLinear &layer,
                               const std::vector<float> &x, int64_t batch,
                               const std::vector<float> &y, DType outType);
 
+/// The exact (f64) outputs of a dense layer and, per element, the sum of
+/// the magnitudes of its terms (the scale tolerances are relative to).
+struct DenseReference {
+  int64_t batch = 0, out = 0;
+  std::vector<double> want, scale;
+};
+
+/// The reference of a dense layer (`w` out x in, `bias` empty or `out`
+/// long) applied to `x` (batch x in), computed on all hardware threads.
+DenseReference computeDenseReference(const std::vector<float> &w,
+                                     const std::vector<float> &bias,
+                                     int64_t in, int64_t out,
+                                     const std::vector<float> &x,
+                                     int64_t batch);
+
+/// Checks every element of `y` (batch x out, widened from `outType`)
+/// against `ref`.
+CheckResult checkAgainstReference(const DenseReference &ref,
+                                  const std::vector<float> &y, DType outType);
+
 /// The same for a dense layer: `w` is out x in, `bias` empty or `out` long.
 CheckResult checkDenseOutput(const std::vector<float> &w,
                              const std::vector<float> &bias, int64_t in,

@@ -93,6 +93,47 @@ inline bool mmaSplitsWeights(const LayerConfig &config) {
   return config.hasResidual() || config.enableNorm;
 }
 
+/// How the warps of a tensor-core block (#vptq.tiling mma = true) share its
+/// block_rows * V rows, split into 16-row mma tiles: `rowWarps` warps
+/// along the rows (the largest common divisor of warps_per_row and the
+/// tiles; 1 when that would leave more than 15 column groups, as each
+/// group has a named barrier), each with `tilesPerWarp` tiles, and
+/// `colWarps` = warps_per_row / rowWarps column groups, each with its own
+/// column chunks. The rowWarps warps of a column group stage each chunk of
+/// activations into one shared input tile together.
+struct MmaWarpGrid {
+  int64_t rowWarps = 1, colWarps = 1, tilesPerWarp = 1;
+  /// f32 accumulators per thread.
+  int64_t accumulators = 0;
+};
+MmaWarpGrid getMmaWarpGrid(const LayerConfig &config, TilingAttr tiling);
+
+/// The most f32 accumulators per thread a tensor-core tiling may keep
+/// (vptq-tune's candidates and the heuristic stay within it).
+constexpr int64_t kMaxMmaAccumulators = 64;
+
+/// Whether tensor-core kernels can dequantize `config`'s weights straight
+/// into mma operand registers: each lane reads two adjacent rows of a
+/// vector, so the vector length must be even.
+inline bool mmaSupportsVectorLen(const LayerConfig &config) {
+  return config.vectorLen % 2 == 0;
+}
+
+/// Elements (8, 4 or 2 of 16 bits) per asynchronous copy with which a
+/// tensor-core kernel stages a chunk of activations: the widest that keeps
+/// every copy aligned (outlier columns, group size and row length are
+/// multiples of it); 0 when the columns go through a permutation and are
+/// gathered one by one.
+inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
+  if (config.enablePerm)
+    return 0;
+  for (int64_t w : {8, 4, 2})
+    if (config.outlierSize % w == 0 && config.groupSize % w == 0 &&
+        config.inFeatures % w == 0)
+      return w;
+  return 0;
+}
+
 /// The default tensor-core tiling (#vptq.tiling mma = true) of a quantized
 /// matmul with `batchHint` rows.
 TilingAttr getDefaultMmaTiling(MLIRContext *ctx, const LayerConfig &config,
@@ -119,14 +160,14 @@ struct SharedMemoryLayout {
   int64_t partials = 0, partialsBytes = 0;
   /// Per-warp partial norm terms: [warps][batch_tile] f32.
   int64_t norm = 0, normBytes = 0;
-  /// Tensor-core kernels (mma = true) instead of codes, inputs and norm:
-  /// per-warp dequantized weight tiles [warps_per_row][rows][tileStride]
-  /// in the model type (rows = block_rows * V, twice that when
-  /// mmaSplitsWeights: the hi parts, then the lo parts), and the warps'
-  /// accumulators
-  /// [warps_per_row][block_rows * V][batch_tile] f32 at offset 0, over the
-  /// codebooks and tiles (written after the last multiply).
-  int64_t tiles = 0, tilesBytes = 0, tileStride = 0;
+  /// Tensor-core kernels (mma = true) keep no codes or norm: the
+  /// codebooks, each column group's staged chunk of activations as
+  /// `inputs` [colWarps][batch_tile][inputStride] in the model type (k_chunk
+  /// plus 8 elements of padding, so that the 8 rows an ldmatrix reads lie
+  /// on distinct banks) and, at offset 0 over them (written after the last
+  /// multiply), the column warps' accumulators
+  /// [colWarps][block_rows * V][batch_tile] f32 (see getMmaWarpGrid).
+  int64_t inputStride = 0;
   int64_t total = 0;
 };
 

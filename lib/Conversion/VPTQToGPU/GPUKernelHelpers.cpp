@@ -59,9 +59,9 @@ Value andI(OpBuilder &b, Location loc, Value x, Value y) {
 
 Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max) {
   EmitContext e{b, loc};
-  for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+  for (int64_t offset = kThreadsPerWarp / 2; offset > 0; offset /= 2) {
     auto shuffle = gpu::ShuffleOp::create(b, loc, v, e.i32(offset),
-                                          e.i32(kWarpSize),
+                                          e.i32(kThreadsPerWarp),
                                           gpu::ShuffleMode::XOR);
     v = max ? Value(arith::MaximumFOp::create(b, loc, v,
                                               shuffle.getShuffleResult()))
@@ -156,6 +156,16 @@ Value SharedCodebooks::gather(const EmitContext &e, const LayerConfig &config,
     return WeightAccess::emitGather(e, shared, e.index(0), entry,
                                     config.vectorLen);
   return WeightAccess::emitGather(e, codebook, cb, entry, config.vectorLen);
+}
+
+Value SharedCodebooks::gatherPart(const EmitContext &e,
+                                  const LayerConfig &config, Value shared,
+                                  Value codebook, Value cb, Value entry,
+                                  Value first, int64_t count) {
+  Value offset = e.add(e.mul(entry, e.index(config.vectorLen)), first);
+  if (shared)
+    return emitVectorLoad(e, shared, ValueRange{e.index(0)}, offset, count);
+  return emitVectorLoad(e, codebook, ValueRange{cb}, offset, count);
 }
 
 //===----------------------------------------------------------------------===//

@@ -17,7 +17,7 @@
 
 namespace mlir::vptq::gpu_kernels {
 
-constexpr int64_t kWarpSize = 32;
+constexpr int64_t kThreadsPerWarp = 32;
 
 /// Threads per block of the element-wise dequant and unpack kernels.
 constexpr int64_t kElementwiseThreads = 256;
@@ -89,6 +89,12 @@ struct SharedCodebooks {
   /// (one of the views above) when set, else from the global `codebook`.
   static Value gather(const EmitContext &e, const LayerConfig &config,
                       Value shared, Value codebook, Value cb, Value entry);
+  /// Elements first .. first + count - 1 of that entry as
+  /// vector<count x f32> (one aligned load when first is a multiple of
+  /// count and count a power of two).
+  static Value gatherPart(const EmitContext &e, const LayerConfig &config,
+                          Value shared, Value codebook, Value cb, Value entry,
+                          Value first, int64_t count);
 };
 
 //===----------------------------------------------------------------------===//

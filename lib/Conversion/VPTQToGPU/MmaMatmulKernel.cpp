@@ -3,20 +3,26 @@
 // The tensor-core form of the fused vptq.matmul kernel (#vptq.tiling with
 // mma = true), for batches of several rows on NVIDIA sm_80 and newer.
 //
-// A block owns M = block_rows * V output rows and batch_tile batch rows.
-// Each of its warps_per_row warps walks its own column chunks of k_chunk
-// codes (chunk w, w + warps_per_row, ...) without block barriers:
-//   1. dequantize: the warp's lanes decode the chunk's codes of the block's
-//      index rows, gather the codebook vectors (global or shared memory),
-//      add the residual, apply the norm (W * scale + bias of the input
-//      column) in f32, round to the model type once (as vptq.dequant does)
-//      and write the weights into the warp's own [M][k_chunk] tile;
-//   2. multiply: per 16-column step, A fragments (16 x 16 weights) come
-//      from the tile, B fragments (16 columns x 8 batch rows) straight from
-//      the activations (permuted columns gathered), and mma.sync.m16n8k16
-//      accumulates in f32; batch tiles past the batch are skipped.
-// The warps' accumulators are then summed through shared memory and the
-// epilogue adds the outlier columns and the bias.
+// A block owns M = block_rows * V output rows (16-row mma tiles) and
+// batch_tile batch rows. Its warps form a grid (getMmaWarpGrid): rowWarps
+// along the rows, each with tilesPerWarp tiles, times colWarps along the
+// columns, each walking its own chunks of k_chunk codes (chunk w,
+// w + colWarps, ...) without block barriers. Per 16-column step a warp
+//   1. dequantizes its A fragments straight into registers: the mma row
+//      m (0..15) of a tile stands for the output row 2m (m < 8) or
+//      2(m - 8) + 1, so lane (g, q) needs rows 2g and 2g + 1 of columns 2q,
+//      2q + 1, 2q + 8 and 2q + 9: one 4-byte read of two adjacent elements
+//      of a codebook vector (global or shared memory) per column, every
+//      vector read exactly once by the warp (V must be even). The residual,
+//      the norm (W * scale + bias of the input column) and the rounding to
+//      the model type happen in f32, as vptq.dequant does;
+//   2. multiplies: B fragments (16 columns x 8 batch rows) come straight
+//      from the activations (permuted columns gathered), shared by the
+//      warp's tiles and, through L1, by the warps along the rows, and
+//      mma.sync.m16n8k16 accumulates in f32; batch tiles past the batch are
+//      skipped.
+// The column warps' accumulators are then summed through shared memory and
+// the epilogue adds the outlier columns and the bias.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +33,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -47,7 +54,9 @@ public:
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling), placement(placement),
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
-        split(mmaSplitsWeights(cfg)), x(kernel.args.lookup(op.getInput())),
+        grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
+        stageWidth(getMmaInputCopyWidth(cfg)),
+        groupThreads(grid.rowWarps * kThreadsPerWarp), x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
         func(kernel.func) {}
@@ -58,14 +67,15 @@ public:
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
     Location loc = func.getLoc();
     EmitContext e{b, loc};
-    const int64_t R = tiling.getBlockRows(), S = tiling.getWarpsPerRow();
-    const int64_t Bt = tiling.getBatchTile(), Kc = tiling.getKChunk();
-    const int64_t V = cfg.vectorLen, M = R * V;
+    const int64_t R = tiling.getBlockRows(), Bt = tiling.getBatchTile();
+    const int64_t M = R * cfg.vectorLen;
     const int64_t threads = tiling.getThreads();
 
     tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-    warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
-    lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+    warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
+    rowWarp = arith::RemUIOp::create(b, loc, warp, e.index(grid.rowWarps));
+    colWarp = arith::DivUIOp::create(b, loc, warp, e.index(grid.rowWarps));
+    lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     group = arith::DivUIOp::create(b, loc, lane, e.index(4));
     quad = arith::RemUIOp::create(b, loc, lane, e.index(4));
     firstIndexRow = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
@@ -77,17 +87,18 @@ public:
 
     Value dsm = emitDynamicSharedMemory(b, loc);
     codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
-    tiles = sharedView(b, loc, dsm, layout.tiles,
-                       {S, split ? 2 * M : M, layout.tileStride}, modelType);
-    Value partials =
-        sharedView(b, loc, dsm, layout.partials, {S, M, Bt}, b.getF32Type());
+    inputTiles = sharedView(b, loc, dsm, layout.inputs,
+                            {1, grid.colWarps, Bt, layout.inputStride},
+                            modelType);
+    groupThread = e.add(e.mul(rowWarp, e.index(kThreadsPerWarp)), lane);
+    Value partials = sharedView(b, loc, dsm, layout.partials,
+                                {grid.colWarps, M, Bt}, b.getF32Type());
 
     Value c0 = e.index(0), c1 = e.index(1);
-    SmallVector<Value> init(numAccumulators(), e.f32(0));
+    SmallVector<Value> init(grid.accumulators, e.f32(0));
     SmallVector<Value> accs = emitForAcc(
         b, loc, c0, e.index(cfg.numCodebooks), c1, init,
         [&](OpBuilder &b1, Value cb, ValueRange accIn) {
-          EmitContext e1{b1, loc};
           if (codebooks.any()) {
             // The previous codebook's readers must be done before its
             // shared copy is overwritten.
@@ -95,31 +106,22 @@ public:
             codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid, threads);
             gpu::BarrierOp::create(b1, loc);
           }
-          return emitForAcc(
-              b1, loc, e1.mul(warp, e1.index(Kc)), e1.index(cfg.groupSize),
-              e1.index(S * Kc), accIn,
-              [&](OpBuilder &b2, Value k0, ValueRange acc) {
-                // The lanes' previous fragment reads are done before the
-                // tile is overwritten, and its writes before it is read.
-                syncWarp(b2, loc);
-                dequantizeChunk(b2, loc, cb, k0);
-                syncWarp(b2, loc);
-                return multiplyChunk(b2, loc, cb, k0, acc);
-              });
+          return emitChunkLoop(b1, loc, cb, accIn);
         });
 
-    // Every warp is done with the tiles and codebooks (the partials alias
-    // them); then each publishes its accumulators.
+    // Every warp is done with the codebooks (the partials alias them);
+    // then each publishes its accumulators.
     gpu::BarrierOp::create(b, loc);
-    for (int64_t mt = 0; mt < M / kTileM; ++mt)
+    for (int64_t t = 0; t < grid.tilesPerWarp; ++t)
       for (int64_t nt = 0; nt < Bt / kTileN; ++nt)
         for (int64_t i = 0; i < 4; ++i) {
-          // c0, c1: row g, batch rows 2q, 2q + 1; c2, c3: row g + 8.
-          Value m = e.add(group, e.index(mt * kTileM + (i >= 2 ? 8 : 0)));
+          // c0, c1: mma row g (output row 2g), batch rows 2q, 2q + 1;
+          // c2, c3: mma row g + 8 (output row 2g + 1).
+          Value m = e.add(tileRow(e, t), e.index(i >= 2 ? 1 : 0));
           Value n = e.add(e.mul(quad, e.index(2)),
                           e.index(nt * kTileN + (i & 1)));
-          memref::StoreOp::create(b, loc, accs[accIndex(mt, nt, i)], partials,
-                                  ValueRange{warp, m, n});
+          memref::StoreOp::create(b, loc, accs[accIndex(t, nt, i)], partials,
+                                  ValueRange{colWarp, m, n});
         }
     gpu::BarrierOp::create(b, loc);
     emitFor(b, loc, tid, e.index(M * Bt), e.index(threads),
@@ -130,99 +132,55 @@ public:
   }
 
 private:
-  int64_t numAccumulators() const {
-    return tiling.getBlockRows() * cfg.vectorLen / kTileM *
-           (tiling.getBatchTile() / kTileN) * 4;
-  }
-  int64_t accIndex(int64_t mt, int64_t nt, int64_t i) const {
-    return (mt * (tiling.getBatchTile() / kTileN) + nt) * 4 + i;
+  int64_t accIndex(int64_t t, int64_t nt, int64_t i) const {
+    return (t * (tiling.getBatchTile() / kTileN) + nt) * 4 + i;
   }
 
-  void syncWarp(OpBuilder &b, Location loc) {
-    NVVM::SyncWarpOp::create(b, loc, EmitContext{b, loc}.i32(-1));
+  /// The block-local output row of the lane's mma row g in the warp's tile
+  /// t: 16 x (rowWarp * tilesPerWarp + t) + 2g (mma row g + 8 is the next).
+  Value tileRow(const EmitContext &e, int64_t t) const {
+    Value tile =
+        e.add(e.mul(rowWarp, e.index(grid.tilesPerWarp)), e.index(t));
+    return e.add(e.mul(tile, e.index(kTileM)), e.mul(group, e.index(2)));
   }
 
-  /// Dequantizes the block's rows x k_chunk codes from column k0 of
-  /// codebook cb into the warp's tile: lane L takes codes L, L + 32, ...
-  /// (row-major over [block_rows][k_chunk]). All gathers are issued before
-  /// the first store so that they are in flight together.
-  void dequantizeChunk(OpBuilder &b, Location loc, Value cb, Value k0) {
-    EmitContext e{b, loc};
-    const int64_t R = tiling.getBlockRows(), Kc = tiling.getKChunk();
+  /// The weights W[row, col] and W[row + 1, col] of quantized column `col`
+  /// (of group cb, from column k0 of the step) as f32 pairs: rows `row` and
+  /// `row + 1` (block-local, even) lie in one vector since V is even. Zero
+  /// past the group.
+  Value dequantizePair(const EmitContext &e, Value cb, Value row, Value col,
+                       Value scale, Value shift) {
     const int64_t V = cfg.vectorLen;
-    const int64_t perLane = ceilDiv(R * Kc, kWarpSize);
-    Value colBase =
-        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
-    auto vecType = VectorType::get({V}, b.getF32Type());
-    Value zero = arith::ConstantOp::create(
-        b, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
-    struct Item {
-      Value r, k, hi, lo;
-    };
-    SmallVector<Item> items;
-    for (int64_t j = 0; j < perLane; ++j) {
-      // Items past R * Kc (when it is not a multiple of 32) redo the last
-      // one: the same value to the same place.
-      Value item = e.min(e.add(lane, e.index(j * kWarpSize)),
-                         e.index(R * Kc - 1));
-      Value r = arith::DivUIOp::create(b, loc, item, e.index(Kc));
-      Value k = arith::RemUIOp::create(b, loc, item, e.index(Kc));
-      Value row = e.min(e.add(firstIndexRow, r),
-                        e.index(cfg.numIndexRows() - 1));
-      Value col = e.add(k0, k);
-      Value safeCol = e.min(col, e.index(cfg.groupSize - 1));
-      auto [idx, res] = wa.emitIndices(e, cb, row, safeCol);
-      Value vec = SharedCodebooks::gather(e, cfg, codebooks.centroids,
-                                          wa.values().centroids, cb, idx);
-      if (res)
-        vec = e.add(vec, SharedCodebooks::gather(
+    Value indexRow = e.min(
+        e.add(firstIndexRow, arith::DivUIOp::create(e.b, e.loc, row,
+                                                    e.index(V))),
+        e.index(cfg.numIndexRows() - 1));
+    Value first = arith::RemUIOp::create(e.b, e.loc, row, e.index(V));
+    Value safeCol = e.min(col, e.index(cfg.groupSize - 1));
+    auto [idx, res] = wa.emitIndices(e, cb, indexRow, safeCol);
+    Value pair =
+        SharedCodebooks::gatherPart(e, cfg, codebooks.centroids,
+                                    wa.values().centroids, cb, idx, first, 2);
+    if (res)
+      pair = e.add(pair, SharedCodebooks::gatherPart(
                              e, cfg, codebooks.resCentroids,
-                             wa.values().resCentroids, cb, res));
-      if (cfg.enableNorm) {
-        Value p = wa.emitInputColumn(e, e.add(colBase, safeCol));
-        Value scale = vector::BroadcastOp::create(
-            b, loc, vecType, e.loadF32(wa.values().weightScale, {p}));
-        Value shift = vector::BroadcastOp::create(
-            b, loc, vecType, e.loadF32(wa.values().weightBias, {p}));
-        vec = vector::FMAOp::create(b, loc, vec, scale, shift);
-      }
-      if (cfg.groupSize % Kc != 0)
-        vec = emitSelect(b, loc,
-                         cmp(b, loc, arith::CmpIPredicate::ult, col,
-                             e.index(cfg.groupSize)),
-                         vec, zero);
-      auto modelVec = VectorType::get({V}, modelType);
-      Value hi = e.fromF32(vec, modelVec), lo;
-      if (split)
-        lo = e.fromF32(arith::SubFOp::create(b, loc, vec, e.toF32(hi)),
-                       modelVec);
-      items.push_back({r, k, hi, lo});
+                             wa.values().resCentroids, cb, res, first, 2));
+    if (scale)
+      pair = vector::FMAOp::create(e.b, e.loc, pair, scale, shift);
+    if (cfg.groupSize % tiling.getKChunk() != 0) {
+      auto type = VectorType::get({2}, e.b.getF32Type());
+      Value zero = arith::ConstantOp::create(
+          e.b, e.loc, type, DenseElementsAttr::get(type, 0.0f));
+      pair = emitSelect(e.b, e.loc,
+                        cmp(e.b, e.loc, arith::CmpIPredicate::ult, col,
+                            e.index(cfg.groupSize)),
+                        pair, zero);
     }
-    const int64_t M = R * V;
-    for (const Item &it : items)
-      for (int64_t l = 0; l < V; ++l) {
-        Value m = e.add(e.mul(it.r, e.index(V)), e.index(l));
-        memref::StoreOp::create(
-            b, loc,
-            vector::ExtractOp::create(b, loc, it.hi, ArrayRef<int64_t>{l}),
-            tiles, ValueRange{warp, m, it.k});
-        if (split)
-          memref::StoreOp::create(
-              b, loc,
-              vector::ExtractOp::create(b, loc, it.lo, ArrayRef<int64_t>{l}),
-              tiles, ValueRange{warp, e.add(m, e.index(M)), it.k});
-      }
+    return pair;
   }
 
-  /// Two consecutive model-type elements of `memref` at `indices` (the last
-  /// one even) as an mma operand register: vector<2xf16>, or i32 for bf16.
-  Value loadPair(const EmitContext &e, Value memref, ValueRange indices) {
-    auto pairType = VectorType::get({2}, modelType);
-    auto load = vector::LoadOp::create(e.b, e.loc, pairType, memref, indices);
-    load.setAlignment(4);
-    return toOperand(e, load);
-  }
-
+  /// Two model-type elements as an mma operand register: vector<2xf16>, or
+  /// i32 for bf16.
   Value toOperand(const EmitContext &e, Value pair) {
     if (modelType.isF16())
       return pair;
@@ -231,38 +189,206 @@ private:
     return vector::ExtractOp::create(e.b, e.loc, word, ArrayRef<int64_t>{0});
   }
 
-  /// The activations x[row, columns[0]] and x[row, columns[1]] (input
-  /// columns, after the permutation) as an mma operand.
-  Value loadInputPair(const EmitContext &e, Value row,
-                      ArrayRef<Value> columns) {
-    if (!contiguousPairs()) {
-      Value lo = memref::LoadOp::create(e.b, e.loc, x,
-                                        ValueRange{row, columns[0]});
-      Value hi = memref::LoadOp::create(e.b, e.loc, x,
-                                        ValueRange{row, columns[1]});
-      return toOperand(
-          e, vector::FromElementsOp::create(
-                 e.b, e.loc, VectorType::get({2}, modelType),
-                 ValueRange{lo, hi}));
+  /// Synchronizes the warps of the column group (the rowWarps warps that
+  /// share an input tile): a warp sync, or named barrier 1 + colWarp.
+  void syncGroup(OpBuilder &b, Location loc) {
+    EmitContext e{b, loc};
+    if (grid.rowWarps == 1) {
+      NVVM::SyncWarpOp::create(b, loc, e.i32(-1));
+      return;
     }
-    return loadPair(e, x, {row, columns[0]});
+    Value id = arith::IndexCastUIOp::create(
+        b, loc, b.getI32Type(), e.add(colWarp, e.index(1)));
+    NVVM::BarrierOp::create(b, loc, TypeRange{}, id,
+                            e.i32(grid.rowWarps * kThreadsPerWarp),
+                            NVVM::BarrierReductionAttr(), Value());
   }
 
-  /// Whether activation columns c, c + 1 of an even chunk column c are
-  /// adjacent and 4-byte aligned.
-  bool contiguousPairs() const { return mmaReadsActivationPairs(cfg); }
+  /// The column group's chunks of codebook group cb: chunk colWarp,
+  /// colWarp + colWarps, ... (see multiplyChunk).
+  SmallVector<Value> emitChunkLoop(OpBuilder &b, Location loc, Value cb,
+                                   ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk();
+    return emitForAcc(b, loc, e.mul(colWarp, e.index(Kc)),
+                      e.index(cfg.groupSize), e.index(grid.colWarps * Kc),
+                      accIn, [&](OpBuilder &lb, Value k0, ValueRange acc) {
+                        return multiplyChunk(lb, loc, cb, k0, acc);
+                      });
+  }
 
-  /// Multiplies the warp's tile (chunk at column k0 of codebook cb) with
-  /// the activations: per 16-column step, mTiles x nTiles mma.sync.
+  /// One chunk at column k0 of codebook group cb: the column group stages
+  /// the chunk's activations into its input tile (asynchronously where
+  /// possible) while each warp gathers the A fragments of all the chunk's
+  /// 16-column steps, then multiplies step by step. (Double-buffering the
+  /// tile to prefetch the next chunk during the multiply measured 10-30 %
+  /// slower on an H100: bench/results/2026-11-23-h100-gemm-prompt.md.)
   SmallVector<Value> multiplyChunk(OpBuilder &b, Location loc, Value cb,
                                    Value k0, ValueRange accIn) {
     EmitContext e{b, loc};
-    const int64_t mTiles = tiling.getBlockRows() * cfg.vectorLen / kTileM;
-    const int64_t nTiles = tiling.getBatchTile() / kTileN;
+    const int64_t Kc = tiling.getKChunk();
+    // The group's previous reads of the tile are done before it is
+    // overwritten.
+    syncGroup(b, loc);
+    Value colBase =
+        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    Value copies = stageInputs(e, e.add(colBase, k0), e.index(0));
+    SmallVector<Value> a = dequantizeChunk(e, cb, k0);
+    if (copies)
+      waitInputs(e, copies, /*pending=*/0);
+    // Every thread's part of the tile is in place before any reads it.
+    syncGroup(b, loc);
     SmallVector<Value> acc(accIn);
+    const int64_t perStep = a.size() / (Kc / kTileK);
+    for (int64_t ks = 0; ks < Kc / kTileK; ++ks)
+      acc = multiplyStep(e, ArrayRef<Value>(a).slice(ks * perStep, perStep),
+                         ks, e.index(0), acc);
+    return acc;
+  }
+
+  /// Waits until at most `pending` of the groups of input copies issued so
+  /// far, the last being `group`, are in flight.
+  void waitInputs(const EmitContext &e, Value group, int64_t pending) {
+    nvgpu::DeviceAsyncWaitOp::create(e.b, e.loc, group,
+                                     e.b.getI32IntegerAttr(pending));
+  }
+
+  /// The A fragments of every 16-column step of the chunk at column k0,
+  /// step by step (dequantizeStep's order within a step).
+  SmallVector<Value> dequantizeChunk(const EmitContext &e, Value cb,
+                                     Value k0) {
+    SmallVector<Value> all;
+    for (int64_t ks = 0; ks < tiling.getKChunk() / kTileK; ++ks)
+      for (const SmallVector<Value> &frag :
+           dequantizeStep(e, cb, e.add(k0, e.index(ks * kTileK))))
+        llvm::append_range(all, frag);
+    return all;
+  }
+
+  /// Copies the column group's chunk of activations, columns chunkCol ..
+  /// + k_chunk of the block's live batch rows, into its input tile
+  /// [batch_tile][k_chunk (+ padding)] (`tile` of the view's first
+  /// dimension). Without a permutation and
+  /// with aligned columns these are asynchronous copies of `stageWidth`
+  /// elements (rows past the batch zero-filled without reading), one group
+  /// per chunk, whose token is returned. Otherwise each element is gathered
+  /// (through perm) and stored, and the result is null.
+  Value stageInputs(const EmitContext &e, Value chunkCol, Value tile) {
+    const int64_t Bt = tiling.getBatchTile(), Kc = tiling.getKChunk();
+    Value liveRows = e.min(arith::SubIOp::create(e.b, e.loc, batch, firstBatch),
+                           e.index(Bt));
+    if (stageWidth == 0) {
+      emitFor(e.b, e.loc, groupThread, e.mul(liveRows, e.index(Kc)),
+              e.index(groupThreads), [&](OpBuilder &b, Value item) {
+                EmitContext ie{b, e.loc};
+                Value r = arith::DivUIOp::create(b, e.loc, item, ie.index(Kc));
+                Value k = arith::RemUIOp::create(b, e.loc, item, ie.index(Kc));
+                Value col = ie.min(ie.add(chunkCol, k),
+                                   ie.index(cfg.inFeatures - 1));
+                Value v = memref::LoadOp::create(
+                    b, e.loc, x,
+                    ValueRange{ie.add(firstBatch, r),
+                               wa.emitInputColumn(ie, col)});
+                memref::StoreOp::create(b, e.loc, v, inputTiles,
+                                        ValueRange{tile, colWarp, r, k});
+              });
+      return Value();
+    }
+    const int64_t w = stageWidth, perRow = Kc / w, items = Bt * perRow;
+    SmallVector<Value> tokens;
+    for (int64_t i = 0; i < ceilDiv(items, groupThreads); ++i) {
+      // Items past the tile (when it has fewer than the group's threads)
+      // redo the last one.
+      Value item = e.min(e.add(groupThread, e.index(i * groupThreads)),
+                         e.index(items - 1));
+      Value r = arith::DivUIOp::create(e.b, e.loc, item, e.index(perRow));
+      Value k = e.mul(arith::RemUIOp::create(e.b, e.loc, item,
+                                             e.index(perRow)),
+                      e.index(w));
+      Value srcRow = e.min(e.add(firstBatch, r), lastBatch);
+      Value srcCol = e.min(e.add(chunkCol, k), e.index(cfg.inFeatures - w));
+      Value srcElements = emitSelect(
+          e.b, e.loc, cmp(e.b, e.loc, arith::CmpIPredicate::ult, r, liveRows),
+          e.index(w), e.index(0));
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
+          inputTiles, ValueRange{tile, colWarp, r, k}, x,
+          ValueRange{srcRow, srcCol},
+          e.b.getIndexAttr(w), srcElements,
+          w * 2 == 16 ? e.b.getUnitAttr() : UnitAttr()));
+    }
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
+        tokens);
+  }
+
+  /// The warp's A fragments of the 16-column step at column k0 of group
+  /// cb, per tile: {W[2g][2q], W[2g][2q+1]}, {W[2g+1][2q], ...}, then the
+  /// same for columns 2q + 8, 2q + 9; the lo parts' fragments follow the
+  /// hi parts' (a[T + t]).
+  SmallVector<SmallVector<Value>> dequantizeStep(const EmitContext &e,
+                                                 Value cb, Value k0) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t T = grid.tilesPerWarp;
     Value colBase =
         e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
     Value twoQuad = e.mul(quad, e.index(2));
+    // The lane's code columns 2q, 2q + 1, 2q + 8, 2q + 9 of the step and,
+    // with the norm, the scale and bias of the input columns they multiply.
+    auto vecType = VectorType::get({2}, b.getF32Type());
+    SmallVector<Value> cols, scales(4), shifts(4);
+    for (int64_t j = 0; j < 4; ++j) {
+      Value col =
+          e.add(e.add(k0, twoQuad), e.index((j & 1) + (j >= 2 ? 8 : 0)));
+      cols.push_back(col);
+      if (cfg.enableNorm) {
+        Value p = wa.emitInputColumn(
+            e, e.min(e.add(colBase, col), e.index(cfg.inFeatures - 1)));
+        scales[j] = vector::BroadcastOp::create(
+            b, loc, vecType, e.loadF32(wa.values().weightScale, {p}));
+        shifts[j] = vector::BroadcastOp::create(
+            b, loc, vecType, e.loadF32(wa.values().weightBias, {p}));
+      }
+    }
+    const int64_t parts = split ? 2 : 1;
+    auto modelPair = VectorType::get({2}, modelType);
+    SmallVector<SmallVector<Value>> a(parts * T);
+    for (int64_t t = 0; t < T; ++t) {
+      Value row = tileRow(e, t);
+      SmallVector<Value> hi, lo;
+      for (int64_t j = 0; j < 4; ++j) {
+        Value w = dequantizePair(e, cb, row, cols[j], scales[j], shifts[j]);
+        Value h = e.fromF32(w, modelPair);
+        hi.push_back(h);
+        if (split)
+          lo.push_back(e.fromF32(arith::SubFOp::create(b, loc, w, e.toF32(h)),
+                                 modelPair));
+      }
+      for (int64_t part = 0; part < parts; ++part) {
+        ArrayRef<Value> p = part ? lo : hi;
+        for (auto [first, second] : {std::pair{0, 1}, std::pair{2, 3}})
+          for (int64_t r = 0; r < 2; ++r)
+            a[part * T + t].push_back(toOperand(
+                e, vector::ShuffleOp::create(b, loc, p[first], p[second],
+                                             ArrayRef<int64_t>{r, 2 + r})));
+      }
+    }
+    return a;
+  }
+
+  /// Multiplies the A fragments `a` of step ks of the chunk with the live
+  /// 8-row batch tiles of the input tile: B fragments come two tiles at a
+  /// time from ldmatrix.x4 (lanes 8i .. 8i + 7 address the rows of matrix
+  /// i: batch tile 2p + i / 2, columns 8 (i mod 2) ..), or x2 for a last
+  /// odd tile.
+  SmallVector<Value> multiplyStep(const EmitContext &e, ArrayRef<Value> a,
+                                  int64_t ks, Value tile, ValueRange accIn) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t T = grid.tilesPerWarp, parts = split ? 2 : 1;
+    const int64_t nTiles = tiling.getBatchTile() / kTileN;
+    SmallVector<Value> acc(accIn);
     auto resultType = LLVM::LLVMStructType::getLiteral(
         b.getContext(), SmallVector<Type>(4, b.getF32Type()));
     std::array<NVVM::MMATypes, 2> ptxTypes = {
@@ -270,72 +396,72 @@ private:
         modelType.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16};
     std::array<NVVM::MMALayout, 2> layouts = {NVVM::MMALayout::row,
                                               NVVM::MMALayout::col};
-    for (int64_t ks = 0; ks < tiling.getKChunk() / kTileK; ++ks) {
-      // A fragments: rows g and g + 8, columns 2q, 2q + 1 and + 8; the lo
-      // parts' tiles follow the hi parts' (a[mTiles + mt]).
-      const int64_t parts = split ? 2 : 1;
-      SmallVector<SmallVector<Value>> a(parts * mTiles);
-      for (int64_t t = 0; t < parts * mTiles; ++t)
-        for (int64_t i = 0; i < 4; ++i) {
-          Value m = e.add(group, e.index(t * kTileM + (i & 1 ? 8 : 0)));
-          Value k = e.add(twoQuad, e.index(ks * kTileK + (i >= 2 ? 8 : 0)));
-          a[t].push_back(loadPair(e, tiles, {warp, m, k}));
-        }
-      // The activation columns of B: 2q, 2q + 1, 2q + 8, 2q + 9 of the step.
-      Value stepCol = e.add(e.add(colBase, k0), e.index(ks * kTileK));
-      SmallVector<Value> columns;
-      for (int64_t off : {0, 1, 8, 9}) {
-        Value col = e.min(e.add(e.add(stepCol, twoQuad), e.index(off)),
-                          e.index(cfg.inFeatures - 1));
-        columns.push_back(contiguousPairs() ? col
-                                            : wa.emitInputColumn(e, col));
-      }
-      if (contiguousPairs())
-        for (int64_t i : {0, 2})
-          columns[i] = e.min(columns[i], e.index(cfg.inFeatures - 2));
-      for (int64_t nt = 0; nt < nTiles; ++nt) {
-        // Batch tiles wholly past the batch are skipped (warp-uniform).
-        Value tileStart = e.add(firstBatch, e.index(nt * kTileN));
-        Value live = cmp(b, loc, arith::CmpIPredicate::ult, tileStart, batch);
-        auto ifOp = scf::IfOp::create(
-            b, loc, live,
-            [&](OpBuilder &tb, Location) {
-              EmitContext te{tb, loc};
-              // B fragment: batch row g of the tile (clamped: rows past
-              // the batch are computed and never stored).
-              Value row = te.min(te.add(tileStart, group), lastBatch);
-              SmallVector<Value> bFrag = {
-                  loadInputPair(te, row, {columns[0], columns[1]}),
-                  loadInputPair(te, row, {columns[2], columns[3]})};
-              SmallVector<Value> results;
-              for (int64_t mt = 0; mt < mTiles; ++mt) {
+    Value matrix = arith::DivUIOp::create(b, loc, lane, e.index(8));
+    Value matrixRow = arith::RemUIOp::create(b, loc, lane, e.index(8));
+    Value half = arith::RemUIOp::create(b, loc, matrix, e.index(2));
+    Value col = e.add(e.mul(half, e.index(8)), e.index(ks * kTileK));
+    for (int64_t nt = 0; nt < nTiles; nt += 2) {
+      const int64_t count = std::min<int64_t>(2, nTiles - nt);
+      // Pairs of batch tiles wholly past the batch are skipped
+      // (warp-uniform); rows past it hold zeros or stale values whose
+      // results are never stored.
+      Value pairStart = e.add(firstBatch, e.index(nt * kTileN));
+      Value live = cmp(b, loc, arith::CmpIPredicate::ult, pairStart, batch);
+      auto ifOp = scf::IfOp::create(
+          b, loc, live,
+          [&](OpBuilder &tb, Location) {
+            EmitContext te{tb, loc};
+            Value tileOfLane =
+                count == 2 ? arith::DivUIOp::create(tb, loc, matrix,
+                                                    te.index(2))
+                           : te.index(0);
+            Value row = te.add(
+                te.mul(te.add(tileOfLane, te.index(nt)), te.index(kTileN)),
+                matrixRow);
+            auto fragType = VectorType::get({2 * count, 2}, modelType);
+            Value frags = nvgpu::LdMatrixOp::create(
+                tb, loc, fragType, inputTiles,
+                ValueRange{tile, colWarp, row, col},
+                /*transpose=*/false, /*numTiles=*/2 * count);
+            SmallVector<Value> results;
+            for (int64_t i = 0; i < count; ++i) {
+              SmallVector<Value> bFrag;
+              for (int64_t j = 0; j < 2; ++j)
+                bFrag.push_back(toOperand(
+                    te, vector::ExtractOp::create(
+                            tb, loc, frags, ArrayRef<int64_t>{2 * i + j})));
+              for (int64_t t = 0; t < T; ++t) {
                 SmallVector<Value> c;
-                for (int64_t i = 0; i < 4; ++i)
-                  c.push_back(acc[accIndex(mt, nt, i)]);
+                for (int64_t r = 0; r < 4; ++r)
+                  c.push_back(acc[accIndex(t, nt + i, r)]);
                 for (int64_t part = 0; part < parts; ++part) {
                   Value d = NVVM::MmaOp::create(
-                      tb, loc, resultType, a[part * mTiles + mt], bFrag, c,
+                      tb, loc, resultType, a.slice((part * T + t) * 4, 4),
+                      bFrag, c,
                       ArrayRef<int64_t>{kTileM, kTileN, kTileK}, std::nullopt,
                       std::nullopt, ptxTypes, layouts);
-                  for (int64_t i = 0; i < 4; ++i)
-                    c[i] = LLVM::ExtractValueOp::create(tb, loc, d,
-                                                        ArrayRef<int64_t>{i});
+                  for (int64_t r = 0; r < 4; ++r)
+                    c[r] = LLVM::ExtractValueOp::create(tb, loc, d,
+                                                        ArrayRef<int64_t>{r});
                 }
                 results.append(c);
               }
-              scf::YieldOp::create(tb, loc, results);
-            },
-            [&](OpBuilder &eb, Location) {
-              SmallVector<Value> same;
-              for (int64_t mt = 0; mt < mTiles; ++mt)
-                for (int64_t i = 0; i < 4; ++i)
-                  same.push_back(acc[accIndex(mt, nt, i)]);
-              scf::YieldOp::create(eb, loc, same);
-            });
-        for (int64_t mt = 0; mt < mTiles; ++mt)
-          for (int64_t i = 0; i < 4; ++i)
-            acc[accIndex(mt, nt, i)] = ifOp.getResult(mt * 4 + i);
-      }
+            }
+            scf::YieldOp::create(tb, loc, results);
+          },
+          [&](OpBuilder &eb, Location) {
+            SmallVector<Value> same;
+            for (int64_t i = 0; i < count; ++i)
+              for (int64_t t = 0; t < T; ++t)
+                for (int64_t r = 0; r < 4; ++r)
+                  same.push_back(acc[accIndex(t, nt + i, r)]);
+            scf::YieldOp::create(eb, loc, same);
+          });
+      int64_t at = 0;
+      for (int64_t i = 0; i < count; ++i)
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t r = 0; r < 4; ++r)
+            acc[accIndex(t, nt + i, r)] = ifOp.getResult(at++);
     }
     return acc;
   }
@@ -359,7 +485,7 @@ private:
       EmitContext e1{b1, loc};
       Value c0 = e1.index(0), c1 = e1.index(1);
       Value val = emitForAcc(
-          b1, loc, c0, e1.index(tiling.getWarpsPerRow()), c1, {e1.f32(0)},
+          b1, loc, c0, e1.index(grid.colWarps), c1, {e1.f32(0)},
           [&](OpBuilder &b2, Value w, ValueRange acc) {
             Value v = memref::LoadOp::create(b2, loc, partials,
                                              ValueRange{w, m, n});
@@ -388,15 +514,21 @@ private:
   TilingAttr tiling;
   PlacementAttr placement;
   SharedMemoryLayout layout;
+  MmaWarpGrid grid;
   /// Whether weights are multiplied as hi + lo parts (mmaSplitsWeights).
   bool split;
+  /// Elements per asynchronous activation copy (getMmaInputCopyWidth).
+  int64_t stageWidth;
+  /// Threads of a column group, which stage its input tiles together.
+  int64_t groupThreads;
   Value x, y, bias;
   gpu::GPUFuncOp func;
   // Set while emitting.
-  Value tid, warp, lane, group, quad, firstIndexRow, firstBatch, batch,
-      lastBatch;
+  // Set while emitting.
+  Value tid, warp, lane, rowWarp, colWarp, groupThread, group, quad,
+      firstIndexRow, firstBatch, batch, lastBatch;
   SharedCodebooks codebooks;
-  Value tiles;
+  Value inputTiles;
 };
 
 } // namespace
@@ -413,6 +545,11 @@ FailureOr<int64_t> mlir::vptq::gpu_kernels::emitMmaMatmulKernel(
            << target.chip << ") and f16 or bf16 activations of the "
            << "codebooks' type (got " << activation << " and " << model
            << ")";
+  if (!mmaSupportsVectorLen(c))
+    return op.emitOpError("tiling with mma = true needs an even vector_len "
+                          "(lanes read two adjacent elements of a vector), "
+                          "got ")
+           << c.vectorLen;
   if ((tiling.getBlockRows() * c.vectorLen) % kTileM != 0)
     return op.emitOpError("tiling with mma = true: block_rows x vector_len = ")
            << tiling.getBlockRows() << " x " << c.vectorLen

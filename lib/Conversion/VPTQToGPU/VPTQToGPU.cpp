@@ -18,6 +18,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -66,8 +67,8 @@ public:
     Type f32 = b.getF32Type();
 
     tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
-    lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
+    lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     blockRow = arith::DivUIOp::create(b, loc, warp, e.index(S));
     split = arith::RemUIOp::create(b, loc, warp, e.index(S));
     firstBatch = e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
@@ -169,7 +170,7 @@ private:
         });
 
     // Lane 0 of each warp publishes the warp's sums.
-    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     Value isLane0 = cmp(b, loc, arith::CmpIPredicate::eq, lane, c0);
     SmallVector<Value> sums;
     for (int64_t j = 0; j < Bt; ++j)
@@ -250,7 +251,7 @@ private:
       Value v = vector::ExtractOp::create(b, loc, laneEntry,
                                           ArrayRef<int64_t>{l});
       elems.push_back(gpu::ShuffleOp::create(b, loc, v, src,
-                                             e.i32(kWarpSize),
+                                             e.i32(kThreadsPerWarp),
                                              gpu::ShuffleMode::IDX)
                           .getShuffleResult());
     }
@@ -402,9 +403,9 @@ private:
     const int64_t S = tiling.getWarpsPerRow(), Kc = tiling.getKChunk();
     const int64_t bits = cfg.indexBits + cfg.resIndexBits;
     auto vecType = VectorType::get({cfg.vectorLen}, b.getF32Type());
-    Value first = e.add(e.mul(split, e.index(kWarpSize)), lane);
+    Value first = e.add(e.mul(split, e.index(kThreadsPerWarp)), lane);
     return emitForAcc(
-        b, loc, first, e.index(Kc), e.index(kWarpSize * S), accIn,
+        b, loc, first, e.index(Kc), e.index(kThreadsPerWarp * S), accIn,
         [&](OpBuilder &nb, Value g, ValueRange acc) {
           EmitContext ne{nb, loc};
           Value code;
@@ -543,8 +544,8 @@ void emitLinearKernel(LinearOp op, KernelFunc &kernel, TilingAttr tiling) {
   Location loc = op.getLoc();
   EmitContext e{b, loc};
   Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
-  Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+  Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
+  Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
   Value row = e.add(e.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
                           e.index(tiling.getBlockRows())),
                     warp);
@@ -574,7 +575,7 @@ void emitLinearKernel(LinearOp op, KernelFunc &kernel, TilingAttr tiling) {
   };
   SmallVector<Value> acc = emitForAcc(
       b, loc, e.mul(lane, e.index(width)), e.index(in),
-      e.index(kWarpSize * width), init,
+      e.index(kThreadsPerWarp * width), init,
       [&](OpBuilder &nb, Value k, ValueRange accIn) {
         Value wv = load(nb, w, safeRow, k);
         SmallVector<Value> next;
@@ -748,7 +749,7 @@ constexpr int64_t kAttentionWarps = 16;
 RowLanes warpLanes(Value lane) {
   RowLanes lanes;
   lanes.lane = lane;
-  lanes.count = kWarpSize;
+  lanes.count = kThreadsPerWarp;
   lanes.reduce = [](OpBuilder &b, Location loc, Value v, bool max) {
     return warpAllReduce(b, loc, v, max);
   };
@@ -765,10 +766,10 @@ RowLanes blockLanes(Value tid, Value scratch) {
   lanes.reduce = [tid, scratch](OpBuilder &b, Location loc, Value v,
                                 bool max) {
     EmitContext e{b, loc};
-    const int64_t warps = kRowThreads / kWarpSize;
+    const int64_t warps = kRowThreads / kThreadsPerWarp;
     Value partial = warpAllReduce(b, loc, v, max);
-    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
-    Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
+    Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
            [&](OpBuilder &nb) {
              memref::StoreOp::create(nb, loc, partial, scratch,
@@ -841,7 +842,7 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
   Location loc = op.getLoc();
   MLIRContext *ctx = op->getContext();
   const int64_t hd = op.getHeadDim();
-  const int64_t width = ceilDiv(hd, kWarpSize) * kWarpSize;
+  const int64_t width = ceilDiv(hd, kThreadsPerWarp) * kThreadsPerWarp;
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto scratchType = [&](int64_t n) {
     return MemRefType::get({n}, Float32Type::get(ctx),
@@ -855,19 +856,19 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
   OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
   EmitContext e{b, loc};
   Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kWarpSize));
-  Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kWarpSize));
+  Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
+  Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
   Value head = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   AttentionPartial state = emitAttentionPartial(
       b, op, args, row, head, warpLanes(lane), warp, kAttentionWarps);
   Value base = e.mul(warp, e.index(width));
-  for (int64_t s = 0; s < width / kWarpSize; ++s) {
+  for (int64_t s = 0; s < width / kThreadsPerWarp; ++s) {
     Value slot =
         vector::ExtractOp::create(b, loc, state.acc, ArrayRef<int64_t>{s});
     memref::StoreOp::create(
         b, loc, slot, sums,
-        ValueRange{e.add(base, e.add(lane, e.index(kWarpSize * s)))});
+        ValueRange{e.add(base, e.add(lane, e.index(kThreadsPerWarp * s)))});
   }
   emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
          [&](OpBuilder &nb) {
@@ -885,7 +886,7 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
   Type outType = cast<MemRefType>(out.getType()).getElementType();
   Value qBase = e.mul(head, e.index(hd));
   scf::ForOp::create(
-      b, loc, tid, e.index(hd), e.index(kAttentionWarps * kWarpSize),
+      b, loc, tid, e.index(hd), e.index(kAttentionWarps * kThreadsPerWarp),
       ValueRange{}, [&](OpBuilder &nb, Location, Value d, ValueRange) {
         EmitContext ne{nb, loc};
         auto statAt = [&](int64_t w, int64_t k) {
@@ -911,7 +912,7 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
         scf::YieldOp::create(nb, loc);
       });
   gpu::ReturnOp::create(b, loc);
-  return {op.getNumHeads(), kAttentionWarps * kWarpSize};
+  return {op.getNumHeads(), kAttentionWarps * kThreadsPerWarp};
 }
 
 /// Emits the kernel of a transformer op and returns (grid x, threads).
@@ -940,7 +941,7 @@ std::pair<int64_t, int64_t> emitTransformerKernel(Operation *op,
   if (wholeBlock) {
     auto space = gpu::AddressSpaceAttr::get(op->getContext(),
                                             gpu::AddressSpace::Workgroup);
-    auto type = MemRefType::get({kRowThreads / kWarpSize},
+    auto type = MemRefType::get({kRowThreads / kThreadsPerWarp},
                                 Float32Type::get(op->getContext()),
                                 MemRefLayoutAttrInterface(), space);
     scratch = kernel.func.addWorkgroupAttribution(type, loc);
@@ -1044,9 +1045,9 @@ struct ConvertVPTQToGPU
         if (!placement)
           placement = getDefaultPlacement(&getContext(), c, modelType,
                                           *target, tiling);
-        if (c.vectorLen > kWarpSize) {
+        if (c.vectorLen > kThreadsPerWarp) {
           matmul.emitOpError("vector_len ")
-              << c.vectorLen << " exceeds the " << kWarpSize
+              << c.vectorLen << " exceeds the " << kThreadsPerWarp
               << " lanes that write a row group";
           return signalPassFailure();
         }
@@ -1086,7 +1087,7 @@ struct ConvertVPTQToGPU
               &getContext(), weightType.getDimSize(0), *target,
               ShapedType::isDynamic(batchHint) ? 1 : batchHint);
         // One warp per row: warps_per_row and k_chunk do not apply.
-        int64_t threads = kWarpSize * tiling.getBlockRows();
+        int64_t threads = kThreadsPerWarp * tiling.getBlockRows();
         KernelFunc kernel = createKernel(moduleBuilder, op, name, threads);
         emitLinearKernel(linear, kernel, tiling);
         NamedAttrList info;
@@ -1102,7 +1103,7 @@ struct ConvertVPTQToGPU
       if (isRowOp(op)) {
         bool attention = isa<AttentionOp>(op);
         int64_t threads =
-            attention ? kAttentionWarps * kWarpSize : kRowThreads;
+            attention ? kAttentionWarps * kThreadsPerWarp : kRowThreads;
         KernelFunc kernel = createKernel(moduleBuilder, op, name, threads);
         auto [gridX, used] = emitTransformerKernel(op, kernel);
         NamedAttrList info;

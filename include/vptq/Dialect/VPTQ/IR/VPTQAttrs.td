@@ -141,14 +141,17 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
     * `k_chunk`: codes of each index row staged in shared memory per step;
       a multiple of `32 * warps_per_row`. GPU only.
     * `mma` (default false): multiply on tensor cores (NVIDIA sm_80 and
-      newer, f16 or bf16 activations of the codebooks' type). Each of the
-      block's `warps_per_row` warps dequantizes `block_rows * vector_len`
-      (a multiple of 16) output rows by `k_chunk` (a multiple of 16)
-      columns at a time into its own shared-memory tile, in the model type,
-      and multiplies it with `batch_tile` (a multiple of 8) batch rows by
-      `mma.sync.m16n8k16` with f32 accumulators; the warps take interleaved
-      column chunks and their tiles are summed through shared memory. A
-      block then has `32 * warps_per_row` threads.
+      newer, f16 or bf16 activations of the codebooks' type, even
+      `vector_len`). The block's `block_rows * vector_len` (a multiple of
+      16) output rows form 16-row tiles; its `warps_per_row` warps split
+      them first (as many row warps as divide both) and the columns next
+      (column groups taking interleaved chunks of `k_chunk`, a multiple of
+      16, columns). Per chunk a column group stages `batch_tile` (a
+      multiple of 8) rows of activations in shared memory, each warp
+      dequantizes its tiles' weights straight into `mma.sync.m16n8k16`
+      operands and multiplies them with f32 accumulators; the column
+      groups' sums are added through shared memory. A block then has
+      `32 * warps_per_row` threads.
     * `persistent_blocks` (default 0): with N > 0, at most N blocks along
       the rows (persistent blocks; e.g. the number of blocks the GPU holds
       at once): block i takes the row tiles i, i + N, i + 2N, ... and

@@ -168,6 +168,18 @@ func.func @batch16_perm(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
       outs(%y : memref<16x11008xf16>)
   return
 }
+// Nor do odd vector lengths (tensor-core lanes read pairs of a vector).
+// SM90-LABEL: func.func @batch16_v5
+// SM90-NOT: mma = true
+// SM90: return
+func.func @batch16_v5(%x: memref<16x4096xf16>, %i: memref<1x2048x4096xi16>,
+                      %c: memref<1x20480xf16>, %y: memref<16x10240xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 10240, vector_len = 5,
+                       num_centroids = 4096>
+      input(%x : memref<16x4096xf16>) indices(%i : memref<1x2048x4096xi16>)
+      centroids(%c : memref<1x20480xf16>) outs(%y : memref<16x10240xf16>)
+  return
+}
 
 // -----
 

@@ -237,7 +237,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   auto defaultTiling = [&] {
     int64_t batch = ::vptq::decisionBatch(spec);
     if (spec.mma == 1)
-      return getDefaultMmaTiling(ctx, spec.config, *target, batch);
+      return getDefaultMmaTiling(ctx, spec.config, *target);
     return getDefaultTiling(ctx, spec.config, toMLIRType(ctx, spec.model),
                             *target, batch, tensorCores && spec.mma != 0);
   };

@@ -105,8 +105,7 @@ std::string TargetInfo::supportedChips() {
 
 TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
                                            const LayerConfig &c,
-                                           const TargetInfo &target,
-                                           int64_t batchHint) {
+                                           const TargetInfo &target) {
   // The fewest index rows that make whole 16-row tensor-core tiles, then as
   // many more (up to 128 rows) as still leave row blocks for 3/4 of the
   // processors: the warps along the rows share the activations they stage,
@@ -126,12 +125,11 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   };
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));
   // Batch tiles of up to 64 rows (one dequantized tile serves them all)
-  // within the accumulator budget, no fewer than the hint needs.
+  // within the accumulator budget.
   int64_t nTiles = std::clamp<int64_t>(
       int64_t(llvm::bit_floor(uint64_t(std::max<int64_t>(
           kMaxMmaAccumulators / (4 * grid.tilesPerWarp), 1)))),
       1, 8);
-  (void)batchHint;
   // 4 x tilesPerWarp codebook gathers per lane and 16-column step: chunks
   // of 64 columns keep 16 of them in flight with one tile per warp.
   int64_t kChunk = std::clamp<int64_t>(64 / grid.tilesPerWarp / 16 * 16, 16, 64);
@@ -173,7 +171,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   batchHint = std::max<int64_t>(batchHint, 1);
   if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
       mmaReadsActivationPairs(c) && mmaSupportsVectorLen(c))
-    return getDefaultMmaTiling(ctx, c, target, batchHint);
+    return getDefaultMmaTiling(ctx, c, target);
   // Keep batch_tile x vector_len accumulators per thread at most 32.
   int64_t maxBatchTile = std::max<int64_t>(1, 32 / c.vectorLen);
   int64_t batchTile = std::min(batchHint, maxBatchTile);

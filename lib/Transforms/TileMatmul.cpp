@@ -65,8 +65,7 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
         tiling = decide(op, matmul.getTilingAttr(), [&] {
           LayerConfig c = matmul.getConfig().getLayerConfig();
           if (mma == 1)
-            return getDefaultMmaTiling(&getContext(), c, *target,
-                                       batchOf(matmul.getInput()));
+            return getDefaultMmaTiling(&getContext(), c, *target);
           return getDefaultTiling(&getContext(), c, model, *target,
                                   batchOf(matmul.getInput()),
                                   tensorCores && mma != 0);

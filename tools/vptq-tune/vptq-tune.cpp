@@ -350,7 +350,7 @@ int candidates(const std::vector<std::string> &args) {
           mlir::vptq::canUseTensorCores(*target, modelType, modelType) &&
           mlir::vptq::mmaSupportsVectorLen(spec->config)) {
         auto mmaBase =
-            mlir::vptq::getDefaultMmaTiling(&ctx, spec->config, *target, b);
+            mlir::vptq::getDefaultMmaTiling(&ctx, spec->config, *target);
         auto mmaPlacement = mlir::vptq::getDefaultPlacement(
             &ctx, spec->config, modelType, *target, mmaBase);
         for (const Decisions &d : mmaCandidatesAround(

@@ -135,9 +135,10 @@ inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
 }
 
 /// The default tensor-core tiling (#vptq.tiling mma = true) of a quantized
-/// matmul with `batchHint` rows.
+/// matmul. One tiling serves every batch: the runtime runs a single prompt
+/// kernel for all batches of 4 rows and more.
 TilingAttr getDefaultMmaTiling(MLIRContext *ctx, const LayerConfig &config,
-                               const TargetInfo &target, int64_t batchHint);
+                               const TargetInfo &target);
 
 /// The default tiling of a dense vptq.linear with `outFeatures` rows: on
 /// GPUs one warp per output row (block_rows warps per block), batch_tile

@@ -5,19 +5,14 @@
 # (batch_hint=16, so the heuristic's mma tiling), and the edge cases of
 # matrix-mma.txt (f16 and bf16).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="${VPTQ_BUILD_DIR:-$root/build}"
-arch="${1:-sm_90a}"
-cmake --build "$build" --target vptq-compile vptq-gpu-check > /dev/null
-out="$root/.device"
-rm -rf "$out"/bundles/mma-* && mkdir -p "$out/bin" "$out/bundles"
-cp "$build/bin/vptq-gpu-check" "$out/bin/"
-layers() { grep -v '^#' "$1" | grep -v '^$' | sed "s/\$/$2/" | sed 's/^/--layer\n/'; }
+source "$(dirname "${BASH_SOURCE[0]}")/prepare-common.sh"
+rm -rf "$out"/bundles/mma-*
+prepare_device
 for dtype in f16 bf16; do
   mapfile -t prompt < <(layers "$root/bench/gpu/matrix-$dtype.txt" ",batch_hint=16")
   "$build/bin/vptq-compile" "${prompt[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-prompt-$dtype"
-  mapfile -t edges < <(layers "$root/bench/gpu/matrix-mma.txt" "")
+  mapfile -t edges < <(layers "$root/bench/gpu/matrix-mma.txt")
   "$build/bin/vptq-compile" "${edges[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-edges-$dtype"
 done

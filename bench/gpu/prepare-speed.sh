@@ -6,17 +6,12 @@
 # and the autotuner's candidates (vptq-tune candidates) for the layers of
 # tune-layers.txt (TUNE_LAYERS names another list).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="${VPTQ_BUILD_DIR:-$root/build}"
-arch="${1:-sm_90a}"
+source "$(dirname "${BASH_SOURCE[0]}")/prepare-common.sh"
 nvcc="${NVCC:-/usr/local/cuda/bin/nvcc}"
-cmake --build "$build" --target vptq-compile vptq-gpu-check vptq-tune > /dev/null
-out="$root/.device"
 # Adds to .device (after prepare-models.sh, say): replaces only its own parts.
-rm -rf "$out/bundles/speed" "$out/bundles/tune" && mkdir -p "$out/bin" "$out/bundles"
-cp "$build/bin/vptq-gpu-check" "$out/bin/"
+rm -rf "$out/bundles/speed" "$out/bundles/tune"
+prepare_device vptq-tune
 "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$out/bin/floor-probe"
-layers() { grep -v '^#' "$1" | grep -v '^$' | sed 's/^/--layer\n/'; }
 # Each layer twice, as the runtime runs it: the plain kernel (batch < 4) and
 # the prompt kernel (batch_hint=16, batch >= 4).
 mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16/')

@@ -404,7 +404,8 @@ int main(int argc, char **argv) {
              {"batch_tile", k.launch.batchTile},
              {"k_chunk", k.launch.kChunk},
              {"mma", k.launch.mma},
-             {"persistent_blocks", k.launch.persistentBlocks}}},
+             {"persistent_blocks", k.launch.persistentBlocks},
+             {"shared_weights", k.launch.sharedWeights}}},
            {"placement",
             {{"centroids", k.launch.centroidsPlacement},
              {"res_centroids", k.launch.resCentroidsPlacement}}}});

@@ -38,6 +38,8 @@ std::string LinearSpec::key() const {
     os << "-mma" << mma;
   if (persistentBlocks >= 0)
     os << "-pb" << persistentBlocks;
+  if (sharedWeights >= 0)
+    os << "-sw" << sharedWeights;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
   if (form == LinearForm::Decomposed)

@@ -52,6 +52,8 @@ json specToJSON(const LinearSpec &spec) {
     j["mma"] = spec.mma;
   if (spec.persistentBlocks >= 0)
     j["persistent_blocks"] = spec.persistentBlocks;
+  if (spec.sharedWeights >= 0)
+    j["shared_weights"] = spec.sharedWeights;
   j["centroids_placement"] = spec.centroidsPlacement;
   j["res_centroids_placement"] = spec.resCentroidsPlacement;
   return j;
@@ -98,6 +100,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.kChunk = j.value("k_chunk", int64_t(0));
   spec.mma = j.value("mma", int64_t(-1));
   spec.persistentBlocks = j.value("persistent_blocks", int64_t(-1));
+  spec.sharedWeights = j.value("shared_weights", int64_t(-1));
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
       j.value("res_centroids_placement", std::string());
@@ -172,7 +175,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                          {"batch_tile", l.batchTile},
                          {"k_chunk", l.kChunk},
                          {"mma", l.mma},
-                         {"persistent_blocks", l.persistentBlocks}};
+                         {"persistent_blocks", l.persistentBlocks},
+                         {"shared_weights", l.sharedWeights}};
       entry["placement"] = {{"centroids", l.centroidsPlacement},
                             {"res_centroids", l.resCentroidsPlacement}};
     }
@@ -241,6 +245,7 @@ std::string vptq::parseManifest(const std::string &text,
           k.launch.mma = t->value("mma", false);
           k.launch.persistentBlocks =
               t->value("persistent_blocks", int64_t(0));
+          k.launch.sharedWeights = t->value("shared_weights", false);
         }
         if (auto p = e.find("placement"); p != e.end()) {
           k.launch.centroidsPlacement = p->value("centroids", std::string());

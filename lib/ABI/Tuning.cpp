@@ -18,6 +18,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.blockRows = s.warpsPerRow = s.batchTile = s.kChunk = 0;
   s.mma = -1;
   s.persistentBlocks = -1;
+  s.sharedWeights = -1;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
   return s.key();
@@ -25,7 +26,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
 
 bool vptq::hasDecisions(const LinearSpec &s) {
   return s.blockRows || s.warpsPerRow || s.batchTile || s.kChunk ||
-         s.mma >= 0 || s.persistentBlocks >= 0 ||
+         s.mma >= 0 || s.persistentBlocks >= 0 || s.sharedWeights >= 0 ||
          !s.centroidsPlacement.empty() || !s.resCentroidsPlacement.empty();
 }
 
@@ -50,6 +51,7 @@ std::string TuningDatabase::load(const std::string &path) {
       t.kChunk = tiling.at("k_chunk").get<int64_t>();
       t.mma = tiling.value("mma", false);
       t.persistentBlocks = tiling.value("persistent_blocks", int64_t(0));
+      t.sharedWeights = tiling.value("shared_weights", false);
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
         return path + ": entry for " + t.layer + " has a non-positive tiling";
@@ -89,7 +91,8 @@ std::string TuningDatabase::save(const std::string &path) const {
                          {"batch_tile", t.batchTile},
                          {"k_chunk", t.kChunk},
                          {"mma", t.mma},
-                         {"persistent_blocks", t.persistentBlocks}}},
+                         {"persistent_blocks", t.persistentBlocks},
+                         {"shared_weights", t.sharedWeights}}},
                        {"placement",
                         {{"centroids", t.centroidsPlacement},
                          {"res_centroids", t.resCentroidsPlacement}}},
@@ -157,6 +160,7 @@ bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
   spec.kChunk = t->kChunk;
   spec.mma = t->mma ? 1 : 0;
   spec.persistentBlocks = t->persistentBlocks;
+  spec.sharedWeights = t->sharedWeights ? 1 : 0;
   spec.centroidsPlacement = t->centroidsPlacement;
   spec.resCentroidsPlacement = t->resCentroidsPlacement;
   return true;

@@ -208,7 +208,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
           spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
           int64_t(1),
           spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
-          int64_t(32), false, int64_t(0));
+          int64_t(32), false, int64_t(0), false);
       if (!tiling)
         return diags.error("invalid tiling");
     }
@@ -243,7 +243,8 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   };
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk ||
-      spec.mma >= 0 || spec.persistentBlocks >= 0) {
+      spec.mma >= 0 || spec.persistentBlocks >= 0 ||
+      spec.sharedWeights >= 0) {
     TilingAttr base = defaultTiling();
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(
@@ -253,7 +254,9 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
         pick(spec.batchTile, base.getBatchTile()),
         pick(spec.kChunk, base.getKChunk()), base.getMma(),
         spec.persistentBlocks >= 0 ? spec.persistentBlocks
-                                   : base.getPersistentBlocks());
+                                   : base.getPersistentBlocks(),
+        spec.sharedWeights >= 0 ? spec.sharedWeights == 1
+                                : base.getSharedWeights());
     if (!tiling)
       return diags.error("invalid tiling");
   }
@@ -483,6 +486,7 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
     l.kChunk = tiling.getKChunk();
     l.mma = tiling.getMma();
     l.persistentBlocks = tiling.getPersistentBlocks();
+    l.sharedWeights = tiling.getSharedWeights();
   }
   if (auto placement = info.getAs<PlacementAttr>("placement")) {
     l.centroidsPlacement =
@@ -738,6 +742,13 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
         if (value != "0" && value != "1")
           return fail("mma must be 0 (no tensor cores) or 1");
         out.mma = value == "1";
+        continue;
+      }
+      if (key == "shared_weights") {
+        if (value != "0" && value != "1")
+          return fail("shared_weights must be 0 (weights dequantized into "
+                      "registers) or 1 (into shared memory)");
+        out.sharedWeights = value == "1";
         continue;
       }
       if (key == "centroids_placement" || key == "res_centroids_placement") {

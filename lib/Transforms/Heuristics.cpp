@@ -73,7 +73,13 @@ FailureOr<TargetInfo> TargetInfo::get(StringRef chip, std::string &error) {
     info.kind = entry.kind;
     info.chip = entry.name;
     info.numProcessors = entry.numProcessors;
-    info.maxSharedBytes = entry.maxSharedBytes;
+    // The NVVM lowering of gpu.dynamic_shared_memory declares a one-byte
+    // static .shared symbol, which the opt-in limit counts: a kernel
+    // asking for the whole limit dynamically fails to launch (measured on
+    // an H100: cuFuncSetAttribute rejects 232448 bytes). Keep 1 KiB back.
+    info.maxSharedBytes = entry.kind == TargetInfo::Kind::NVVM
+                              ? entry.maxSharedBytes - 1024
+                              : entry.maxSharedBytes;
     return info;
   }
   error = "unsupported chip '" + chip.str() + "'; supported: " +
@@ -121,7 +127,8 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   const int64_t warps = 8;
   auto tiling = [&](int64_t batchTile, int64_t kChunk) {
     return TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
-                           /*mma=*/true, /*persistentBlocks=*/0);
+                           /*mma=*/true, /*persistentBlocks=*/0,
+                           /*sharedWeights=*/false);
   };
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));
   // Batch tiles of up to 64 rows (one dequantized tile serves them all)
@@ -139,14 +146,42 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
 MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
                                        TilingAttr tiling) {
   MmaWarpGrid grid;
-  int64_t tiles = std::max<int64_t>(tiling.getBlockRows() * c.vectorLen / 16, 1);
-  grid.rowWarps = std::gcd(tiling.getWarpsPerRow(), tiles);
+  const int64_t warps = tiling.getWarpsPerRow();
+  const int64_t tiles =
+      std::max<int64_t>(tiling.getBlockRows() * c.vectorLen / 16, 1);
+  const int64_t batchTiles = std::max<int64_t>(tiling.getBatchTile() / 8, 1);
+  if (tiling.getSharedWeights()) {
+    // Row warps x batch warps, each warp a tilesPerWarp x batchTilesPerWarp
+    // grid of mma tiles: the split that loads the fewest fragments per
+    // mma (tilesPerWarp A plus batchTilesPerWarp / 2 B ldmatrix.x4 per
+    // 16-column step).
+    grid.valid = false;
+    for (int64_t rw = 1; rw <= warps; ++rw) {
+      if (warps % rw || tiles % rw || batchTiles % (warps / rw))
+        continue;
+      int64_t t = tiles / rw, n = batchTiles / (warps / rw);
+      if (grid.valid &&
+          2 * t + n >= 2 * grid.tilesPerWarp + grid.batchTilesPerWarp)
+        continue;
+      grid.valid = true;
+      grid.rowWarps = rw;
+      grid.batchWarps = warps / rw;
+      grid.tilesPerWarp = t;
+      grid.batchTilesPerWarp = n;
+    }
+    grid.colWarps = 1;
+    grid.accumulators =
+        grid.valid ? grid.tilesPerWarp * grid.batchTilesPerWarp * 4 : 0;
+    return grid;
+  }
+  grid.rowWarps = std::gcd(warps, tiles);
   // Column groups of several warps synchronize on named barriers 1-15.
-  if (grid.rowWarps > 1 && tiling.getWarpsPerRow() / grid.rowWarps > 15)
+  if (grid.rowWarps > 1 && warps / grid.rowWarps > 15)
     grid.rowWarps = 1;
-  grid.colWarps = tiling.getWarpsPerRow() / grid.rowWarps;
+  grid.colWarps = warps / grid.rowWarps;
   grid.tilesPerWarp = tiles / grid.rowWarps;
-  grid.accumulators = grid.tilesPerWarp * (tiling.getBatchTile() / 8) * 4;
+  grid.batchTilesPerWarp = batchTiles;
+  grid.accumulators = grid.tilesPerWarp * grid.batchTilesPerWarp * 4;
   return grid;
 }
 
@@ -181,7 +216,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // rows of work (the attribute caps a block at 32 rows).
     int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
-                           32, false, 0);
+                           32, false, 0, false);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
   if (batchHint >= 4) {
@@ -192,7 +227,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     int64_t blockRows = shrinkBlockRows(8, rows, ceilDiv(batchHint, batchTile),
                                         2 * target.numProcessors);
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
-    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0);
+    return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0,
+                           false);
   }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
@@ -210,7 +246,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       ctx,
       shrinkBlockRows(std::max<int64_t>(1, 8 / warpsPerRow), rows,
                       batchBlocks, 2 * target.numProcessors),
-      warpsPerRow, batchTile, kChunk, false, 0);
+      warpsPerRow, batchTile, kChunk, false, 0, false);
   // Blocks that stage much whatever their rows -- a shared codebook of 32
   // KiB or more, activations gathered through a permutation or scaled by
   // the channel norm -- get up to 1024 threads, so that more rows share
@@ -230,7 +266,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       shrinkBlockRows(32 / warpsPerRow, rows, batchBlocks, target.numProcessors);
   auto make = [&](int64_t k, int64_t persistent) {
     return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
-                           persistent);
+                           persistent, false);
   };
   TilingAttr tiling = make(kChunk, 0);
   // Persistent blocks stage codebooks once only with one codebook group.
@@ -283,7 +319,8 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
   batchHint = std::max<int64_t>(batchHint, 1);
   if (!target.isGPU())
     return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
-                           1, std::min<int64_t>(batchHint, 4), 32, false, 0);
+                           1, std::min<int64_t>(batchHint, 4), 32, false, 0,
+                           false);
   int64_t batchTile = std::min<int64_t>(batchHint, 8);
   int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
   int64_t blockRows = 8;
@@ -291,7 +328,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
          ((outFeatures + blockRows - 1) / blockRows) * batchBlocks <
              2 * target.numProcessors)
     blockRows /= 2;
-  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0);
+  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false);
 }
 
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
@@ -315,9 +352,16 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
   if (tiling.getMma()) {
     int64_t rows = tiling.getBlockRows() * c.vectorLen;
     l.inputStride = tiling.getKChunk() + 8;
+    l.stages = tiling.getSharedWeights() ? 2 : 1;
     place(l.inputs, l.inputsBytes,
-          getMmaWarpGrid(c, tiling).colWarps * tiling.getBatchTile() *
-              l.inputStride * elem);
+          l.stages * getMmaWarpGrid(c, tiling).colWarps *
+              tiling.getBatchTile() * l.inputStride * elem);
+    if (tiling.getSharedWeights()) {
+      l.weightStride = rows + 8;
+      place(l.weights, l.weightsBytes,
+            l.stages * (mmaSplitsWeights(c) ? 2 : 1) * tiling.getKChunk() *
+                l.weightStride * elem);
+    }
     l.partials = 0;
     l.partialsBytes = getMmaWarpGrid(c, tiling).colWarps * rows *
                       tiling.getBatchTile() * 4;

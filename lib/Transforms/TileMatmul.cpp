@@ -42,7 +42,8 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           pick(blockRows, base.getBlockRows()),
           pick(warpsPerRow, base.getWarpsPerRow()),
           pick(batchTile, base.getBatchTile()),
-          pick(kChunk, base.getKChunk()), base.getMma(), persistent);
+          pick(kChunk, base.getKChunk()), base.getMma(), persistent,
+          base.getSharedWeights());
     };
     auto batchOf = [&](Value input) {
       int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);

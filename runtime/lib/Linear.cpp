@@ -17,6 +17,7 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
   spec.kChunk = t.kChunk;
   spec.mma = t.mma;
   spec.persistentBlocks = t.persistentBlocks;
+  spec.sharedWeights = t.sharedWeights;
   spec.centroidsPlacement = t.centroidsPlacement;
   spec.resCentroidsPlacement = t.resCentroidsPlacement;
 }

@@ -74,3 +74,17 @@ func.func @f(%x: memref<?x64xf16>, %i: memref<1x4x64xi16>,
        placement = #vptq.placement<centroids = registers, res_centroids = global>}
   return
 }
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
+             %c: memref<1x2048xf16>, %y: memref<?x16xf16>) {
+  // expected-error @+1 {{tiling with shared_weights: no split of the 8 warps divides both the 1 16-row tiles and the 2 8-row batch tiles}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 16, vector_len = 8,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x2048xf16>) outs(%y : memref<?x16xf16>)
+      {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 16,
+                             k_chunk = 32, mma = true, shared_weights = true>}
+  return
+}

@@ -114,9 +114,11 @@ struct Decisions {
   bool mma = false;
   /// #vptq.tiling persistent_blocks (0: one block per row tile).
   int64_t persistentBlocks = 0;
+  /// #vptq.tiling shared_weights (with mma).
+  bool sharedWeights = false;
   auto tie() const {
     return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement, mma,
-                    persistentBlocks);
+                    persistentBlocks, sharedWeights);
   }
   bool operator<(const Decisions &o) const { return tie() < o.tie(); }
 };
@@ -193,7 +195,8 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
     for (int64_t k : {d.kChunk, roundUp(c.groupSize, granule)}) {
       auto tiling = mlir::vptq::TilingAttr::getChecked(
           [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx,
-          d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0));
+          d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0),
+          false);
       if (!tiling)
         continue;
       auto placement = mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
@@ -240,7 +243,8 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
       return;
     auto tiling = mlir::vptq::TilingAttr::getChecked(
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
-        w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0));
+        w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
+        /*sharedWeights=*/false);
     if (!tiling || mlir::vptq::getMmaWarpGrid(c, tiling).accumulators >
                        mlir::vptq::kMaxMmaAccumulators)
       return;
@@ -269,6 +273,60 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
     add(br, wpr, bt, k);
   if (sharedCodebook)
     add(br, wpr, bt, kc, "global");
+  return out;
+}
+
+/// Tensor-core tilings with shared weights (#vptq.tiling shared_weights)
+/// for `batch` rows: blocks of 16 to 128 rows (whole 16-row tiles), 4 or 8
+/// warps, batch tiles of 16 to 256 rows not past the batch (rounded up to
+/// 8), column chunks of 32 or 64. Tilings the attribute or the lowering
+/// would reject (no warp split, more than kMaxMmaAccumulators per thread,
+/// too much shared memory) are left out.
+std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
+                                           const ref::LayerConfig &c,
+                                           mlir::Type modelType,
+                                           const mlir::vptq::TargetInfo &target,
+                                           int64_t batch) {
+  std::set<Decisions> out;
+  mlir::ScopedDiagnosticHandler quiet(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  const int64_t minRows = 16 / std::gcd<int64_t>(16, c.vectorLen);
+  auto add = [&](int64_t b, int64_t w, int64_t t, int64_t k) {
+    auto tiling = mlir::vptq::TilingAttr::getChecked(
+        [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
+        w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
+        /*sharedWeights=*/true);
+    if (!tiling)
+      return false;
+    mlir::vptq::MmaWarpGrid grid = mlir::vptq::getMmaWarpGrid(c, tiling);
+    if (!grid.valid || grid.accumulators > mlir::vptq::kMaxMmaAccumulators)
+      return false;
+    auto placement =
+        mlir::vptq::getDefaultPlacement(&ctx, c, modelType, target, tiling);
+    if (mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement) >
+        target.maxSharedBytes)
+      return false;
+    Decisions d{b, w, t, k, ""};
+    d.mma = true;
+    d.sharedWeights = true;
+    out.insert(d);
+    return true;
+  };
+  for (int64_t b = minRows; b <= 32 && b * c.vectorLen <= 128; b *= 2)
+    for (int64_t t : {16, 32, 64, 128, 256}) {
+      if (t > std::max<int64_t>(16, roundUp(batch, 8)))
+        continue;
+      for (int64_t k : {32, 64}) {
+        bool added = false;
+        for (int64_t w : {4, 8})
+          added |= add(b, w, t, k);
+        // Tile counts that 4 or 8 warps do not split (e.g. 5 row tiles
+        // of V = 5 and 2 batch tiles) get 2 or 1 warps.
+        for (int64_t w : {2, 1})
+          if (!added)
+            added = add(b, w, t, k);
+      }
+    }
   return out;
 }
 
@@ -359,6 +417,11 @@ int candidates(const std::vector<std::string> &args) {
                      mlir::vptq::CodebookPlacement::Shared))
           all.insert(d);
       }
+      if (b >= 4 &&
+          mlir::vptq::canUseTensorCores(*target, modelType, modelType))
+        for (const Decisions &d : sharedWeightCandidates(
+                 ctx, spec->config, modelType, *target, b))
+          all.insert(d);
     }
     os << layer << "\n";
     for (const Decisions &d : all) {
@@ -369,6 +432,8 @@ int candidates(const std::vector<std::string> &args) {
         os << ",centroids_placement=" << d.placement;
       if (d.mma)
         os << ",mma=1";
+      if (d.sharedWeights)
+        os << ",shared_weights=1";
       os << ",persistent_blocks=" << d.persistentBlocks;
       os << "\n";
     }
@@ -463,6 +528,7 @@ int select(const std::vector<std::string> &args) {
     e.kChunk = t.at("k_chunk").get<int64_t>();
     e.mma = t.value("mma", false);
     e.persistentBlocks = t.value("persistent_blocks", int64_t(0));
+    e.sharedWeights = t.value("shared_weights", false);
     e.centroidsPlacement = best->r.at("placement").value("centroids", "");
     e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
     e.us = best->r.at("median_us").get<double>();
@@ -491,7 +557,10 @@ int select(const std::vector<std::string> &args) {
                   (long long)batch, heuristicText, e.us, gain,
                   (long long)e.blockRows, (long long)e.warpsPerRow,
                   (long long)e.batchTile, (long long)e.kChunk,
-                  e.centroidsPlacement.c_str(), e.mma ? ", mma" : "",
+                  e.centroidsPlacement.c_str(),
+                  e.sharedWeights ? ", mma, shared weights"
+                  : e.mma         ? ", mma"
+                                  : "",
                   persistent, (long long)correct);
     md << line;
   }

@@ -131,11 +131,17 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   TuningEntry persistent = entry(s, 1, 2);
   persistent.persistentBlocks = 264;
   db.add(persistent);
+  TuningEntry shared = entry(s, 64, 8);
+  shared.mma = true;
+  shared.sharedWeights = true;
+  db.add(shared);
   std::string path = tempPath("vptq-tuning-roundtrip.json");
   ASSERT_EQ(db.save(path), "");
   TuningDatabase back;
   ASSERT_EQ(back.load(path), "");
-  ASSERT_EQ(back.entries().size(), 2u);
+  ASSERT_EQ(back.entries().size(), 3u);
+  EXPECT_TRUE(back.entries()[2].sharedWeights);
+  EXPECT_FALSE(back.entries()[1].sharedWeights);
   // Saved sorted by batch.
   EXPECT_EQ(back.entries()[0].batch, 1);
   EXPECT_EQ(back.entries()[0].persistentBlocks, 264);

@@ -58,6 +58,9 @@ struct LinearSpec {
   /// Persistent blocks (#vptq.tiling persistent_blocks): N > 0 at most N
   /// blocks, 0 one block per row tile, -1 choose.
   int64_t persistentBlocks = -1;
+  /// Weights dequantized once per block into shared memory on tensor cores
+  /// (#vptq.tiling shared_weights): 1 yes, 0 no, -1 choose.
+  int64_t sharedWeights = -1;
   /// "global", "shared", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
   LinearForm form = LinearForm::Fused;
@@ -146,6 +149,9 @@ struct LaunchInfo {
   bool mma = false;
   /// Persistent blocks (#vptq.tiling persistent_blocks; 0: none).
   int64_t persistentBlocks = 0;
+  /// Tensor cores on shared dequantized weights (#vptq.tiling
+  /// shared_weights).
+  bool sharedWeights = false;
 };
 
 } // namespace vptq

@@ -40,6 +40,8 @@ struct TuningEntry {
   bool mma = false;
   /// Persistent blocks (#vptq.tiling persistent_blocks; 0: none).
   int64_t persistentBlocks = 0;
+  /// Weights dequantized into shared memory (#vptq.tiling shared_weights).
+  bool sharedWeights = false;
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Median times of the winner and of the heuristic choice (0: unknown).
   double us = 0, heuristicUs = 0;

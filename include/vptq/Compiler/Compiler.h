@@ -37,8 +37,10 @@ const char *getCompilerVersion();
 /// by commas (e.g. "in_features=4096,out_features=4096,vector_len=8,
 /// num_centroids=65536,packed=true"), to which the key=value form may add
 /// kernel decisions: block_rows, warps_per_row, batch_tile, k_chunk, mma
-/// (1: tensor cores, 0: not), persistent_blocks (N > 0: at most N blocks,
-/// 0: one per row tile), centroids_placement and res_centroids_placement
+/// (1: tensor cores, 0: not), shared_weights (1: tensor cores on weights
+/// dequantized once per block into shared memory, 0: into registers),
+/// persistent_blocks (N > 0: at most N blocks, 0: one per row tile),
+/// centroids_placement and res_centroids_placement
 /// (global, shared or registers), and batch_hint (a prompt kernel's
 /// batch). Verified like the attribute; storage types are left at their
 /// defaults.

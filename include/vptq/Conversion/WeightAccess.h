@@ -61,6 +61,12 @@ int64_t vectorAlignment(int64_t count, int64_t elemBytes);
 Value emitVectorLoad(const EmitContext &e, Value memref, ValueRange prefix,
                      Value offset, int64_t count);
 
+/// Stores vector `vec` at memref[prefix..., offset ..] with the alignment
+/// vectorAlignment guarantees (offset a multiple of its length); sizes that
+/// are not a power of two store as aligned power-of-two pieces.
+void emitVectorStore(const EmitContext &e, Value vec, Value memref,
+                     ValueRange prefix, Value offset);
+
 /// The weight operands of a vptq op on memrefs and how to read them.
 class WeightAccess {
 public:

@@ -94,15 +94,25 @@ inline bool mmaSplitsWeights(const LayerConfig &config) {
 }
 
 /// How the warps of a tensor-core block (#vptq.tiling mma = true) share its
-/// block_rows * V rows, split into 16-row mma tiles: `rowWarps` warps
-/// along the rows (the largest common divisor of warps_per_row and the
-/// tiles; 1 when that would leave more than 15 column groups, as each
-/// group has a named barrier), each with `tilesPerWarp` tiles, and
+/// block_rows * V rows, split into 16-row mma tiles, and its batch tile,
+/// split into 8-row mma tiles.
+///
+/// Register fragments (shared_weights = false): `rowWarps` warps along the
+/// rows (the largest common divisor of warps_per_row and the tiles; 1 when
+/// that would leave more than 15 column groups, as each group has a named
+/// barrier), each with `tilesPerWarp` tiles and the whole batch tile, times
 /// `colWarps` = warps_per_row / rowWarps column groups, each with its own
 /// column chunks. The rowWarps warps of a column group stage each chunk of
 /// activations into one shared input tile together.
+///
+/// Shared weights: `rowWarps` x `batchWarps` warps, each with
+/// `tilesPerWarp` x `batchTilesPerWarp` tiles, all on every chunk
+/// (colWarps = 1); `valid` is false when no split of the warps divides
+/// both the row tiles and the batch tiles.
 struct MmaWarpGrid {
-  int64_t rowWarps = 1, colWarps = 1, tilesPerWarp = 1;
+  int64_t rowWarps = 1, colWarps = 1, batchWarps = 1, tilesPerWarp = 1,
+          batchTilesPerWarp = 1;
+  bool valid = true;
   /// f32 accumulators per thread.
   int64_t accumulators = 0;
 };
@@ -161,6 +171,12 @@ struct SharedMemoryLayout {
   int64_t partials = 0, partialsBytes = 0;
   /// Per-warp partial norm terms: [warps][batch_tile] f32.
   int64_t norm = 0, normBytes = 0;
+  /// Shared-weight tensor-core kernels: the dequantized chunks of weights
+  /// [stages * parts][k_chunk][block_rows * V + 8] in the model type
+  /// (column-major 16-row tiles for ldmatrix.trans; parts = 2 with
+  /// mmaSplitsWeights), and `stages` (2: software pipelined) input tiles.
+  int64_t weights = 0, weightsBytes = 0, weightStride = 0;
+  int64_t stages = 1;
   /// Tensor-core kernels (mma = true) keep no codes or norm: the
   /// codebooks, each column group's staged chunk of activations as
   /// `inputs` [colWarps][batch_tile][inputStride] in the model type (k_chunk

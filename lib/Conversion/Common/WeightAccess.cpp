@@ -2,6 +2,8 @@
 
 #include "vptq/Conversion/WeightAccess.h"
 
+#include <numeric>
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -201,6 +203,29 @@ Value mlir::vptq::emitVectorLoad(const EmitContext &e, Value memref,
   }
   return vector::FromElementsOp::create(
       e.b, e.loc, VectorType::get({count}, e.b.getF32Type()), elems);
+}
+
+void mlir::vptq::emitVectorStore(const EmitContext &e, Value vec,
+                                  Value memref, ValueRange prefix,
+                                  Value offset) {
+  auto type = cast<VectorType>(vec.getType());
+  const int64_t count = type.getNumElements();
+  const int64_t elemBytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+  const int64_t align = vectorAlignment(count, elemBytes);
+  const int64_t piece = std::max<int64_t>(1, std::min(count, align / elemBytes));
+  for (int64_t at = 0; at < count; at += piece) {
+    SmallVector<Value> indices(prefix);
+    indices.push_back(at ? e.add(offset, e.index(at)) : offset);
+    // A shuffle (not extract_strided_slice) lowers straight to LLVM.
+    SmallVector<int64_t> lanes(piece);
+    std::iota(lanes.begin(), lanes.end(), at);
+    Value part = piece == count ? vec
+                                : vector::ShuffleOp::create(e.b, e.loc, vec,
+                                                            vec, lanes);
+    auto store =
+        vector::StoreOp::create(e.b, e.loc, part, memref, indices);
+    store.setAlignment(piece * elemBytes);
+  }
 }
 
 Value WeightAccess::emitGather(const EmitContext &e, Value codebook, Value c,

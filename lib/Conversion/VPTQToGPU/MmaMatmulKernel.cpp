@@ -55,8 +55,11 @@ public:
         modelType(wa.modelType()), tiling(tiling), placement(placement),
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
+        sharedWeights(tiling.getSharedWeights()),
         stageWidth(getMmaInputCopyWidth(cfg)),
-        groupThreads(grid.rowWarps * kThreadsPerWarp), x(kernel.args.lookup(op.getInput())),
+        groupThreads(sharedWeights ? tiling.getThreads()
+                                   : grid.rowWarps * kThreadsPerWarp),
+        x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
         func(kernel.func) {}
@@ -74,7 +77,15 @@ public:
     tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     rowWarp = arith::RemUIOp::create(b, loc, warp, e.index(grid.rowWarps));
-    colWarp = arith::DivUIOp::create(b, loc, warp, e.index(grid.rowWarps));
+    // With shared weights the warps past the row warps split the batch
+    // tile; the block has one column group.
+    if (sharedWeights) {
+      batchWarp = arith::DivUIOp::create(b, loc, warp, e.index(grid.rowWarps));
+      colWarp = e.index(0);
+    } else {
+      batchWarp = e.index(0);
+      colWarp = arith::DivUIOp::create(b, loc, warp, e.index(grid.rowWarps));
+    }
     lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     group = arith::DivUIOp::create(b, loc, lane, e.index(4));
     quad = arith::RemUIOp::create(b, loc, lane, e.index(4));
@@ -88,9 +99,18 @@ public:
     Value dsm = emitDynamicSharedMemory(b, loc);
     codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
     inputTiles = sharedView(b, loc, dsm, layout.inputs,
-                            {1, grid.colWarps, Bt, layout.inputStride},
+                            {layout.stages, grid.colWarps, Bt,
+                             layout.inputStride},
                             modelType);
-    groupThread = e.add(e.mul(rowWarp, e.index(kThreadsPerWarp)), lane);
+    groupThread = sharedWeights
+                      ? tid
+                      : e.add(e.mul(rowWarp, e.index(kThreadsPerWarp)), lane);
+    if (sharedWeights)
+      weightTiles = sharedView(
+          b, loc, dsm, layout.weights,
+          {layout.stages * (split ? 2 : 1), tiling.getKChunk(),
+           layout.weightStride},
+          modelType);
     Value partials = sharedView(b, loc, dsm, layout.partials,
                                 {grid.colWarps, M, Bt}, b.getF32Type());
 
@@ -106,20 +126,27 @@ public:
             codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid, threads);
             gpu::BarrierOp::create(b1, loc);
           }
-          return emitChunkLoop(b1, loc, cb, accIn);
+          return sharedWeights ? emitSharedChunkLoop(b1, loc, cb, accIn)
+                               : emitChunkLoop(b1, loc, cb, accIn);
         });
 
     // Every warp is done with the codebooks (the partials alias them);
     // then each publishes its accumulators.
     gpu::BarrierOp::create(b, loc);
+    Value firstTile = e.mul(batchWarp, e.index(grid.batchTilesPerWarp));
     for (int64_t t = 0; t < grid.tilesPerWarp; ++t)
-      for (int64_t nt = 0; nt < Bt / kTileN; ++nt)
+      for (int64_t nt = 0; nt < grid.batchTilesPerWarp; ++nt)
         for (int64_t i = 0; i < 4; ++i) {
-          // c0, c1: mma row g (output row 2g), batch rows 2q, 2q + 1;
-          // c2, c3: mma row g + 8 (output row 2g + 1).
-          Value m = e.add(tileRow(e, t), e.index(i >= 2 ? 1 : 0));
-          Value n = e.add(e.mul(quad, e.index(2)),
-                          e.index(nt * kTileN + (i & 1)));
+          // c0, c1: mma row g, batch rows 2q, 2q + 1; c2, c3: mma row g + 8.
+          // Register fragments interleave the rows (mma row g is output
+          // row 2g, g + 8 is 2g + 1); shared weights keep them in order.
+          Value m = sharedWeights
+                        ? e.add(sharedTileRow(e, t), e.index(i >= 2 ? 8 : 0))
+                        : e.add(tileRow(e, t), e.index(i >= 2 ? 1 : 0));
+          Value n = e.add(
+              e.add(e.mul(quad, e.index(2)),
+                    e.mul(firstTile, e.index(kTileN))),
+              e.index(nt * kTileN + (i & 1)));
           memref::StoreOp::create(b, loc, accs[accIndex(t, nt, i)], partials,
                                   ValueRange{colWarp, m, n});
         }
@@ -133,7 +160,15 @@ public:
 
 private:
   int64_t accIndex(int64_t t, int64_t nt, int64_t i) const {
-    return (t * (tiling.getBatchTile() / kTileN) + nt) * 4 + i;
+    return (t * grid.batchTilesPerWarp + nt) * 4 + i;
+  }
+
+  /// The block-local output row of mma row g of the warp's tile t with
+  /// shared weights: 16 x (rowWarp * tilesPerWarp + t) + g.
+  Value sharedTileRow(const EmitContext &e, int64_t t) const {
+    Value tile =
+        e.add(e.mul(rowWarp, e.index(grid.tilesPerWarp)), e.index(t));
+    return e.add(e.mul(tile, e.index(kTileM)), group);
   }
 
   /// The block-local output row of the lane's mma row g in the warp's tile
@@ -242,8 +277,214 @@ private:
     const int64_t perStep = a.size() / (Kc / kTileK);
     for (int64_t ks = 0; ks < Kc / kTileK; ++ks)
       acc = multiplyStep(e, ArrayRef<Value>(a).slice(ks * perStep, perStep),
-                         ks, e.index(0), acc);
+                         ks, e.index(0), e.index(0), acc);
     return acc;
+  }
+
+  /// The chunks of codebook group cb with shared weights, software
+  /// pipelined over two stages of shared buffers: while the warps multiply
+  /// chunk i (stage i mod 2), the block stages chunk i + 1's activations
+  /// into the other stage (asynchronous copies), gathers its codebook
+  /// vectors with the indices loaded one chunk earlier, loads chunk
+  /// i + 2's indices, and after the multiply stores the vectors; one block
+  /// barrier per chunk. Global-memory latency (index and L2 codebook reads)
+  /// thus overlaps the tensor-core work.
+  SmallVector<Value> emitSharedChunkLoop(OpBuilder &b, Location loc, Value cb,
+                                         ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk();
+    Value colBase =
+        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    // Prologue: chunk 0 into stage 0, chunk 1's indices.
+    Value copies = stageInputs(e, colBase, e.index(0));
+    storeChunk(e, gatherChunk(e, cb, e.index(0),
+                              loadChunkIndices(e, cb, e.index(0))),
+               e.index(0));
+    SmallVector<Value> next = loadChunkIndices(e, cb, e.index(Kc));
+    if (copies)
+      waitInputs(e, copies, /*pending=*/0);
+    gpu::BarrierOp::create(b, loc);
+    const size_t numAcc = accIn.size();
+    SmallVector<Value> init(accIn);
+    init.append(next);
+    SmallVector<Value> results = emitForAcc(
+        b, loc, e.index(0), e.index(cfg.groupSize), e.index(Kc), init,
+        [&](OpBuilder &lb, Value k0, ValueRange carried) {
+          EmitContext le{lb, loc};
+          Value stage = arith::RemUIOp::create(
+              lb, loc, arith::DivUIOp::create(lb, loc, k0, le.index(Kc)),
+              le.index(2));
+          Value other = arith::SubIOp::create(lb, loc, le.index(1), stage);
+          // Past the group's last chunk these read clamped columns into
+          // the idle stage, which nothing multiplies.
+          Value k1 = le.add(k0, le.index(Kc));
+          Value nextCopies = stageInputs(le, le.add(colBase, k1), other);
+          SmallVector<Value> vectors = gatherChunk(
+              le, cb, k1, SmallVector<Value>(carried.drop_front(numAcc)));
+          SmallVector<Value> after =
+              loadChunkIndices(le, cb, le.add(k1, le.index(Kc)));
+          SmallVector<Value> acc(carried.take_front(numAcc));
+          Value firstTile =
+              le.mul(batchWarp, le.index(grid.batchTilesPerWarp));
+          for (int64_t ks = 0; ks < Kc / kTileK; ++ks)
+            acc = multiplyStep(le, loadWeightFragments(le, ks, stage), ks,
+                               stage, firstTile, acc);
+          storeChunk(le, vectors, other);
+          if (nextCopies)
+            waitInputs(le, nextCopies, /*pending=*/0);
+          // Stage `other` is complete, and every warp is done with `stage`
+          // before the next chunk overwrites it.
+          gpu::BarrierOp::create(lb, loc);
+          acc.append(after);
+          return acc;
+        });
+    results.resize(numAcc);
+    return results;
+  }
+
+  /// The thread's codebook vectors of the block's chunk (index row r,
+  /// column k; k fastest, so index reads coalesce): item i is vector
+  /// tid + i * threads; threads past the last vector redo it.
+  std::pair<Value, Value> chunkItem(const EmitContext &e, int64_t i) const {
+    const int64_t Kc = tiling.getKChunk(), threads = tiling.getThreads();
+    const int64_t items = tiling.getBlockRows() * Kc;
+    Value item = e.add(tid, e.index(i * threads));
+    if ((i + 1) * threads > items)
+      item = e.min(item, e.index(items - 1));
+    return {arith::DivUIOp::create(e.b, e.loc, item, e.index(Kc)),
+            arith::RemUIOp::create(e.b, e.loc, item, e.index(Kc))};
+  }
+
+  int64_t chunkItems() const {
+    return ceilDiv(tiling.getBlockRows() * tiling.getKChunk(),
+                   tiling.getThreads());
+  }
+
+  /// The decoded indices (main, then residual if any, per item) of the
+  /// thread's vectors of the chunk at column k0 of group cb (columns past
+  /// the group clamped to its last).
+  SmallVector<Value> loadChunkIndices(const EmitContext &e, Value cb,
+                                      Value k0) {
+    SmallVector<Value> indices;
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [r, k] = chunkItem(e, i);
+      Value indexRow = e.min(e.add(firstIndexRow, r),
+                             e.index(cfg.numIndexRows() - 1));
+      auto [idx, res] =
+          wa.emitIndices(e, cb, indexRow,
+                         e.min(e.add(k0, k), e.index(cfg.groupSize - 1)));
+      indices.push_back(idx);
+      if (res)
+        indices.push_back(res);
+    }
+    return indices;
+  }
+
+  /// The thread's weight vectors (f32) of the chunk at column k0 for
+  /// `indices` (loadChunkIndices): centroid plus residual, the norm (W *
+  /// scale + bias of the input column), zero past the group.
+  SmallVector<Value> gatherChunk(const EmitContext &e, Value cb, Value k0,
+                                 ArrayRef<Value> indices) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t V = cfg.vectorLen;
+    Value colBase =
+        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    auto f32Vec = VectorType::get({V}, b.getF32Type());
+    const int64_t perItem = cfg.hasResidual() ? 2 : 1;
+    SmallVector<Value> vectors;
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [r, k] = chunkItem(e, i);
+      Value col = e.add(k0, k);
+      Value w = SharedCodebooks::gather(e, cfg, codebooks.centroids,
+                                        wa.values().centroids, cb,
+                                        indices[i * perItem]);
+      if (perItem == 2)
+        w = e.add(w, SharedCodebooks::gather(e, cfg, codebooks.resCentroids,
+                                             wa.values().resCentroids, cb,
+                                             indices[i * perItem + 1]));
+      if (cfg.enableNorm) {
+        Value p = wa.emitInputColumn(
+            e, e.min(e.add(colBase, col), e.index(cfg.inFeatures - 1)));
+        Value scale = vector::BroadcastOp::create(
+            b, loc, f32Vec, e.loadF32(wa.values().weightScale, {p}));
+        Value shift = vector::BroadcastOp::create(
+            b, loc, f32Vec, e.loadF32(wa.values().weightBias, {p}));
+        w = vector::FMAOp::create(b, loc, w, scale, shift);
+      }
+      if (cfg.groupSize % tiling.getKChunk() != 0) {
+        Value zero = arith::ConstantOp::create(
+            b, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
+        w = emitSelect(b, loc,
+                       cmp(b, loc, arith::CmpIPredicate::ult, col,
+                           e.index(cfg.groupSize)),
+                       w, zero);
+      }
+      vectors.push_back(w);
+    }
+    return vectors;
+  }
+
+  /// Stores the thread's `vectors` (gatherChunk) into stage `stage` of the
+  /// shared weight tile, [stage * parts + part][k][row]: each vector as V
+  /// contiguous elements rounded to the model type (in aligned pieces),
+  /// and with split weights its rounding error as the lo part.
+  void storeChunk(const EmitContext &e, ArrayRef<Value> vectors, Value stage) {
+    const int64_t V = cfg.vectorLen, parts = split ? 2 : 1;
+    auto modelVec = VectorType::get({V}, modelType);
+    Value first = e.mul(stage, e.index(parts));
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [r, k] = chunkItem(e, i);
+      Value offset = e.mul(r, e.index(V));
+      Value hi = e.fromF32(vectors[i], modelVec);
+      emitVectorStore(e, hi, weightTiles, ValueRange{first, k}, offset);
+      if (split)
+        emitVectorStore(e,
+                        e.fromF32(arith::SubFOp::create(e.b, e.loc,
+                                                        vectors[i],
+                                                        e.toF32(hi)),
+                                  modelVec),
+                        weightTiles, ValueRange{e.add(first, e.index(1)), k},
+                        offset);
+    }
+  }
+
+  /// The warp's A fragments of step ks from the shared weight tile, in
+  /// multiplyStep's order (part, tile, register): ldmatrix.x4.trans, lanes
+  /// 8i .. 8i + 7 addressing the 8 columns of matrix i (rows 8 (i mod 2)
+  /// .., columns 8 (i / 2) .. of the 16 x 16 tile), which stores each
+  /// column's rows contiguously.
+  SmallVector<Value> loadWeightFragments(const EmitContext &e, int64_t ks,
+                                         Value stage) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    Value matrix = arith::DivUIOp::create(b, loc, lane, e.index(8));
+    Value k = e.add(
+        e.add(e.mul(arith::DivUIOp::create(b, loc, matrix, e.index(2)),
+                    e.index(8)),
+              arith::RemUIOp::create(b, loc, lane, e.index(8))),
+        e.index(ks * kTileK));
+    Value rowOffset = e.mul(arith::RemUIOp::create(b, loc, matrix, e.index(2)),
+                            e.index(8));
+    auto fragType = VectorType::get({4, 2}, modelType);
+    SmallVector<Value> a;
+    for (int64_t part = 0; part < (split ? 2 : 1); ++part)
+      for (int64_t t = 0; t < grid.tilesPerWarp; ++t) {
+        Value tileStart = e.mul(
+            e.add(e.mul(rowWarp, e.index(grid.tilesPerWarp)), e.index(t)),
+            e.index(kTileM));
+        Value frags = nvgpu::LdMatrixOp::create(
+            b, loc, fragType, weightTiles,
+            ValueRange{e.add(e.mul(stage, e.index(split ? 2 : 1)),
+                             e.index(part)),
+                       k, e.add(tileStart, rowOffset)},
+            /*transpose=*/true, /*numTiles=*/4);
+        for (int64_t r = 0; r < 4; ++r)
+          a.push_back(toOperand(
+              e, vector::ExtractOp::create(b, loc, frags,
+                                           ArrayRef<int64_t>{r})));
+      }
+    return a;
   }
 
   /// Waits until at most `pending` of the groups of input copies issued so
@@ -377,17 +618,19 @@ private:
     return a;
   }
 
-  /// Multiplies the A fragments `a` of step ks of the chunk with the live
-  /// 8-row batch tiles of the input tile: B fragments come two tiles at a
+  /// Multiplies the A fragments `a` of step ks of the chunk with the
+  /// warp's live 8-row batch tiles of the input tile (batchTilesPerWarp
+  /// from tile `firstTile`): B fragments come two tiles at a
   /// time from ldmatrix.x4 (lanes 8i .. 8i + 7 address the rows of matrix
   /// i: batch tile 2p + i / 2, columns 8 (i mod 2) ..), or x2 for a last
   /// odd tile.
   SmallVector<Value> multiplyStep(const EmitContext &e, ArrayRef<Value> a,
-                                  int64_t ks, Value tile, ValueRange accIn) {
+                                  int64_t ks, Value tile, Value firstTile,
+                                  ValueRange accIn) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
     const int64_t T = grid.tilesPerWarp, parts = split ? 2 : 1;
-    const int64_t nTiles = tiling.getBatchTile() / kTileN;
+    const int64_t nTiles = grid.batchTilesPerWarp;
     SmallVector<Value> acc(accIn);
     auto resultType = LLVM::LLVMStructType::getLiteral(
         b.getContext(), SmallVector<Type>(4, b.getF32Type()));
@@ -405,7 +648,9 @@ private:
       // Pairs of batch tiles wholly past the batch are skipped
       // (warp-uniform); rows past it hold zeros or stale values whose
       // results are never stored.
-      Value pairStart = e.add(firstBatch, e.index(nt * kTileN));
+      Value pairStart = e.add(
+          firstBatch,
+          e.mul(e.add(firstTile, e.index(nt)), e.index(kTileN)));
       Value live = cmp(b, loc, arith::CmpIPredicate::ult, pairStart, batch);
       auto ifOp = scf::IfOp::create(
           b, loc, live,
@@ -416,7 +661,8 @@ private:
                                                     te.index(2))
                            : te.index(0);
             Value row = te.add(
-                te.mul(te.add(tileOfLane, te.index(nt)), te.index(kTileN)),
+                te.mul(te.add(te.add(tileOfLane, firstTile), te.index(nt)),
+                       te.index(kTileN)),
                 matrixRow);
             auto fragType = VectorType::get({2 * count, 2}, modelType);
             Value frags = nvgpu::LdMatrixOp::create(
@@ -517,6 +763,9 @@ private:
   MmaWarpGrid grid;
   /// Whether weights are multiplied as hi + lo parts (mmaSplitsWeights).
   bool split;
+  /// Whether the block dequantizes each chunk into shared memory
+  /// (#vptq.tiling shared_weights).
+  bool sharedWeights;
   /// Elements per asynchronous activation copy (getMmaInputCopyWidth).
   int64_t stageWidth;
   /// Threads of a column group, which stage its input tiles together.
@@ -524,11 +773,10 @@ private:
   Value x, y, bias;
   gpu::GPUFuncOp func;
   // Set while emitting.
-  // Set while emitting.
-  Value tid, warp, lane, rowWarp, colWarp, groupThread, group, quad,
-      firstIndexRow, firstBatch, batch, lastBatch;
+  Value tid, warp, lane, rowWarp, colWarp, batchWarp, groupThread, group,
+      quad, firstIndexRow, firstBatch, batch, lastBatch;
   SharedCodebooks codebooks;
-  Value inputTiles;
+  Value inputTiles, weightTiles;
 };
 
 } // namespace
@@ -545,7 +793,14 @@ FailureOr<int64_t> mlir::vptq::gpu_kernels::emitMmaMatmulKernel(
            << target.chip << ") and f16 or bf16 activations of the "
            << "codebooks' type (got " << activation << " and " << model
            << ")";
-  if (!mmaSupportsVectorLen(c))
+  MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
+  if (!grid.valid)
+    return op.emitOpError("tiling with shared_weights: no split of the ")
+           << tiling.getWarpsPerRow() << " warps divides both the "
+           << tiling.getBlockRows() * c.vectorLen / kTileM
+           << " 16-row tiles and the " << tiling.getBatchTile() / kTileN
+           << " 8-row batch tiles";
+  if (!tiling.getSharedWeights() && !mmaSupportsVectorLen(c))
     return op.emitOpError("tiling with mma = true needs an even vector_len "
                           "(lanes read two adjacent elements of a vector), "
                           "got ")

@@ -170,13 +170,16 @@ QuantConfigAttr::withChanges(function_ref<void(LC &)> fn) const {
 LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockRows, int64_t warpsPerRow,
                                  int64_t batchTile, int64_t kChunk, bool mma,
-                                 int64_t persistentBlocks) {
+                                 int64_t persistentBlocks,
+                                 bool sharedWeights) {
   if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
     return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
                           "batch_tile must be positive";
   if (persistentBlocks < 0)
     return emitError() << "#vptq.tiling: persistent_blocks = "
                        << persistentBlocks << " must not be negative";
+  if (sharedWeights && !mma)
+    return emitError() << "#vptq.tiling: shared_weights needs mma = true";
   if (mma) {
     if (persistentBlocks != 0)
       return emitError() << "#vptq.tiling: persistent_blocks is not "
@@ -187,10 +190,11 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (blockRows > 32)
       return emitError() << "#vptq.tiling: block_rows = " << blockRows
                          << " exceeds 32";
-    if (batchTile % 8 != 0 || batchTile > 128)
+    const int64_t maxBatchTile = sharedWeights ? 256 : 128;
+    if (batchTile % 8 != 0 || batchTile > maxBatchTile)
       return emitError() << "#vptq.tiling: with mma, batch_tile = "
-                         << batchTile
-                         << " must be a multiple of 8 and at most 128";
+                         << batchTile << " must be a multiple of 8 and at most "
+                         << maxBatchTile;
     if (kChunk < 16 || kChunk % 16 != 0 || kChunk > 128)
       return emitError() << "#vptq.tiling: with mma, k_chunk = " << kChunk
                          << " must be a multiple of 16 and at most 128";

@@ -29,6 +29,9 @@ struct LinearTuning {
   /// Persistent blocks (#vptq.tiling persistent_blocks): N > 0 at most N
   /// blocks, 0 one per row tile, -1 choose.
   int64_t persistentBlocks = -1;
+  /// Tensor cores on weights dequantized into shared memory (#vptq.tiling
+  /// shared_weights): 1 yes, 0 no, -1 choose.
+  int64_t sharedWeights = -1;
 };
 
 /// The kernel specification of a quantized layer in the storage types the

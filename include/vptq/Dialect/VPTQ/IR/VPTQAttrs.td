@@ -159,6 +159,14 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
       `k_chunk` covers a whole codebook group, the activations (with their
       permutation and channel norm) too. With 0, one block per row tile.
       SIMT kernels only (not with `mma`).
+    * `shared_weights` (default false; with `mma` only): the block
+      dequantizes each chunk of its weight tile once into shared memory
+      (`k_chunk` x `block_rows * V`, one thread per codebook vector, so any
+      even or odd `vector_len` whose rows make 16-row tiles) and its warps
+      split the rows and the `batch_tile` (a multiple of 8, at most 256)
+      batch rows, reading both operands with `ldmatrix`; no split along
+      the columns. One dequantized weight then serves the whole batch
+      tile, which large batches need.
 
     Example:
 
@@ -169,6 +177,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
                  k_chunk = 32, mma = true>
     #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1,
                  k_chunk = 4096, persistent_blocks = 132>
+    #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128,
+                 k_chunk = 64, mma = true, shared_weights = true>
     ```
   }];
   let parameters = (ins
@@ -177,7 +187,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
     "int64_t":$batch_tile,
     "int64_t":$k_chunk,
     DefaultValuedParameter<"bool", "false">:$mma,
-    DefaultValuedParameter<"int64_t", "0">:$persistent_blocks
+    DefaultValuedParameter<"int64_t", "0">:$persistent_blocks,
+    DefaultValuedParameter<"bool", "false">:$shared_weights
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

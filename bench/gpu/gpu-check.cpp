@@ -94,11 +94,13 @@ Options parseArgs(int argc, char **argv) {
              "[--runtime-choice]\n"
              "Runs every kernel of a vptq-compile bundle built for this GPU "
              "against the reference on fresh random inputs and times it.\n"
-             "--runtime-choice: run prompt kernels (batch_hint) only at "
-             "batches of " +
-                 std::to_string(kBatchedThreshold) +
-                 " rows or more and the other kernels without fixed "
-                 "decisions only below, as the runtime chooses.\n";
+             "--runtime-choice: run each kernel without fixed decisions "
+             "only at the batches the runtime runs it: batch_hint " +
+                 std::to_string(kBatchedHint) + " from " +
+                 std::to_string(kBatchedThreshold) + " rows, " +
+                 std::to_string(kLargeBatchHint) + " from " +
+                 std::to_string(kLargeBatchThreshold) +
+                 ", none below.\n";
       std::exit(0);
     } else
       args.unknown();
@@ -268,12 +270,12 @@ int main(int argc, char **argv) {
     auto &weights = cached.weights;
 
     for (int64_t batch : opts.batches) {
-      // As the runtime chooses (LinearLayer::forward): a prompt kernel
-      // (batch_hint) for batches of kBatchedThreshold rows or more, the
-      // plain kernel below that. Kernels with fixed decisions (the
-      // autotuner's candidates) run at every batch.
+      // As the runtime chooses (LinearLayer::forward): the kernel whose
+      // batch_hint is runtimeBatchHint(batch) (plain, prompt or long
+      // prompt). Kernels with fixed decisions (the autotuner's candidates)
+      // run at every batch.
       if (opts.runtimeChoice && !hasDecisions(k.spec) &&
-          (k.spec.batchHint > 0) != (batch >= kBatchedThreshold))
+          k.spec.batchHint != runtimeBatchHint(batch))
         continue;
       auto cachedInput = cached.inputs.find(batch);
       if (cachedInput == cached.inputs.end()) {

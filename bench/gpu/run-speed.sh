@@ -5,7 +5,8 @@
 #  2. every layer of speed-layers.txt with the heuristic kernels: checked
 #     against the reference on fresh random inputs (every output element)
 #     and timed at batch 1, 4, 16, 64, 256 (vptq-gpu-check), with the kernel
-#     the runtime picks for each batch (prompt kernels from batch 4);
+#     the runtime picks for each batch (prompt kernels from batch 4,
+#     long-prompt kernels on shared weights from batch 128);
 #  3. torch fp16 F.linear on the same shapes and batches, and a large fp16
 #     matmul for the compute floor;
 #  4. the autotuner's candidates, checked and timed at batch 1 and 16.

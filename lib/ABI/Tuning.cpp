@@ -132,9 +132,10 @@ const TuningEntry *TuningDatabase::lookup(const std::string &arch,
                                           const LinearSpec &spec) const {
   std::string key = tuningKey(spec), base = baseArch(arch);
   int64_t batch = decisionBatch(spec);
-  // Decode (batch 1-3) and prompt (4 and more) kernels never borrow each
-  // other's decisions: a batch-1 tiling made a 7B prefill 3x slower.
-  auto isPrompt = [](int64_t b) { return b >= kBatchedThreshold; };
+  // Decode (batch 1-3), prompt (4-127) and long-prompt (128 and more)
+  // kernels never borrow each other's decisions: a batch-1 tiling made a
+  // 7B prefill 3x slower.
+  auto isPrompt = [](int64_t b) { return runtimeBatchHint(b); };
   const TuningEntry *below = nullptr, *smallest = nullptr;
   for (const TuningEntry &t : entries_) {
     if (baseArch(t.arch) != base || t.layer != key ||

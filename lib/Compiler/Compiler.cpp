@@ -234,8 +234,26 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
         chip.str() + ") and f16 or bf16 activations of the model dtype (got " +
         ref::dtypeName(spec.activation) + " and " +
         ref::dtypeName(spec.model) + ")");
+  static_assert(::vptq::kLargeBatchThreshold == kSharedWeightsMinBatch,
+                "the runtime's long-prompt kernels are the shared-weight ones");
+  TilingAttr sharedDefault;
+  if (spec.sharedWeights == 1) {
+    if (!tensorCores)
+      return diags.error("shared_weights = 1 runs on tensor cores: it needs "
+                         "an NVIDIA sm_80 or newer chip (got " +
+                         chip.str() + ") and f16 or bf16 activations of the "
+                         "model dtype");
+    sharedDefault = getDefaultSharedWeightsTiling(
+        ctx, spec.config, toMLIRType(ctx, spec.model), *target);
+    if (!sharedDefault)
+      return diags.error("shared_weights = 1: no shared-weight tiling of "
+                         "this layer fits " + chip.str() +
+                         "'s shared memory");
+  }
   auto defaultTiling = [&] {
     int64_t batch = ::vptq::decisionBatch(spec);
+    if (sharedDefault)
+      return sharedDefault;
     if (spec.mma == 1)
       return getDefaultMmaTiling(ctx, spec.config, *target);
     return getDefaultTiling(ctx, spec.config, toMLIRType(ctx, spec.model),

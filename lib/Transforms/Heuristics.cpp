@@ -143,6 +143,37 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   return tiling(nTiles * 8, kChunk);
 }
 
+TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
+                                                     const LayerConfig &c,
+                                                     Type modelType,
+                                                     const TargetInfo &target) {
+  // The fastest shared-weight tilings of seven 7B-shaped 11008 x 4096
+  // layers at batch 256 had 64-128 rows, 8 warps, batch tiles of 128 and
+  // chunks of 32 with split weights (bench/results/
+  // 2026-11-23-h100-shared-weights.md).
+  const int64_t minRows = 16 / std::gcd<int64_t>(16, c.vectorLen);
+  const int64_t blockRows = std::min<int64_t>(
+      32, minRows * std::max<int64_t>(1, 64 / (minRows * c.vectorLen)));
+  const int64_t firstChunk = mmaSplitsWeights(c) ? 32 : 64;
+  for (int64_t warps : {8, 4, 2, 1})
+    for (int64_t batchTile : {128, 64, 32, 16})
+      for (int64_t kChunk : {firstChunk, 96 - firstChunk}) {
+        auto tiling =
+            TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
+                            /*mma=*/true, /*persistentBlocks=*/0,
+                            /*sharedWeights=*/true);
+        MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
+        if (!grid.valid || grid.accumulators > kMaxMmaAccumulators)
+          continue;
+        PlacementAttr placement =
+            getDefaultPlacement(ctx, c, modelType, target, tiling);
+        if (getSharedMemoryBytes(c, modelType, tiling, placement) <=
+            target.maxSharedBytes)
+          return tiling;
+      }
+  return {};
+}
+
 MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
                                        TilingAttr tiling) {
   MmaWarpGrid grid;
@@ -204,8 +235,13 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         const TargetInfo &target,
                                         int64_t batchHint, bool tensorCores) {
   batchHint = std::max<int64_t>(batchHint, 1);
+  if (tensorCores && target.hasTensorCores() &&
+      batchHint >= kSharedWeightsMinBatch)
+    if (TilingAttr shared =
+            getDefaultSharedWeightsTiling(ctx, c, modelType, target))
+      return shared;
   if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
-      mmaReadsActivationPairs(c) && mmaSupportsVectorLen(c))
+      mmaSupportsVectorLen(c))
     return getDefaultMmaTiling(ctx, c, target);
   // Keep batch_tile x vector_len accumulators per thread at most 32.
   int64_t maxBatchTile = std::max<int64_t>(1, 32 / c.vectorLen);

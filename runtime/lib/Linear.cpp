@@ -96,22 +96,24 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
     args.push_back(&w);
   args.push_back(&y);
   Kernel *kernel = kernel_.get();
-  if (x.dim(0) >= kBatchedThreshold) {
-    if (!batchedFetched_) {
-      batchedFetched_ = true;
+  if (int64_t hint = runtimeBatchHint(x.dim(0))) {
+    BatchedKernel &tier =
+        hint == kLargeBatchHint ? largeBatchKernel_ : batchedKernel_;
+    if (!tier.fetched) {
+      tier.fetched = true;
       // CPU kernels already tile the batch by 4 rows whatever the hint.
       if (spec_.batch < 0 && !hasDecisions(spec_) &&
           runtime->device().kind != DeviceKind::CPU) {
         LinearSpec batched = spec_;
-        batched.batchHint = kBatchedHint;
+        batched.batchHint = hint;
         // Same arguments, other decisions; without it the first kernel
         // serves every batch.
         if (auto k = runtime->getKernel(batched))
-          batchedKernel_ = *k;
+          tier.kernel = *k;
       }
     }
-    if (batchedKernel_)
-      kernel = batchedKernel_.get();
+    if (tier.kernel)
+      kernel = tier.kernel.get();
   }
   return kernel->run(args).withContext("layer '" + name_ + "'");
 }

@@ -61,16 +61,17 @@
 // A fragments: ldmatrix.x4.trans of stage STAGE, one per row tile.
 // CHECK:     %[[A0:.+]] = nvgpu.ldmatrix %[[W]][%[[STAGE]], %{{.+}}, %{{.+}}] {numTiles = 4 : i32, transpose = true} : memref<2x32x72xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // CHECK:     %[[A1:.+]] = nvgpu.ldmatrix %[[W]][%[[STAGE]], %{{.+}}, %{{.+}}] {numTiles = 4 : i32, transpose = true}
-// The warp's batch tiles 2 x BATCHWARP, + 1: skipped past the batch.
-// CHECK:     %[[FIRSTN:.+]] = arith.muli %[[BATCHWARP]], %c16 : index
-// CHECK:     scf.if
-// CHECK:       nvgpu.ldmatrix %[[IN]][%[[STAGE]], %c0, %{{.+}}, %{{.+}}] {numTiles = 4 : i32, transpose = false}
+// The warp's batch tiles 2 x BATCHWARP and the next, both multiplied
+// without a branch (rows past the batch are zero-filled, never stored).
+// CHECK-NOT: scf.if
+// CHECK:     nvgpu.ldmatrix %[[IN]][%[[STAGE]], %c0, %{{.+}}, %{{.+}}] {numTiles = 4 : i32, transpose = false}
 // CHECK-COUNT-4: nvvm.mma.sync
-// CHECK:     } else {
+// CHECK-NOT: scf.if
 // CHECK:     nvgpu.ldmatrix %[[W]][%[[STAGE]]
 // CHECK:     nvgpu.ldmatrix %[[W]][%[[STAGE]]
-// CHECK:     scf.if
+// CHECK:     nvgpu.ldmatrix %[[IN]][%[[STAGE]]
 // CHECK-COUNT-4: nvvm.mma.sync
+// CHECK-NOT: scf.if
 // After the multiply, chunk i + 1's vectors go to the other stage.
 // CHECK:     vector.store %[[N0]], %[[W]][%[[OTHER]], %[[LANE]], %[[OFF0]]] {alignment = 16 : i64}
 // CHECK:     vector.store %[[N1]], %[[W]][%[[OTHER]], %{{.+}}, %{{.+}}] {alignment = 16 : i64}

@@ -47,22 +47,25 @@ func.func @bf16(%x: memref<?x2048xbf16>, %i: memref<1x128x2048xi16>,
 
 // Shared weights: 16-byte codebook reads stored to shared memory as 16-byte
 // vectors, A fragments through ldmatrix.x4.trans, two pipeline stages with
-// one block barrier per chunk (the loop is rotated: its stores, wait and
-// barrier come first), the next chunk's copies and codebook reads issued
-// before the multiply.
+// one block barrier per chunk: the next chunk's copies, codebook reads and
+// the one after's index reads are issued before the multiply, which has no
+// branches; its vectors are stored after it.
 // CHECK-LABEL: .visible .entry vptq_matmul_2
 // CHECK: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
 // CHECK: ld.global.v4.b32
-// CHECK: st.shared.v4.b32
-// CHECK: bar.sync 0;
 // CHECK: st.shared.v4.b32
 // CHECK: cp.async.wait_group 0;
 // CHECK: bar.sync 0;
 // CHECK: cp.async.cg.shared.global
 // CHECK: ld.global.v4.b32
+// CHECK: ld.global.b32
 // CHECK: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // CHECK: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK-NOT: bra
+// CHECK: st.shared.v4.b32
+// CHECK: cp.async.wait_group 0;
+// CHECK: bar.sync 0;
 // SM80: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 func.func @shared_weights(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
                           %c: memref<1x524288xf16>, %y: memref<?x4096xf16>) {

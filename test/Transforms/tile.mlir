@@ -138,9 +138,10 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
 // SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 32, k_chunk = 16, mma = true>}
 // SM90-LABEL: func.func @batch16_f32
 // SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
-// Nor do layers with a column permutation (activations gathered one by one).
+// Layers with a column permutation do (their activations are gathered one
+// by one into the staged tile).
 // SM90-LABEL: func.func @batch16_perm
-// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 64, k_chunk = 64, mma = true>}
 func.func @batch16_v12(%x: memref<16x4096xbf16>, %i: memref<1x918x4096xi16>,
                        %c: memref<1x49152xbf16>, %y: memref<16x11008xbf16>) {
   vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 12,
@@ -210,5 +211,49 @@ func.func @dense(%x: memref<?x4096xf16>, %w: memref<32000x4096xf16>,
                  %y: memref<?x32000xf16>) {
   vptq.linear input(%x : memref<?x4096xf16>) weight(%w : memref<32000x4096xf16>)
       outs(%y : memref<?x32000xf16>)
+  return
+}
+
+// -----
+
+// From 128 rows (kSharedWeightsMinBatch) tensor cores multiply weights
+// dequantized once per block into shared memory: 64 rows per block (8
+// index rows of 8), 8 warps, batch tiles of 128, chunks of 64; split
+// (residual) weights take chunks of 32, and odd vector lengths work (16
+// index rows of 5 = five 16-row tiles). f32 activations stay off tensor
+// cores; so does mma=0.
+// SM90-LABEL: func.func @batch256
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128, k_chunk = 64, mma = true, shared_weights = true>}
+// SM90-LABEL: func.func @batch256_v5_res
+// SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128, k_chunk = 32, mma = true, shared_weights = true>}
+// SM90-LABEL: func.func @batch128_f32
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
+// NOMMA-LABEL: func.func @batch256
+// NOMMA-NOT: mma = true
+// NOMMA: return
+func.func @batch256(%x: memref<256x4096xf16>, %i: memref<1x1376x2048xi32>,
+                    %c: memref<1x524288xf16>, %y: memref<256x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<256x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<256x11008xf16>)
+  return
+}
+func.func @batch256_v5_res(%x: memref<256x4096xf16>, %i: memref<1x2048x4096xi16>,
+                       %r: memref<1x2048x4096xi16>,
+                       %c: memref<1x20480xf16>, %rc: memref<1x1280xf16>, %y: memref<256x10240xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 10240, vector_len = 5,
+                       num_centroids = 4096, num_res_centroids = 256>
+      input(%x : memref<256x4096xf16>) indices(%i : memref<1x2048x4096xi16>)
+      res_indices(%r : memref<1x2048x4096xi16>)
+      centroids(%c : memref<1x20480xf16>) res_centroids(%rc : memref<1x1280xf16>) outs(%y : memref<256x10240xf16>)
+  return
+}
+func.func @batch128_f32(%x: memref<128x4096xf32>, %i: memref<1x1376x2048xi32>,
+                    %c: memref<1x524288xf16>, %y: memref<128x11008xf32>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<128x4096xf32>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<128x11008xf32>)
   return
 }

@@ -365,9 +365,11 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < modelLayerCount; ++i)
       if (const auto &[name, spec] = layers[i];
           spec.batch < 0 && !hasDecisions(spec)) {
-        compiler::LinearSpec batched = spec;
-        batched.batchHint = kBatchedHint;
-        addItem({batched, std::nullopt});
+        for (int64_t hint : {kBatchedHint, kLargeBatchHint}) {
+          compiler::LinearSpec batched = spec;
+          batched.batchHint = hint;
+          addItem({batched, std::nullopt});
+        }
       }
   // A model also needs the decoder's op kernels (embedding, norms, rotary,
   // attention, ...), so that a runtime without the compiler can run it.

@@ -73,7 +73,17 @@ TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 2);
   s.batch = 32;
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 8);
+  s.batch = 100;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 16);
+  // Long prompts (kLargeBatchThreshold rows and more) have kernels of their
+  // own: the 16-64-row entries are not theirs.
   s.batch = 256;
+  EXPECT_EQ(db.lookup("sm_90a", s), nullptr);
+  db.add(entry(s, 256, 4));
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 4);
+  s.batch = kLargeBatchThreshold;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 4);
+  s.batch = kLargeBatchThreshold - 1;
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 16);
   // A dynamic batch with a hint: the hint's entry.
   s.batch = -1;

@@ -50,7 +50,8 @@ struct LinearSpec {
   int64_t batch = -1;
   /// With a dynamic batch: the batch the decisions left open are chosen for
   /// (0: 1, single-token decoding). The runtime asks for a second kernel
-  /// with batch_hint = kBatchedHint for prompts and other large batches.
+  /// with batch_hint = kBatchedHint for prompts and other large batches,
+  /// and a third with kLargeBatchHint for long prompts.
   int64_t batchHint = 0;
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
   /// Tensor cores (#vptq.tiling mma): 1 yes, 0 no, -1 choose.
@@ -73,6 +74,20 @@ struct LinearSpec {
 /// kBatchedThreshold rows.
 inline constexpr int64_t kBatchedHint = 16;
 inline constexpr int64_t kBatchedThreshold = 4;
+/// The batch hint of the kernels the runtime uses for batches of at least
+/// kLargeBatchThreshold rows (long prompts: on tensor cores, weights
+/// dequantized once per block; kSharedWeightsMinBatch in
+/// vptq/Transforms/Heuristics.h must agree).
+inline constexpr int64_t kLargeBatchHint = 256;
+inline constexpr int64_t kLargeBatchThreshold = 128;
+
+/// The batch hint of the kernel the runtime runs for `batch` rows: 0 (the
+/// plain kernel, decoding), kBatchedHint or kLargeBatchHint.
+inline int64_t runtimeBatchHint(int64_t batch) {
+  return batch >= kLargeBatchThreshold ? kLargeBatchHint
+         : batch >= kBatchedThreshold  ? kBatchedHint
+                                       : 0;
+}
 
 /// The batch a specification's open decisions are made for: its static
 /// batch, else its hint, else `fallback`.

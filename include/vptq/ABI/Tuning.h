@@ -69,7 +69,7 @@ public:
   bool empty() const { return entries_.empty(); }
 
   /// The entry for `spec` on `arch`: among those of the same kind of kernel
-  /// (decode, batch < kBatchedThreshold, or prompt), the one timed at the largest
+  /// (runtimeBatchHint: decode, prompt or long prompt), the one timed at the largest
   /// batch not above spec's (a dynamic batch counts as 1, a prompt kernel's
   /// as its hint), else the smallest; null if there is none.
   const TuningEntry *lookup(const std::string &arch,

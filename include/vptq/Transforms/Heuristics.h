@@ -47,20 +47,15 @@ struct TargetInfo {
 bool canUseTensorCores(const TargetInfo &target, Type activationType,
                        Type modelType);
 
-/// Whether a tensor-core kernel reads the activations of two adjacent code
-/// columns with one 4-byte load: no permutation and even column offsets.
-/// With a permutation each activation is gathered alone from L2, which
-/// made a 7B-shaped prefill slower than the SIMT kernels (8x the L2
-/// sectors; bench/results/2026-11-22-h100-mma.md).
-inline bool mmaReadsActivationPairs(const LayerConfig &config) {
-  return !config.enablePerm && config.outlierSize % 2 == 0 &&
-         config.groupSize % 2 == 0;
-}
-
 /// The default tiling of a quantized matmul with `batchHint` rows and
 /// codebooks of `modelType`. With `tensorCores` (see canUseTensorCores),
-/// batches of 4 rows and more of layers whose activations load in pairs
-/// (mmaReadsActivationPairs) get getDefaultMmaTiling. GPU kernels for
+/// batches of kSharedWeightsMinBatch rows and more get
+/// getDefaultSharedWeightsTiling, batches of 4 rows and more of layers with
+/// an even vector length getDefaultMmaTiling (with or without a
+/// permutation: since activations are staged in shared memory, a 7B-shaped
+/// perm + norm layer ran 1.1-2.3x faster on tensor cores than on SIMT
+/// kernels at batches 16-256, bench/results/2026-11-23-h100-shared-weights.md).
+/// GPU kernels for
 /// batches of 1-3 rows that stage much per block (shared codebooks of 32
 /// KiB or more, a permutation or the channel norm) get blocks of up to 1024
 /// threads and, for a single codebook group, persistent blocks (as many as
@@ -149,6 +144,25 @@ inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
 /// kernel for all batches of 4 rows and more.
 TilingAttr getDefaultMmaTiling(MLIRContext *ctx, const LayerConfig &config,
                                const TargetInfo &target);
+
+/// The batch from which getDefaultTiling multiplies on shared weights: the
+/// runtime's third kernel (kLargeBatchThreshold in vptq/ABI/KernelSpec.h,
+/// which must agree) serves batches from here on. At 256 rows shared
+/// weights were 1.2-1.7x faster than the best register-fragment kernels of
+/// seven 7B-shaped layers, at 64 about even, at 16 slower
+/// (bench/results/2026-11-23-h100-shared-weights.md).
+constexpr int64_t kSharedWeightsMinBatch = 128;
+
+/// The default shared-weight tensor-core tiling (#vptq.tiling mma = true,
+/// shared_weights = true): about 64 rows per block (whole 16-row tiles), 8
+/// warps, batch tiles of 128 rows, chunks of 32 columns when weights are
+/// split into hi + lo parts (else 64); fewer warps or smaller tiles where
+/// the warps do not split the tiles or shared memory is short. Null when
+/// nothing fits.
+TilingAttr getDefaultSharedWeightsTiling(MLIRContext *ctx,
+                                         const LayerConfig &config,
+                                         Type modelType,
+                                         const TargetInfo &target);
 
 /// The default tiling of a dense vptq.linear with `outFeatures` rows: on
 /// GPUs one warp per output row (block_rows warps per block), batch_tile

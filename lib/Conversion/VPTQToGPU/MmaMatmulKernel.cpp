@@ -651,7 +651,15 @@ private:
       Value pairStart = e.add(
           firstBatch,
           e.mul(e.add(firstTile, e.index(nt)), e.index(kTileN)));
-      Value live = cmp(b, loc, arith::CmpIPredicate::ult, pairStart, batch);
+      // With shared weights every pair is multiplied: a branch per pair
+      // keeps ptxas from issuing the step's fragment loads ahead of its
+      // mma (measured: shared-memory latency left unhidden, ncu
+      // short-scoreboard stalls); rows past the batch are zero or stale
+      // and their results never stored.
+      Value live =
+          sharedWeights
+              ? arith::ConstantIntOp::create(b, loc, 1, 1).getResult()
+              : cmp(b, loc, arith::CmpIPredicate::ult, pairStart, batch);
       auto ifOp = scf::IfOp::create(
           b, loc, live,
           [&](OpBuilder &tb, Location) {

@@ -46,9 +46,11 @@ public:
   /// y = x W^T (+ b): `x` is [batch, in_features], `y` [batch, out_features],
   /// both of the activation dtype. Queued on the runtime's stream. On a GPU,
   /// batches of kBatchedThreshold rows or more (prompts) run a second
-  /// kernel whose decisions are made for kBatchedHint rows, fetched on
-  /// first use, unless the layer's decisions were fixed (LinearTuning) or
-  /// no such kernel can be had (then the first one runs).
+  /// kernel whose decisions are made for kBatchedHint rows, and batches of
+  /// kLargeBatchThreshold rows or more (long prompts) a third made for
+  /// kLargeBatchHint rows (see runtimeBatchHint), each fetched on first
+  /// use, unless the layer's decisions were fixed (LinearTuning) or no such
+  /// kernel can be had (then the first one runs).
   Status forward(const Tensor &x, const Tensor &y);
   /// Allocates y and runs forward.
   Result<Tensor> operator()(const Tensor &x);
@@ -59,9 +61,12 @@ public:
   int64_t outFeatures() const { return spec_.config.outFeatures; }
   DType activation() const { return spec_.activation; }
   const Kernel &kernel() const { return *kernel_; }
-  /// The kernel for large batches, once a forward call has fetched it
-  /// (null before, or when there is none).
-  const Kernel *batchedKernel() const { return batchedKernel_.get(); }
+  /// The kernels for prompts and for long prompts, once a forward call has
+  /// fetched them (null before, or when there is none).
+  const Kernel *batchedKernel() const { return batchedKernel_.kernel.get(); }
+  const Kernel *largeBatchKernel() const {
+    return largeBatchKernel_.kernel.get();
+  }
   /// Device memory held by the layer's tensors.
   size_t weightBytes() const;
 
@@ -76,8 +81,12 @@ protected:
   std::string name_;
   LinearSpec spec_;
   std::shared_ptr<Kernel> kernel_;
-  std::shared_ptr<Kernel> batchedKernel_;
-  bool batchedFetched_ = false;
+  /// A kernel for a batch hint, looked up once.
+  struct BatchedKernel {
+    std::shared_ptr<Kernel> kernel;
+    bool fetched = false;
+  };
+  BatchedKernel batchedKernel_, largeBatchKernel_;
   /// Device tensors in kernel-argument order, without input and output.
   std::vector<Tensor> weights;
 };

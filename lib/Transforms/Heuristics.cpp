@@ -392,6 +392,8 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
     place(l.inputs, l.inputsBytes,
           l.stages * getMmaWarpGrid(c, tiling).colWarps *
               tiling.getBatchTile() * l.inputStride * elem);
+    if (mmaWalksInputColumns(c, tiling))
+      place(l.inversePerm, l.inversePermBytes, c.inFeatures * 2);
     if (tiling.getSharedWeights()) {
       l.weightStride = rows + 8;
       place(l.weights, l.weightsBytes,

@@ -137,3 +137,49 @@ func.func @split_v6(%x: memref<?x96xbf16>, %i: memref<1x8x96xi16>, %r: memref<1x
                              k_chunk = 32, mma = true, shared_weights = true>}
   return
 }
+
+// -----
+
+// With a permutation (and one codebook group) the chunks walk the 96 input
+// columns, outliers included: each block first writes the inverse
+// permutation into shared memory (inv[perm[j]] = j, i16), activations are
+// copied in natural order (16-byte cp.async, no gather through perm), and
+// input column c dequantizes quantized column inv[c] - 16 (zero for the 16
+// outlier columns); the norm is that of input column c.
+// CHECK-LABEL: func.func @walk_input_columns
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[INV:.+]] = memref.view %{{.+}}[%c9216][] : {{.*}} to memref<96xi16, #gpu.address_space<workgroup>>
+// CHECK:   scf.for %[[J:.+]] = %thread_id_x to %c96 step %c128 {
+// CHECK:     %[[J16:.+]] = arith.index_castui %[[J]] : index to i16
+// CHECK:     %[[P:.+]] = memref.load %arg5[%[[J]]] : memref<96xi16>
+// CHECK:     %[[PI:.+]] = arith.index_castui %[[P]] : i16 to index
+// CHECK:     memref.store %[[J16]], %[[INV]][%[[PI]]]
+// CHECK:   gpu.barrier
+// CHECK:   nvgpu.device_async_copy %arg0[%{{.+}}, %{{.+}}], %{{.+}}[%c0, %c0, %{{.+}}, %{{.+}}], 8, %{{.+}} {bypassL1} : memref<?x96xf16>
+// CHECK:   %[[COL:.+]] = arith.minui %{{.+}}, %c95 : index
+// CHECK:   %[[Q16:.+]] = memref.load %[[INV]][%[[COL]]]
+// CHECK:   %[[Q:.+]] = arith.index_castui %[[Q16]] : i16 to index
+// CHECK:   %[[NOTOUT:.+]] = arith.cmpi uge, %[[Q]], %c16 : index
+// CHECK:   %[[LIVE:.+]] = arith.andi %[[NOTOUT]], %{{.+}} : i1
+// CHECK:   %[[QCOL:.+]] = arith.subi %[[Q]], %c16 : index
+// CHECK:   %[[SAFE:.+]] = arith.select %[[LIVE]], %[[QCOL]], %c0 : index
+// CHECK:   memref.load %arg1[%c0, %{{.+}}, %[[SAFE]]] : memref<1x8x80xi16>
+// CHECK:   memref.load %arg6[%[[COL]]] : memref<96xf16>
+// CHECK:   %[[W:.+]] = vector.fma
+// CHECK:   arith.select %[[LIVE]], %[[W]], %{{.+}} : vector<8xf32>
+// CHECK:   scf.for %{{.+}} = %c0 to %c96 step %c32
+func.func @walk_input_columns(%x: memref<?x96xf16>, %i: memref<1x8x80xi16>, %c: memref<1x2048xf16>,
+                %oi: memref<1x16x16xi16>, %oc: memref<1x256xf16>, %p: memref<96xi16>,
+                %s: memref<96xf16>, %sb: memref<96xf16>, %y: memref<?x64xf16>) {
+  vptq.matmul #vptq.vq<in_features = 96, out_features = 64, vector_len = 8,
+                       num_centroids = 256, outlier_size = 16, outlier_vector_len = 4,
+                       num_outlier_centroids = 64, enable_perm = true, enable_norm = true>
+      input(%x : memref<?x96xf16>) indices(%i : memref<1x8x80xi16>)
+      centroids(%c : memref<1x2048xf16>) outlier_indices(%oi : memref<1x16x16xi16>)
+      outlier_centroids(%oc : memref<1x256xf16>) perm(%p : memref<96xi16>)
+      weight_scale(%s : memref<96xf16>) weight_bias(%sb : memref<96xf16>)
+      outs(%y : memref<?x64xf16>)
+      {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 32,
+                             k_chunk = 32, mma = true, shared_weights = true>}
+  return
+}

@@ -139,6 +139,28 @@ inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
   return 0;
 }
 
+/// Whether a shared-weight tensor-core kernel (#vptq.tiling shared_weights)
+/// walks the input columns in their natural order instead of the quantized
+/// columns: with a permutation and one codebook group, input column c
+/// meets quantized column invperm[c] (the block builds invperm in shared
+/// memory), so activations are staged with coalesced copies and the
+/// scattered reads move to the indices, which each block reads once
+/// instead of once per batch row.
+inline bool mmaWalksInputColumns(const LayerConfig &config, TilingAttr tiling) {
+  return tiling.getSharedWeights() && config.enablePerm &&
+         config.numCodebooks == 1 && config.inFeatures <= 65535;
+}
+
+/// Elements per asynchronous activation copy of a kernel that walks the
+/// input columns (mmaWalksInputColumns): the widest of 8, 4, 2 dividing
+/// in_features, else 0 (one by one).
+inline int64_t getNaturalInputCopyWidth(const LayerConfig &config) {
+  for (int64_t w : {8, 4, 2})
+    if (config.inFeatures % w == 0)
+      return w;
+  return 0;
+}
+
 /// The default tensor-core tiling (#vptq.tiling mma = true) of a quantized
 /// matmul. One tiling serves every batch: the runtime runs a single prompt
 /// kernel for all batches of 4 rows and more.
@@ -191,6 +213,9 @@ struct SharedMemoryLayout {
   /// mmaSplitsWeights), and `stages` (2: software pipelined) input tiles.
   int64_t weights = 0, weightsBytes = 0, weightStride = 0;
   int64_t stages = 1;
+  /// Kernels that walk the input columns (mmaWalksInputColumns): the
+  /// inverse permutation, [in_features] i16.
+  int64_t inversePerm = 0, inversePermBytes = 0;
   /// Tensor-core kernels (mma = true) keep no codes or norm: the
   /// codebooks, each column group's staged chunk of activations as
   /// `inputs` [colWarps][batch_tile][inputStride] in the model type (k_chunk

@@ -56,7 +56,9 @@ public:
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
         sharedWeights(tiling.getSharedWeights()),
-        stageWidth(getMmaInputCopyWidth(cfg)),
+        walksInputColumns(mmaWalksInputColumns(cfg, tiling)),
+        stageWidth(walksInputColumns ? getNaturalInputCopyWidth(cfg)
+                                     : getMmaInputCopyWidth(cfg)),
         groupThreads(sharedWeights ? tiling.getThreads()
                                    : grid.rowWarps * kThreadsPerWarp),
         x(kernel.args.lookup(op.getInput())),
@@ -113,18 +115,36 @@ public:
           modelType);
     Value partials = sharedView(b, loc, dsm, layout.partials,
                                 {grid.colWarps, M, Bt}, b.getF32Type());
+    if (walksInputColumns) {
+      // inversePerm[perm[j]] = j, read by every chunk after the codebook
+      // group's barrier.
+      inversePerm = sharedView(b, loc, dsm, layout.inversePerm,
+                               {cfg.inFeatures}, b.getI16Type());
+      emitFor(b, loc, tid, e.index(cfg.inFeatures), e.index(threads),
+              [&](OpBuilder &fb, Value j) {
+                EmitContext fe{fb, loc};
+                Value column = arith::IndexCastUIOp::create(
+                    fb, loc, fb.getI16Type(), j);
+                memref::StoreOp::create(fb, loc, column, inversePerm,
+                                        ValueRange{wa.emitInputColumn(fe, j)});
+              });
+    }
 
     Value c0 = e.index(0), c1 = e.index(1);
     SmallVector<Value> init(grid.accumulators, e.f32(0));
     SmallVector<Value> accs = emitForAcc(
         b, loc, c0, e.index(cfg.numCodebooks), c1, init,
         [&](OpBuilder &b1, Value cb, ValueRange accIn) {
-          if (codebooks.any()) {
+          if (codebooks.any() || walksInputColumns) {
             // The previous codebook's readers must be done before its
-            // shared copy is overwritten.
+            // shared copy is overwritten (and the inverse permutation
+            // complete before any chunk reads it).
             gpu::BarrierOp::create(b1, loc);
-            codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid, threads);
-            gpu::BarrierOp::create(b1, loc);
+            if (codebooks.any()) {
+              codebooks.copyGroup(b1, loc, cfg, wa.values(), cb, tid,
+                                  threads);
+              gpu::BarrierOp::create(b1, loc);
+            }
           }
           return sharedWeights ? emitSharedChunkLoop(b1, loc, cb, accIn)
                                : emitChunkLoop(b1, loc, cb, accIn);
@@ -293,8 +313,12 @@ private:
                                          ValueRange accIn) {
     EmitContext e{b, loc};
     const int64_t Kc = tiling.getKChunk();
+    // Walking the input columns, chunk columns are input columns.
     Value colBase =
-        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+        walksInputColumns
+            ? e.index(0)
+            : e.add(e.index(cfg.outlierSize),
+                    e.mul(cb, e.index(cfg.groupSize)));
     // Prologue: chunk 0 into stage 0, chunk 1's indices.
     Value copies = stageInputs(e, colBase, e.index(0));
     storeChunk(e, gatherChunk(e, cb, e.index(0),
@@ -308,7 +332,7 @@ private:
     SmallVector<Value> init(accIn);
     init.append(next);
     SmallVector<Value> results = emitForAcc(
-        b, loc, e.index(0), e.index(cfg.groupSize), e.index(Kc), init,
+        b, loc, e.index(0), e.index(chunkColumns()), e.index(Kc), init,
         [&](OpBuilder &lb, Value k0, ValueRange carried) {
           EmitContext le{lb, loc};
           Value stage = arith::RemUIOp::create(
@@ -355,6 +379,32 @@ private:
             arith::RemUIOp::create(e.b, e.loc, item, e.index(Kc))};
   }
 
+  /// The columns the chunks walk: the group's, or every input column.
+  int64_t chunkColumns() const {
+    return walksInputColumns ? cfg.inFeatures : cfg.groupSize;
+  }
+
+  /// Walking input columns: the quantized column (as an index into the
+  /// group) that input column `col` of the chunk meets, and whether there
+  /// is one (an outlier column, or a column past the last, has none).
+  std::pair<Value, Value> quantizedColumnOf(const EmitContext &e, Value col) {
+    Value safe = e.min(col, e.index(cfg.inFeatures - 1));
+    Value j = arith::IndexCastUIOp::create(
+        e.b, e.loc, e.b.getIndexType(),
+        memref::LoadOp::create(e.b, e.loc, inversePerm, ValueRange{safe}));
+    Value quantized = andI(
+        e.b, e.loc,
+        cmp(e.b, e.loc, arith::CmpIPredicate::uge, j,
+            e.index(cfg.outlierSize)),
+        cmp(e.b, e.loc, arith::CmpIPredicate::ult, col,
+            e.index(cfg.inFeatures)));
+    Value q = emitSelect(
+        e.b, e.loc, quantized,
+        arith::SubIOp::create(e.b, e.loc, j, e.index(cfg.outlierSize)),
+        e.index(0));
+    return {q, quantized};
+  }
+
   int64_t chunkItems() const {
     return ceilDiv(tiling.getBlockRows() * tiling.getKChunk(),
                    tiling.getThreads());
@@ -370,9 +420,10 @@ private:
       auto [r, k] = chunkItem(e, i);
       Value indexRow = e.min(e.add(firstIndexRow, r),
                              e.index(cfg.numIndexRows() - 1));
-      auto [idx, res] =
-          wa.emitIndices(e, cb, indexRow,
-                         e.min(e.add(k0, k), e.index(cfg.groupSize - 1)));
+      Value col = walksInputColumns
+                      ? quantizedColumnOf(e, e.add(k0, k)).first
+                      : e.min(e.add(k0, k), e.index(cfg.groupSize - 1));
+      auto [idx, res] = wa.emitIndices(e, cb, indexRow, col);
       indices.push_back(idx);
       if (res)
         indices.push_back(res);
@@ -404,15 +455,23 @@ private:
                                              wa.values().resCentroids, cb,
                                              indices[i * perItem + 1]));
       if (cfg.enableNorm) {
-        Value p = wa.emitInputColumn(
-            e, e.min(e.add(colBase, col), e.index(cfg.inFeatures - 1)));
+        // The norm belongs to the input column.
+        Value p = walksInputColumns
+                      ? e.min(col, e.index(cfg.inFeatures - 1))
+                      : wa.emitInputColumn(
+                            e, e.min(e.add(colBase, col),
+                                     e.index(cfg.inFeatures - 1)));
         Value scale = vector::BroadcastOp::create(
             b, loc, f32Vec, e.loadF32(wa.values().weightScale, {p}));
         Value shift = vector::BroadcastOp::create(
             b, loc, f32Vec, e.loadF32(wa.values().weightBias, {p}));
         w = vector::FMAOp::create(b, loc, w, scale, shift);
       }
-      if (cfg.groupSize % tiling.getKChunk() != 0) {
+      if (walksInputColumns) {
+        Value zero = arith::ConstantOp::create(
+            b, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
+        w = emitSelect(b, loc, quantizedColumnOf(e, col).second, w, zero);
+      } else if (cfg.groupSize % tiling.getKChunk() != 0) {
         Value zero = arith::ConstantOp::create(
             b, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
         w = emitSelect(b, loc,
@@ -529,7 +588,9 @@ private:
                 Value v = memref::LoadOp::create(
                     b, e.loc, x,
                     ValueRange{ie.add(firstBatch, r),
-                               wa.emitInputColumn(ie, col)});
+                               walksInputColumns
+                                   ? col
+                                   : wa.emitInputColumn(ie, col)});
                 memref::StoreOp::create(b, e.loc, v, inputTiles,
                                         ValueRange{tile, colWarp, r, k});
               });
@@ -774,6 +835,8 @@ private:
   /// Whether the block dequantizes each chunk into shared memory
   /// (#vptq.tiling shared_weights).
   bool sharedWeights;
+  /// Whether the chunks walk the input columns (mmaWalksInputColumns).
+  bool walksInputColumns;
   /// Elements per asynchronous activation copy (getMmaInputCopyWidth).
   int64_t stageWidth;
   /// Threads of a column group, which stage its input tiles together.
@@ -784,7 +847,7 @@ private:
   Value tid, warp, lane, rowWarp, colWarp, batchWarp, groupThread, group,
       quad, firstIndexRow, firstBatch, batch, lastBatch;
   SharedCodebooks codebooks;
-  Value inputTiles, weightTiles;
+  Value inputTiles, weightTiles, inversePerm;
 };
 
 } // namespace

@@ -166,7 +166,11 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
       split the rows and the `batch_tile` (a multiple of 8, at most 256)
       batch rows, reading both operands with `ldmatrix`; no split along
       the columns. One dequantized weight then serves the whole batch
-      tile, which large batches need.
+      tile, which large batches need. Two pipeline stages overlap the next
+      chunk's loads with the multiply. With a permutation and one codebook
+      group the chunks walk the input columns in natural order (the block
+      keeps the inverse permutation in shared memory), so activations are
+      copied, not gathered.
 
     Example:
 

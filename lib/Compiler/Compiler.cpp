@@ -237,6 +237,9 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   static_assert(::vptq::kLargeBatchThreshold == kSharedWeightsMinBatch,
                 "the runtime's long-prompt kernels are the shared-weight ones");
   TilingAttr sharedDefault;
+  if (spec.sharedWeights == 1 && spec.mma == 0)
+    return diags.error("mma = 0 and shared_weights = 1: shared weights run on "
+                       "tensor cores");
   if (spec.sharedWeights == 1) {
     if (!tensorCores)
       return diags.error("shared_weights = 1 runs on tensor cores: it needs "

@@ -218,7 +218,7 @@ struct SharedMemoryLayout {
   int64_t inversePerm = 0, inversePermBytes = 0;
   /// Tensor-core kernels (mma = true) keep no codes or norm: the
   /// codebooks, each column group's staged chunk of activations as
-  /// `inputs` [colWarps][batch_tile][inputStride] in the model type (k_chunk
+  /// `inputs` [stages][colWarps][batch_tile][inputStride] in the model type (k_chunk
   /// plus 8 elements of padding, so that the 8 rows an ldmatrix reads lie
   /// on distinct banks) and, at offset 0 over them (written after the last
   /// multiply), the column warps' accumulators

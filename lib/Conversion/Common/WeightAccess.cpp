@@ -2,12 +2,12 @@
 
 #include "vptq/Conversion/WeightAccess.h"
 
-#include <numeric>
-
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
+
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::vptq;

@@ -24,6 +24,15 @@
 // The column warps' accumulators are then summed through shared memory and
 // the epilogue adds the outlier columns and the bias.
 //
+// With shared weights (#vptq.tiling shared_weights = true) the block instead
+// dequantizes each chunk once into a shared weight tile (one thread per
+// codebook vector, V contiguous elements of a column-major 16-row tile),
+// its warps split rows x batch tiles and read both operands with ldmatrix
+// (the weights transposed), and two pipeline stages overlap the next
+// chunk's copies and loads with the multiply (emitSharedChunkLoop). With a
+// permutation and one codebook group the chunks walk the input columns
+// (mmaWalksInputColumns).
+//
 //===----------------------------------------------------------------------===//
 
 #include "MmaMatmulKernel.h"

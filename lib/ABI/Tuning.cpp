@@ -135,11 +135,11 @@ const TuningEntry *TuningDatabase::lookup(const std::string &arch,
   // Decode (batch 1-3), prompt (4-127) and long-prompt (128 and more)
   // kernels never borrow each other's decisions: a batch-1 tiling made a
   // 7B prefill 3x slower.
-  auto isPrompt = [](int64_t b) { return runtimeBatchHint(b); };
+  auto kindOf = [](int64_t b) { return runtimeBatchHint(b); };
   const TuningEntry *below = nullptr, *smallest = nullptr;
   for (const TuningEntry &t : entries_) {
     if (baseArch(t.arch) != base || t.layer != key ||
-        isPrompt(t.batch) != isPrompt(batch))
+        kindOf(t.batch) != kindOf(batch))
       continue;
     if (t.batch <= batch && (!below || t.batch > below->batch))
       below = &t;

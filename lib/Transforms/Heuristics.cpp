@@ -162,16 +162,21 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
             TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                             /*mma=*/true, /*persistentBlocks=*/0,
                             /*sharedWeights=*/true);
-        MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
-        if (!grid.valid || grid.accumulators > kMaxMmaAccumulators)
-          continue;
-        PlacementAttr placement =
-            getDefaultPlacement(ctx, c, modelType, target, tiling);
-        if (getSharedMemoryBytes(c, modelType, tiling, placement) <=
-            target.maxSharedBytes)
+        if (mmaTilingFits(
+                c, modelType, target, tiling,
+                getDefaultPlacement(ctx, c, modelType, target, tiling)))
           return tiling;
       }
   return {};
+}
+
+bool mlir::vptq::mmaTilingFits(const LayerConfig &c, Type modelType,
+                               const TargetInfo &target, TilingAttr tiling,
+                               PlacementAttr placement) {
+  MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
+  return grid.valid && grid.accumulators <= kMaxMmaAccumulators &&
+         getSharedMemoryBytes(c, modelType, tiling, placement) <=
+             target.maxSharedBytes;
 }
 
 MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,

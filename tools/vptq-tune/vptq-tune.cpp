@@ -245,8 +245,7 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
         /*sharedWeights=*/false);
-    if (!tiling || mlir::vptq::getMmaWarpGrid(c, tiling).accumulators >
-                       mlir::vptq::kMaxMmaAccumulators)
+    if (!tiling)
       return;
     // Each warp stages its activations in shared memory: large batch tiles
     // and chunks of many warps may not fit.
@@ -256,8 +255,7 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
       placement = mlir::vptq::PlacementAttr::get(
           &ctx, mlir::vptq::CodebookPlacement::Global,
           placement.getResCentroids());
-    if (mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement) >
-        target.maxSharedBytes)
+    if (!mlir::vptq::mmaTilingFits(c, modelType, target, tiling, placement))
       return;
     Decisions d{b, w, t, k, p};
     d.mma = true;
@@ -296,15 +294,11 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
         /*sharedWeights=*/true);
-    if (!tiling)
-      return false;
-    mlir::vptq::MmaWarpGrid grid = mlir::vptq::getMmaWarpGrid(c, tiling);
-    if (!grid.valid || grid.accumulators > mlir::vptq::kMaxMmaAccumulators)
-      return false;
-    auto placement =
-        mlir::vptq::getDefaultPlacement(&ctx, c, modelType, target, tiling);
-    if (mlir::vptq::getSharedMemoryBytes(c, modelType, tiling, placement) >
-        target.maxSharedBytes)
+    if (!tiling ||
+        !mlir::vptq::mmaTilingFits(
+            c, modelType, target, tiling,
+            mlir::vptq::getDefaultPlacement(&ctx, c, modelType, target,
+                                            tiling)))
       return false;
     Decisions d{b, w, t, k, ""};
     d.mma = true;

@@ -117,6 +117,13 @@ MmaWarpGrid getMmaWarpGrid(const LayerConfig &config, TilingAttr tiling);
 /// (vptq-tune's candidates and the heuristic stay within it).
 constexpr int64_t kMaxMmaAccumulators = 64;
 
+/// Whether a tensor-core `tiling` with `placement` is one the heuristics and
+/// vptq-tune offer: its warps split the tiles (getMmaWarpGrid), it keeps at
+/// most kMaxMmaAccumulators per thread and its shared memory fits `target`.
+bool mmaTilingFits(const LayerConfig &config, Type modelType,
+                   const TargetInfo &target, TilingAttr tiling,
+                   PlacementAttr placement);
+
 /// Whether tensor-core kernels can dequantize `config`'s weights straight
 /// into mma operand registers: each lane reads two adjacent rows of a
 /// vector, so the vector length must be even.

@@ -192,20 +192,30 @@ private:
     return (t * grid.batchTilesPerWarp + nt) * 4 + i;
   }
 
-  /// The block-local output row of mma row g of the warp's tile t with
-  /// shared weights: 16 x (rowWarp * tilesPerWarp + t) + g.
-  Value sharedTileRow(const EmitContext &e, int64_t t) const {
+  /// The input column where codebook group cb's quantized columns start.
+  Value groupColumn(const EmitContext &e, Value cb) const {
+    return e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+  }
+
+  /// The block-local first row of the warp's 16-row tile t:
+  /// 16 x (rowWarp * tilesPerWarp + t).
+  Value warpTileStart(const EmitContext &e, int64_t t) const {
     Value tile =
         e.add(e.mul(rowWarp, e.index(grid.tilesPerWarp)), e.index(t));
-    return e.add(e.mul(tile, e.index(kTileM)), group);
+    return e.mul(tile, e.index(kTileM));
+  }
+
+  /// The block-local output row of mma row g of the warp's tile t with
+  /// shared weights (rows in order): warpTileStart + g.
+  Value sharedTileRow(const EmitContext &e, int64_t t) const {
+    return e.add(warpTileStart(e, t), group);
   }
 
   /// The block-local output row of the lane's mma row g in the warp's tile
-  /// t: 16 x (rowWarp * tilesPerWarp + t) + 2g (mma row g + 8 is the next).
+  /// t with register fragments: warpTileStart + 2g (mma row g + 8 is the
+  /// next).
   Value tileRow(const EmitContext &e, int64_t t) const {
-    Value tile =
-        e.add(e.mul(rowWarp, e.index(grid.tilesPerWarp)), e.index(t));
-    return e.add(e.mul(tile, e.index(kTileM)), e.mul(group, e.index(2)));
+    return e.add(warpTileStart(e, t), e.mul(group, e.index(2)));
   }
 
   /// The weights W[row, col] and W[row + 1, col] of quantized column `col`
@@ -294,8 +304,7 @@ private:
     // The group's previous reads of the tile are done before it is
     // overwritten.
     syncGroup(b, loc);
-    Value colBase =
-        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    Value colBase = groupColumn(e, cb);
     Value copies = stageInputs(e, e.add(colBase, k0), e.index(0));
     SmallVector<Value> a = dequantizeChunk(e, cb, k0);
     if (copies)
@@ -326,8 +335,7 @@ private:
     Value colBase =
         walksInputColumns
             ? e.index(0)
-            : e.add(e.index(cfg.outlierSize),
-                    e.mul(cb, e.index(cfg.groupSize)));
+            : groupColumn(e, cb);
     // Prologue: chunk 0 into stage 0, chunk 1's indices.
     Value copies = stageInputs(e, colBase, e.index(0));
     storeChunk(e, gatherChunk(e, cb, e.index(0),
@@ -448,8 +456,7 @@ private:
     OpBuilder &b = e.b;
     Location loc = e.loc;
     const int64_t V = cfg.vectorLen;
-    Value colBase =
-        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    Value colBase = groupColumn(e, cb);
     auto f32Vec = VectorType::get({V}, b.getF32Type());
     const int64_t perItem = cfg.hasResidual() ? 2 : 1;
     SmallVector<Value> vectors;
@@ -538,9 +545,7 @@ private:
     SmallVector<Value> a;
     for (int64_t part = 0; part < (split ? 2 : 1); ++part)
       for (int64_t t = 0; t < grid.tilesPerWarp; ++t) {
-        Value tileStart = e.mul(
-            e.add(e.mul(rowWarp, e.index(grid.tilesPerWarp)), e.index(t)),
-            e.index(kTileM));
+        Value tileStart = warpTileStart(e, t);
         Value frags = nvgpu::LdMatrixOp::create(
             b, loc, fragType, weightTiles,
             ValueRange{e.add(e.mul(stage, e.index(split ? 2 : 1)),
@@ -642,8 +647,7 @@ private:
     OpBuilder &b = e.b;
     Location loc = e.loc;
     const int64_t T = grid.tilesPerWarp;
-    Value colBase =
-        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
+    Value colBase = groupColumn(e, cb);
     Value twoQuad = e.mul(quad, e.index(2));
     // The lane's code columns 2q, 2q + 1, 2q + 8, 2q + 9 of the step and,
     // with the norm, the scale and bias of the input columns they multiply.

@@ -108,8 +108,8 @@ std::vector<KernelArg> vptq::getKernelArguments(const LinearSpec &spec) {
 
 const std::vector<std::string> &vptq::getTransformerOpNames() {
   static const std::vector<std::string> names = {
-      "rms_norm", "rotary",       "attention", "silu_mul", "add",
-      "gather_rows", "scatter_rows", "nearest", "gram"};
+      "rms_norm",    "add_rms_norm", "rotary",  "attention", "silu_mul",
+      "add",         "gather_rows",  "scatter_rows", "nearest", "gram"};
   return names;
 }
 
@@ -117,7 +117,7 @@ std::string OpSpec::key() const {
   std::ostringstream os;
   os.precision(17);
   os << op << "-w" << width << "-" << ref::dtypeName(dtype);
-  if (op == "rms_norm")
+  if (op == "rms_norm" || op == "add_rms_norm")
     os << "-param" << ref::dtypeName(paramType) << "-eps" << epsilon;
   else if (op == "rotary")
     os << "-hd" << headDim;
@@ -143,8 +143,8 @@ std::string OpSpec::verify() const {
     return op + ": works on F32 only";
   if (width <= 0)
     return op + ": width must be positive";
-  if (op == "rms_norm" && epsilon <= 0)
-    return "rms_norm: epsilon must be positive";
+  if ((op == "rms_norm" || op == "add_rms_norm") && epsilon <= 0)
+    return op + ": epsilon must be positive";
   if (op == "rotary" && (headDim <= 0 || headDim % 2 || width % headDim))
     return "rotary: head_dim must be positive, even and divide the width";
   if (op == "attention" &&
@@ -160,6 +160,11 @@ std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
   const ref::DType i32 = ref::DType::I32, f32 = ref::DType::F32;
   if (s.op == "rms_norm")
     return {{"input", s.dtype, {rows, w}},
+            {"weight", s.paramType, {w}},
+            {"output", s.dtype, {rows, w}}};
+  if (s.op == "add_rms_norm")
+    return {{"residual", s.dtype, {rows, w}},
+            {"delta", s.dtype, {rows, w}},
             {"weight", s.paramType, {w}},
             {"output", s.dtype, {rows, w}}};
   if (s.op == "rotary")
@@ -219,6 +224,7 @@ DecoderOpSpecs vptq::getDecoderOpSpecs(const checkpoint::ModelArchitecture &a,
                  a.numHeads,  a.numKVHeads, a.headDim};
   s.attention.scale = 1.0 / std::sqrt(double(a.headDim));
   s.siluMul = {"silu_mul", act, act, a.intermediateSize};
-  s.add = {"add", act, act, a.hiddenSize};
+  s.addNorm = s.norm;
+  s.addNorm.op = "add_rms_norm";
   return s;
 }

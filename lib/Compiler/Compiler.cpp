@@ -342,6 +342,8 @@ buildOpModule(MLIRContext *ctx, const ::vptq::OpSpec &spec,
   auto f64 = [&](double v) { return b.getF64FloatAttr(v); };
   if (spec.op == "rms_norm")
     RMSNormOp::create(b, loc, a[0], a[1], a[2], f64(spec.epsilon));
+  else if (spec.op == "add_rms_norm")
+    AddRMSNormOp::create(b, loc, a[0], a[1], a[2], a[3], f64(spec.epsilon));
   else if (spec.op == "rotary")
     RotaryOp::create(b, loc, a[0], a[1], a[2], a[3], i64(spec.headDim));
   else if (spec.op == "attention")

@@ -43,7 +43,7 @@ public:
   // Work buffers for up to maxChunk tokens.
   Tensor tokens, positions, x, h, q, k, v, attn, o, gate, up, logits;
   std::shared_ptr<Kernel> gather, norm, rotaryQ, rotaryK, scatter, attention,
-      siluMul, add;
+      siluMul, addNorm;
   std::shared_ptr<Graph> decodeGraph;
   bool decodeGraphFailed = false;
 
@@ -131,7 +131,7 @@ Status Model::Impl::getKernels(DType normType, DType embedType) {
   VPTQ_RETURN_IF_ERROR(get(specs.scatter, scatter));
   VPTQ_RETURN_IF_ERROR(get(specs.attention, attention));
   VPTQ_RETURN_IF_ERROR(get(specs.siluMul, siluMul));
-  VPTQ_RETURN_IF_ERROR(get(specs.add, add));
+  VPTQ_RETURN_IF_ERROR(get(specs.addNorm, addNorm));
   return Status::success();
 }
 
@@ -271,8 +271,18 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
          os = rows(o), qs = rows(q), as = rows(attn), ks = rows(k),
          vs = rows(v), gs = rows(gate), us = rows(up);
   VPTQ_RETURN_IF_ERROR(run(gather, {&embed, &tok, &xs}));
+  // Each residual connection (x += o) runs fused with the RMSNorm after it:
+  // `pending` is the block output not yet added to x.
+  const Tensor *pending = nullptr;
+  auto normalize = [&](const Tensor &weight) -> Status {
+    if (!pending)
+      return run(norm, {&xs, &weight, &hs});
+    Status s = run(addNorm, {&xs, pending, &weight, &hs});
+    pending = nullptr;
+    return s;
+  };
   for (DecoderLayer &L : layers) {
-    VPTQ_RETURN_IF_ERROR(run(norm, {&xs, &L.inputNorm, &hs}));
+    VPTQ_RETURN_IF_ERROR(normalize(L.inputNorm));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.q, hs, qs));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.k, hs, ks));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.v, hs, vs));
@@ -283,17 +293,19 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
     VPTQ_RETURN_IF_ERROR(
         run(attention, {&qs, &L.keyCache, &L.valueCache, &pos, &as}));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.o, as, os));
-    VPTQ_RETURN_IF_ERROR(run(add, {&xs, &os, &xs}));
-    VPTQ_RETURN_IF_ERROR(run(norm, {&xs, &L.postNorm, &hs}));
+    pending = &os;
+    VPTQ_RETURN_IF_ERROR(normalize(L.postNorm));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.gate, hs, gs));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.up, hs, us));
     VPTQ_RETURN_IF_ERROR(run(siluMul, {&gs, &us, &gs}));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.down, gs, os));
-    VPTQ_RETURN_IF_ERROR(run(add, {&xs, &os, &xs}));
+    pending = &os;
   }
+  // Without logits the last residual connection is not needed: x is not
+  // kept between forward passes (the caches are).
   if (wanted == Logits::None)
     return Status::success();
-  VPTQ_RETURN_IF_ERROR(run(norm, {&xs, &finalNorm, &hs}));
+  VPTQ_RETURN_IF_ERROR(normalize(finalNorm));
   if (wanted == Logits::All)
     return runLinear(*lmHead, hs, rows(logits));
   return runLinear(*lmHead, *hs.slice(n - 1, n), *logits.slice(0, 1));

@@ -3,21 +3,56 @@
 // The transformer ops on the CPU: an scf.parallel over rows (rows x heads
 // for attention) whose body is the shared row kernel with a single lane.
 
+// rms_norm in 16-byte vector steps (8 x f16): the sum of squares, then the
+// scaled row.
 // CHECK-LABEL: func.func @rms_norm
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c0
 // CHECK: scf.parallel (%[[ROW:.*]]) = (%c0) to (%[[T]]) step (%c1)
-// CHECK:   %[[SS:.*]] = scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}} = %cst{{.*}}) -> (f32)
+// CHECK:   %[[SS:.*]] = scf.for %[[G:.*]] = %c0 to %c8 step %c1 iter_args(%{{.*}} = %cst{{.*}}) -> (f32)
+// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c8
+// CHECK:     vector.load %arg0[%[[ROW]], %[[AT]]] {alignment = 16 : i64} : memref<?x64xf16>, vector<8xf16>
 // CHECK:     arith.extf
 // CHECK:     arith.mulf
+// CHECK:     vector.reduction <add>
 // CHECK:   %[[MEAN:.*]] = arith.divf %[[SS]], %cst{{.*}}
 // CHECK:   %[[EPS:.*]] = arith.addf %[[MEAN]], %cst{{.*}}
 // CHECK:   %[[INV:.*]] = math.rsqrt %[[EPS]] : f32
+// CHECK:   %[[INVV:.*]] = vector.broadcast %[[INV]] : f32 to vector<8xf32>
 // CHECK:   scf.for
-// CHECK:     arith.mulf %{{.*}}, %[[INV]]
-// CHECK:     arith.truncf %{{.*}} : f32 to f16
-// CHECK:     memref.store %{{.*}}, %arg2[%[[ROW]], %{{.*}}]
+// CHECK:     vector.load %arg1[%{{.*}}] {alignment = 16 : i64} : memref<64xf16>, vector<8xf16>
+// CHECK:     arith.mulf %{{.*}}, %[[INVV]]
+// CHECK:     arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
+// CHECK:     vector.store %{{.*}}, %arg2[%[[ROW]], %{{.*}}] {alignment = 16 : i64}
 func.func @rms_norm(%x: memref<?x64xf16>, %w: memref<64xf16>, %y: memref<?x64xf16>) {
   vptq.rms_norm %x, %w, %y {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+// add_rms_norm: the first pass adds delta, rounds the sum to the residual's
+// type, stores it and sums its squares; the second reads it back. Width 36
+// of f16 allows 4-element steps; the f32 weight loads as one 16-byte piece.
+// CHECK-LABEL: func.func @add_rms_norm
+// CHECK: scf.parallel (%[[ROW:.*]]) =
+// CHECK:   scf.for %[[G:.*]] = %c0 to %c9 step %c1 iter_args
+// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c4
+// CHECK:     %[[X:.*]] = vector.load %arg0[%[[ROW]], %[[AT]]] {alignment = 8 : i64} : memref<?x36xf16>, vector<4xf16>
+// CHECK:     %[[XF:.*]] = arith.extf %[[X]]
+// CHECK:     %[[D:.*]] = vector.load %arg1[%[[ROW]], %[[AT]]] {alignment = 8 : i64} : memref<?x36xf16>, vector<4xf16>
+// CHECK:     %[[DF:.*]] = arith.extf %[[D]]
+// CHECK:     %[[SUM:.*]] = arith.addf %[[XF]], %[[DF]] : vector<4xf32>
+// CHECK:     %[[R:.*]] = arith.truncf %[[SUM]] : vector<4xf32> to vector<4xf16>
+// CHECK:     %[[RF:.*]] = arith.extf %[[R]] : vector<4xf16> to vector<4xf32>
+// CHECK:     vector.store %[[R]], %arg0[%[[ROW]], %[[AT]]] {alignment = 8 : i64}
+// CHECK:     arith.mulf %[[RF]], %[[RF]]
+// CHECK:   math.rsqrt
+// CHECK:   scf.for
+// CHECK:     vector.load %arg0[%[[ROW]], %{{.*}}] {alignment = 8 : i64}
+// CHECK:     vector.load %arg2[%{{.*}}] {alignment = 16 : i64} : memref<36xf32>, vector<4xf32>
+// CHECK:     vector.store %{{.*}}, %arg3[%[[ROW]], %{{.*}}] {alignment = 8 : i64}
+func.func @add_rms_norm(%x: memref<?x36xf16>, %d: memref<?x36xf16>, %w: memref<36xf32>, %y: memref<?x36xf16>) {
+  vptq.add_rms_norm %x, %d, %w, %y {epsilon = 1.0e-05 : f64} : memref<?x36xf16>, memref<?x36xf16>, memref<36xf32>, memref<?x36xf16>
   return
 }
 
@@ -61,19 +96,28 @@ func.func @attention(%q: memref<?x64xf16>, %kc: memref<512x32xf16>, %vc: memref<
 
 // -----
 
-// Rotary: pairs (i, i + head_dim/2) of each head, angle positions[row] *
-// inv_freq[i].
+// Rotary: a step takes 4 pairs (i, i + head_dim/2) of a head (f32: 16
+// bytes), angles positions[row] * inv_freq[i .. i + 4), cos and sin per
+// element.
 // CHECK-LABEL: func.func @rotary
 // CHECK: scf.parallel (%[[ROW:.*]]) =
 // CHECK:   %[[POS:.*]] = memref.load %arg1[%[[ROW]]] : memref<?xi32>
 // CHECK:   %[[POSF:.*]] = arith.sitofp %[[POS]] : i32 to f32
-// CHECK:   scf.for %[[J:.*]] = %c0 to %c32 step %c1
-// CHECK:     %[[HEAD:.*]] = arith.divui %[[J]], %c4
-// CHECK:     %[[I:.*]] = arith.remui %[[J]], %c4
-// CHECK:     %[[F:.*]] = memref.load %arg2[%[[I]]] : memref<4xf32>
-// CHECK:     %[[ANGLE:.*]] = arith.mulf %[[POSF]], %[[F]]
-// CHECK:     math.cos %[[ANGLE]]
-// CHECK:     math.sin %[[ANGLE]]
+// CHECK:   %[[POSV:.*]] = vector.broadcast %[[POSF]] : f32 to vector<4xf32>
+// CHECK:   scf.for %[[J:.*]] = %c0 to %c8 step %c1
+// CHECK:     %[[LO:.*]] = arith.muli %[[J]], %c2
+// CHECK:     %[[HI:.*]] = arith.addi %[[LO]], %c1
+// CHECK:     %[[F:.*]] = vector.load %arg2[%c0] {alignment = 16 : i64} : memref<4xf32>, vector<4xf32>
+// CHECK:     %[[ANGLE:.*]] = arith.mulf %[[POSV]], %[[F]]
+// CHECK-COUNT-4: math.cos
+// CHECK-COUNT-4: math.sin
+// CHECK:     %[[LOAT:.*]] = arith.muli %[[J]], %c8
+// CHECK:     vector.load %arg0[%[[ROW]], %[[LOAT]]]
+// CHECK:     %[[HIAT:.*]] = arith.muli %[[HI]], %c4
+// CHECK:     vector.load %arg0[%[[ROW]], %[[HIAT]]]
+// CHECK:     arith.subf
+// CHECK:     vector.store %{{.*}}, %arg0[%[[ROW]], %[[LOAT]]]
+// CHECK:     vector.store %{{.*}}, %arg0[%[[ROW]], %[[HIAT]]]
 func.func @rotary(%x: memref<?x64xf32>, %p: memref<?xi32>, %inv: memref<4xf32>) {
   vptq.rotary %x, %p, %inv, %x {head_dim = 8 : i64} : memref<?x64xf32>, memref<?xi32>, memref<4xf32>, memref<?x64xf32>
   return
@@ -81,17 +125,22 @@ func.func @rotary(%x: memref<?x64xf32>, %p: memref<?xi32>, %inv: memref<4xf32>) 
 
 // -----
 
+// gather_rows: bf16 table rows in 8-element steps, stored as two f32
+// vectors; silu_mul and add in f32 steps of 4, silu per element.
 // CHECK-LABEL: func.func @gather_silu_add
 // CHECK: scf.parallel (%[[ROW:.*]]) =
 // CHECK:   %[[ID:.*]] = memref.load %arg1[%[[ROW]]] : memref<?xi32>
 // CHECK:   %[[IDX:.*]] = arith.index_cast %[[ID]] : i32 to index
-// CHECK:   memref.load %arg0[%[[IDX]], %{{.*}}] : memref<512x64xbf16>
+// CHECK:   scf.for %{{.*}} = %c0 to %c8 step %c1
+// CHECK:     vector.load %arg0[%[[IDX]], %{{.*}}] {alignment = 16 : i64} : memref<512x64xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.store %{{.*}}, %arg2[%[[ROW]], %{{.*}}] {alignment = 16 : i64} : memref<?x64xf32>, vector<4xf32>
 // CHECK: scf.parallel
-// CHECK:   arith.negf
-// CHECK:   math.exp
-// CHECK:   arith.divf
+// CHECK:   scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK-COUNT-4: math.exp
+// CHECK:     vector.from_elements
+// CHECK:     arith.mulf %{{.*}} : vector<4xf32>
 // CHECK: scf.parallel
-// CHECK:   arith.addf
+// CHECK:   arith.addf %{{.*}} : vector<4xf32>
 func.func @gather_silu_add(%t: memref<512x64xbf16>, %ids: memref<?xi32>, %x: memref<?x64xf32>) {
   vptq.gather_rows %t, %ids, %x : memref<512x64xbf16>, memref<?xi32>, memref<?x64xf32>
   vptq.silu_mul %x, %x, %x : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>

@@ -3,7 +3,8 @@
 // The transformer ops on a GPU: one kernel each, row t in block row t
 // (grid (grid_x, T)).
 
-// rms_norm: one block of 256 threads per row; the sum of squares is reduced
+// rms_norm: one block of 256 threads per row, 16-byte steps (512 steps of
+// 8 x f16 for 4096 columns, two per thread); the sum of squares is reduced
 // with warp shuffles, then across the 8 warps through workgroup memory.
 // CHECK-LABEL: func.func @rms_norm
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c0
@@ -12,7 +13,9 @@
 // CHECK: gpu.func @vptq_rms_norm_0(%{{.*}}) workgroup(%[[SCRATCH:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:   %[[TID:.*]] = gpu.thread_id x
 // CHECK:   %[[ROW:.*]] = gpu.block_id y
-// CHECK:   scf.for %{{.*}} = %[[TID]] to %c4096 step %c256
+// CHECK:   scf.for %[[G:.*]] = %[[TID]] to %c512 step %c256
+// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c8
+// CHECK:     vector.load %arg{{[0-9]}}[%[[ROW]], %[[AT]]] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
 // CHECK:   gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
 // CHECK:   gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
 // CHECK:   memref.store %{{.*}}, %[[SCRATCH]]
@@ -20,8 +23,38 @@
 // CHECK:   memref.load %[[SCRATCH]][%c7]
 // CHECK:   gpu.barrier
 // CHECK:   math.rsqrt
+// CHECK:   scf.for %{{.*}} = %[[TID]] to %c512 step %c256
+// CHECK:     vector.store %{{.*}}, %arg{{[0-9]}}[%[[ROW]], %{{.*}}] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
 func.func @rms_norm(%x: memref<?x4096xf16>, %w: memref<4096xf16>) {
   vptq.rms_norm %x, %w, %x {epsilon = 1.0e-05 : f64} : memref<?x4096xf16>, memref<4096xf16>, memref<?x4096xf16>
+  return
+}
+
+// -----
+
+// add_rms_norm: the same block shape; the first pass stores residual +
+// delta (rounded to f16) and sums its squares, each thread reading back in
+// the second pass only the steps it wrote.
+// CHECK-LABEL: func.func @add_rms_norm
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_add_rms_norm_0 blocks in (%c1, %{{.*}}, %c1) threads in (%c256, %c1, %c1)
+// CHECK: gpu.func @vptq_add_rms_norm_0
+// CHECK:   %[[TID:.*]] = gpu.thread_id x
+// CHECK:   %[[ROW:.*]] = gpu.block_id y
+// CHECK:   scf.for %[[G:.*]] = %[[TID]] to %c512 step %c256
+// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c8
+// CHECK:     %[[X:.*]] = vector.load %arg0[%[[ROW]], %[[AT]]]
+// CHECK:     %[[D:.*]] = vector.load %arg1[%[[ROW]], %[[AT]]]
+// CHECK:     %[[SUM:.*]] = arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
+// CHECK:     vector.store %[[SUM]], %arg0[%[[ROW]], %[[AT]]] {alignment = 16 : i64}
+// CHECK:   gpu.barrier
+// CHECK:   math.rsqrt
+// CHECK:   scf.for %[[G2:.*]] = %[[TID]] to %c512 step %c256
+// CHECK:     %[[AT2:.*]] = arith.muli %[[G2]], %c8
+// CHECK:     vector.load %arg0[%[[ROW]], %[[AT2]]]
+// CHECK:     vector.load %arg2[%[[AT2]]]
+// CHECK:     vector.store %{{.*}}, %arg3[%[[ROW]], %[[AT2]]]
+func.func @add_rms_norm(%x: memref<?x4096xf16>, %d: memref<?x4096xf16>, %w: memref<4096xf16>, %y: memref<?x4096xf16>) {
+  vptq.add_rms_norm %x, %d, %w, %y {epsilon = 1.0e-05 : f64} : memref<?x4096xf16>, memref<?x4096xf16>, memref<4096xf16>, memref<?x4096xf16>
   return
 }
 
@@ -73,20 +106,25 @@ func.func @attention(%q: memref<?x4096xf16>, %kc: memref<2048x1024xf16>, %vc: me
 
 // -----
 
-// Element-wise ops spread a row over ceil(width / 256) blocks, a thread per
-// element.
+// Element-wise ops spread a row's 16-byte steps over ceil(steps / 256)
+// blocks, a thread per step: silu_mul and add 11008 / 8 = 1376 steps (6
+// blocks), rotary 4096 / 2 / 8 = 256 (1), gather_rows 512 (2), scatter_rows
+// 128 (1).
 // CHECK-LABEL: func.func @elementwise
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_silu_mul_0 blocks in (%c43, %{{.*}}, %c1) threads in (%c256, %c1, %c1)
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_add_1 blocks in (%c43, %{{.*}}, %c1)
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_rotary_2 blocks in (%c8, %{{.*}}, %c1)
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_gather_rows_3 blocks in (%c16, %{{.*}}, %c1)
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_scatter_rows_4 blocks in (%c4, %{{.*}}, %c1)
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_silu_mul_0 blocks in (%c6, %{{.*}}, %c1) threads in (%c256, %c1, %c1)
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_add_1 blocks in (%c6, %{{.*}}, %c1)
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_rotary_2 blocks in (%c1, %{{.*}}, %c1)
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_gather_rows_3 blocks in (%c2, %{{.*}}, %c1)
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_scatter_rows_4 blocks in (%c1, %{{.*}}, %c1)
 // CHECK: gpu.func @vptq_silu_mul_0
 // CHECK:   %[[BX:.*]] = gpu.block_id x
 // CHECK:   %[[BASE:.*]] = arith.muli %[[BX]], %c256
 // CHECK:   %[[I:.*]] = arith.addi %[[BASE]], %{{.*}}
-// CHECK:   scf.for %{{.*}} = %[[I]] to %c11008 step %c11008
-// CHECK:     math.exp
+// CHECK:   scf.for %[[G:.*]] = %[[I]] to %c1376 step %c1536
+// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c8
+// CHECK:     vector.load %arg{{[0-9]}}[%{{.*}}, %[[AT]]] {alignment = 16 : i64} : memref<?x11008xf16>, vector<8xf16>
+// CHECK-COUNT-8: math.exp
+// CHECK:     vector.store %{{.*}}, %arg{{[0-9]}}[%{{.*}}, %[[AT]]] {alignment = 16 : i64} : memref<?x11008xf16>, vector<8xf16>
 func.func @elementwise(%g: memref<?x11008xf16>, %u: memref<?x11008xf16>,
                        %x: memref<?x4096xf16>, %p: memref<?xi32>,
                        %inv: memref<64xf32>, %e: memref<32000x4096xf16>,

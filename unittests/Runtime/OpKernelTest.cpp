@@ -110,6 +110,39 @@ TEST_P(OpKernels, RMSNorm) {
               "rms_norm in place");
 }
 
+// x += delta, then y = rms_norm(x): the sum is stored rounded to the
+// activation type and normalized as stored. Widths with 16-byte, 8-byte
+// and single-element steps.
+TEST_P(OpKernels, AddRMSNorm) {
+  DType d = GetParam();
+  for (int64_t width : {72, 36, 37}) {
+    const int64_t rows = 4;
+    OpSpec spec{"add_rms_norm", d, d, width};
+    spec.epsilon = 1e-6;
+    auto x = random(rows * width, d), delta = random(rows * width, d);
+    auto w = random(width, d, 0.5, 1.5);
+    Tensor tx = upload(x, {rows, width}, d);
+    Tensor td = upload(delta, {rows, width}, d), tw = upload(w, {width}, d);
+    Tensor ty = *rt->allocate(d, {rows, width});
+    run(spec, {&tx, &td, &tw, &ty});
+    std::vector<float> sum(x.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      sum[i] = x[i] + delta[i];
+    ref::HostTensor stored = ref::encodeFloats(sum, {rows, width}, d);
+    for (size_t i = 0; i < sum.size(); ++i)
+      sum[i] = stored.floatAt(int64_t(i));
+    std::string what = "add_rms_norm width " + std::to_string(width);
+    expectClose(download(tx), sum, d, 0, (what + " residual").c_str());
+    expectClose(download(ty), ref::rmsNorm(sum, w, width, 1e-6), d, 1e-5,
+                (what + " output").c_str());
+    // The model's form: the block output's buffer receives the norm.
+    tx = upload(x, {rows, width}, d);
+    run(spec, {&tx, &td, &tw, &td});
+    expectClose(download(td), ref::rmsNorm(sum, w, width, 1e-6), d, 1e-5,
+                (what + " into delta").c_str());
+  }
+}
+
 TEST_P(OpKernels, Rotary) {
   DType d = GetParam();
   const int64_t rows = 4, headDim = 16, width = 3 * headDim;
@@ -241,6 +274,11 @@ TEST(OpKernelErrors, InvalidSpecsAreReported) {
   k = (*rt)->getKernel(attention);
   ASSERT_FALSE(k.ok());
   EXPECT_NE(k.message().find("num_heads a multiple of num_kv_heads"),
+            std::string::npos)
+      << k.message();
+  k = (*rt)->getKernel(OpSpec{"add_rms_norm", DType::F16, DType::F16, 64});
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(k.message().find("add_rms_norm: epsilon must be positive"),
             std::string::npos)
       << k.message();
 }

@@ -117,8 +117,8 @@ struct KernelArg {
 /// input, weight, [bias], output.
 std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
 
-/// A row-op kernel: a transformer op (vptq.rms_norm, vptq.rotary,
-/// vptq.attention, vptq.silu_mul, vptq.add, vptq.gather_rows,
+/// A row-op kernel: a transformer op (vptq.rms_norm, vptq.add_rms_norm,
+/// vptq.rotary, vptq.attention, vptq.silu_mul, vptq.add, vptq.gather_rows,
 /// vptq.scatter_rows) or a quantizer op (vptq.nearest: width = vector
 /// length; vptq.gram: width = N; both F32): the op, its element types and
 /// its static sizes; the row (token, point) count is dynamic. Fields an op

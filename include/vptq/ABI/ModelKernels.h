@@ -19,16 +19,17 @@ namespace vptq {
 
 struct DecoderOpSpecs {
   OpSpec gather;  // token embedding
-  OpSpec norm;    // every RMSNorm
+  OpSpec norm;    // the first RMSNorm of a forward pass
   OpSpec rotaryQ; // queries
   OpSpec rotaryK; // keys
   OpSpec scatter; // KV cache appends
   OpSpec attention;
   OpSpec siluMul;
-  OpSpec add; // residual connections
+  OpSpec addNorm; // residual connections, each fused with the next RMSNorm
 
   std::vector<OpSpec> all() const {
-    return {gather, norm, rotaryQ, rotaryK, scatter, attention, siluMul, add};
+    return {gather, norm, rotaryQ, rotaryK, scatter, attention, siluMul,
+            addNorm};
   }
 };
 

@@ -2,11 +2,12 @@
 //-*-===//
 //
 // The CPU and GPU lowerings of the row ops (the transformer ops
-// vptq.rms_norm, vptq.rotary, vptq.attention, vptq.silu_mul, vptq.add,
-// vptq.gather_rows and vptq.scatter_rows, and the quantizer ops
-// vptq.nearest and vptq.gram) share their bodies: each op is written once as
-// the work of one row (or one (row, head) pair for attention) split over
-// `count` cooperating lanes.
+// vptq.rms_norm, vptq.add_rms_norm, vptq.rotary, vptq.attention,
+// vptq.silu_mul, vptq.add, vptq.gather_rows and vptq.scatter_rows, and the
+// quantizer ops vptq.nearest and vptq.gram) share their bodies: each op is
+// written once as the work of one row (or one (row, head) pair for
+// attention) split over `count` cooperating lanes, element-wise work in
+// 16-byte vector steps.
 // The CPU lowering runs rows in an scf.parallel with a single lane; the GPU
 // lowering maps lanes to threads and reduces with shuffles.
 //
@@ -39,6 +40,13 @@ bool isRowOp(Operation *op);
 /// the points of vptq.nearest, the Hessian rows of vptq.gram.
 Value getRowCountOperand(Operation *op);
 
+/// Elements of a row that one lane handles in one vector step of a row op
+/// (rms_norm, add_rms_norm, rotary, silu_mul, add, gather_rows,
+/// scatter_rows; 1 for the others): 16 bytes of its narrowest float
+/// operand, halved until it divides the row (for rotary: half a head).
+/// Rows must then start 16-byte aligned, as every kernel buffer does.
+int64_t getRowVectorWidth(Operation *op);
+
 /// Emits the work of row `row` of a row op (all but vptq.attention):
 /// `operands` are the values standing for the op's operands (the op's own
 /// on the CPU, kernel arguments on the GPU).
@@ -66,8 +74,9 @@ AttentionPartial emitAttentionPartial(OpBuilder &b, AttentionOp op,
 void emitAttentionHead(OpBuilder &b, AttentionOp op, ValueRange operands,
                        Value row, Value head);
 
-/// Lanes a row op wants on a GPU: rms_norm reduces over a whole row with
-/// one block; the element-wise ops spread a row over blocks of `threads`.
+/// Lanes a row op wants on a GPU: rms_norm and add_rms_norm reduce over a
+/// whole row with one block; the element-wise ops spread a row's vector
+/// steps over blocks of `threads`.
 /// Returns (blocks per row, true when the row's lanes span one block).
 std::pair<int64_t, bool> gpuRowBlocks(Operation *op, int64_t threads);
 

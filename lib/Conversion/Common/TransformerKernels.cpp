@@ -62,87 +62,142 @@ Value loadVector(const EmitContext &e, Value memref, Value row, Value col,
       vector::LoadOp::create(e.b, e.loc, type, memref, ValueRange{row, col}));
 }
 
-void store(const EmitContext &e, Value v, Value memref, ValueRange indices) {
-  memref::StoreOp::create(e.b, e.loc, e.fromF32(v, elementType(memref)), memref,
-                          indices);
+/// Vector step `g` of width `vw` of memref[prefix..., *]: elements
+/// [g * vw, (g + 1) * vw) as vector<vw x f32>, loaded aligned.
+Value loadStep(const EmitContext &e, Value memref, ValueRange prefix, Value g,
+               int64_t vw) {
+  return emitVectorLoad(e, memref, prefix, e.mul(g, e.index(vw)), vw);
 }
 
-void emitRMSNorm(OpBuilder &b, Location loc, RMSNormOp op, ValueRange v,
-                 Value row, const RowLanes &lanes) {
+/// Stores the f32 vector `v` as step `g` of memref[prefix..., *], rounded to
+/// the memref's element type.
+void storeStep(const EmitContext &e, Value v, Value memref, ValueRange prefix,
+               Value g) {
+  auto type = cast<VectorType>(v.getType());
+  Value rounded = e.fromF32(
+      v, VectorType::get(type.getShape(), elementType(memref)));
+  emitVectorStore(e, rounded, memref, prefix,
+                  e.mul(g, e.index(type.getNumElements())));
+}
+
+/// Applies the scalar function `fn` to every element of an f32 vector (math
+/// functions stay scalar, as the GPU libraries provide them).
+Value mapElements(const EmitContext &e, Value v,
+                  function_ref<Value(Value)> fn) {
+  auto type = cast<VectorType>(v.getType());
+  SmallVector<Value> elems;
+  for (int64_t i = 0; i < type.getNumElements(); ++i)
+    elems.push_back(fn(vector::ExtractOp::create(e.b, e.loc, v,
+                                                 ArrayRef<int64_t>{i})));
+  return vector::FromElementsOp::create(e.b, e.loc, type, elems);
+}
+
+/// The sum of the elements of an f32 vector.
+Value sumElements(const EmitContext &e, Value v) {
+  return vector::ReductionOp::create(e.b, e.loc, vector::CombiningKind::ADD,
+                                     v);
+}
+
+/// vptq.rms_norm (v = input, weight, output) and vptq.add_rms_norm (v =
+/// residual, delta, weight, output), a vector step of `vw` elements at a
+/// time. The fused form stores the sum first and normalizes the stored
+/// (rounded) values; each lane reads back only the steps it wrote.
+void emitRMSNorm(OpBuilder &b, Location loc, Operation *op, ValueRange v,
+                 double epsilon, Value row, const RowLanes &lanes, int64_t vw) {
   EmitContext e{b, loc};
-  Value x = v[0], w = v[1], y = v[2];
+  bool fused = isa<AddRMSNormOp>(op);
+  Value x = v[0], w = v[fused ? 2 : 1], y = v[fused ? 3 : 2];
   int64_t d = rowWidth(x);
-  Value sumSq =
-      forLanesSum(b, loc, lanes, e.index(d), [&](OpBuilder &nb, Value i) {
-        EmitContext ne{nb, loc};
-        Value xi = ne.loadF32(x, {row, i});
-        return ne.mul(xi, xi);
-      });
+  Value steps = e.index(d / vw);
+  Value sumSq = forLanesSum(b, loc, lanes, steps, [&](OpBuilder &nb, Value g) {
+    EmitContext ne{nb, loc};
+    Value xv = loadStep(ne, x, row, g, vw);
+    if (fused) {
+      auto rounded = VectorType::get({vw}, elementType(x));
+      xv = ne.toF32(
+          ne.fromF32(ne.add(xv, loadStep(ne, v[1], row, g, vw)), rounded));
+      storeStep(ne, xv, x, row, g);
+    }
+    return sumElements(ne, ne.mul(xv, xv));
+  });
   Value total = lanes.reduce(b, loc, sumSq, /*max=*/false);
   Value mean = arith::DivFOp::create(b, loc, total, e.f32(double(d)));
-  Value eps = e.f32(op.getEpsilon().convertToDouble());
-  Value scale = math::RsqrtOp::create(b, loc, e.add(mean, eps));
-  forLanes(b, loc, lanes, e.index(d), [&](OpBuilder &nb, Value i) {
+  Value scale = math::RsqrtOp::create(b, loc, e.add(mean, e.f32(epsilon)));
+  auto vecType = VectorType::get({vw}, b.getF32Type());
+  Value scaleVec = vector::BroadcastOp::create(b, loc, vecType, scale);
+  forLanes(b, loc, lanes, steps, [&](OpBuilder &nb, Value g) {
     EmitContext ne{nb, loc};
-    Value xi = ne.loadF32(x, {row, i});
-    store(ne, ne.mul(ne.mul(xi, scale), ne.loadF32(w, {i})), y, {row, i});
+    Value xv = loadStep(ne, x, row, g, vw);
+    Value wv = loadStep(ne, w, ValueRange{}, g, vw);
+    storeStep(ne, ne.mul(ne.mul(xv, scaleVec), wv), y, row, g);
   });
 }
 
+/// vptq.rotary: a lane takes `vw` consecutive pairs (i, i + h/2) of a head.
 void emitRotary(OpBuilder &b, Location loc, RotaryOp op, ValueRange v,
-                Value row, const RowLanes &lanes) {
+                Value row, const RowLanes &lanes, int64_t vw) {
   EmitContext e{b, loc};
   Value x = v[0], positions = v[1], invFreq = v[2], y = v[3];
   int64_t h = op.getHeadDim(), half = h / 2;
-  int64_t pairs = rowWidth(x) / 2;
+  int64_t steps = rowWidth(x) / 2 / vw, stepsPerHead = half / vw;
   Value pos = memref::LoadOp::create(b, loc, positions, ValueRange{row});
-  Value posF = arith::SIToFPOp::create(b, loc, b.getF32Type(), pos);
-  forLanes(b, loc, lanes, e.index(pairs), [&](OpBuilder &nb, Value j) {
+  auto vecType = VectorType::get({vw}, b.getF32Type());
+  Value posF = vector::BroadcastOp::create(
+      b, loc, vecType, arith::SIToFPOp::create(b, loc, b.getF32Type(), pos));
+  forLanes(b, loc, lanes, e.index(steps), [&](OpBuilder &nb, Value j) {
     EmitContext ne{nb, loc};
-    Value head = arith::DivUIOp::create(nb, loc, j, ne.index(half));
-    Value i = arith::RemUIOp::create(nb, loc, j, ne.index(half));
-    Value lo = ne.add(ne.mul(head, ne.index(h)), i);
-    Value hi = ne.add(lo, ne.index(half));
-    Value angle = ne.mul(posF, ne.loadF32(invFreq, {i}));
-    Value cos = math::CosOp::create(nb, loc, angle);
-    Value sin = math::SinOp::create(nb, loc, angle);
-    Value a = ne.loadF32(x, {row, lo}), c = ne.loadF32(x, {row, hi});
-    store(ne, arith::SubFOp::create(nb, loc, ne.mul(a, cos), ne.mul(c, sin)), y,
-          {row, lo});
-    store(ne, ne.add(ne.mul(c, cos), ne.mul(a, sin)), y, {row, hi});
+    Value head = arith::DivUIOp::create(nb, loc, j, ne.index(stepsPerHead));
+    Value i = arith::RemUIOp::create(nb, loc, j, ne.index(stepsPerHead));
+    // Steps of vw elements: lo = head * h / vw + i, hi = lo + half / vw.
+    Value lo = ne.add(ne.mul(head, ne.index(h / vw)), i);
+    Value hi = ne.add(lo, ne.index(stepsPerHead));
+    Value angle = ne.mul(posF, loadStep(ne, invFreq, ValueRange{}, i, vw));
+    Value cos = mapElements(
+        ne, angle, [&](Value a) { return math::CosOp::create(nb, loc, a); });
+    Value sin = mapElements(
+        ne, angle, [&](Value a) { return math::SinOp::create(nb, loc, a); });
+    Value a = loadStep(ne, x, row, lo, vw), c = loadStep(ne, x, row, hi, vw);
+    storeStep(ne,
+              arith::SubFOp::create(nb, loc, ne.mul(a, cos), ne.mul(c, sin)),
+              y, row, lo);
+    storeStep(ne, ne.add(ne.mul(c, cos), ne.mul(a, sin)), y, row, hi);
   });
 }
 
 void emitElementwise(OpBuilder &b, Location loc, Operation *op, ValueRange v,
-                     Value row, const RowLanes &lanes) {
+                     Value row, const RowLanes &lanes, int64_t vw) {
   EmitContext e{b, loc};
-  int64_t d = rowWidth(v[2]);
-  forLanes(b, loc, lanes, e.index(d), [&](OpBuilder &nb, Value i) {
+  int64_t steps = rowWidth(v[2]) / vw;
+  forLanes(b, loc, lanes, e.index(steps), [&](OpBuilder &nb, Value g) {
     EmitContext ne{nb, loc};
-    Value a = ne.loadF32(v[0], {row, i}), c = ne.loadF32(v[1], {row, i});
+    Value a = loadStep(ne, v[0], row, g, vw), c = loadStep(ne, v[1], row, g, vw);
     Value r;
     if (isa<AddOp>(op)) {
       r = ne.add(a, c);
     } else {
       // silu(a) = a / (1 + exp(-a))
-      Value negA = arith::NegFOp::create(nb, loc, a);
-      Value denom = ne.add(ne.f32(1.0), math::ExpOp::create(nb, loc, negA));
-      r = ne.mul(arith::DivFOp::create(nb, loc, a, denom), c);
+      Value silu = mapElements(ne, a, [&](Value s) -> Value {
+        Value negA = arith::NegFOp::create(nb, loc, s);
+        Value denom = ne.add(ne.f32(1.0), math::ExpOp::create(nb, loc, negA));
+        return arith::DivFOp::create(nb, loc, s, denom);
+      });
+      r = ne.mul(silu, c);
     }
-    store(ne, r, v[2], {row, i});
+    storeStep(ne, r, v[2], row, g);
   });
 }
 
 void emitGatherScatter(OpBuilder &b, Location loc, Operation *op, ValueRange v,
-                       Value row, const RowLanes &lanes) {
+                       Value row, const RowLanes &lanes, int64_t vw) {
   EmitContext e{b, loc};
   bool gather = isa<GatherRowsOp>(op);
   Value src = v[0], indices = v[1], dst = v[2];
   Value target = loadIndex(e, indices, row);
   Value srcRow = gather ? target : row, dstRow = gather ? row : target;
-  forLanes(b, loc, lanes, e.index(rowWidth(dst)), [&](OpBuilder &nb, Value i) {
+  int64_t steps = rowWidth(dst) / vw;
+  forLanes(b, loc, lanes, e.index(steps), [&](OpBuilder &nb, Value g) {
     EmitContext ne{nb, loc};
-    store(ne, ne.loadF32(src, {srcRow, i}), dst, {dstRow, i});
+    storeStep(ne, loadStep(ne, src, srcRow, g, vw), dst, dstRow, g);
   });
 }
 
@@ -236,8 +291,8 @@ RowLanes RowLanes::single(const EmitContext &e) {
 }
 
 bool mlir::vptq::isRowOp(Operation *op) {
-  return isa<RMSNormOp, RotaryOp, AttentionOp, SiluMulOp, AddOp, GatherRowsOp,
-             ScatterRowsOp, NearestOp, GramOp>(op);
+  return isa<RMSNormOp, AddRMSNormOp, RotaryOp, AttentionOp, SiluMulOp, AddOp,
+             GatherRowsOp, ScatterRowsOp, NearestOp, GramOp>(op);
 }
 
 Value mlir::vptq::getRowCountOperand(Operation *op) {
@@ -248,18 +303,46 @@ Value mlir::vptq::getRowCountOperand(Operation *op) {
   return op->getOperand(0);
 }
 
+int64_t mlir::vptq::getRowVectorWidth(Operation *op) {
+  int64_t items;
+  if (isa<RMSNormOp, AddRMSNormOp, ScatterRowsOp>(op))
+    items = rowWidth(op->getOperand(0));
+  else if (isa<SiluMulOp, AddOp, GatherRowsOp>(op))
+    items = rowWidth(op->getOperand(2));
+  else if (auto rotary = dyn_cast<RotaryOp>(op))
+    items = rotary.getHeadDim() / 2;
+  else
+    return 1;
+  // 16 bytes of the narrowest float operand; wider ones load in pieces.
+  int64_t narrowest = 4;
+  for (Value operand : op->getOperands()) {
+    Type elem = cast<MemRefType>(operand.getType()).getElementType();
+    if (isa<FloatType>(elem))
+      narrowest = std::min<int64_t>(narrowest, elem.getIntOrFloatBitWidth() / 8);
+  }
+  int64_t vw = 16 / narrowest;
+  while (items % vw)
+    vw /= 2;
+  return vw;
+}
+
 void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
                                     ValueRange operands, Value row,
                                     const RowLanes &lanes) {
   Location loc = op->getLoc();
+  int64_t vw = getRowVectorWidth(op);
   if (auto norm = dyn_cast<RMSNormOp>(op))
-    return emitRMSNorm(b, loc, norm, operands, row, lanes);
+    return emitRMSNorm(b, loc, op, operands,
+                       norm.getEpsilon().convertToDouble(), row, lanes, vw);
+  if (auto norm = dyn_cast<AddRMSNormOp>(op))
+    return emitRMSNorm(b, loc, op, operands,
+                       norm.getEpsilon().convertToDouble(), row, lanes, vw);
   if (auto rotary = dyn_cast<RotaryOp>(op))
-    return emitRotary(b, loc, rotary, operands, row, lanes);
+    return emitRotary(b, loc, rotary, operands, row, lanes, vw);
   if (isa<AddOp, SiluMulOp>(op))
-    return emitElementwise(b, loc, op, operands, row, lanes);
+    return emitElementwise(b, loc, op, operands, row, lanes, vw);
   if (isa<GatherRowsOp, ScatterRowsOp>(op))
-    return emitGatherScatter(b, loc, op, operands, row, lanes);
+    return emitGatherScatter(b, loc, op, operands, row, lanes, vw);
   if (auto nearest = dyn_cast<NearestOp>(op))
     return emitNearest(b, loc, nearest, operands, row, lanes);
   if (auto gram = dyn_cast<GramOp>(op))
@@ -269,11 +352,12 @@ void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
 
 std::pair<int64_t, bool> mlir::vptq::gpuRowBlocks(Operation *op,
                                                   int64_t threads) {
-  if (isa<RMSNormOp>(op))
+  if (isa<RMSNormOp, AddRMSNormOp>(op))
     return {1, true};
   int64_t items = isa<RotaryOp>(op) ? rowWidth(op->getOperand(0)) / 2
                                     : rowWidth(op->getOperand(2));
-  return {(items + threads - 1) / threads, false};
+  int64_t steps = items / getRowVectorWidth(op);
+  return {(steps + threads - 1) / threads, false};
 }
 
 AttentionPartial mlir::vptq::emitAttentionPartial(

@@ -686,6 +686,38 @@ func.func @f(%x: memref<2x64xf16>, %w: memref<64xf16>, %y: memref<3x64xf16>) {
 
 // -----
 
+func.func @f(%x: memref<?x64xf16>, %d: memref<?x64xf16>, %w: memref<64xf16>) {
+  // expected-error @+1 {{'output' must not be 'residual': the updated residual stream would be overwritten}}
+  vptq.add_rms_norm %x, %d, %w, %x {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %d: memref<?x32xf16>, %w: memref<64xf16>, %y: memref<?x64xf16>) {
+  // expected-error @+1 {{'delta' must have shape [T, hidden_size] = [?, 64], got [?, 32]}}
+  vptq.add_rms_norm %x, %d, %w, %y {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<64xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<2x64xf16>, %d: memref<3x64xf16>, %w: memref<64xf16>, %y: memref<?x64xf16>) {
+  // expected-error @+1 {{'delta' has 3 rows but 'residual' has 2}}
+  vptq.add_rms_norm %x, %d, %w, %y {epsilon = 1.0e-05 : f64} : memref<2x64xf16>, memref<3x64xf16>, memref<64xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x64xf16>, %d: memref<?x64xf16>, %w: memref<64xf16>, %y: memref<?x64xf16>) {
+  // expected-error @+1 {{epsilon must be positive, got -1}}
+  vptq.add_rms_norm %x, %d, %w, %y {epsilon = -1.0 : f64} : memref<?x64xf16>, memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
 func.func @f(%x: memref<?x64xf16>, %p: memref<?xi32>, %inv: memref<4xf32>) {
   // expected-error @+1 {{head_dim must be positive and even, got 7}}
   vptq.rotary %x, %p, %inv, %x {head_dim = 7 : i64} : memref<?x64xf16>, memref<?xi32>, memref<4xf32>, memref<?x64xf16>

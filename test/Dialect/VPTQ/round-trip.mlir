@@ -173,6 +173,7 @@ func.func @linear_memref(%x: memref<3x64xf32>, %w: memref<32x64xf16>,
 // CHECK-LABEL: func.func @decoder_ops
 // CHECK: vptq.gather_rows %{{.*}}, %{{.*}}, %{{.*}} : memref<512x64xf32>, memref<?xi32>, memref<?x64xf16>
 // CHECK: vptq.rms_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-05 : f64} : memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
+// CHECK: vptq.add_rms_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-05 : f64} : memref<?x64xf16>, memref<?x64xf16>, memref<64xf32>, memref<?x64xf16>
 // CHECK: vptq.rotary %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 8 : i64} : memref<?x64xf16>, memref<?xi32>, memref<4xf32>, memref<?x64xf16>
 // CHECK: vptq.scatter_rows %{{.*}}, %{{.*}}, %{{.*}} : memref<?x32xf16>, memref<?xi32>, memref<512x32xf16>
 // CHECK: vptq.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<512x32xf16>, memref<?xi32>, memref<?x64xf16>
@@ -182,9 +183,11 @@ func.func @decoder_ops(%table: memref<512x64xf32>, %tokens: memref<?xi32>,
                        %x: memref<?x64xf16>, %w: memref<64xf16>,
                        %inv: memref<4xf32>, %k: memref<?x32xf16>,
                        %kc: memref<512x32xf16>, %vc: memref<512x32xf16>,
-                       %g: memref<?x172xf16>, %u: memref<?x172xf16>) {
+                       %g: memref<?x172xf16>, %u: memref<?x172xf16>,
+                       %h: memref<?x64xf16>, %w32: memref<64xf32>) {
   vptq.gather_rows %table, %tokens, %x : memref<512x64xf32>, memref<?xi32>, memref<?x64xf16>
   vptq.rms_norm %x, %w, %x {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
+  vptq.add_rms_norm %x, %h, %w32, %h {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<?x64xf16>, memref<64xf32>, memref<?x64xf16>
   vptq.rotary %x, %tokens, %inv, %x {head_dim = 8 : i64} : memref<?x64xf16>, memref<?xi32>, memref<4xf32>, memref<?x64xf16>
   vptq.scatter_rows %k, %tokens, %kc : memref<?x32xf16>, memref<?xi32>, memref<512x32xf16>
   vptq.attention %x, %kc, %vc, %tokens, %x {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<512x32xf16>, memref<?xi32>, memref<?x64xf16>

@@ -532,19 +532,38 @@ LogicalResult checkSameTokens(Operation *op, ArrayRef<Value> values,
 
 } // namespace
 
-LogicalResult RMSNormOp::verify() {
-  Operation *op = getOperation();
-  FailureOr<int64_t> d = rowWidth(op, "input", getInput());
-  if (failed(d) ||
-      failed(checkRows(op, "output", getOutput(), *d, "hidden_size")) ||
-      failed(checkShape(op, "weight", getWeight(), {*d}, "[hidden_size]")) ||
-      failed(checkSameTokens(op, {getInput(), getOutput()},
-                             {"input", "output"})))
+/// The checks of vptq.rms_norm and vptq.add_rms_norm: `rows` (the first
+/// one gives the width) are `T x D`, `weight` has D elements.
+static LogicalResult verifyNorm(Operation *op, ArrayRef<Value> rows,
+                                ArrayRef<StringRef> names, Value weight,
+                                APFloat epsilon) {
+  FailureOr<int64_t> d = rowWidth(op, names[0], rows[0]);
+  if (failed(d))
     return failure();
-  if (getEpsilon().convertToDouble() <= 0)
-    return emitOpError() << "epsilon must be positive, got "
-                         << getEpsilon().convertToDouble();
+  for (size_t i = 1; i < rows.size(); ++i)
+    if (failed(checkRows(op, names[i], rows[i], *d, "hidden_size")))
+      return failure();
+  if (failed(checkShape(op, "weight", weight, {*d}, "[hidden_size]")) ||
+      failed(checkSameTokens(op, rows, names)))
+    return failure();
+  if (epsilon.convertToDouble() <= 0)
+    return op->emitOpError()
+           << "epsilon must be positive, got " << epsilon.convertToDouble();
   return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  return verifyNorm(*this, {getInput(), getOutput()}, {"input", "output"},
+                    getWeight(), getEpsilon());
+}
+
+LogicalResult AddRMSNormOp::verify() {
+  if (getOutput() == getResidual())
+    return emitOpError("'output' must not be 'residual': the updated "
+                       "residual stream would be overwritten");
+  return verifyNorm(*this, {getResidual(), getDelta(), getOutput()},
+                    {"residual", "delta", "output"}, getWeight(),
+                    getEpsilon());
 }
 
 LogicalResult RotaryOp::verify() {

@@ -314,6 +314,35 @@ def VPTQ_RMSNormOp : VPTQ_RowOp<"rms_norm"> {
   }];
 }
 
+def VPTQ_AddRMSNormOp : VPTQ_RowOp<"add_rms_norm"> {
+  let summary = "Residual connection fused with the next RMSNorm";
+  let description = [{
+    `residual[t] += delta[t]`, stored in the type of `residual`, then
+    `output[t, i] = residual[t, i] / sqrt(mean_j(residual[t, j]^2) +
+    epsilon) * weight[i]` on the stored (rounded) sums: exactly `vptq.add`
+    followed by `vptq.rms_norm`, in one pass over the row. A Llama decoder
+    adds each block's output to the residual stream and normalizes it for
+    the next block; fused, that is one kernel instead of two. `residual`,
+    `delta` and `output` are `T x D` (`delta` and `output` may be the same
+    buffer, `output` must not be `residual`), `weight` has `D` elements.
+
+    Example:
+
+    ```mlir
+    vptq.add_rms_norm %x, %o, %w, %h {epsilon = 1.0e-05 : f64}
+        : memref<?x4096xf16>, memref<?x4096xf16>, memref<4096xf16>,
+          memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$residual, VPTQ_FloatMemRef:$delta,
+                       VPTQ_FloatMemRef:$weight, VPTQ_FloatMemRef:$output,
+                       F64Attr:$epsilon);
+  let assemblyFormat = [{
+    $residual `,` $delta `,` $weight `,` $output attr-dict `:`
+    type($residual) `,` type($delta) `,` type($weight) `,` type($output)
+  }];
+}
+
 def VPTQ_RotaryOp : VPTQ_RowOp<"rotary"> {
   let summary = "Rotary position embedding of each head of each row";
   let description = [{

@@ -12,6 +12,7 @@
 #include "vptq/runtime/KernelCompiler.h"
 #include "vptq/runtime/Runtime.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,15 @@ public:
     return Status::error("graph capture is not supported");
   }
   virtual void destroyGraph(void *graph) {}
+  /// Queues the work of `tasks` (kernel launches, fills and device copies)
+  /// so that the device may run the tasks' work concurrently, each task's
+  /// in its order, everything queued later after all of it. By default
+  /// (CPU) the tasks run one after another; stops at the first error.
+  virtual Status concurrently(const std::vector<std::function<Status()>> &tasks) {
+    for (const std::function<Status()> &task : tasks)
+      VPTQ_RETURN_IF_ERROR(task());
+    return Status::success();
+  }
   /// The kinds of KernelBinary it loads ("cubin", "ptx"; "cpu"; ...).
   virtual bool canLoad(const std::string &kind) const = 0;
   /// Loads `binary`; `file` is where its bytes are on disk, if anywhere

@@ -283,20 +283,27 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
   };
   for (DecoderLayer &L : layers) {
     VPTQ_RETURN_IF_ERROR(normalize(L.inputNorm));
-    VPTQ_RETURN_IF_ERROR(runLinear(*L.q, hs, qs));
-    VPTQ_RETURN_IF_ERROR(runLinear(*L.k, hs, ks));
-    VPTQ_RETURN_IF_ERROR(runLinear(*L.v, hs, vs));
-    VPTQ_RETURN_IF_ERROR(run(rotaryQ, {&qs, &pos, &invFreq, &qs}));
-    VPTQ_RETURN_IF_ERROR(run(rotaryK, {&ks, &pos, &invFreq, &ks}));
-    VPTQ_RETURN_IF_ERROR(run(scatter, {&ks, &pos, &L.keyCache}));
-    VPTQ_RETURN_IF_ERROR(run(scatter, {&vs, &pos, &L.valueCache}));
+    // Independent kernels may overlap on the device: a single-token
+    // projection fills only part of the GPU.
+    VPTQ_RETURN_IF_ERROR(rt->concurrently(
+        {[&] { return runLinear(*L.q, hs, qs); },
+         [&] { return runLinear(*L.k, hs, ks); },
+         [&] { return runLinear(*L.v, hs, vs); }}));
+    VPTQ_RETURN_IF_ERROR(rt->concurrently(
+        {[&] { return run(rotaryQ, {&qs, &pos, &invFreq, &qs}); },
+         [&]() -> Status {
+           VPTQ_RETURN_IF_ERROR(run(rotaryK, {&ks, &pos, &invFreq, &ks}));
+           return run(scatter, {&ks, &pos, &L.keyCache});
+         },
+         [&] { return run(scatter, {&vs, &pos, &L.valueCache}); }}));
     VPTQ_RETURN_IF_ERROR(
         run(attention, {&qs, &L.keyCache, &L.valueCache, &pos, &as}));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.o, as, os));
     pending = &os;
     VPTQ_RETURN_IF_ERROR(normalize(L.postNorm));
-    VPTQ_RETURN_IF_ERROR(runLinear(*L.gate, hs, gs));
-    VPTQ_RETURN_IF_ERROR(runLinear(*L.up, hs, us));
+    VPTQ_RETURN_IF_ERROR(
+        rt->concurrently({[&] { return runLinear(*L.gate, hs, gs); },
+                          [&] { return runLinear(*L.up, hs, us); }}));
     VPTQ_RETURN_IF_ERROR(run(siluMul, {&gs, &us, &gs}));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.down, gs, os));
     pending = &os;

@@ -386,6 +386,11 @@ Status Graph::launch() { return backend->launchGraph(handle); }
 
 bool Runtime::supportsGraphs() const { return backend->supportsGraphs(); }
 
+Status
+Runtime::concurrently(const std::vector<std::function<Status()>> &tasks) {
+  return backend->concurrently(tasks);
+}
+
 Result<std::shared_ptr<Graph>>
 Runtime::capture(const std::function<Status()> &body) {
   VPTQ_RETURN_IF_ERROR(backend->beginCapture());

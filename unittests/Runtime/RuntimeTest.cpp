@@ -460,6 +460,43 @@ TEST(Tensors, SliceReshapeCopy) {
   EXPECT_FALSE((*rt)->copyFromHost(*dst, v.data(), 1000).ok());
 }
 
+// On the CPU concurrent tasks run one after another, in order; the first
+// error stops them and comes back. (On CUDA the model checks and the
+// end-to-end runs on the GPU exercise the stream branches.)
+TEST(Concurrently, RunsTasksInOrderAndStopsAtTheFirstError) {
+  RuntimeOptions o;
+  o.diskCache = false;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok());
+  auto t = (*rt)->allocate(DType::F32, {3});
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE((*rt)->fill(*t, 0xff).ok()); // NaN until a task fills it
+  std::vector<int> order;
+  auto task = [&](int i, uint8_t byte) {
+    return [&, i, byte] {
+      order.push_back(i);
+      return (*rt)->fill(*t->slice(i, i + 1), byte);
+    };
+  };
+  ASSERT_TRUE((*rt)->concurrently({task(0, 0), task(1, 0), task(2, 0)}).ok());
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  auto host = (*rt)->download(*t);
+  ASSERT_TRUE(host.ok());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(host->floatAt(i), 0.0f);
+
+  order.clear();
+  Status s = (*rt)->concurrently(
+      {task(0, 0), [&] {
+         order.push_back(1);
+         return Status::error("task 1 failed");
+       },
+       task(2, 0)});
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "task 1 failed");
+  EXPECT_EQ(order, (std::vector<int>{0, 1}));
+}
+
 TEST(Devices, NamesAndArchitectures) {
   DeviceKind k;
   EXPECT_TRUE(parseDeviceKind("cuda", k));

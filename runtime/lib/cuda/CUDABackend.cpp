@@ -25,9 +25,10 @@ class CUDABackend;
 class CUDAKernel : public LoadedKernel {
 public:
   CUDAKernel(const Driver *driver, CUmodule module, CUfunction function,
-             const vptq::LaunchInfo &launch, CUstream stream)
+             const vptq::LaunchInfo &launch,
+             std::shared_ptr<const CUstream> stream)
       : driver(driver), module(module), function(function), launchInfo(launch),
-        stream(stream) {}
+        stream(std::move(stream)) {}
   ~CUDAKernel() override { driver->cuModuleUnload(module); }
 
   Status launch(std::vector<std::vector<int64_t>> &descriptors,
@@ -39,7 +40,7 @@ public:
     CUresult r = driver->cuLaunchKernel(
         function, unsigned(launchInfo.gridX), gridY, 1,
         unsigned(launchInfo.blockSize), 1, 1, unsigned(launchInfo.sharedBytes),
-        stream, params.data(), nullptr);
+        *stream, params.data(), nullptr);
     if (r != CUDA_SUCCESS)
       return Status::error(
           describe(*driver, r, ("launching " + launchInfo.kernelName).c_str()));
@@ -51,7 +52,8 @@ private:
   CUmodule module;
   CUfunction function;
   vptq::LaunchInfo launchInfo;
-  CUstream stream;
+  /// The backend's current stream (see CUDABackend::concurrently).
+  std::shared_ptr<const CUstream> stream;
 };
 
 class CUDABackend : public Backend {
@@ -100,10 +102,17 @@ public:
     VPTQ_RETURN_IF_ERROR(
         b->check(driver->cuStreamCreate(&b->stream_, CU_STREAM_NON_BLOCKING),
                  "cuStreamCreate"));
+    *b->current_ = b->stream_;
     return std::shared_ptr<Backend>(b);
   }
 
   ~CUDABackend() override {
+    for (const Branch &branch : branches_) {
+      driver->cuStreamDestroy(branch.stream);
+      driver->cuEventDestroy(branch.done);
+    }
+    if (fork_)
+      driver->cuEventDestroy(fork_);
     if (stream_)
       driver->cuStreamDestroy(stream_);
     if (retained)
@@ -146,12 +155,12 @@ public:
   Status copyOnDevice(void *dst, const void *src, size_t bytes) override {
     return check(driver->cuMemcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(dst),
                                            reinterpret_cast<CUdeviceptr>(src),
-                                           bytes, stream_),
+                                           bytes, *current_),
                  "cuMemcpyDtoDAsync");
   }
   Status fill(void *dst, uint8_t byte, size_t bytes) override {
     return check(driver->cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(dst),
-                                         byte, bytes, stream_),
+                                         byte, bytes, *current_),
                  "cuMemsetD8Async");
   }
   Status synchronize() override {
@@ -183,6 +192,59 @@ public:
   }
   void destroyGraph(void *graph) override {
     driver->cuGraphExecDestroy(static_cast<CUgraphExec>(graph));
+  }
+
+  /// Task 0 queues on the backend's stream, task i on branch stream i - 1,
+  /// forked from the stream by an event and joined back into it by
+  /// another: in a graph capture the branches become parallel paths of
+  /// the graph. Nested calls run their tasks on the current stream.
+  Status concurrently(
+      const std::vector<std::function<Status()>> &tasks) override {
+    if (tasks.size() < 2 || *current_ != stream_)
+      return Backend::concurrently(tasks);
+    VPTQ_RETURN_IF_ERROR(makeCurrent());
+    const size_t side = tasks.size() - 1;
+    if (!fork_)
+      VPTQ_RETURN_IF_ERROR(check(
+          driver->cuEventCreate(&fork_, CU_EVENT_DISABLE_TIMING), "cuEventCreate"));
+    while (branches_.size() < side) {
+      Branch branch;
+      VPTQ_RETURN_IF_ERROR(check(
+          driver->cuStreamCreate(&branch.stream, CU_STREAM_NON_BLOCKING),
+          "cuStreamCreate"));
+      if (CUresult r = driver->cuEventCreate(&branch.done,
+                                             CU_EVENT_DISABLE_TIMING);
+          r != CUDA_SUCCESS) {
+        driver->cuStreamDestroy(branch.stream);
+        return check(r, "cuEventCreate");
+      }
+      branches_.push_back(branch);
+    }
+    VPTQ_RETURN_IF_ERROR(
+        check(driver->cuEventRecord(fork_, stream_), "cuEventRecord"));
+    for (size_t i = 0; i < side; ++i)
+      VPTQ_RETURN_IF_ERROR(
+          check(driver->cuStreamWaitEvent(branches_[i].stream, fork_, 0),
+                "cuStreamWaitEvent"));
+    Status result = Status::success();
+    for (size_t i = 0; i < tasks.size() && result; ++i) {
+      *current_ = i == 0 ? stream_ : branches_[i - 1].stream;
+      result = tasks[i]();
+    }
+    *current_ = stream_;
+    // Join every branch, also after an error: a capture must end joined.
+    for (size_t i = 0; i < side; ++i) {
+      Status joined = check(
+          driver->cuEventRecord(branches_[i].done, branches_[i].stream),
+          "cuEventRecord");
+      if (joined)
+        joined = check(
+            driver->cuStreamWaitEvent(stream_, branches_[i].done, 0),
+            "cuStreamWaitEvent");
+      if (result && !joined)
+        result = joined;
+    }
+    return result;
   }
   bool canLoad(const std::string &kind) const override {
     return kind == "cubin" || kind == "ptx" || kind == "fatbin";
@@ -225,7 +287,7 @@ public:
             describe(*driver, r, ("configuring " + what).c_str()));
       }
     return std::unique_ptr<LoadedKernel>(
-        new CUDAKernel(driver, module, function, binary.launch, stream_));
+        new CUDAKernel(driver, module, function, binary.launch, current_));
   }
 
 private:
@@ -243,6 +305,15 @@ private:
   CUcontext context = nullptr;
   bool retained = false;
   CUstream stream_ = nullptr;
+  /// Where kernels, fills and device copies queue: stream_, or a branch
+  /// stream inside concurrently().
+  std::shared_ptr<CUstream> current_ = std::make_shared<CUstream>();
+  struct Branch {
+    CUstream stream = nullptr;
+    CUevent done = nullptr;
+  };
+  std::vector<Branch> branches_;
+  CUevent fork_ = nullptr;
   DeviceInfo device;
 };
 

@@ -66,6 +66,7 @@ const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
     resolveSymbol(library, "cuEventCreate", d.cuEventCreate, missing);
     resolveSymbol(library, "cuEventDestroy_v2", d.cuEventDestroy, missing);
     resolveSymbol(library, "cuEventRecord", d.cuEventRecord, missing);
+    resolveSymbol(library, "cuStreamWaitEvent", d.cuStreamWaitEvent, missing);
     resolveSymbol(library, "cuEventSynchronize", d.cuEventSynchronize, missing);
     // Drivers before CUDA 12.8 only export the original symbol.
     std::string unused;

@@ -160,6 +160,15 @@ public:
   /// The backend's stream (CUstream / hipStream_t), null on the CPU.
   void *stream() const;
 
+  /// Queues the work of independent `tasks` (kernel launches, fills and
+  /// device copies, e.g. the q, k and v projections of one input) so that
+  /// the device may overlap them: on CUDA each task queues on its own
+  /// stream, forked from and joined back into the runtime's stream (inside
+  /// capture(), parallel branches of the graph); work queued afterwards
+  /// waits for all of it. Elsewhere the tasks run one after another. Stops
+  /// at the first error.
+  Status concurrently(const std::vector<std::function<Status()>> &tasks);
+
   /// Whether capture() records graphs on this device (CUDA).
   bool supportsGraphs() const;
   /// Records the work `body` queues (kernel launches and device copies, no

@@ -169,7 +169,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                          {"grid_x", l.gridX},
                          {"grid_y", "ceil(batch / batch_tile)"},
                          {"batch_tile", l.batchTile},
-                         {"shared_bytes", l.sharedBytes}};
+                         {"shared_bytes", l.sharedBytes},
+                         {"grid_dependency", l.gridDependency}};
       entry["tiling"] = {{"block_rows", l.blockRows},
                          {"warps_per_row", l.warpsPerRow},
                          {"batch_tile", l.batchTile},
@@ -238,6 +239,7 @@ std::string vptq::parseManifest(const std::string &text,
         k.launch.gridX = l.at("grid_x").get<int64_t>();
         k.launch.batchTile = l.at("batch_tile").get<int64_t>();
         k.launch.sharedBytes = l.at("shared_bytes").get<int64_t>();
+        k.launch.gridDependency = l.value("grid_dependency", false);
         if (auto t = e.find("tiling"); t != e.end()) {
           k.launch.blockRows = t->value("block_rows", int64_t(0));
           k.launch.warpsPerRow = t->value("warps_per_row", int64_t(0));

@@ -503,6 +503,8 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
   l.sharedBytes = info.getAs<IntegerAttr>("shared_bytes").getInt();
   l.gridX = info.getAs<IntegerAttr>("grid_x").getInt();
   l.batchTile = info.getAs<IntegerAttr>("batch_tile").getInt();
+  if (auto overlap = info.getAs<BoolAttr>("grid_dependency"))
+    l.gridDependency = overlap.getValue();
   if (auto tiling = info.getAs<TilingAttr>("tiling")) {
     l.blockRows = tiling.getBlockRows();
     l.warpsPerRow = tiling.getWarpsPerRow();

@@ -87,13 +87,20 @@ FailureOr<TargetInfo> TargetInfo::get(StringRef chip, std::string &error) {
   return failure();
 }
 
-bool TargetInfo::hasTensorCores() const {
-  if (kind != Kind::NVVM)
-    return false;
+/// The number of an NVIDIA chip ("sm_90a" -> 90), 0 for other targets.
+static int64_t getSMVersion(const TargetInfo &target) {
+  if (target.kind != TargetInfo::Kind::NVVM)
+    return 0;
   int64_t sm = 0;
-  StringRef digits = StringRef(chip).drop_front(3).take_while(
+  StringRef digits = StringRef(target.chip).drop_front(3).take_while(
       [](char ch) { return ch >= '0' && ch <= '9'; });
-  return !digits.getAsInteger(10, sm) && sm >= 80;
+  return digits.getAsInteger(10, sm) ? 0 : sm;
+}
+
+bool TargetInfo::hasTensorCores() const { return getSMVersion(*this) >= 80; }
+
+bool TargetInfo::hasGridDependencyControl() const {
+  return getSMVersion(*this) >= 90;
 }
 
 bool mlir::vptq::canUseTensorCores(const TargetInfo &target,

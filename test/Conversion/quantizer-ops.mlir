@@ -9,7 +9,7 @@
 // GPU: %[[N:.*]] = memref.dim %arg0, %c0
 // GPU: %[[ROWS:.*]] = arith.ceildivui %[[N]], %c256
 // GPU: gpu.launch_func @vptq_kernels::@vptq_nearest_0 blocks in (%c1, %[[ROWS]], %c1) threads in (%c256, %c1, %c1)
-// GPU-SAME: vptq.launch = {batch_tile = 256 : i64, block_size = 256 : i64, grid_x = 1 : i64, kernel = "vptq_nearest_0", op = "nearest", shared_bytes = 0 : i64}
+// GPU-SAME: vptq.launch = {batch_tile = 256 : i64, block_size = 256 : i64, grid_dependency = true, grid_x = 1 : i64, kernel = "vptq_nearest_0", op = "nearest", shared_bytes = 0 : i64}
 // GPU: gpu.func @vptq_nearest_0
 // GPU:   %[[TID:.*]] = gpu.thread_id x
 // GPU:   %[[BY:.*]] = gpu.block_id y
@@ -70,7 +70,7 @@ func.func @nearest_v6(%p: memref<?x6xf32>, %c: memref<?x6xf32>, %i: memref<?xi32
 // thread on one column, summing over the tokens in f32.
 // GPU-LABEL: func.func @gram
 // GPU: gpu.launch_func @vptq_kernels::@vptq_gram_0 blocks in (%c600, %c1, %c1) threads in (%c256, %c1, %c1)
-// GPU-SAME: batch_tile = 0 : i64, block_size = 256 : i64, grid_x = 600 : i64
+// GPU-SAME: batch_tile = 0 : i64, block_size = 256 : i64, grid_dependency = true, grid_x = 600 : i64
 // GPU: gpu.func @vptq_gram_0
 // GPU:   %[[B:.*]] = gpu.block_id x
 // GPU:   %[[ROW:.*]] = arith.divui %[[B]], %c2

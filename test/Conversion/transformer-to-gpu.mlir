@@ -9,7 +9,7 @@
 // CHECK-LABEL: func.func @rms_norm
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c0
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_rms_norm_0 blocks in (%c1, %[[T]], %c1) threads in (%c256, %c1, %c1)
-// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 256 : i64, grid_x = 1 : i64, kernel = "vptq_rms_norm_0", op = "rms_norm", shared_bytes = 0 : i64}
+// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 256 : i64, grid_dependency = true, grid_x = 1 : i64, kernel = "vptq_rms_norm_0", op = "rms_norm", shared_bytes = 0 : i64}
 // CHECK: gpu.func @vptq_rms_norm_0(%{{.*}}) workgroup(%[[SCRATCH:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:   %[[TID:.*]] = gpu.thread_id x
 // CHECK:   %[[ROW:.*]] = gpu.block_id y

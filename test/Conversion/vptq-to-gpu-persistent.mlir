@@ -4,21 +4,27 @@
 // looping over the row tiles blockIdx.x, blockIdx.x + N, ...
 
 // 16 index rows in tiles of 2 (8 tiles) on 3 persistent blocks. One codebook
-// group in one chunk: the block computes the norm term, copies the codebook
+// group in one chunk: the block copies the codebook, computes the norm term
 // and stages the permuted, scaled activations once, before the loop; each
-// row tile stages only its codes.
+// row tile stages only its codes. The codebook copy reads weights only: it
+// comes before the wait for the previous kernel of the stream (sm_90a:
+// programmatic dependent launch), the activations after it.
 // CHECK-LABEL: func.func @persistent
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c3, %{{.+}}, %c1) threads in (%c128, %c1, %c1)
 // CHECK-SAME: grid_x = 3 : i64
 // CHECK-SAME: tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 1, k_chunk = 128, persistent_blocks = 3>
 // CHECK: gpu.func @vptq_matmul_0
+// CHECK-NOT: nvvm.griddepcontrol
 // CHECK:   %[[CB:.+]] = memref.view {{.*}} to memref<1x2048xf16, #gpu.address_space<workgroup>>
 // CHECK:   %[[CODES:.+]] = memref.view {{.*}} to memref<2x32xi32, #gpu.address_space<workgroup>>
 // CHECK:   %[[XS:.+]] = memref.view {{.*}} to memref<1x128xf32, #gpu.address_space<workgroup>>
-// Norm term: x . weight_bias.
-// CHECK:   memref.load %arg5
-// Codebook copy, then the activations through perm, times weight_scale.
+// Codebook copy, the wait, the norm term (x . weight_bias), then the
+// activations through perm, times weight_scale.
 // CHECK:   vector.store %{{.+}}, %[[CB]]
+// CHECK-NOT: memref.load %arg0
+// CHECK:   nvvm.griddepcontrol wait
+// CHECK-NOT: nvvm.griddepcontrol
+// CHECK:   memref.load %arg5
 // CHECK:   memref.load %arg3[%{{.+}}] : memref<128xi16>
 // CHECK:   memref.load %arg4
 // CHECK:   memref.store %{{.+}}, %[[XS]]
@@ -37,7 +43,8 @@
 // CHECK:     gpu.barrier
 // CHECK:     memref.store %{{.+}}, %arg6
 // CHECK:   }
-// CHECK:   gpu.return
+// CHECK:   nvvm.griddepcontrol launch_dependents
+// CHECK-NEXT: gpu.return
 func.func @persistent(%x: memref<?x128xf16>, %i: memref<1x16x32xi32>,
                       %c: memref<1x2048xf16>, %p: memref<128xi16>,
                       %s: memref<128xf16>, %nb: memref<128xf16>,

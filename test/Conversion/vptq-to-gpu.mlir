@@ -12,7 +12,7 @@
 // CHECK: %[[B:.+]] = memref.dim %arg0, %c0 : memref<?x128xf16>
 // CHECK: %[[GY:.+]] = arith.ceildivui %[[B]], %c2 : index
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c2, %[[GY]], %c1) threads in (%c128, %c1, %c1) dynamic_shared_memory_size %c5760_i32 args(%arg0 : memref<?x128xf16>, %arg1 : memref<1x4x48xi32>, %arg2 : memref<1x2048xf16>, %arg3 : memref<1x128xf16>, %arg4 : memref<128xi16>, %arg5 : memref<32xf16>, %arg6 : memref<?x32xf16>)
-// CHECK-SAME: vptq.launch = {batch_tile = 2 : i64, block_size = 128 : i64, grid_x = 2 : i64, kernel = "vptq_matmul_0", op = "matmul", placement = #vptq.placement<centroids = shared, res_centroids = registers>, shared_bytes = 5760 : i64, tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 2, k_chunk = 128>}
+// CHECK-SAME: vptq.launch = {batch_tile = 2 : i64, block_size = 128 : i64, grid_dependency = true, grid_x = 2 : i64, kernel = "vptq_matmul_0", op = "matmul", placement = #vptq.placement<centroids = shared, res_centroids = registers>, shared_bytes = 5760 : i64, tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 2, k_chunk = 128>}
 // CHECK: gpu.module @vptq_kernels
 // CHECK: gpu.func @vptq_matmul_0({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK:   %[[SMEM:.+]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
@@ -92,7 +92,7 @@ func.func @defaults_global(%x: memref<?x64xbf16>, %i: memref<1x8x64xi16>,
 // 2 x 4 x 16 = 128 codes -> 1 block.
 // CHECK-LABEL: func.func @elementwise
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_dequant_0 blocks in (%c1, %c1, %c1) threads in (%c256, %c1, %c1)
-// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 256 : i64, grid_x = 1 : i64, kernel = "vptq_dequant_0", op = "dequant", shared_bytes = 0 : i64}
+// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 256 : i64, grid_dependency = true, grid_x = 1 : i64, kernel = "vptq_dequant_0", op = "dequant", shared_bytes = 0 : i64}
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_unpack_indices_1 blocks in (%c1, %c1, %c1) threads in (%c256, %c1, %c1)
 // CHECK: gpu.func @vptq_dequant_0
 // CHECK:   gpu.block_id  x
@@ -117,7 +117,7 @@ func.func @elementwise(%i: memref<2x4x2xi32>, %c: memref<2x64xf16>,
 // pieces of the weight row, a shuffle reduction, lane 0 storing.
 // CHECK-LABEL: func.func @linear
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_linear_0 blocks in (%c8, %{{.+}}, %c1) threads in (%c128, %c1, %c1)
-// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 128 : i64, grid_x = 8 : i64, kernel = "vptq_linear_0", op = "linear", shared_bytes = 0 : i64
+// CHECK-SAME: vptq.launch = {batch_tile = 1 : i64, block_size = 128 : i64, grid_dependency = true, grid_x = 8 : i64, kernel = "vptq_linear_0", op = "linear", shared_bytes = 0 : i64
 // CHECK: gpu.func @vptq_linear_0
 // CHECK:   scf.for
 // CHECK:     vector.load %arg1[%{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<32x64xf16>, vector<8xf16>

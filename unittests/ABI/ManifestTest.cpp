@@ -32,6 +32,7 @@ TEST(Manifest, WritesWhatItReads) {
   gpu.args = getKernelArguments(gpu.spec);
   gpu.launch = {"vptq_matmul_0", 256, 18688, 1376, 4, 1, 8, 2048, "global",
                 "shared"};
+  gpu.launch.gridDependency = true;
   gpu.inputHash = "abc";
   BundleKernel cpu;
   cpu.id = "k1";
@@ -68,6 +69,7 @@ TEST(Manifest, WritesWhatItReads) {
   EXPECT_EQ(back.kernels[0].launch.gridX, 1376);
   EXPECT_EQ(back.kernels[0].launch.sharedBytes, 18688);
   EXPECT_EQ(back.kernels[0].launch.resCentroidsPlacement, "shared");
+  EXPECT_TRUE(back.kernels[0].launch.gridDependency);
   EXPECT_EQ(back.kernels[1].cpu, "znver3");
   // The dense layer's arguments: input, weight, bias, output.
   ASSERT_EQ(back.kernels[1].args.size(), 4u);

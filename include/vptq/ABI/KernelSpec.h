@@ -167,6 +167,10 @@ struct LaunchInfo {
   /// Tensor cores on shared dequantized weights (#vptq.tiling
   /// shared_weights).
   bool sharedWeights = false;
+  /// The kernel waits for its predecessor itself (griddepcontrol): launch
+  /// it with programmatic stream serialization so that it may overlap the
+  /// previous kernel of the stream.
+  bool gridDependency = false;
 };
 
 } // namespace vptq

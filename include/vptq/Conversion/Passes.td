@@ -40,6 +40,17 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     accumulators are summed across column groups through shared memory,
     and the epilogue adds outliers and the bias.
 
+    On NVIDIA sm_90 and newer (`grid-dependency`, on by default) every
+    kernel supports programmatic dependent launch: it waits for the
+    previous kernel of its stream (`nvvm.griddepcontrol wait`) before it
+    reads activations or writes anything, and lets the next one launch
+    when it is done (`nvvm.griddepcontrol launch_dependents` before the
+    return); `vptq.matmul` kernels that stage their codebooks once per
+    block copy them before the wait, overlapping the previous kernel's
+    tail. Launches carry `grid_dependency = true`;
+    runtimes launch such kernels with the programmatic stream serialization
+    attribute, or normally (the wait then returns at once).
+
     Every launch carries a `vptq.launch` attribute (kernel name, block
     size, tiling, shared memory bytes) so that runtimes can launch the
     serialized kernel without reading the host code.
@@ -66,7 +77,10 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
            "Chip whose limits apply to defaulted decisions">,
     Option<"moduleName", "module-name", "std::string",
            /*default=*/"\"vptq_kernels\"",
-           "Name of the gpu.module that receives the kernels">
+           "Name of the gpu.module that receives the kernels">,
+    Option<"gridDependency", "grid-dependency", "bool", /*default=*/"true",
+           "On NVIDIA sm_90 and newer, let each kernel overlap the previous "
+           "kernel of its stream (griddepcontrol)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::NVVM::NVVMDialect",

@@ -33,6 +33,10 @@ struct TargetInfo {
   /// Whether the target has warp-level tensor-core mma.sync.m16n8k16 with
   /// f16 and bf16 operands (NVIDIA sm_80 and newer).
   bool hasTensorCores() const;
+  /// Whether kernels can overlap the previous kernel of their stream
+  /// (programmatic dependent launch: griddepcontrol, NVIDIA sm_90 and
+  /// newer).
+  bool hasGridDependencyControl() const;
 
   /// The target for `chip`: "host"/"cpu", an sm_XX NVIDIA architecture or
   /// a gfxNNN AMD one. Fails with a message listing the supported chips.

@@ -2,6 +2,7 @@
 
 #include "GPUKernelHelpers.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -220,4 +221,26 @@ void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
   op->erase();
 }
 
+void emitGridDependencyWait(OpBuilder &b, Location loc) {
+  NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
+}
+
+void addGridDependencyControl(gpu::GPUFuncOp kernel) {
+  bool waits = false;
+  kernel.walk([&](NVVM::GriddepcontrolOp op) {
+    waits |= op.getKind() == NVVM::GridDepActionKind::wait;
+  });
+  Location loc = kernel.getLoc();
+  if (!waits) {
+    OpBuilder b = OpBuilder::atBlockBegin(&kernel.getBody().front());
+    emitGridDependencyWait(b, loc);
+  }
+  kernel.walk([&](gpu::ReturnOp ret) {
+    OpBuilder b(ret);
+    NVVM::GriddepcontrolOp::create(b, loc,
+                                   NVVM::GridDepActionKind::launch_dependents);
+  });
+}
+
 } // namespace mlir::vptq::gpu_kernels
+

@@ -57,6 +57,21 @@ Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
 /// The kernel's dynamic shared memory as memref<?xi8, workgroup>.
 Value emitDynamicSharedMemory(OpBuilder &b, Location loc);
 
+/// Programmatic dependent launch (NVIDIA sm_90 and newer): waits until the
+/// previous kernel of the stream has completed and its writes are visible
+/// (griddepcontrol.wait). A kernel launched to overlap its predecessor
+/// reads nothing that kernel writes, and writes nothing, before this.
+void emitGridDependencyWait(OpBuilder &b, Location loc);
+
+/// Makes `kernel` overlap its predecessor: waits for the predecessor first
+/// thing unless the body already waits (emitGridDependencyWait) later, and
+/// lets the next kernel of the stream launch once every block has reached
+/// its end (griddepcontrol.launch_dependents before the return: the next
+/// kernel's launch and prologue overlap this one's last blocks and memory
+/// flush; triggering at the start let waiting blocks hold SM resources and
+/// measured slower, bench/results/2026-11-23-h100-decode-step.md).
+void addGridDependencyControl(gpu::GPUFuncOp kernel);
+
 /// Stores f32 `val` (+ bias[col] when `bias` is set) into y[row, col],
 /// rounded to y's element type.
 void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,

@@ -44,9 +44,11 @@ namespace {
 /// Emits the body of the fused matmul kernel (see the pass description).
 class MatmulKernelEmitter {
 public:
+  /// `gridDependency`: wait for the previous kernel of the stream
+  /// (griddepcontrol) after staging what does not depend on it.
   MatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
-                      PlacementAttr placement)
-      : cfg(op.getConfig().getLayerConfig()),
+                      PlacementAttr placement, bool gridDependency)
+      : gridDependency(gridDependency), cfg(op.getConfig().getLayerConfig()),
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling), placement(placement),
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
@@ -85,21 +87,22 @@ public:
     if (layout.normBytes)
       sharedNorm = sharedView(b, loc, dsm, layout.norm, {R * S, Bt}, f32);
 
-    if (cfg.enableNorm)
-      emitNormTerm(b, loc, warp);
-
     // Persistent blocks stage what does not depend on the row tile once:
     // the codebooks of a single codebook group and, when one chunk covers
-    // the group, its activations.
+    // the group, its activations. The codebook copy reads weights only, so
+    // it may overlap the end of the kernel that writes the activations.
     const int64_t persistent = tiling.getPersistentBlocks();
     hoistCodebooks = persistent > 0 && cfg.numCodebooks == 1;
     hoistInputs = hoistCodebooks && Kc >= cfg.groupSize;
-    if (hoistCodebooks) {
-      Value cb0 = e.index(0);
+    Value cb0 = e.index(0);
+    if (hoistCodebooks)
       loadCodebooks(b, loc, cb0);
-      if (hoistInputs)
-        stageInputs(b, loc, cb0, cb0);
-    }
+    if (gridDependency)
+      emitGridDependencyWait(b, loc);
+    if (cfg.enableNorm)
+      emitNormTerm(b, loc, warp);
+    if (hoistInputs)
+      stageInputs(b, loc, cb0, cb0);
 
     Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
     const int64_t rowTiles = ceilDiv(cfg.numIndexRows(), R);
@@ -492,6 +495,7 @@ private:
     });
   }
 
+  bool gridDependency;
   LayerConfig cfg;
   WeightAccess wa;
   Type modelType;
@@ -1015,6 +1019,14 @@ struct ConvertVPTQToGPU
     gpu::GPUModuleOp gpuModule = getOrCreateKernelModule();
     SymbolTable symbols(gpuModule);
     int64_t counter = 0;
+    // Programmatic dependent launch (see the pass description).
+    const bool overlap = gridDependency && target->hasGridDependencyControl();
+    auto overlapPredecessor = [&](KernelFunc &kernel, NamedAttrList &info) {
+      if (!overlap)
+        return;
+      addGridDependencyControl(kernel.func);
+      info.set("grid_dependency", BoolAttr::get(&getContext(), true));
+    };
     for (Operation *op : ops) {
       if (failed(checkOperands(op)))
         return signalPassFailure();
@@ -1061,7 +1073,8 @@ struct ConvertVPTQToGPU
             return signalPassFailure();
           sharedBytes = *bytes;
         } else {
-          MatmulKernelEmitter emitter(matmul, kernel, tiling, placement);
+          MatmulKernelEmitter emitter(matmul, kernel, tiling, placement,
+                                      overlap);
           emitter.emit();
           sharedBytes = emitter.sharedBytes();
         }
@@ -1069,6 +1082,7 @@ struct ConvertVPTQToGPU
         info.set("op", hostBuilder.getStringAttr("matmul"));
         info.set("tiling", tiling);
         info.set("placement", placement);
+        overlapPredecessor(kernel, info);
         int64_t gridX = ceilDiv(c.numIndexRows(), tiling.getBlockRows());
         if (tiling.getPersistentBlocks() > 0)
           gridX = std::min(gridX, tiling.getPersistentBlocks());
@@ -1093,6 +1107,7 @@ struct ConvertVPTQToGPU
         NamedAttrList info;
         info.set("op", hostBuilder.getStringAttr("linear"));
         info.set("tiling", tiling);
+        overlapPredecessor(kernel, info);
         replaceWithLaunch(hostBuilder, op, kernel.func,
                           ceilDiv(weightType.getDimSize(0),
                                   tiling.getBlockRows()),
@@ -1109,6 +1124,7 @@ struct ConvertVPTQToGPU
         NamedAttrList info;
         info.set("op",
                  hostBuilder.getStringAttr(op->getName().stripDialect()));
+        overlapPredecessor(kernel, info);
         // vptq.gram's grid does not depend on the token count (batch tile
         // 0: one block row); vptq.nearest tiles points by block.
         if (isa<GramOp>(op))
@@ -1128,6 +1144,7 @@ struct ConvertVPTQToGPU
                           : emitUnpackKernel(cast<UnpackIndicesOp>(op), kernel);
       NamedAttrList info;
       info.set("op", hostBuilder.getStringAttr(op->getName().stripDialect()));
+      overlapPredecessor(kernel, info);
       replaceWithLaunch(hostBuilder, op, kernel.func,
                         ceilDiv(items, kElementwiseThreads), Value(), 1,
                         kElementwiseThreads, 0, info);

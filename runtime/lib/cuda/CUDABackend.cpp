@@ -37,10 +37,30 @@ public:
       return Status::success();
     std::vector<void *> params = vptq::memrefabi::kernelParams(descriptors);
     unsigned gridY = gridRows(launchInfo, batch);
-    CUresult r = driver->cuLaunchKernel(
-        function, unsigned(launchInfo.gridX), gridY, 1,
-        unsigned(launchInfo.blockSize), 1, 1, unsigned(launchInfo.sharedBytes),
-        *stream, params.data(), nullptr);
+    CUresult r;
+    if (launchInfo.gridDependency && driver->cuLaunchKernelEx) {
+      // The kernel waits for its predecessor itself: it may start while
+      // the previous kernel of the stream finishes (also inside graphs).
+      CUlaunchAttribute overlap = {};
+      overlap.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+      overlap.value.programmaticStreamSerializationAllowed = 1;
+      CUlaunchConfig config = {unsigned(launchInfo.gridX),
+                               gridY,
+                               1,
+                               unsigned(launchInfo.blockSize),
+                               1,
+                               1,
+                               unsigned(launchInfo.sharedBytes),
+                               *stream,
+                               &overlap,
+                               1};
+      r = driver->cuLaunchKernelEx(&config, function, params.data(), nullptr);
+    } else {
+      r = driver->cuLaunchKernel(
+          function, unsigned(launchInfo.gridX), gridY, 1,
+          unsigned(launchInfo.blockSize), 1, 1,
+          unsigned(launchInfo.sharedBytes), *stream, params.data(), nullptr);
+    }
     if (r != CUDA_SUCCESS)
       return Status::error(
           describe(*driver, r, ("launching " + launchInfo.kernelName).c_str()));

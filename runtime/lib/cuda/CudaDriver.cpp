@@ -59,6 +59,8 @@ const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
     resolveSymbol(library, "cuMemsetD8_v2", d.cuMemsetD8, missing);
     resolveSymbol(library, "cuMemsetD8Async", d.cuMemsetD8Async, missing);
     resolveSymbol(library, "cuLaunchKernel", d.cuLaunchKernel, missing);
+    std::string optional;
+    resolveSymbol(library, "cuLaunchKernelEx", d.cuLaunchKernelEx, optional);
     resolveSymbol(library, "cuStreamCreate", d.cuStreamCreate, missing);
     resolveSymbol(library, "cuStreamDestroy_v2", d.cuStreamDestroy, missing);
     resolveSymbol(library, "cuStreamSynchronize", d.cuStreamSynchronize,

@@ -96,24 +96,28 @@ func.func @attention(%q: memref<?x64xf16>, %kc: memref<512x32xf16>, %vc: memref<
 
 // -----
 
-// Rotary: a step takes 4 pairs (i, i + head_dim/2) of a head (f32: 16
-// bytes), angles positions[row] * inv_freq[i .. i + 4), cos and sin per
-// element.
+// Rotary: a step takes 2 pairs (i, i + head_dim/2) of a head (a sine and
+// a cosine per element: 2 per lane), angles positions[row] *
+// inv_freq[i .. i + 2), cos and sin per element.
 // CHECK-LABEL: func.func @rotary
 // CHECK: scf.parallel (%[[ROW:.*]]) =
 // CHECK:   %[[POS:.*]] = memref.load %arg1[%[[ROW]]] : memref<?xi32>
 // CHECK:   %[[POSF:.*]] = arith.sitofp %[[POS]] : i32 to f32
-// CHECK:   %[[POSV:.*]] = vector.broadcast %[[POSF]] : f32 to vector<4xf32>
-// CHECK:   scf.for %[[J:.*]] = %c0 to %c8 step %c1
-// CHECK:     %[[LO:.*]] = arith.muli %[[J]], %c2
-// CHECK:     %[[HI:.*]] = arith.addi %[[LO]], %c1
-// CHECK:     %[[F:.*]] = vector.load %arg2[%c0] {alignment = 16 : i64} : memref<4xf32>, vector<4xf32>
+// CHECK:   %[[POSV:.*]] = vector.broadcast %[[POSF]] : f32 to vector<2xf32>
+// CHECK:   scf.for %[[J:.*]] = %c0 to %c16 step %c1
+// CHECK:     %[[HEAD:.*]] = arith.divui %[[J]], %c2
+// CHECK:     %[[I:.*]] = arith.remui %[[J]], %c2
+// CHECK:     %[[HBASE:.*]] = arith.muli %[[HEAD]], %c4
+// CHECK:     %[[LO:.*]] = arith.addi %[[HBASE]], %[[I]]
+// CHECK:     %[[HI:.*]] = arith.addi %[[LO]], %c2
+// CHECK:     %[[FAT:.*]] = arith.muli %[[I]], %c2
+// CHECK:     %[[F:.*]] = vector.load %arg2[%[[FAT]]] {alignment = 8 : i64} : memref<4xf32>, vector<2xf32>
 // CHECK:     %[[ANGLE:.*]] = arith.mulf %[[POSV]], %[[F]]
-// CHECK-COUNT-4: math.cos
-// CHECK-COUNT-4: math.sin
-// CHECK:     %[[LOAT:.*]] = arith.muli %[[J]], %c8
+// CHECK-COUNT-2: math.cos
+// CHECK-COUNT-2: math.sin
+// CHECK:     %[[LOAT:.*]] = arith.muli %[[LO]], %c2
 // CHECK:     vector.load %arg0[%[[ROW]], %[[LOAT]]]
-// CHECK:     %[[HIAT:.*]] = arith.muli %[[HI]], %c4
+// CHECK:     %[[HIAT:.*]] = arith.muli %[[HI]], %c2
 // CHECK:     vector.load %arg0[%[[ROW]], %[[HIAT]]]
 // CHECK:     arith.subf
 // CHECK:     vector.store %{{.*}}, %arg0[%[[ROW]], %[[LOAT]]]

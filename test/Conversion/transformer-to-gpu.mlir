@@ -108,12 +108,12 @@ func.func @attention(%q: memref<?x4096xf16>, %kc: memref<2048x1024xf16>, %vc: me
 
 // Element-wise ops spread a row's 16-byte steps over ceil(steps / 256)
 // blocks, a thread per step: silu_mul and add 11008 / 8 = 1376 steps (6
-// blocks), rotary 4096 / 2 / 8 = 256 (1), gather_rows 512 (2), scatter_rows
-// 128 (1).
+// blocks), gather_rows 512 (2), scatter_rows 128 (1); rotary steps of 2
+// pairs (a sine and a cosine each), 4096 / 2 / 2 = 1024 (4).
 // CHECK-LABEL: func.func @elementwise
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_silu_mul_0 blocks in (%c6, %{{.*}}, %c1) threads in (%c256, %c1, %c1)
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_add_1 blocks in (%c6, %{{.*}}, %c1)
-// CHECK: gpu.launch_func @vptq_kernels::@vptq_rotary_2 blocks in (%c1, %{{.*}}, %c1)
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_rotary_2 blocks in (%c4, %{{.*}}, %c1)
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_gather_rows_3 blocks in (%c2, %{{.*}}, %c1)
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_scatter_rows_4 blocks in (%c1, %{{.*}}, %c1)
 // CHECK: gpu.func @vptq_silu_mul_0

@@ -43,7 +43,8 @@ Value getRowCountOperand(Operation *op);
 /// Elements of a row that one lane handles in one vector step of a row op
 /// (rms_norm, add_rms_norm, rotary, silu_mul, add, gather_rows,
 /// scatter_rows; 1 for the others): 16 bytes of its narrowest float
-/// operand, halved until it divides the row (for rotary: half a head).
+/// operand (rotary: at most 2 elements, each a sine and a cosine), halved
+/// until it divides the row (for rotary: half a head).
 /// Rows must then start 16-byte aligned, as every kernel buffer does.
 int64_t getRowVectorWidth(Operation *op);
 

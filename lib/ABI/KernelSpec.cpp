@@ -113,11 +113,16 @@ const std::vector<std::string> &vptq::getTransformerOpNames() {
   return names;
 }
 
+/// vptq.rms_norm and vptq.add_rms_norm: a norm weight and an epsilon.
+static bool isNorm(const std::string &op) {
+  return op == "rms_norm" || op == "add_rms_norm";
+}
+
 std::string OpSpec::key() const {
   std::ostringstream os;
   os.precision(17);
   os << op << "-w" << width << "-" << ref::dtypeName(dtype);
-  if (op == "rms_norm" || op == "add_rms_norm")
+  if (isNorm(op))
     os << "-param" << ref::dtypeName(paramType) << "-eps" << epsilon;
   else if (op == "rotary")
     os << "-hd" << headDim;
@@ -143,7 +148,7 @@ std::string OpSpec::verify() const {
     return op + ": works on F32 only";
   if (width <= 0)
     return op + ": width must be positive";
-  if ((op == "rms_norm" || op == "add_rms_norm") && epsilon <= 0)
+  if (isNorm(op) && epsilon <= 0)
     return op + ": epsilon must be positive";
   if (op == "rotary" && (headDim <= 0 || headDim % 2 || width % headDim))
     return "rotary: head_dim must be positive, even and divide the width";

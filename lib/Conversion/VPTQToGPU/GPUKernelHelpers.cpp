@@ -243,4 +243,3 @@ void addGridDependencyControl(gpu::GPUFuncOp kernel) {
 }
 
 } // namespace mlir::vptq::gpu_kernels
-

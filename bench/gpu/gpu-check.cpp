@@ -20,6 +20,7 @@
 #include "vptq/ABI/Tuning.h"
 #include "vptq/Reference/Check.h"
 #include "vptq/Reference/Dequant.h"
+#include "vptq/Reference/Sharding.h"
 
 #include <nlohmann/json.hpp>
 
@@ -186,9 +187,12 @@ int main(int argc, char **argv) {
     ref::QuantizedLinear layer;
     ref::LayerTensors tensors;
     std::vector<float> dequantized;
+    /// Derived arguments (shard_entries, shard_offsets) by name.
+    std::map<std::string, ref::HostTensor> derived;
     size_t weightBytes = 0;
     int copies = 1;
-    std::vector<std::vector<std::unique_ptr<DeviceBuffer>>> weights;
+    /// Per copy: the device tensors by argument name.
+    std::vector<std::map<std::string, std::unique_ptr<DeviceBuffer>>> weights;
     /// Per batch: the random input and its reference outputs, shared by
     /// the kernels of this layer (the reference of a 11008 x 4096 layer
     /// at batch 256 is 11.5 G multiply-adds).
@@ -238,32 +242,47 @@ int main(int argc, char **argv) {
       cached.tensors = ref::encodeLayer(cached.layer, model);
       // The reference weight, once for every kernel and batch size.
       cached.dequantized = ref::dequantize(cached.layer);
-      for (const KernelArg &arg : k.args) {
-        const std::string &n = arg.name;
-        if (n == "input" || n == "output")
-          continue;
-        const ref::HostTensor *t = cached.tensors.get(n);
-        if (!t || t->empty())
-          die(key + ": no tensor for kernel argument '" + n + "'");
-        if (t->dtype != arg.dtype)
-          die(key + ": argument '" + n + "' is " + ref::dtypeName(arg.dtype) +
-              ", the layer stores " + ref::dtypeName(t->dtype));
-        cached.weightBytes += t->data.size();
-      }
+      for (const KernelArg &arg : k.args)
+        if (const ref::HostTensor *t = cached.tensors.get(arg.name))
+          cached.weightBytes += t->data.size();
       // Enough copies to exceed a 50 MB L2 twice over, at most 8.
       cached.copies = int(std::clamp<size_t>(
           100000000 / std::max<size_t>(cached.weightBytes, 1) + 1, 1, 8));
       cached.weights.resize(cached.copies);
-      for (int r = 0; r < cached.copies; ++r)
-        for (const KernelArg &arg : k.args) {
-          const std::string &n = arg.name;
-          if (n == "input" || n == "output")
-            continue;
-          const ref::HostTensor *t = cached.tensors.get(n);
-          cached.weights[r].push_back(
-              std::make_unique<DeviceBuffer>(t->data.size()));
-          cached.weights[r].back()->upload(t->data);
+    }
+    // This kernel's weight arguments, uploaded once per layer; derived
+    // ones laid out as the runtime does (ref::shardIndices).
+    for (const KernelArg &arg : k.args) {
+      const std::string &n = arg.name;
+      if (n == "input" || n == "output" || cached.weights[0].count(n))
+        continue;
+      const ref::HostTensor *t = cached.tensors.get(n);
+      if (isDerivedKernelArg(n)) {
+        if (!cached.derived.count(n)) {
+          int64_t shards = 0;
+          for (const KernelArg &a : k.args)
+            if (a.name == "shard_offsets")
+              shards = a.shape[0];
+          ref::HostTensor entries, offsets;
+          if (std::string err = ref::shardIndices(c, cached.tensors, shards,
+                                                  entries, offsets);
+              !err.empty())
+            die(key + ": " + err);
+          cached.derived["shard_entries"] = std::move(entries);
+          cached.derived["shard_offsets"] = std::move(offsets);
         }
+        t = &cached.derived.at(n);
+      }
+      if (!t || t->empty())
+        die(key + ": no tensor for kernel argument '" + n + "'");
+      if (t->dtype != arg.dtype)
+        die(key + ": argument '" + n + "' is " + ref::dtypeName(arg.dtype) +
+            ", the layer stores " + ref::dtypeName(t->dtype));
+      for (int r = 0; r < cached.copies; ++r) {
+        auto buffer = std::make_unique<DeviceBuffer>(t->data.size());
+        buffer->upload(t->data);
+        cached.weights[r][n] = std::move(buffer);
+      }
     }
     const size_t weightBytes = cached.weightBytes;
     const int copies = cached.copies;
@@ -302,16 +321,17 @@ int main(int argc, char **argv) {
       // Descriptor sets, one per copy.
       std::vector<std::vector<std::vector<int64_t>>> descriptors(copies);
       for (int r = 0; r < copies; ++r) {
-        size_t w = 0;
         for (const KernelArg &arg : k.args) {
           const std::string &n = arg.name;
           std::vector<int64_t> shape = arg.shape;
+          if (auto it = cached.derived.find(n); it != cached.derived.end())
+            shape = it->second.shape;
           for (int64_t &d : shape)
             if (d < 0)
               d = batch;
           CUdeviceptr ptr = n == "input"    ? inputs[r]->ptr
                             : n == "output" ? outputs[r]->ptr
-                                            : weights[r][w++]->ptr;
+                                            : weights[r].at(n)->ptr;
           descriptors[r].push_back(
               memrefabi::makeDescriptor(reinterpret_cast<void *>(ptr), shape));
         }

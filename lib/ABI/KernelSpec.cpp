@@ -42,6 +42,8 @@ std::string LinearSpec::key() const {
     os << "-sw" << sharedWeights;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
+  if (!dense && codebookShards >= 0)
+    os << "-cs" << codebookShards;
   if (form == LinearForm::Decomposed)
     os << "-decomposed";
   else if (form == LinearForm::DecomposedUnpacked)
@@ -100,10 +102,33 @@ std::vector<KernelArg> vptq::getKernelArguments(const LinearSpec &spec) {
     args.push_back({"weight_scale", spec.model, {c.inFeatures}});
     args.push_back({"weight_bias", spec.model, {c.inFeatures}});
   }
+  if (spec.codebookShards > 1) {
+    args.push_back({"shard_entries", ref::DType::I32, {kAnySize}});
+    args.push_back(
+        {"shard_offsets", ref::DType::I32, {spec.codebookShards, ni + 1}});
+  }
   if (c.bias)
     args.push_back({"bias", spec.model, {c.outFeatures}});
   args.push_back({"output", spec.activation, {batch, c.outFeatures}});
   return args;
+}
+
+bool vptq::isDerivedKernelArg(const std::string &name) {
+  return name == "shard_entries" || name == "shard_offsets";
+}
+
+bool vptq::kernelArgsFit(const LinearSpec &spec,
+                         const std::vector<KernelArg> &kernel) {
+  auto same = [](const KernelArg &a, const KernelArg &b) {
+    return a.name == b.name && a.dtype == b.dtype && a.shape == b.shape;
+  };
+  std::vector<KernelArg> expected = getKernelArguments(spec);
+  std::vector<KernelArg> given;
+  for (const KernelArg &arg : kernel)
+    if (spec.dense || spec.codebookShards >= 0 || !isDerivedKernelArg(arg.name))
+      given.push_back(arg);
+  return std::equal(expected.begin(), expected.end(), given.begin(),
+                    given.end(), same);
 }
 
 const std::vector<std::string> &vptq::getTransformerOpNames() {

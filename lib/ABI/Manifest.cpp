@@ -54,6 +54,8 @@ json specToJSON(const LinearSpec &spec) {
     j["persistent_blocks"] = spec.persistentBlocks;
   if (spec.sharedWeights >= 0)
     j["shared_weights"] = spec.sharedWeights;
+  if (spec.codebookShards >= 0)
+    j["codebook_shards"] = spec.codebookShards;
   j["centroids_placement"] = spec.centroidsPlacement;
   j["res_centroids_placement"] = spec.resCentroidsPlacement;
   return j;
@@ -101,6 +103,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.mma = j.value("mma", int64_t(-1));
   spec.persistentBlocks = j.value("persistent_blocks", int64_t(-1));
   spec.sharedWeights = j.value("shared_weights", int64_t(-1));
+  spec.codebookShards = j.value("codebook_shards", int64_t(-1));
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
       j.value("res_centroids_placement", std::string());
@@ -170,7 +173,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                          {"grid_y", "ceil(batch / batch_tile)"},
                          {"batch_tile", l.batchTile},
                          {"shared_bytes", l.sharedBytes},
-                         {"grid_dependency", l.gridDependency}};
+                         {"grid_dependency", l.gridDependency},
+                         {"cluster_size", l.clusterSize}};
       entry["tiling"] = {{"block_rows", l.blockRows},
                          {"warps_per_row", l.warpsPerRow},
                          {"batch_tile", l.batchTile},
@@ -240,6 +244,7 @@ std::string vptq::parseManifest(const std::string &text,
         k.launch.batchTile = l.at("batch_tile").get<int64_t>();
         k.launch.sharedBytes = l.at("shared_bytes").get<int64_t>();
         k.launch.gridDependency = l.value("grid_dependency", false);
+        k.launch.clusterSize = l.value("cluster_size", int64_t(1));
         if (auto t = e.find("tiling"); t != e.end()) {
           k.launch.blockRows = t->value("block_rows", int64_t(0));
           k.launch.warpsPerRow = t->value("warps_per_row", int64_t(0));

@@ -19,6 +19,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.mma = -1;
   s.persistentBlocks = -1;
   s.sharedWeights = -1;
+  s.codebookShards = -1;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
   return s.key();
@@ -52,6 +53,7 @@ std::string TuningDatabase::load(const std::string &path) {
       t.mma = tiling.value("mma", false);
       t.persistentBlocks = tiling.value("persistent_blocks", int64_t(0));
       t.sharedWeights = tiling.value("shared_weights", false);
+      t.codebookShards = e.value("codebook_shards", int64_t(-1));
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
         return path + ": entry for " + t.layer + " has a non-positive tiling";
@@ -81,7 +83,7 @@ std::string TuningDatabase::save(const std::string &path) const {
            std::tie(b.arch, b.layer, b.batch);
   });
   json entries = json::array();
-  for (const TuningEntry &t : sorted)
+  for (const TuningEntry &t : sorted) {
     entries.push_back({{"arch", t.arch},
                        {"layer", t.layer},
                        {"batch", t.batch},
@@ -100,6 +102,9 @@ std::string TuningDatabase::save(const std::string &path) const {
                        {"heuristic_us", t.heuristicUs},
                        {"candidates", t.candidates},
                        {"device", t.device}});
+    if (t.codebookShards >= 0)
+      entries.back()["codebook_shards"] = t.codebookShards;
+  }
   std::ofstream out(path);
   if (!out)
     return "cannot write tuning database " + path;
@@ -164,5 +169,6 @@ bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
   spec.sharedWeights = t->sharedWeights ? 1 : 0;
   spec.centroidsPlacement = t->centroidsPlacement;
   spec.resCentroidsPlacement = t->resCentroidsPlacement;
+  spec.codebookShards = t->codebookShards;
   return true;
 }

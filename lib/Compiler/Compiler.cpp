@@ -115,6 +115,36 @@ llvm::Expected<CodebookPlacement> parsePlacement(const std::string &name,
                                      "'; expected global, shared or registers");
 }
 
+} // namespace
+
+auto ::vptq::compiler::resolveLinearSpec(const LinearSpec &spec,
+                                         StringRef chip) -> LinearSpec {
+  LinearSpec out = spec;
+  if (spec.dense || spec.codebookShards >= 0)
+    return out;
+  std::string error;
+  FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
+  MLIRContext ctx;
+  ctx.loadDialect<VPTQDialect>();
+  int64_t shards =
+      failed(target) ? 0
+                     : getDefaultCodebookShards(
+                           spec.config, toMLIRType(&ctx, spec.model), *target,
+                           ::vptq::decisionBatch(spec));
+  out.codebookShards = shards;
+  if (shards > 0) {
+    // Decisions made for (or tuned on) the unsharded kernel do not carry
+    // over: the sharded kernel has its own tiling.
+    out.blockRows = out.warpsPerRow = out.batchTile = out.kChunk = 0;
+    out.mma = out.persistentBlocks = out.sharedWeights = -1;
+    out.centroidsPlacement.clear();
+    out.resCentroidsPlacement.clear();
+  }
+  return out;
+}
+
+namespace {
+
 /// The layer as vptq.matmul on tensors read from the argument buffers and
 /// written into the output buffer; with DecomposedUnpacked, packed indices
 /// go through vptq.unpack_indices first.
@@ -168,8 +198,9 @@ void buildTensorForm(OpBuilder &b, Location loc, const LinearSpec &spec,
 /// func.func @vptq_linear(<args>) { vptq.matmul ... }, with tiling and
 /// placement attributes where the spec decides them.
 llvm::Expected<OwningOpRef<ModuleOp>>
-buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
+buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
             StringRef funcName = "vptq_linear") {
+  const LinearSpec spec = ::vptq::compiler::resolveLinearSpec(requested, chip);
   DiagnosticCollector diags(ctx);
   Location loc = NameLoc::get(StringAttr::get(ctx, "vptq_linear"));
   OpBuilder b(ctx);
@@ -255,6 +286,9 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
   }
   auto defaultTiling = [&] {
     int64_t batch = ::vptq::decisionBatch(spec);
+    if (spec.codebookShards > 0)
+      return getDefaultShardedTiling(ctx, spec.config, *target,
+                                     spec.codebookShards);
     if (sharedDefault)
       return sharedDefault;
     if (spec.mma == 1)
@@ -303,7 +337,8 @@ buildModule(MLIRContext *ctx, const LinearSpec &spec, StringRef chip,
                           get("weight_bias")};
   if (spec.form == ::vptq::compiler::LinearForm::Fused) {
     MatmulOp::create(b, loc, config, get("input"), w, get("bias"),
-                     get("output"), tiling, placement);
+                     get("output"), tiling, placement, get("shard_entries"),
+                     get("shard_offsets"));
   } else {
     buildTensorForm(b, loc, spec, config, w, get("input"), get("bias"),
                     get("output"));
@@ -505,6 +540,8 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
   l.batchTile = info.getAs<IntegerAttr>("batch_tile").getInt();
   if (auto overlap = info.getAs<BoolAttr>("grid_dependency"))
     l.gridDependency = overlap.getValue();
+  if (auto cluster = info.getAs<IntegerAttr>("cluster_size"))
+    l.clusterSize = cluster.getInt();
   if (auto tiling = info.getAs<TilingAttr>("tiling")) {
     l.blockRows = tiling.getBlockRows();
     l.warpsPerRow = tiling.getWarpsPerRow();
@@ -534,9 +571,9 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
   auto module = buildModule(ctx, spec, target.chip);
   if (!module)
     return module.takeError();
-  return compileGPUModule(ctx, **module, target,
-                          ::vptq::decisionBatch(spec),
-                          getKernelArguments(spec));
+  return compileGPUModule(
+      ctx, **module, target, ::vptq::decisionBatch(spec),
+      getKernelArguments(::vptq::compiler::resolveLinearSpec(spec, target.chip)));
 }
 
 llvm::Expected<GPUKernel> Compiler::compileGPU(const ::vptq::OpSpec &spec,
@@ -767,6 +804,13 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
         if (value != "0" && value != "1")
           return fail("mma must be 0 (no tensor cores) or 1");
         out.mma = value == "1";
+        continue;
+      }
+      if (key == "codebook_shards") {
+        if (value.getAsInteger(10, out.codebookShards) ||
+            out.codebookShards < 0 || out.codebookShards == 1)
+          return fail("codebook_shards must be 0 (not sharded) or the "
+                      "number of shards, a power of two from 2");
         continue;
       }
       if (key == "shared_weights") {

@@ -143,7 +143,9 @@ struct FoldBiasEpilogue : OpRewritePattern<linalg::GenericOp> {
     rw.replaceOpWithNewOp<MatmulOp>(op, config, matmul.getInput(),
                                     getWeightValues(matmul), bias, init,
                                     matmul.getTilingAttr(),
-                                    matmul.getPlacementAttr());
+                                    matmul.getPlacementAttr(),
+                                    matmul.getShardEntries(),
+                                    matmul.getShardOffsets());
     return success();
   }
 };

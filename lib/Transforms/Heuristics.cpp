@@ -103,6 +103,8 @@ bool TargetInfo::hasGridDependencyControl() const {
   return getSMVersion(*this) >= 90;
 }
 
+bool TargetInfo::hasClusters() const { return getSMVersion(*this) >= 90; }
+
 bool mlir::vptq::canUseTensorCores(const TargetInfo &target,
                                    Type activationType, Type modelType) {
   return target.hasTensorCores() && activationType == modelType &&
@@ -457,4 +459,88 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
   CodebookPlacement main = pick(c.numCentroids, false, CodebookPlacement::Global);
   CodebookPlacement res = pick(c.numResCentroids, true, main);
   return PlacementAttr::get(ctx, main, res);
+}
+
+int64_t mlir::vptq::getShardedRowsPerCluster(const LayerConfig &c,
+                                             TilingAttr tiling,
+                                             int64_t shards) {
+  int64_t clusters =
+      std::max<int64_t>(tiling.getPersistentBlocks() / shards, 1);
+  return ceilDiv(c.numIndexRows(), clusters);
+}
+
+SharedMemoryLayout mlir::vptq::getShardedSharedMemoryLayout(
+    const LayerConfig &c, Type modelType, TilingAttr tiling, int64_t shards) {
+  SharedMemoryLayout l;
+  int64_t offset = 0;
+  auto place = [&](int64_t &at, int64_t &size, int64_t bytes) {
+    at = offset;
+    size = bytes;
+    offset += roundUp(bytes, 16);
+  };
+  const int64_t Bt = tiling.getBatchTile(), V = c.vectorLen;
+  place(l.centroids, l.centroidsBytes,
+        c.numCentroids / shards * V * elemBytes(modelType));
+  place(l.inputs, l.inputsBytes, Bt * (c.inFeatures + 1) * 4);
+  place(l.partials, l.partialsBytes,
+        getShardedRowsPerCluster(c, tiling, shards) *
+            tiling.getWarpsPerRow() * Bt * V * 4);
+  if (c.enableNorm)
+    place(l.norm, l.normBytes,
+          tiling.getBlockRows() * tiling.getWarpsPerRow() * Bt * 4);
+  l.total = offset;
+  return l;
+}
+
+TilingAttr mlir::vptq::getDefaultShardedTiling(MLIRContext *ctx,
+                                               const LayerConfig &c,
+                                               const TargetInfo &target,
+                                               int64_t shards) {
+  int64_t clusters = std::clamp<int64_t>(
+      target.numProcessors / shards - 1, 1, c.numIndexRows());
+  const int64_t rows = ceilDiv(c.numIndexRows(), clusters);
+  // 32 warps; warps_per_row trades rounds of row units (a warp's dependent
+  // loads, its reduction) against steps of 4 entries per lane within one:
+  // the cheapest by rounds x (steps + 1.5) (the order measured on the 7B
+  // shapes, bench/results/2026-11-23-h100-sharded-codebooks.md).
+  int64_t best = 1;
+  double bestCost = 0;
+  for (int64_t warpsPerRow : {1, 2, 4}) {
+    double rounds = double(ceilDiv(rows * warpsPerRow, 32));
+    double steps =
+        double(ceilDiv(c.groupSize / shards, warpsPerRow * 32 * 4));
+    double cost = rounds * (steps + 1.5);
+    if (warpsPerRow == 1 || cost < bestCost) {
+      best = warpsPerRow;
+      bestCost = cost;
+    }
+  }
+  return TilingAttr::get(ctx, /*blockRows=*/32 / best, best,
+                         /*batchTile=*/1, roundUp(c.groupSize, 128),
+                         /*mma=*/false, clusters * shards,
+                         /*sharedWeights=*/false);
+}
+
+int64_t mlir::vptq::getDefaultCodebookShards(const LayerConfig &c,
+                                             Type modelType,
+                                             const TargetInfo &target,
+                                             int64_t batchHint) {
+  if (!target.hasClusters() || batchHint >= 4 || c.numCodebooks != 1 ||
+      c.hasResidual() || c.inFeatures >= 65536)
+    return 0;
+  // Only codebooks that would otherwise be read from global memory.
+  MLIRContext *ctx = modelType.getContext();
+  TilingAttr plain = getDefaultTiling(ctx, c, modelType, target, 1);
+  if (getDefaultPlacement(ctx, c, modelType, target, plain).getCentroids() !=
+      CodebookPlacement::Global)
+    return 0;
+  for (int64_t shards = 2; shards <= kMaxCodebookShards; shards *= 2) {
+    if (c.numCentroids % shards || c.numCentroids / shards > 65536)
+      continue;
+    TilingAttr tiling = getDefaultShardedTiling(ctx, c, target, shards);
+    if (getShardedSharedMemoryLayout(c, modelType, tiling, shards).total <=
+        target.maxSharedBytes)
+      return shards;
+  }
+  return 0;
 }

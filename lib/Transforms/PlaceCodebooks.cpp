@@ -26,7 +26,7 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
       return success();
     emitError(getOperation()->getLoc(), "vptq-place-codebooks: invalid ")
         << name << " placement '" << value
-        << "'; expected global, shared or registers";
+        << "'; expected global, shared, registers or sharded";
     return failure();
   }
 
@@ -61,10 +61,30 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
       CodebookPlacement mainPlace = forcedMain.value_or(placement.getCentroids());
       CodebookPlacement resPlace =
           forcedRes.value_or(placement.getResCentroids());
+      // The sharded index layout is a kernel form of its own: its
+      // codebook is sharded whatever the options say.
+      const int64_t shards = op.getNumCodebookShards();
+      if (shards > 0)
+        mainPlace = CodebookPlacement::Sharded;
       if (!target->isGPU())
         mainPlace = resPlace = CodebookPlacement::Global;
       if (!config.hasResidual())
         resPlace = CodebookPlacement::Global;
+      if ((mainPlace == CodebookPlacement::Sharded && shards == 0) ||
+          resPlace == CodebookPlacement::Sharded) {
+        op.emitOpError("cannot shard ")
+            << (resPlace == CodebookPlacement::Sharded ? "'res_centroids'"
+                                                       : "'centroids'")
+            << ": only a matmul with 'shard_entries' and 'shard_offsets' "
+               "operands has a sharded main codebook";
+        return WalkResult::interrupt();
+      }
+      if (mainPlace == CodebookPlacement::Sharded && !target->hasClusters()) {
+        op.emitOpError("a sharded codebook needs thread-block clusters "
+                       "(NVIDIA sm_90 or newer), not ")
+            << target->chip;
+        return WalkResult::interrupt();
+      }
       placement = PlacementAttr::get(&getContext(), mainPlace, resPlace);
       auto checkRegisters = [&](CodebookPlacement place, int64_t entries,
                                 StringRef name) {
@@ -81,7 +101,10 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
           !checkRegisters(resPlace, config.numResCentroids, "res_centroids"))
         return WalkResult::interrupt();
       int64_t bytes =
-          getSharedMemoryBytes(config, modelType, tiling, placement);
+          mainPlace == CodebookPlacement::Sharded
+              ? getShardedSharedMemoryLayout(config, modelType, tiling, shards)
+                    .total
+              : getSharedMemoryBytes(config, modelType, tiling, placement);
       if (target->isGPU() && bytes > limit) {
         op.emitOpError("needs ")
             << bytes << " bytes of shared memory with " << placement

@@ -65,6 +65,8 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
         }
         tiling = decide(op, matmul.getTilingAttr(), [&] {
           LayerConfig c = matmul.getConfig().getLayerConfig();
+          if (int64_t shards = matmul.getNumCodebookShards(); shards > 0)
+            return getDefaultShardedTiling(&getContext(), c, *target, shards);
           if (mma == 1)
             return getDefaultMmaTiling(&getContext(), c, *target);
           return getDefaultTiling(&getContext(), c, model, *target,

@@ -86,15 +86,17 @@ KernelBinary toBinary(const BundleKernel &k) {
   return b;
 }
 
-bool sameArgs(const std::vector<KernelArg> &a,
-              const std::vector<KernelArg> &b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].name != b[i].name || a[i].dtype != b[i].dtype ||
-        a[i].shape != b[i].shape)
-      return false;
-  return true;
+/// Whether a kernel taking `kernel` serves `request`.
+bool sameArgs(const std::vector<KernelArg> &kernel,
+              const KernelRequest &request) {
+  if (!request.op)
+    return kernelArgsFit(request.linear, kernel);
+  std::vector<KernelArg> expected = request.args();
+  return std::equal(kernel.begin(), kernel.end(), expected.begin(),
+                    expected.end(), [](const KernelArg &a, const KernelArg &b) {
+                      return a.name == b.name && a.dtype == b.dtype &&
+                             a.shape == b.shape;
+                    });
 }
 
 } // namespace
@@ -199,7 +201,7 @@ KernelStore::fromBundles(const KernelRequest &spec, std::string &elsewhere) {
         continue;
       }
       std::string where = bundle.dir + "/manifest.json: kernel " + k.id;
-      if (!sameArgs(k.args, spec.args()))
+      if (!sameArgs(k.args, spec))
         return Status::error(where +
                              " takes other arguments than this runtime "
                              "passes (built by " +
@@ -254,7 +256,7 @@ KernelStore::fromCache(const KernelRequest &spec, const std::string &base) {
     return stale("cannot read " + file);
   if (sha256Hex(binary.bytes.data(), binary.bytes.size()) != k.sha256)
     return stale("checksum mismatch");
-  if (!sameArgs(binary.args, spec.args()))
+  if (!sameArgs(binary.args, spec))
     return stale("argument mismatch");
   if (k.kind == "cpu")
     binary.bytes.clear();

@@ -2,7 +2,9 @@
 
 #include "vptq/runtime/Linear.h"
 #include "vptq/ABI/Tuning.h"
+#include "vptq/Reference/Sharding.h"
 
+#include <algorithm>
 #include <functional>
 
 using namespace vptq;
@@ -18,8 +20,21 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
   spec.mma = t.mma;
   spec.persistentBlocks = t.persistentBlocks;
   spec.sharedWeights = t.sharedWeights;
+  spec.codebookShards = t.codebookShards;
   spec.centroidsPlacement = t.centroidsPlacement;
   spec.resCentroidsPlacement = t.resCentroidsPlacement;
+}
+
+/// Whether a tensor of `shape` fits an argument of `expected` (kAnySize:
+/// any size).
+bool shapeFits(const std::vector<int64_t> &expected,
+               const std::vector<int64_t> &shape) {
+  if (expected.size() != shape.size())
+    return false;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (expected[d] != kAnySize && expected[d] != shape[d])
+      return false;
+  return true;
 }
 
 Status checkActivation(const std::string &name, DType activation) {
@@ -49,7 +64,8 @@ LinearSpec vptq::runtime::makeQuantizedSpec(const ref::LayerConfig &config,
 }
 
 Status LinearLayer::initialize(
-    const std::function<const ref::HostTensor *(const std::string &)> &get) {
+    const std::function<const ref::HostTensor *(const std::string &)> &get,
+    const std::function<Result<ref::HostTensor>(const KernelArg &)> &derive) {
   auto kernel = runtime->getKernel(spec_);
   if (!kernel)
     return kernel.status().withContext("layer '" + name_ + "'");
@@ -57,13 +73,26 @@ Status LinearLayer::initialize(
   for (const KernelArg &arg : kernel_->args()) {
     if (arg.name == "input" || arg.name == "output")
       continue;
-    const ref::HostTensor *t = get(arg.name);
+    const ref::HostTensor *t = nullptr;
+    ref::HostTensor derived;
+    if (isDerivedKernelArg(arg.name)) {
+      if (!derive)
+        return Status::error("layer '" + name_ + "': the kernel takes '" +
+                             arg.name + "', which only quantized layers have");
+      auto made = derive(arg);
+      if (!made)
+        return made.status().withContext("layer '" + name_ + "'");
+      derived = std::move(*made);
+      t = &derived;
+    } else {
+      t = get(arg.name);
+    }
     if (!t || t->empty())
       return Status::error("layer '" + name_ +
                            "': no tensor for kernel "
                            "argument '" +
                            arg.name + "'");
-    if (t->dtype != arg.dtype || t->shape != arg.shape)
+    if (t->dtype != arg.dtype || !shapeFits(arg.shape, t->shape))
       return Status::error("layer '" + name_ + "': tensor '" + arg.name +
                            "' is " + ref::dtypeName(t->dtype) +
                            formatShape(t->shape) + ", the kernel takes " +
@@ -71,7 +100,7 @@ Status LinearLayer::initialize(
     auto uploaded = runtime->upload(*t);
     if (!uploaded)
       return uploaded.status().withContext("layer '" + name_ + "'");
-    weights.push_back(std::move(*uploaded));
+    weights.emplace_back(arg.name, std::move(*uploaded));
   }
   return Status::success();
 }
@@ -90,11 +119,6 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
                          ", expected " + dtype + "[" +
                          std::to_string(x.dim(0)) + ", " + std::to_string(out) +
                          "]");
-  std::vector<const Tensor *> args;
-  args.push_back(&x);
-  for (const Tensor &w : weights)
-    args.push_back(&w);
-  args.push_back(&y);
   Kernel *kernel = kernel_.get();
   if (int64_t hint = runtimeBatchHint(x.dim(0))) {
     BatchedKernel &tier =
@@ -115,6 +139,20 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
     if (tier.kernel)
       kernel = tier.kernel.get();
   }
+  std::vector<const Tensor *> args;
+  for (const KernelArg &arg : kernel->args()) {
+    if (arg.name == "input" || arg.name == "output") {
+      args.push_back(arg.name == "input" ? &x : &y);
+      continue;
+    }
+    auto it = std::find_if(weights.begin(), weights.end(),
+                           [&](const auto &w) { return w.first == arg.name; });
+    if (it == weights.end())
+      return Status::error("layer '" + name_ + "': the kernel for " +
+                           std::to_string(x.dim(0)) + " rows takes '" +
+                           arg.name + "', which the layer did not load");
+    args.push_back(&it->second);
+  }
   return kernel->run(args).withContext("layer '" + name_ + "'");
 }
 
@@ -131,8 +169,8 @@ Result<Tensor> LinearLayer::operator()(const Tensor &x) {
 
 size_t LinearLayer::weightBytes() const {
   size_t bytes = 0;
-  for (const Tensor &w : weights)
-    bytes += w.bytes();
+  for (const auto &w : weights)
+    bytes += w.second.bytes();
   return bytes;
 }
 
@@ -149,8 +187,25 @@ Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
   if (std::string err = ref::checkLayerTensors(q.spec_.config, layer.tensors);
       !err.empty())
     return Status::error("layer '" + layer.name + "': " + err);
-  VPTQ_RETURN_IF_ERROR(
-      q.initialize([&](const std::string &n) { return layer.tensors.get(n); }));
+  // shard_entries and shard_offsets, made together on first request.
+  ref::HostTensor entries, offsets;
+  auto derive = [&](const KernelArg &arg) -> Result<ref::HostTensor> {
+    if (entries.empty()) {
+      int64_t shards = 0;
+      for (const KernelArg &a : q.kernel_->args())
+        if (a.name == "shard_offsets" && !a.shape.empty())
+          shards = a.shape[0];
+      if (std::string err = ref::shardIndices(q.spec_.config, layer.tensors,
+                                              shards, entries, offsets);
+          !err.empty())
+        return Status::error("cannot lay out indices for " +
+                             std::to_string(shards) +
+                             " codebook shards: " + err);
+    }
+    return arg.name == "shard_entries" ? entries : offsets;
+  };
+  VPTQ_RETURN_IF_ERROR(q.initialize(
+      [&](const std::string &n) { return layer.tensors.get(n); }, derive));
   return q;
 }
 

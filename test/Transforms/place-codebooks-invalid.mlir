@@ -2,6 +2,7 @@
 // RUN: not vptq-opt %s -vptq-tile=chip=sm_90a -vptq-place-codebooks="chip=sm_90a centroids=registers" 2>&1 | FileCheck %s --check-prefix=REGS
 // RUN: not vptq-opt %s -split-input-file -vptq-place-codebooks=chip=sm_90a 2>&1 | FileCheck %s --check-prefix=NOTILE
 // RUN: not vptq-opt %s -vptq-tile=chip=sm_90a -vptq-place-codebooks="chip=sm_90a centroids=texture" 2>&1 | FileCheck %s --check-prefix=BADOPT
+// RUN: not vptq-opt %s -vptq-tile=chip=sm_90a -vptq-place-codebooks="chip=sm_90a centroids=sharded" 2>&1 | FileCheck %s --check-prefix=NOSHARDS
 
 // Forced placements that cannot work are errors naming the reason.
 
@@ -17,4 +18,5 @@ func.func @too_big(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
 
 // REGS: error: 'vptq.matmul' op cannot place 'centroids' in registers: 65536 centroids exceed one per lane (32)
 // NOTILE: error: 'vptq.matmul' op has no tiling: run vptq-tile before vptq-place-codebooks
-// BADOPT: error: vptq-place-codebooks: invalid centroids placement 'texture'; expected global, shared or registers
+// BADOPT: error: vptq-place-codebooks: invalid centroids placement 'texture'; expected global, shared, registers or sharded
+// NOSHARDS: error: 'vptq.matmul' op cannot shard 'centroids': only a matmul with 'shard_entries' and 'shard_offsets' operands has a sharded main codebook

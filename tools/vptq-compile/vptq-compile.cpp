@@ -437,12 +437,14 @@ int main(int argc, char **argv) {
       entry.arch = task.arch;
       entry.spec = item.spec;
       entry.op = item.op;
-      entry.args = item.op ? getKernelArguments(*item.op)
-                           : compiler::getKernelArguments(item.spec);
       // The tuning database's decisions, for this target.
       compiler::LinearSpec decided = item.spec;
       if (!item.op && tuning.apply(task.arch, decided))
         ++tunedCount;
+      entry.args = item.op ? getKernelArguments(*item.op)
+                           : compiler::getKernelArguments(
+                                 compiler::resolveLinearSpec(decided,
+                                                             task.arch));
       entry.inputHash = sha256Hex(item.key() + "|" + decided.key() + "|" +
                                   task.arch + "|" + format.getValue() + "|" +
                                   version);

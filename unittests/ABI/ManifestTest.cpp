@@ -131,3 +131,65 @@ TEST(Manifest, OpKernelsRoundTrip) {
                 "num_kv_heads"),
             std::string::npos);
 }
+
+// A sharded decode kernel: the spec's shard count and the launch's cluster
+// size round-trip, the derived arguments sit before the bias, and a spec
+// that leaves the shards to the compiler accepts the kernel's extra
+// arguments while a spec that fixes them does not.
+TEST(Manifest, ShardedKernels) {
+  LinearSpec spec;
+  spec.config.inFeatures = 4096;
+  spec.config.outFeatures = 4096;
+  spec.config.vectorLen = 8;
+  spec.config.numCentroids = 65536;
+  spec.config.packed = true;
+  spec.config.bias = true;
+  spec.config.fillDerivedDefaults();
+  LinearSpec sharded = spec;
+  sharded.codebookShards = 8;
+  EXPECT_EQ(spec.key().find("-cs"), std::string::npos);
+  EXPECT_NE(sharded.key().find("-cs8"), std::string::npos);
+  std::vector<KernelArg> args = getKernelArguments(sharded);
+  ASSERT_EQ(args.size(), 7u);
+  EXPECT_EQ(args[3].name, "shard_entries");
+  EXPECT_EQ(args[3].shape, std::vector<int64_t>{kAnySize});
+  EXPECT_EQ(args[4].name, "shard_offsets");
+  EXPECT_EQ(args[4].shape, (std::vector<int64_t>{8, 513}));
+  EXPECT_EQ(args[5].name, "bias");
+  EXPECT_TRUE(isDerivedKernelArg("shard_entries"));
+  EXPECT_FALSE(isDerivedKernelArg("indices"));
+
+  EXPECT_TRUE(kernelArgsFit(spec, args));
+  EXPECT_TRUE(kernelArgsFit(spec, getKernelArguments(spec)));
+  EXPECT_TRUE(kernelArgsFit(sharded, args));
+  LinearSpec unsharded = spec;
+  unsharded.codebookShards = 0;
+  EXPECT_FALSE(kernelArgsFit(unsharded, args));
+  EXPECT_FALSE(kernelArgsFit(sharded, getKernelArguments(spec)));
+
+  BundleManifest m;
+  m.compiler = "vptq-mlir test";
+  m.archs = {"sm_90a"};
+  BundleKernel k;
+  k.id = "k0";
+  k.arch = "sm_90a";
+  k.kind = "cubin";
+  k.file = "sm_90a/k0.cubin";
+  k.symbol = "vptq_matmul_0";
+  k.spec = sharded;
+  k.args = args;
+  k.launch.kernelName = "vptq_matmul_0";
+  k.launch.blockSize = 1024;
+  k.launch.gridX = 120;
+  k.launch.clusterSize = 8;
+  k.launch.centroidsPlacement = "sharded";
+  m.kernels = {k};
+  BundleManifest back;
+  ASSERT_EQ(parseManifest(writeManifest(m), "test", back), "");
+  ASSERT_EQ(back.kernels.size(), 1u);
+  EXPECT_EQ(back.kernels[0].spec.codebookShards, 8);
+  EXPECT_EQ(back.kernels[0].spec.key(), sharded.key());
+  EXPECT_EQ(back.kernels[0].launch.clusterSize, 8);
+  EXPECT_EQ(back.kernels[0].launch.centroidsPlacement, "sharded");
+  EXPECT_EQ(back.kernels[0].args[3].shape, std::vector<int64_t>{kAnySize});
+}

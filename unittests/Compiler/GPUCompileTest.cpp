@@ -94,8 +94,18 @@ TEST(GPUCompile, EveryConfigurationForEveryArchitecture) {
                   std::string::npos)
             << c.name << " on " << t.chip << " uses scratch memory";
       }
-      EXPECT_EQ(kernel->launch.gridX, (c.layer.numIndexRows() + kernel->launch.blockRows - 1) /
-                                   kernel->launch.blockRows);
+      if (kernel->launch.clusterSize > 1) {
+        // Sharded decode kernels (1 MiB codebooks on sm_90+): whole
+        // clusters, each with a range of rows.
+        EXPECT_EQ(kernel->launch.centroidsPlacement, "sharded") << c.name;
+        EXPECT_EQ(t.chip, "sm_90a") << c.name;
+        EXPECT_EQ(kernel->launch.gridX, kernel->launch.persistentBlocks);
+        EXPECT_EQ(kernel->launch.gridX % kernel->launch.clusterSize, 0);
+      } else {
+        EXPECT_EQ(kernel->launch.gridX,
+                  (c.layer.numIndexRows() + kernel->launch.blockRows - 1) /
+                      kernel->launch.blockRows);
+      }
       EXPECT_EQ(kernel->launch.blockSize, 32 * kernel->launch.blockRows * kernel->launch.warpsPerRow);
     }
   }

@@ -64,6 +64,11 @@ struct LinearSpec {
   int64_t sharedWeights = -1;
   /// "global", "shared", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
+  /// The main codebook sharded over the blocks of a thread-block cluster
+  /// (vptq.matmul's shard operands, placement "sharded"): S > 1 shards, 0
+  /// none, -1 choose (the compiler's heuristic for the target). S > 1 adds
+  /// the derived arguments shard_entries and shard_offsets.
+  int64_t codebookShards = -1;
   LinearForm form = LinearForm::Fused;
 
   /// A stable, human-readable key of everything above.
@@ -113,9 +118,22 @@ struct KernelArg {
 
 /// The kernel's arguments, in order: input, indices, [res_indices],
 /// centroids, [res_centroids], [outlier_indices], [outlier_centroids],
-/// [perm], [weight_scale], [weight_bias], [bias], output; for a dense layer
-/// input, weight, [bias], output.
+/// [perm], [weight_scale], [weight_bias], [shard_entries, shard_offsets]
+/// (codebookShards > 1), [bias], output; for a dense layer input, weight,
+/// [bias], output. With codebookShards = -1 the compiled kernel may take
+/// the shard arguments too (see isDerivedKernelArg).
 std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
+
+/// Whether a kernel argument is not a checkpoint tensor but derived from
+/// them by the runtime (vptq::ref::shardIndices): shard_entries ([any]
+/// i32) and shard_offsets ([S, NI + 1] i32).
+bool isDerivedKernelArg(const std::string &name);
+
+/// Whether a compiled kernel's arguments `kernel` fit `spec`: equal to
+/// getKernelArguments(spec), or, when the spec leaves codebookShards to the
+/// compiler, equal once derived arguments are dropped.
+bool kernelArgsFit(const LinearSpec &spec,
+                   const std::vector<KernelArg> &kernel);
 
 /// A row-op kernel: a transformer op (vptq.rms_norm, vptq.add_rms_norm,
 /// vptq.rotary, vptq.attention, vptq.silu_mul, vptq.add, vptq.gather_rows,
@@ -171,6 +189,9 @@ struct LaunchInfo {
   /// it with programmatic stream serialization so that it may overlap the
   /// previous kernel of the stream.
   bool gridDependency = false;
+  /// Blocks per thread-block cluster (the kernel declares it: plain
+  /// launches form the clusters; 1: no clusters). gridX is a multiple.
+  int64_t clusterSize = 1;
 };
 
 } // namespace vptq

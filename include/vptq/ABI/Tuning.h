@@ -43,6 +43,9 @@ struct TuningEntry {
   /// Weights dequantized into shared memory (#vptq.tiling shared_weights).
   bool sharedWeights = false;
   std::string centroidsPlacement, resCentroidsPlacement;
+  /// Codebook shards (LinearSpec::codebookShards; -1: left to the
+  /// compiler, which drops the entry's tiling when it shards).
+  int64_t codebookShards = -1;
   /// Median times of the winner and of the heuristic choice (0: unknown).
   double us = 0, heuristicUs = 0;
   int64_t candidates = 0;

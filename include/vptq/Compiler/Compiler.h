@@ -41,10 +41,19 @@ const char *getCompilerVersion();
 /// dequantized once per block into shared memory, 0: into registers),
 /// persistent_blocks (N > 0: at most N blocks, 0: one per row tile),
 /// centroids_placement and res_centroids_placement
-/// (global, shared or registers), and batch_hint (a prompt kernel's
-/// batch). Verified like the attribute; storage types are left at their
-/// defaults.
+/// (global, shared or registers), codebook_shards (0: not sharded, S: the
+/// main codebook over clusters of S blocks) and batch_hint (a prompt
+/// kernel's batch). Verified like the attribute; storage types are left at
+/// their defaults.
 llvm::Expected<LinearSpec> parseLayerSpec(const std::string &spec);
+
+/// `spec` with the decisions that change a kernel's arguments made for
+/// `chip`: codebookShards = -1 becomes the heuristic's choice
+/// (getDefaultCodebookShards; 0 for the CPU and unknown chips), dropping
+/// tiling and placement decisions when it shards. The kernel compiled for
+/// `spec` on `chip` takes getKernelArguments(resolveLinearSpec(spec, chip)).
+::vptq::LinearSpec resolveLinearSpec(const ::vptq::LinearSpec &spec,
+                                     llvm::StringRef chip);
 
 using ::vptq::getKernelArguments;
 using ::vptq::KernelArg;

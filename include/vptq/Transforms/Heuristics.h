@@ -37,6 +37,9 @@ struct TargetInfo {
   /// (programmatic dependent launch: griddepcontrol, NVIDIA sm_90 and
   /// newer).
   bool hasGridDependencyControl() const;
+  /// Whether kernels can run as thread-block clusters whose blocks read
+  /// each other's shared memory (NVIDIA sm_90 and newer).
+  bool hasClusters() const;
 
   /// The target for `chip`: "host"/"cpu", an sm_XX NVIDIA architecture or
   /// a gfxNNN AMD one. Fails with a message listing the supported chips.
@@ -257,6 +260,48 @@ inline int64_t getSharedMemoryBytes(const LayerConfig &config, Type modelType,
 PlacementAttr getDefaultPlacement(MLIRContext *ctx, const LayerConfig &config,
                                   Type modelType, const TargetInfo &target,
                                   TilingAttr tiling);
+
+/// The largest thread-block cluster the sharded matmul kernel uses (the
+/// portable limit of NVIDIA sm_90).
+inline constexpr int64_t kMaxCodebookShards = 8;
+
+/// The codebook shards (S of vptq.matmul's `shard_entries` /
+/// `shard_offsets`) for a kernel of `config` with `batchHint` rows on
+/// `target`, or 0 for an unsharded kernel: sm_90 and newer, batches of 1-3
+/// rows (decoding), one codebook group without residual, 16-bit entry
+/// fields, a main codebook too large for shared memory whole and the
+/// fewest shards (at most kMaxCodebookShards) whose slice fits beside the
+/// activations. A 1 MiB v8-k65536 codebook of f16 gives 8 shards of 128
+/// KiB; gathering from them beat gathering from L2 by 1.6-4.3x on an H100
+/// (bench/results/2026-11-23-h100-sharded-codebooks.md).
+int64_t getDefaultCodebookShards(const LayerConfig &config, Type modelType,
+                                 const TargetInfo &target, int64_t batchHint);
+
+/// The default tiling of a sharded matmul kernel (see convert-vptq-to-gpu):
+/// 32 warps, 1, 2 or 4 of them per index row (whichever needs the fewest
+/// rounds x steps of the cluster's row range: a row's entries of one shard
+/// are about in_features / S), one batch row per block, and
+/// persistent_blocks = S x the clusters that `target` runs at once (one
+/// fewer than processors / S: the processors of a GPC rarely divide into
+/// whole clusters).
+TilingAttr getDefaultShardedTiling(MLIRContext *ctx, const LayerConfig &config,
+                                   const TargetInfo &target, int64_t shards);
+
+/// The shared-memory layout of the sharded matmul kernel: the block's
+/// codebook slice `centroids` ([K / S][V], model type), the activations
+/// `inputs` ([batch_tile][in_features + 1] f32, the last column zero for
+/// padding entries), the block's partial sums `partials`
+/// ([rows per cluster][warps_per_row][batch_tile][V] f32, read by the
+/// whole cluster) and
+/// per-warp norm terms `norm` ([warps][batch_tile] f32).
+SharedMemoryLayout getShardedSharedMemoryLayout(const LayerConfig &config,
+                                                Type modelType,
+                                                TilingAttr tiling,
+                                                int64_t shards);
+
+/// Index rows each cluster of a sharded kernel takes (contiguous ranges).
+int64_t getShardedRowsPerCluster(const LayerConfig &config, TilingAttr tiling,
+                                 int64_t shards);
 
 } // namespace mlir::vptq
 

@@ -92,7 +92,10 @@ def TileMatmul : Pass<"vptq-tile"> {
     overrides that one field), a `tiling` attribute already on the op (set
     e.g. by the autotuner; kept unless `override` is set), and otherwise the
     default heuristic for `chip`, which assumes a dynamic batch of
-    `batch-hint` rows.
+    `batch-hint` rows. A matmul with sharded indices (`shard_entries`) gets
+    the sharded kernel's tiling: 32 warps, 1-4 per index row, one batch row
+    per block, and `persistent_blocks` = S x the clusters
+    the chip runs at once.
 
     Before:
 
@@ -144,8 +147,11 @@ def PlaceCodebooks : Pass<"vptq-place-codebooks"> {
     f16 = 1 MiB) is read from global memory through L2 (`global`). The
     shared-memory limit comes from `chip` or `max-shared-bytes`.
     `centroids` / `res-centroids` force a placement; a forced shared
-    placement that does not fit is an error. Requires `tiling` (run
-    `vptq-tile` first); on the CPU everything is `global`.
+    placement that does not fit is an error. A matmul with `shard_entries`
+    and `shard_offsets` gets `sharded` (its codebook split over the blocks
+    of a thread-block cluster, sm_90 and newer) whatever the options say.
+    Requires `tiling` (run `vptq-tile` first); on the CPU everything is
+    `global`.
 
     After (`chip=sm_90a`, a 4096-entry codebook with a 16-entry residual):
 

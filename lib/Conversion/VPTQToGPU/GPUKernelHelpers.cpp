@@ -90,6 +90,36 @@ Value emitDynamicSharedMemory(OpBuilder &b, Location loc) {
                                                  gpu::AddressSpace::Workgroup)));
 }
 
+void emitNormTermPartials(OpBuilder &b, Location loc, Value x,
+                          Value weightBias, int64_t inFeatures,
+                          Value firstBatch, int64_t batchTile, Value tid,
+                          int64_t threads, Value warp, Value lane,
+                          Value norm) {
+  EmitContext e{b, loc};
+  Value batch = memref::DimOp::create(b, loc, x, 0);
+  Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
+  SmallVector<Value> partial;
+  for (int64_t j = 0; j < batchTile; ++j) {
+    Value bj = e.min(e.add(firstBatch, e.index(j)), lastBatch);
+    Value sum = emitForAcc(
+        b, loc, tid, e.index(inFeatures), e.index(threads), {e.f32(0)},
+        [&](OpBuilder &nb, Value col, ValueRange acc) {
+          EmitContext ne{nb, loc};
+          Value prod = ne.mul(ne.loadF32(x, {bj, col}),
+                              ne.loadF32(weightBias, {col}));
+          return SmallVector<Value>{ne.add(acc[0], prod)};
+        })[0];
+    partial.push_back(warpAllReduce(b, loc, sum));
+  }
+  emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
+         [&](OpBuilder &nb) {
+           EmitContext ne{nb, loc};
+           for (int64_t j = 0; j < batchTile; ++j)
+             memref::StoreOp::create(nb, loc, partial[j], norm,
+                                     ValueRange{warp, ne.index(j)});
+         });
+}
+
 void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,
                      Value row, Value col) {
   if (bias)
@@ -100,8 +130,8 @@ void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,
 }
 
 void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
-                         Value dst, int64_t count, Value tid,
-                         int64_t threads) {
+                         Value dst, int64_t count, Value tid, int64_t threads,
+                         Value srcOffset) {
   EmitContext e{b, loc};
   Type elem = cast<MemRefType>(src.getType()).getElementType();
   int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
@@ -112,8 +142,9 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
   emitFor(b, loc, e.mul(tid, e.index(width)), e.index(count),
           e.index(threads * width), [&](OpBuilder &nb, Value i) {
             EmitContext ne{nb, loc};
+            Value from = srcOffset ? ne.add(srcOffset, i) : i;
             auto load = vector::LoadOp::create(nb, loc, vecType, src,
-                                               ValueRange{c, i});
+                                               ValueRange{c, from});
             load.setAlignment(align);
             auto store = vector::StoreOp::create(
                 nb, loc, load, dst, ValueRange{ne.index(0), i});

@@ -72,17 +72,28 @@ void emitGridDependencyWait(OpBuilder &b, Location loc);
 /// measured slower, bench/results/2026-11-23-h100-decode-step.md).
 void addGridDependencyControl(gpu::GPUFuncOp kernel);
 
+/// The norm term sum_j x[b, j] * weightBias[j] of batch rows firstBatch ..
+/// firstBatch + batchTile - 1 (clamped to the batch) over the `threads`
+/// threads of a block: lane 0 of warp `warp` stores its warp's partial of
+/// batch row j at norm[warp, j] (the caller sums the warps' partials).
+void emitNormTermPartials(OpBuilder &b, Location loc, Value x,
+                          Value weightBias, int64_t inFeatures,
+                          Value firstBatch, int64_t batchTile, Value tid,
+                          int64_t threads, Value warp, Value lane,
+                          Value norm);
+
 /// Stores f32 `val` (+ bias[col] when `bias` is set) into y[row, col],
 /// rounded to y's element type.
 void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,
                      Value row, Value col);
 
-/// Copies the `count` elements of codebook `c` (row c of a [NC, count]
-/// memref) into the shared buffer `dst` ([1, count]) with all threads,
-/// in the widest aligned vectors.
+/// Copies `count` elements of codebook `c` (row c of a [NC, K] memref),
+/// from element `srcOffset` on (0 when null; a multiple of `count`), into
+/// the shared buffer `dst` ([1, count]) with all threads, in the widest
+/// aligned vectors.
 void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
-                         Value dst, int64_t count, Value tid,
-                         int64_t threads);
+                         Value dst, int64_t count, Value tid, int64_t threads,
+                         Value srcOffset = {});
 
 /// The main and residual codebooks a matmul kernel keeps in shared memory
 /// (null where the placement keeps them elsewhere), one codebook group at a

@@ -8,6 +8,7 @@
 
 #include "GPUKernelHelpers.h"
 #include "MmaMatmulKernel.h"
+#include "ShardedMatmulKernel.h"
 
 #include "vptq/Conversion/Passes.h"
 #include "vptq/Conversion/TransformerKernels.h"
@@ -204,28 +205,9 @@ private:
   /// Norm term per batch row: sum_j x[b, j] * weight_bias[j], as per-warp
   /// partials in shared memory (summed in the epilogue).
   void emitNormTerm(OpBuilder &b, Location loc, Value warp) {
-    EmitContext e{b, loc};
-    Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
-    SmallVector<Value> partial;
-    for (int64_t j = 0; j < tiling.getBatchTile(); ++j) {
-      Value bj = e.min(e.add(firstBatch, e.index(j)), lastBatch);
-      Value sum = emitForAcc(
-          b, loc, tid, e.index(cfg.inFeatures), e.index(tiling.getThreads()),
-          {e.f32(0)}, [&](OpBuilder &nb, Value col, ValueRange acc) {
-            EmitContext ne{nb, loc};
-            Value prod = ne.mul(ne.loadF32(x, {bj, col}),
-                                ne.loadF32(wa.values().weightBias, {col}));
-            return SmallVector<Value>{ne.add(acc[0], prod)};
-          })[0];
-      partial.push_back(warpAllReduce(b, loc, sum));
-    }
-    emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
-           [&](OpBuilder &nb) {
-             EmitContext ne{nb, loc};
-             for (int64_t j = 0; j < tiling.getBatchTile(); ++j)
-               memref::StoreOp::create(nb, loc, partial[j], sharedNorm,
-                                       ValueRange{warp, ne.index(j)});
-           });
+    emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
+                         firstBatch, tiling.getBatchTile(), tid,
+                         tiling.getThreads(), warp, lane, sharedNorm);
   }
 
   /// Lane L's share of a codebook held in registers: entry L as
@@ -1045,7 +1027,10 @@ struct ConvertVPTQToGPU
             cast<ShapedType>(matmul.getCentroids().getType()).getElementType();
         int64_t batchHint =
             cast<ShapedType>(matmul.getInput().getType()).getDimSize(0);
+        const int64_t shards = matmul.getNumCodebookShards();
         TilingAttr tiling = matmul.getTilingAttr();
+        if (!tiling && shards > 0)
+          tiling = getDefaultShardedTiling(&getContext(), c, *target, shards);
         if (!tiling)
           tiling = getDefaultTiling(
               &getContext(), c, modelType, *target,
@@ -1054,6 +1039,10 @@ struct ConvertVPTQToGPU
                   *target, getElementTypeOrSelf(matmul.getInput().getType()),
                   modelType));
         PlacementAttr placement = matmul.getPlacementAttr();
+        if (!placement && shards > 0)
+          placement = PlacementAttr::get(&getContext(),
+                                         CodebookPlacement::Sharded,
+                                         CodebookPlacement::Global);
         if (!placement)
           placement = getDefaultPlacement(&getContext(), c, modelType,
                                           *target, tiling);
@@ -1066,7 +1055,13 @@ struct ConvertVPTQToGPU
         KernelFunc kernel =
             createKernel(moduleBuilder, op, name, tiling.getThreads());
         int64_t sharedBytes = 0;
-        if (tiling.getMma()) {
+        if (shards > 0) {
+          FailureOr<int64_t> bytes = emitShardedMatmulKernel(
+              matmul, kernel, tiling, *target, overlap);
+          if (failed(bytes))
+            return signalPassFailure();
+          sharedBytes = *bytes;
+        } else if (tiling.getMma()) {
           FailureOr<int64_t> bytes = emitMmaMatmulKernel(
               matmul, kernel, tiling, placement, *target);
           if (failed(bytes))
@@ -1084,8 +1079,13 @@ struct ConvertVPTQToGPU
         info.set("placement", placement);
         overlapPredecessor(kernel, info);
         int64_t gridX = ceilDiv(c.numIndexRows(), tiling.getBlockRows());
-        if (tiling.getPersistentBlocks() > 0)
+        if (shards > 0) {
+          // Whole clusters, each with a range of rows.
+          gridX = tiling.getPersistentBlocks();
+          info.set("cluster_size", hostBuilder.getI64IntegerAttr(shards));
+        } else if (tiling.getPersistentBlocks() > 0) {
           gridX = std::min(gridX, tiling.getPersistentBlocks());
+        }
         replaceWithLaunch(hostBuilder, op, kernel.func, gridX,
                           matmul.getInput(), tiling.getBatchTile(),
                           tiling.getThreads(), sharedBytes, info);

@@ -36,15 +36,26 @@ public:
   }
 
 private:
+  static std::vector<KernelArg> argumentsFor(const LinearSpec &spec,
+                                             const std::string &chip) {
+    return getKernelArguments(compiler::resolveLinearSpec(spec, chip));
+  }
+  static std::vector<KernelArg> argumentsFor(const OpSpec &spec,
+                                             const std::string &) {
+    return getKernelArguments(spec);
+  }
+
   template <typename Spec>
   Result<KernelBinary> compileAny(const Spec &spec, const DeviceInfo &device) {
     KernelBinary binary;
-    binary.args = getKernelArguments(spec);
-    if (device.kind == DeviceKind::CPU)
-      return compileCPU(spec, binary);
     compiler::GPUTarget target;
     // Hopper's full instruction set (wgmma, setmaxnreg) needs the "a" target.
-    target.chip = device.arch == "sm_90" ? "sm_90a" : device.arch;
+    target.chip = device.kind == DeviceKind::CPU ? "host"
+                  : device.arch == "sm_90"       ? "sm_90a"
+                                                 : device.arch;
+    binary.args = argumentsFor(spec, target.chip);
+    if (device.kind == DeviceKind::CPU)
+      return compileCPU(spec, binary);
     target.format = "bin";
     auto kernel = get().compileGPU(spec, target);
     if (!kernel)

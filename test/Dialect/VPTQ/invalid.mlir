@@ -935,3 +935,67 @@ func.func @f(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
                              k_chunk = 32, mma = true, shared_weights = true>}
   return
 }
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<2x3xi32>) {
+  // expected-error @+1 {{'shard_entries' and 'shard_offsets' come together, got only 'shard_offsets'}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) shard_offsets(%o : tensor<2x3xi32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<2x4xi32>) {
+  // expected-error @+1 {{'shard_offsets' must have shape [shards, num_index_rows + 1] = [S, 3], got [2, 4]}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) shard_entries(%e : tensor<?xi32>) shard_offsets(%o : tensor<2x4xi32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<3x3xi32>) {
+  // expected-error @+1 {{the shard count must be a power of two dividing num_centroids = 16, got 3}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) shard_entries(%e : tensor<?xi32>) shard_offsets(%o : tensor<3x3xi32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi16>, %o: tensor<2x3xi32>) {
+  // expected-error @+1 {{'shard_entries' and 'shard_offsets' must have i32 elements}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) shard_entries(%e : tensor<?xi16>) shard_offsets(%o : tensor<2x3xi32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<2x3xi32>) {
+  // expected-error @+1 {{has 'shard_entries' and 'shard_offsets' but places 'centroids' shared; expected sharded}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) shard_entries(%e : tensor<?xi32>) shard_offsets(%o : tensor<2x3xi32>) outs(%y : tensor<?x8xf16>) {placement = #vptq.placement<centroids = shared, res_centroids = global>} -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<2x3xi32>) {
+  // expected-error @+1 {{placement of 'centroids' sharded needs the 'shard_entries' and 'shard_offsets' operands}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>)  outs(%y : tensor<?x8xf16>) {placement = #vptq.placement<centroids = sharded, res_centroids = global>} -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<2x3xi32>) {
+  // expected-error @+1 {{only 'centroids' can be sharded, not 'res_centroids'}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>)  outs(%y : tensor<?x8xf16>) {placement = #vptq.placement<centroids = global, res_centroids = sharded>} -> tensor<?x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<1x2x16xi16>, %r: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %rc: tensor<1x16xf16>, %x: tensor<?x16xf16>, %y: tensor<?x8xf16>, %e: tensor<?xi32>, %o: tensor<2x3xi32>) {
+  // expected-error @+1 {{sharded indices need one codebook group and no residual codebook, got num_codebooks = 1 and num_res_centroids = 4}}
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4> input(%x : tensor<?x16xf16>) indices(%i : tensor<1x2x16xi16>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) shard_entries(%e : tensor<?xi32>) shard_offsets(%o : tensor<2x3xi32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return
+}

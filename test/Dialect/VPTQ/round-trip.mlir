@@ -248,3 +248,21 @@ func.func @persistent_tiling(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
                              k_chunk = 32, persistent_blocks = 0>}
   return
 }
+
+// Sharded indices for a codebook split over clusters of 8 blocks.
+// CHECK-LABEL: func.func @sharded
+// CHECK: vptq.matmul
+// CHECK-SAME: shard_entries(%{{.*}} : memref<?xi32>) shard_offsets(%{{.*}} : memref<8x5xi32>)
+// CHECK-SAME: placement = #vptq.placement<centroids = sharded, res_centroids = global>
+func.func @sharded(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
+                   %c: memref<1x8192xf16>, %e: memref<?xi32>,
+                   %o: memref<8x5xi32>, %y: memref<?x32xf16>) {
+  vptq.matmul #vptq.vq<in_features = 128, out_features = 32, vector_len = 8,
+                       num_centroids = 1024, packed = true>
+      input(%x : memref<?x128xf16>) indices(%i : memref<1x4x40xi32>)
+      centroids(%c : memref<1x8192xf16>)
+      shard_entries(%e : memref<?xi32>) shard_offsets(%o : memref<8x5xi32>)
+      outs(%y : memref<?x32xf16>)
+      {placement = #vptq.placement<centroids = sharded, res_centroids = global>}
+  return
+}

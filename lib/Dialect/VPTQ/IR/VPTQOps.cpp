@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::vptq;
@@ -363,11 +364,73 @@ void DequantOp::getEffects(
 void MatmulOp::build(OpBuilder &builder, OperationState &state,
                      QuantConfigAttr config, Value input,
                      const QuantizedWeightValues &w, Value bias, Value init,
-                     TilingAttr tiling, PlacementAttr placement) {
+                     TilingAttr tiling, PlacementAttr placement,
+                     Value shardEntries, Value shardOffsets) {
   build(builder, state, resultTypesFor(init), config, input, w.indices,
         w.resIndices, w.centroids, w.resCentroids, w.outlierIndices,
-        w.outlierCentroids, w.perm, w.weightScale, w.weightBias, bias, init,
-        tiling, placement);
+        w.outlierCentroids, w.perm, w.weightScale, w.weightBias, shardEntries,
+        shardOffsets, bias, init, tiling, placement);
+}
+
+int64_t MatmulOp::getNumCodebookShards() {
+  if (!getShardOffsets())
+    return 0;
+  return cast<ShapedType>(getShardOffsets().getType()).getDimSize(0);
+}
+
+/// The sharded index layout's operands: both or neither, i32, shapes, and
+/// a layer the sharded kernel handles.
+static LogicalResult verifyShardOperands(MatmulOp op, const LayerConfig &c) {
+  Value entries = op.getShardEntries(), offsets = op.getShardOffsets();
+  PlacementAttr placement = op.getPlacementAttr();
+  bool sharded =
+      placement && placement.getCentroids() == CodebookPlacement::Sharded;
+  if (!entries && !offsets) {
+    if (sharded)
+      return op.emitOpError("placement of 'centroids' sharded needs the "
+                            "'shard_entries' and 'shard_offsets' operands");
+    return success();
+  }
+  if (!entries || !offsets)
+    return op.emitOpError("'shard_entries' and 'shard_offsets' come "
+                          "together, got only '")
+           << (entries ? "shard_entries" : "shard_offsets") << "'";
+  auto entriesType = cast<ShapedType>(entries.getType());
+  auto offsetsType = cast<ShapedType>(offsets.getType());
+  if (!entriesType.getElementType().isInteger(32) ||
+      !offsetsType.getElementType().isInteger(32))
+    return op.emitOpError("'shard_entries' and 'shard_offsets' must have i32 "
+                          "elements");
+  if (entriesType.getRank() != 1)
+    return op.emitOpError("'shard_entries' must have rank 1, got ")
+           << shapeString(entriesType.getShape());
+  int64_t shards = offsetsType.getRank() == 2 ? offsetsType.getDimSize(0) : 0;
+  if (offsetsType.getRank() != 2 || ShapedType::isDynamic(shards) ||
+      offsetsType.getDimSize(1) != c.numIndexRows() + 1)
+    return op.emitOpError("'shard_offsets' must have shape [shards, "
+                          "num_index_rows + 1] = [S, ")
+           << c.numIndexRows() + 1 << "], got "
+           << shapeString(offsetsType.getShape());
+  if (shards < 1 || !llvm::isPowerOf2_64(shards) ||
+      c.numCentroids % shards != 0)
+    return op.emitOpError("the shard count must be a power of two dividing "
+                          "num_centroids = ")
+           << c.numCentroids << ", got " << shards;
+  if (c.numCodebooks != 1 || c.hasResidual())
+    return op.emitOpError("sharded indices need one codebook group and no "
+                          "residual codebook, got num_codebooks = ")
+           << c.numCodebooks << " and num_res_centroids = "
+           << c.numResCentroids;
+  if (c.numCentroids / shards > 65536 || c.inFeatures >= 65536)
+    return op.emitOpError("sharded index entries hold 16-bit columns and "
+                          "shard indices: in_features must be below 65536 "
+                          "and num_centroids / shards at most 65536");
+  if (placement && !sharded)
+    return op.emitOpError("has 'shard_entries' and 'shard_offsets' but "
+                          "places 'centroids' ")
+           << stringifyCodebookPlacement(placement.getCentroids())
+           << "; expected sharded";
+  return success();
 }
 
 LogicalResult MatmulOp::verify() {
@@ -407,7 +470,12 @@ LogicalResult MatmulOp::verify() {
                                  modelType)))
       return failure();
   }
+  if (failed(verifyShardOperands(*this, c)))
+    return failure();
   if (PlacementAttr placement = getPlacementAttr()) {
+    if (placement.getResCentroids() == CodebookPlacement::Sharded)
+      return emitOpError("only 'centroids' can be sharded, not "
+                         "'res_centroids'");
     if (placement.getCentroids() == CodebookPlacement::Registers &&
         c.numCentroids > kMaxRegisterCentroids)
       return emitOpError() << "placement of 'centroids' in registers needs "

@@ -32,6 +32,10 @@ struct LinearTuning {
   /// Tensor cores on weights dequantized into shared memory (#vptq.tiling
   /// shared_weights): 1 yes, 0 no, -1 choose.
   int64_t sharedWeights = -1;
+  /// The main codebook sharded over thread-block clusters (decode kernels
+  /// on sm_90+): S > 1 shards, 0 not sharded (saves the 4 bytes per index
+  /// the sharded layout adds in device memory), -1 choose.
+  int64_t codebookShards = -1;
 };
 
 /// The kernel specification of a quantized layer in the storage types the
@@ -73,9 +77,12 @@ public:
 protected:
   LinearLayer() = default;
   /// Gets the kernel of `spec_` and uploads the tensor of each of its weight
-  /// arguments, which `get` returns by argument name.
+  /// arguments, which `get` returns by argument name; derived arguments
+  /// (isDerivedKernelArg) come from `derive` instead.
   Status initialize(
-      const std::function<const ref::HostTensor *(const std::string &)> &get);
+      const std::function<const ref::HostTensor *(const std::string &)> &get,
+      const std::function<Result<ref::HostTensor>(const KernelArg &)>
+          &derive = nullptr);
 
   std::shared_ptr<Runtime> runtime;
   std::string name_;
@@ -87,8 +94,9 @@ protected:
     bool fetched = false;
   };
   BatchedKernel batchedKernel_, largeBatchKernel_;
-  /// Device tensors in kernel-argument order, without input and output.
-  std::vector<Tensor> weights;
+  /// Device tensors of the first kernel's arguments but input and output,
+  /// by argument name (the kernels of other batches take some of them).
+  std::vector<std::pair<std::string, Tensor>> weights;
 };
 
 /// A VPTQ-quantized layer: the fused lookup-dequant-matmul kernel.

@@ -118,7 +118,8 @@ def VPTQ_CodebookPlacement : I32EnumAttr<"CodebookPlacement",
     "where a codebook is read from inside a kernel", [
   I32EnumAttrCase<"Global", 0, "global">,
   I32EnumAttrCase<"Shared", 1, "shared">,
-  I32EnumAttrCase<"Registers", 2, "registers">
+  I32EnumAttrCase<"Registers", 2, "registers">,
+  I32EnumAttrCase<"Sharded", 3, "sharded">
 ]> {
   let cppNamespace = "::mlir::vptq";
   let genSpecializedAttr = 0;
@@ -212,7 +213,11 @@ def VPTQ_PlacementAttr : VPTQ_Attr<"Placement", "placement"> {
     memory once per block (it must fit the target's limit), `global` reads
     it from global memory through the caches (large codebooks, e.g.
     65536 x 8 x f16 = 1 MiB), `registers` spreads a tiny codebook (at most
-    32 entries) over the lanes of a warp and gathers with shuffles.
+    32 entries) over the lanes of a warp and gathers with shuffles,
+    `sharded` (main codebook only) splits it over the blocks of a
+    thread-block cluster, each block holding K / S entries in shared memory
+    and taking the lookups whose index falls there (a `vptq.matmul` with
+    `shard_entries` / `shard_offsets`; NVIDIA sm_90 and newer).
 
     Example:
 

@@ -182,6 +182,20 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
     (`#vptq.placement`) attributes record kernel decisions made by
     `vptq-tile` and `vptq-place-codebooks`; the lowerings read them.
 
+    `shard_entries` and `shard_offsets` (both or neither) carry the main
+    indices once more, laid out for a codebook sharded by index value over
+    the S blocks of a thread-block cluster (placement `sharded`): for shard
+    s and index row n, entries `shard_offsets[s, n]` to
+    `shard_offsets[s, n + 1]` (a multiple of 4 apart) are 32-bit words
+    `column | (index - s * K / S) << 16`, one per column g of the row whose
+    index falls into shard s, where `column` is the input column the
+    weight column multiplies after the permutation (`perm[OS + g]`, or
+    `OS + g`), padded with `in_features` (a zero activation). `shard_offsets`
+    is `[S, NI + 1]` i32 with S a power of two dividing K; the layer has
+    one codebook group and no residual. The runtime derives both from the
+    checkpoint (`vptq::ref::shardIndices`); they do not change the result,
+    and kernels other than the sharded GPU form ignore them.
+
     Example (2-bit v8-k65536 with a 256-entry residual, 3 bits in all):
 
     ```mlir
@@ -200,7 +214,9 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
   let arguments = !con((ins VPTQ_QuantConfigAttr:$config,
                             VPTQ_TensorOrMemRef:$input),
                        VPTQ_WeightOperands,
-                       (ins Optional<VPTQ_TensorOrMemRef>:$bias,
+                       (ins Optional<VPTQ_TensorOrMemRef>:$shard_entries,
+                            Optional<VPTQ_TensorOrMemRef>:$shard_offsets,
+                            Optional<VPTQ_TensorOrMemRef>:$bias,
                             VPTQ_TensorOrMemRef:$init,
                             OptionalAttr<VPTQ_TilingAttr>:$tiling,
                             OptionalAttr<VPTQ_PlacementAttr>:$placement));
@@ -208,6 +224,8 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
   let assemblyFormat = !strconcat([{
     qualified($config) `input` `(` $input `:` type($input) `)`
   }], VPTQ_WeightFormat, [{
+    (`shard_entries` `(` $shard_entries^ `:` type($shard_entries) `)`)?
+    (`shard_offsets` `(` $shard_offsets^ `:` type($shard_offsets) `)`)?
     (`bias` `(` $bias^ `:` type($bias) `)`)?
     `outs` `(` $init `:` type($init) `)`
     attr-dict (`->` type($result)^)?
@@ -217,12 +235,17 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
                    "const QuantizedWeightValues &":$weight, "Value":$bias,
                    "Value":$init,
                    CArg<"TilingAttr", "{}">:$tiling,
-                   CArg<"PlacementAttr", "{}">:$placement)>
+                   CArg<"PlacementAttr", "{}">:$placement,
+                   CArg<"Value", "{}">:$shardEntries,
+                   CArg<"Value", "{}">:$shardOffsets)>
   ];
   let extraClassDeclaration = [{
     ::mlir::MutableOperandRange getDpsInitsMutable() {
       return getInitMutable();
     }
+    /// The number of codebook shards (S of `shard_offsets`), 0 without
+    /// shard operands.
+    int64_t getNumCodebookShards();
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;

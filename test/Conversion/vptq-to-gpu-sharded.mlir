@@ -1,0 +1,63 @@
+// RUN: vptq-opt %s -split-input-file -vptq-tile=chip=sm_90a -vptq-place-codebooks=chip=sm_90a -convert-vptq-to-gpu=chip=sm_90a -canonicalize -cse | FileCheck %s
+// RUN: not vptq-opt %s -split-input-file -vptq-tile=chip=sm_80 -convert-vptq-to-gpu=chip=sm_80 2>&1 | FileCheck %s --check-prefix=SM80
+
+// A matmul with sharded indices: clusters of S = 8 blocks, each holding
+// 128 of the 1024 centroids, its rows' entries of that shard walked 4 per
+// lane, the partials summed over the cluster through mapa'd pointers
+// between two cluster barriers.
+
+// CHECK-LABEL: func.func @sharded
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0
+// CHECK-SAME: cluster_size = 8 : i64
+// CHECK-SAME: grid_x = 32 : i64
+// CHECK-SAME: placement = #vptq.placement<centroids = sharded, res_centroids = global>
+// CHECK-SAME: tiling = #vptq.tiling<block_rows = 32, warps_per_row = 1, batch_tile = 1, k_chunk = 128, persistent_blocks = 32>
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK-SAME: nvvm.cluster_dim = array<i32: 8, 1, 1>
+// CHECK: %[[RANK:.*]] = nvvm.read.ptx.sreg.cluster.ctarank : i32
+// CHECK: %[[SHARD:.*]] = arith.index_castui %[[RANK]] : i32 to index
+// The codebook slice: elements rank * 1024 .. + 1024 (128 entries of 8).
+// CHECK: %[[FIRST:.*]] = arith.muli %[[SHARD]], %c1024 : index
+// CHECK: scf.for
+// CHECK: arith.addi %[[FIRST]]
+// CHECK: vector.load %{{.*}} : memref<1x8192xf16>, vector<8xf16>
+// CHECK: vector.store {{.*}} : memref<1x1024xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// Weights only before the wait for the previous kernel.
+// CHECK: nvvm.griddepcontrol wait
+// CHECK: gpu.barrier
+// CHECK: memref.load %{{.*}}[%[[SHARD]], %{{.*}}] : memref<8x5xi32>
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK: arith.andi %{{.*}}, %c65535_i32 : i32
+// CHECK: arith.shrui %{{.*}}, %c16_i32 : i32
+// CHECK: vector.load %{{.*}} : memref<1x1024xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK: memref.load %{{.*}} : memref<1x129xf32, #gpu.address_space<workgroup>>
+// CHECK: vector.fma
+// CHECK: gpu.shuffle xor
+// CHECK: nvvm.cluster.arrive {aligned}
+// CHECK-NEXT: nvvm.cluster.wait {aligned}
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: llvm.addrspacecast %{{.*}} : !llvm.ptr<3> to !llvm.ptr
+// CHECK-COUNT-8: nvvm.mapa
+// CHECK: scf.for
+// CHECK-COUNT-8: llvm.load %{{.*}} : !llvm.ptr -> f32
+// CHECK: memref.store %{{.*}} : memref<?x32xf16>
+// CHECK: nvvm.cluster.arrive {aligned}
+// CHECK-NEXT: nvvm.cluster.wait {aligned}
+// CHECK: gpu.return
+
+// SM80: error: 'vptq.matmul' op the sharded kernel runs as thread-block clusters: it needs an NVIDIA sm_90 or newer chip, not sm_80
+
+func.func @sharded(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
+                   %c: memref<1x8192xf16>, %p: memref<128xi16>,
+                   %e: memref<?xi32>, %o: memref<8x5xi32>,
+                   %y: memref<?x32xf16>) {
+  vptq.matmul #vptq.vq<in_features = 128, out_features = 32,
+                       vector_len = 8, num_centroids = 1024,
+                       packed = true, enable_perm = true>
+      input(%x : memref<?x128xf16>) indices(%i : memref<1x4x40xi32>)
+      centroids(%c : memref<1x8192xf16>) perm(%p : memref<128xi16>)
+      shard_entries(%e : memref<?xi32>) shard_offsets(%o : memref<8x5xi32>)
+      outs(%y : memref<?x32xf16>)
+  return
+}

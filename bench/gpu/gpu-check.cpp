@@ -20,7 +20,6 @@
 #include "vptq/ABI/Tuning.h"
 #include "vptq/Reference/Check.h"
 #include "vptq/Reference/Dequant.h"
-#include "vptq/Reference/Sharding.h"
 
 #include <nlohmann/json.hpp>
 
@@ -258,19 +257,11 @@ int main(int argc, char **argv) {
         continue;
       const ref::HostTensor *t = cached.tensors.get(n);
       if (isDerivedKernelArg(n)) {
-        if (!cached.derived.count(n)) {
-          int64_t shards = 0;
-          for (const KernelArg &a : k.args)
-            if (a.name == "shard_offsets")
-              shards = a.shape[0];
-          ref::HostTensor entries, offsets;
-          if (std::string err = ref::shardIndices(c, cached.tensors, shards,
-                                                  entries, offsets);
+        if (cached.derived.empty())
+          if (std::string err = makeDerivedKernelArgs(c, cached.tensors, k.args,
+                                                      cached.derived);
               !err.empty())
             die(key + ": " + err);
-          cached.derived["shard_entries"] = std::move(entries);
-          cached.derived["shard_offsets"] = std::move(offsets);
-        }
         t = &cached.derived.at(n);
       }
       if (!t || t->empty())

@@ -2,6 +2,7 @@
 
 #include "vptq/ABI/KernelSpec.h"
 #include "vptq/ABI/ModelKernels.h"
+#include "vptq/Reference/Sharding.h"
 
 #include <algorithm>
 #include <cmath>
@@ -115,6 +116,26 @@ std::vector<KernelArg> vptq::getKernelArguments(const LinearSpec &spec) {
 
 bool vptq::isDerivedKernelArg(const std::string &name) {
   return name == "shard_entries" || name == "shard_offsets";
+}
+
+std::string
+vptq::makeDerivedKernelArgs(const ref::LayerConfig &config,
+                            const ref::LayerTensors &tensors,
+                            const std::vector<KernelArg> &args,
+                            std::map<std::string, ref::HostTensor> &out) {
+  auto offsets = std::find_if(args.begin(), args.end(), [](const KernelArg &a) {
+    return a.name == "shard_offsets";
+  });
+  if (offsets == args.end() || offsets->shape.empty())
+    return "";
+  const int64_t shards = offsets->shape[0];
+  if (std::string err =
+          ref::shardIndices(config, tensors, shards, out["shard_entries"],
+                            out["shard_offsets"]);
+      !err.empty())
+    return "cannot lay out indices for " + std::to_string(shards) +
+           " codebook shards: " + err;
+  return "";
 }
 
 bool vptq::kernelArgsFit(const LinearSpec &spec,

@@ -124,13 +124,15 @@ auto ::vptq::compiler::resolveLinearSpec(const LinearSpec &spec,
     return out;
   std::string error;
   FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
-  MLIRContext ctx;
-  ctx.loadDialect<VPTQDialect>();
-  int64_t shards =
-      failed(target) ? 0
-                     : getDefaultCodebookShards(
-                           spec.config, toMLIRType(&ctx, spec.model), *target,
-                           ::vptq::decisionBatch(spec));
+  int64_t shards = 0;
+  // Only targets with clusters shard; the others need no MLIR context.
+  if (succeeded(target) && target->hasClusters()) {
+    MLIRContext ctx;
+    ctx.loadDialect<VPTQDialect>();
+    shards = getDefaultCodebookShards(spec.config,
+                                      toMLIRType(&ctx, spec.model), *target,
+                                      ::vptq::decisionBatch(spec));
+  }
   out.codebookShards = shards;
   if (shards > 0) {
     // Decisions made for (or tuned on) the unsharded kernel do not carry
@@ -568,12 +570,15 @@ llvm::Expected<GPUKernel> Compiler::compileGPU(const LinearSpec &spec,
         llvm::inconvertibleErrorCode(),
         "decomposed forms are compiled for the CPU only: their dense matmul "
         "has no GPU lowering (the runtime uses a vendor GEMM instead)");
-  auto module = buildModule(ctx, spec, target.chip);
+  // Resolved once: buildModule keeps a resolved spec as it is.
+  const LinearSpec resolved =
+      ::vptq::compiler::resolveLinearSpec(spec, target.chip);
+  auto module = buildModule(ctx, resolved, target.chip);
   if (!module)
     return module.takeError();
-  return compileGPUModule(
-      ctx, **module, target, ::vptq::decisionBatch(spec),
-      getKernelArguments(::vptq::compiler::resolveLinearSpec(spec, target.chip)));
+  return compileGPUModule(ctx, **module, target,
+                          ::vptq::decisionBatch(resolved),
+                          getKernelArguments(resolved));
 }
 
 llvm::Expected<GPUKernel> Compiler::compileGPU(const ::vptq::OpSpec &spec,

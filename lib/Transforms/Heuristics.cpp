@@ -48,6 +48,17 @@ int64_t ceilDiv(int64_t v, int64_t m) { return (v + m - 1) / m; }
 
 int64_t elemBytes(Type type) { return type.getIntOrFloatBitWidth() / 8; }
 
+/// Places shared-memory buffers one after another at 16-byte aligned
+/// offsets.
+struct SharedBuffers {
+  int64_t offset = 0;
+  void place(int64_t &at, int64_t &size, int64_t bytes) {
+    at = offset;
+    size = bytes;
+    offset += roundUp(bytes, 16);
+  }
+};
+
 /// Halves `blockRows` (index rows or dense rows per block) while the grid
 /// would have fewer than `minBlocks` blocks.
 int64_t shrinkBlockRows(int64_t blockRows, int64_t rows, int64_t batchBlocks,
@@ -382,56 +393,53 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
 }
 
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
-                                                    Type modelType,
-                                                    TilingAttr tiling,
-                                                    PlacementAttr placement) {
+                                                     Type modelType,
+                                                     TilingAttr tiling,
+                                                     PlacementAttr placement) {
   SharedMemoryLayout l;
-  int64_t offset = 0;
-  auto place = [&](int64_t &at, int64_t &size, int64_t bytes) {
-    at = offset;
-    size = bytes;
-    offset += roundUp(bytes, 16);
-  };
+  SharedBuffers buffers;
   int64_t elem = elemBytes(modelType);
   if (placement.getCentroids() == CodebookPlacement::Shared)
-    place(l.centroids, l.centroidsBytes, c.numCentroids * c.vectorLen * elem);
+    buffers.place(l.centroids, l.centroidsBytes,
+                  c.numCentroids * c.vectorLen * elem);
   if (c.hasResidual() &&
       placement.getResCentroids() == CodebookPlacement::Shared)
-    place(l.resCentroids, l.resCentroidsBytes,
-          c.numResCentroids * c.vectorLen * elem);
+    buffers.place(l.resCentroids, l.resCentroidsBytes,
+                  c.numResCentroids * c.vectorLen * elem);
   if (tiling.getMma()) {
     int64_t rows = tiling.getBlockRows() * c.vectorLen;
     l.inputStride = tiling.getKChunk() + 8;
     l.stages = tiling.getSharedWeights() ? 2 : 1;
-    place(l.inputs, l.inputsBytes,
-          l.stages * getMmaWarpGrid(c, tiling).colWarps *
-              tiling.getBatchTile() * l.inputStride * elem);
+    buffers.place(l.inputs, l.inputsBytes,
+                  l.stages * getMmaWarpGrid(c, tiling).colWarps *
+                      tiling.getBatchTile() * l.inputStride * elem);
     if (mmaWalksInputColumns(c, tiling))
-      place(l.inversePerm, l.inversePermBytes, c.inFeatures * 2);
+      buffers.place(l.inversePerm, l.inversePermBytes, c.inFeatures * 2);
     if (tiling.getSharedWeights()) {
       l.weightStride = rows + 8;
-      place(l.weights, l.weightsBytes,
-            l.stages * (mmaSplitsWeights(c) ? 2 : 1) * tiling.getKChunk() *
-                l.weightStride * elem);
+      buffers.place(l.weights, l.weightsBytes,
+                    l.stages * (mmaSplitsWeights(c) ? 2 : 1) *
+                        tiling.getKChunk() * l.weightStride * elem);
     }
     l.partials = 0;
-    l.partialsBytes = getMmaWarpGrid(c, tiling).colWarps * rows *
-                      tiling.getBatchTile() * 4;
-    l.total = std::max(offset, roundUp(l.partialsBytes, 16));
+    l.partialsBytes =
+        getMmaWarpGrid(c, tiling).colWarps * rows * tiling.getBatchTile() * 4;
+    l.total = std::max(buffers.offset, roundUp(l.partialsBytes, 16));
     return l;
   }
   int64_t bits = c.indexBits + c.resIndexBits;
-  l.stagedWords = c.packed
-                      ? roundUp((tiling.getKChunk() * bits + 31) / 32, 4)
-                      : tiling.getKChunk();
-  place(l.codes, l.codesBytes, tiling.getBlockRows() * l.stagedWords * 4);
-  place(l.inputs, l.inputsBytes, tiling.getBatchTile() * tiling.getKChunk() * 4);
+  l.stagedWords = c.packed ? roundUp((tiling.getKChunk() * bits + 31) / 32, 4)
+                           : tiling.getKChunk();
+  buffers.place(l.codes, l.codesBytes,
+                tiling.getBlockRows() * l.stagedWords * 4);
+  buffers.place(l.inputs, l.inputsBytes,
+                tiling.getBatchTile() * tiling.getKChunk() * 4);
   int64_t warps = tiling.getBlockRows() * tiling.getWarpsPerRow();
-  place(l.partials, l.partialsBytes,
-        warps * tiling.getBatchTile() * c.vectorLen * 4);
+  buffers.place(l.partials, l.partialsBytes,
+                warps * tiling.getBatchTile() * c.vectorLen * 4);
   if (c.enableNorm)
-    place(l.norm, l.normBytes, warps * tiling.getBatchTile() * 4);
-  l.total = offset;
+    buffers.place(l.norm, l.normBytes, warps * tiling.getBatchTile() * 4);
+  l.total = buffers.offset;
   return l;
 }
 
@@ -447,7 +455,8 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
     // Tensor-core kernels gather with lanes that diverge: no shuffles.
     if (entries <= 16 && !tiling.getMma())
       return CodebookPlacement::Registers;
-    CodebookPlacement main = isResidual ? mainChoice : CodebookPlacement::Shared;
+    CodebookPlacement main =
+        isResidual ? mainChoice : CodebookPlacement::Shared;
     auto trial = PlacementAttr::get(ctx, main,
                                     isResidual ? CodebookPlacement::Shared
                                                : CodebookPlacement::Global);
@@ -456,7 +465,8 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
       return CodebookPlacement::Shared;
     return CodebookPlacement::Global;
   };
-  CodebookPlacement main = pick(c.numCentroids, false, CodebookPlacement::Global);
+  CodebookPlacement main =
+      pick(c.numCentroids, false, CodebookPlacement::Global);
   CodebookPlacement res = pick(c.numResCentroids, true, main);
   return PlacementAttr::get(ctx, main, res);
 }
@@ -469,26 +479,22 @@ int64_t mlir::vptq::getShardedRowsPerCluster(const LayerConfig &c,
   return ceilDiv(c.numIndexRows(), clusters);
 }
 
-SharedMemoryLayout mlir::vptq::getShardedSharedMemoryLayout(
-    const LayerConfig &c, Type modelType, TilingAttr tiling, int64_t shards) {
+SharedMemoryLayout
+mlir::vptq::getShardedSharedMemoryLayout(const LayerConfig &c, Type modelType,
+                                         TilingAttr tiling, int64_t shards) {
   SharedMemoryLayout l;
-  int64_t offset = 0;
-  auto place = [&](int64_t &at, int64_t &size, int64_t bytes) {
-    at = offset;
-    size = bytes;
-    offset += roundUp(bytes, 16);
-  };
+  SharedBuffers buffers;
   const int64_t Bt = tiling.getBatchTile(), V = c.vectorLen;
-  place(l.centroids, l.centroidsBytes,
-        c.numCentroids / shards * V * elemBytes(modelType));
-  place(l.inputs, l.inputsBytes, Bt * (c.inFeatures + 1) * 4);
-  place(l.partials, l.partialsBytes,
-        getShardedRowsPerCluster(c, tiling, shards) *
-            tiling.getWarpsPerRow() * Bt * V * 4);
+  buffers.place(l.centroids, l.centroidsBytes,
+                c.numCentroids / shards * V * elemBytes(modelType));
+  buffers.place(l.inputs, l.inputsBytes, Bt * (c.inFeatures + 1) * 4);
+  buffers.place(l.partials, l.partialsBytes,
+                getShardedRowsPerCluster(c, tiling, shards) *
+                    tiling.getWarpsPerRow() * Bt * V * 4);
   if (c.enableNorm)
-    place(l.norm, l.normBytes,
-          tiling.getBlockRows() * tiling.getWarpsPerRow() * Bt * 4);
-  l.total = offset;
+    buffers.place(l.norm, l.normBytes,
+                  tiling.getBlockRows() * tiling.getWarpsPerRow() * Bt * 4);
+  l.total = buffers.offset;
   return l;
 }
 

@@ -2,10 +2,10 @@
 
 #include "vptq/runtime/Linear.h"
 #include "vptq/ABI/Tuning.h"
-#include "vptq/Reference/Sharding.h"
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 using namespace vptq;
 using namespace vptq::runtime;
@@ -187,22 +187,20 @@ Result<QuantLinear> QuantLinear::create(std::shared_ptr<Runtime> runtime,
   if (std::string err = ref::checkLayerTensors(q.spec_.config, layer.tensors);
       !err.empty())
     return Status::error("layer '" + layer.name + "': " + err);
-  // shard_entries and shard_offsets, made together on first request.
-  ref::HostTensor entries, offsets;
+  // The derived arguments, made together on the first request; each is
+  // uploaded once.
+  std::map<std::string, ref::HostTensor> derived;
   auto derive = [&](const KernelArg &arg) -> Result<ref::HostTensor> {
-    if (entries.empty()) {
-      int64_t shards = 0;
-      for (const KernelArg &a : q.kernel_->args())
-        if (a.name == "shard_offsets" && !a.shape.empty())
-          shards = a.shape[0];
-      if (std::string err = ref::shardIndices(q.spec_.config, layer.tensors,
-                                              shards, entries, offsets);
+    if (derived.empty())
+      if (std::string err = makeDerivedKernelArgs(
+              q.spec_.config, layer.tensors, q.kernel_->args(), derived);
           !err.empty())
-        return Status::error("cannot lay out indices for " +
-                             std::to_string(shards) +
-                             " codebook shards: " + err);
-    }
-    return arg.name == "shard_entries" ? entries : offsets;
+        return Status::error(err);
+    auto it = derived.find(arg.name);
+    if (it == derived.end())
+      return Status::error("no way to derive kernel argument '" + arg.name +
+                           "'");
+    return std::move(it->second);
   };
   VPTQ_RETURN_IF_ERROR(q.initialize(
       [&](const std::string &n) { return layer.tensors.get(n); }, derive));

@@ -15,6 +15,7 @@
 #include "vptq/Reference/Storage.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,15 @@ std::vector<KernelArg> getKernelArguments(const LinearSpec &spec);
 /// them by the runtime (vptq::ref::shardIndices): shard_entries ([any]
 /// i32) and shard_offsets ([S, NI + 1] i32).
 bool isDerivedKernelArg(const std::string &name);
+
+/// Builds the derived arguments among `args` (a kernel's arguments) from a
+/// quantized layer's checkpoint tensors into `out`, by name: the shard
+/// count comes from shard_offsets' shape. Returns "" (also when `args` has
+/// none) or why the layer cannot be laid out so.
+std::string makeDerivedKernelArgs(const ref::LayerConfig &config,
+                                  const ref::LayerTensors &tensors,
+                                  const std::vector<KernelArg> &args,
+                                  std::map<std::string, ref::HostTensor> &out);
 
 /// Whether a compiled kernel's arguments `kernel` fit `spec`: equal to
 /// getKernelArguments(spec), or, when the spec leaves codebookShards to the

@@ -90,6 +90,37 @@ Value emitDynamicSharedMemory(OpBuilder &b, Location loc) {
                                                  gpu::AddressSpace::Workgroup)));
 }
 
+void emitStageScaledInputs(
+    OpBuilder &b, Location loc, const WeightAccess &wa, Value x, Value dst,
+    Value firstBatch, Value batch, int64_t batchTile, int64_t width,
+    Value tid, int64_t threads,
+    function_ref<Value(const EmitContext &, Value)> columnInRange,
+    function_ref<Value(const EmitContext &, Value)> inputColumn) {
+  EmitContext e{b, loc};
+  emitFor(b, loc, tid, e.index(batchTile * width), e.index(threads),
+          [&](OpBuilder &nb, Value item) {
+    EmitContext ne{nb, loc};
+    Value j = arith::DivUIOp::create(nb, loc, item, ne.index(width));
+    Value g = arith::RemUIOp::create(nb, loc, item, ne.index(width));
+    Value bj = ne.add(firstBatch, j);
+    Value valid =
+        andI(nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, bj, batch),
+             columnInRange(ne, g));
+    auto ifOp = scf::IfOp::create(
+        nb, loc, valid,
+        [&](OpBuilder &tb, Location) {
+          EmitContext te{tb, loc};
+          scf::YieldOp::create(
+              tb, loc, wa.emitScaledInput(te, x, bj, inputColumn(te, g)));
+        },
+        [&](OpBuilder &eb, Location) {
+          scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
+        });
+    memref::StoreOp::create(nb, loc, ifOp.getResult(0), dst,
+                            ValueRange{j, g});
+  });
+}
+
 void emitNormTermPartials(OpBuilder &b, Location loc, Value x,
                           Value weightBias, int64_t inFeatures,
                           Value firstBatch, int64_t batchTile, Value tid,

@@ -72,6 +72,18 @@ void emitGridDependencyWait(OpBuilder &b, Location loc);
 /// measured slower, bench/results/2026-11-23-h100-decode-step.md).
 void addGridDependencyControl(gpu::GPUFuncOp kernel);
 
+/// Stages dst[j, g] = x[firstBatch + j, p] * weight_scale[p] (as
+/// WeightAccess::emitScaledInput, f32) for j < batchTile and g < width with
+/// all `threads` threads, p = inputColumn(g); zero where the batch row is
+/// past `batch` or columnInRange(g) is false (inputColumn is only
+/// evaluated for columns in range).
+void emitStageScaledInputs(
+    OpBuilder &b, Location loc, const WeightAccess &wa, Value x, Value dst,
+    Value firstBatch, Value batch, int64_t batchTile, int64_t width,
+    Value tid, int64_t threads,
+    function_ref<Value(const EmitContext &, Value)> columnInRange,
+    function_ref<Value(const EmitContext &, Value)> inputColumn);
+
 /// The norm term sum_j x[b, j] * weightBias[j] of batch rows firstBatch ..
 /// firstBatch + batchTile - 1 (clamped to the batch) over the `threads`
 /// threads of a block: lane 0 of warp `warp` stores its warp's partial of

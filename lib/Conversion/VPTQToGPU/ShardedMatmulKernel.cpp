@@ -130,30 +130,14 @@ private:
   /// inputs[j, col] = x[b0 + j, col] * weight_scale[col] (zero past the
   /// batch), inputs[j, in_features] = 0.
   void stageInputs(OpBuilder &b, Location loc) {
-    EmitContext e{b, loc};
-    const int64_t width = cfg.inFeatures + 1;
-    emitFor(b, loc, tid, e.index(tiling.getBatchTile() * width),
-            e.index(tiling.getThreads()), [&](OpBuilder &nb, Value item) {
-      EmitContext ne{nb, loc};
-      Value j = arith::DivUIOp::create(nb, loc, item, ne.index(width));
-      Value col = arith::RemUIOp::create(nb, loc, item, ne.index(width));
-      Value bj = ne.add(firstBatch, j);
-      Value valid = andI(
-          nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, bj, batch),
-          cmp(nb, loc, arith::CmpIPredicate::ult, col,
-              ne.index(cfg.inFeatures)));
-      auto ifOp = scf::IfOp::create(
-          nb, loc, valid,
-          [&](OpBuilder &tb, Location) {
-            EmitContext te{tb, loc};
-            scf::YieldOp::create(tb, loc, wa.emitScaledInput(te, x, bj, col));
-          },
-          [&](OpBuilder &eb, Location) {
-            scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
-          });
-      memref::StoreOp::create(nb, loc, ifOp.getResult(0), inputs,
-                              ValueRange{j, col});
-    });
+    emitStageScaledInputs(
+        b, loc, wa, x, inputs, firstBatch, batch, tiling.getBatchTile(),
+        cfg.inFeatures + 1, tid, tiling.getThreads(),
+        [&](const EmitContext &ne, Value col) {
+          return cmp(ne.b, ne.loc, arith::CmpIPredicate::ult, col,
+                     ne.index(cfg.inFeatures));
+        },
+        [](const EmitContext &, Value col) { return col; });
   }
 
   /// Step 2: the block's shard of each row of the cluster's range.

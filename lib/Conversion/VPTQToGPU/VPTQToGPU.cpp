@@ -351,33 +351,18 @@ private:
   /// chunk's columns; zero past the batch or the group.
   void stageInputs(OpBuilder &b, Location loc, Value cb, Value k0) {
     EmitContext e{b, loc};
-    const int64_t Kc = tiling.getKChunk();
     Value colBase =
         e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
-    emitFor(b, loc, tid, e.index(tiling.getBatchTile() * Kc),
-            e.index(tiling.getThreads()), [&](OpBuilder &nb, Value item) {
-      EmitContext ne{nb, loc};
-      Value j = arith::DivUIOp::create(nb, loc, item, ne.index(Kc));
-      Value g = arith::RemUIOp::create(nb, loc, item, ne.index(Kc));
-      Value bj = ne.add(firstBatch, j);
-      Value k = ne.add(k0, g);
-      Value valid = andI(
-          nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, bj, batch),
-          cmp(nb, loc, arith::CmpIPredicate::ult, k,
-              ne.index(cfg.groupSize)));
-      auto ifOp = scf::IfOp::create(
-          nb, loc, valid,
-          [&](OpBuilder &tb, Location) {
-            EmitContext te{tb, loc};
-            Value p = wa.emitInputColumn(te, te.add(colBase, k));
-            scf::YieldOp::create(tb, loc, wa.emitScaledInput(te, x, bj, p));
-          },
-          [&](OpBuilder &eb, Location) {
-            scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
-          });
-      memref::StoreOp::create(nb, loc, ifOp.getResult(0), sharedInputs,
-                              ValueRange{j, g});
-    });
+    emitStageScaledInputs(
+        b, loc, wa, x, sharedInputs, firstBatch, batch,
+        tiling.getBatchTile(), tiling.getKChunk(), tid, tiling.getThreads(),
+        [&](const EmitContext &ne, Value g) {
+          return cmp(ne.b, ne.loc, arith::CmpIPredicate::ult, ne.add(k0, g),
+                     ne.index(cfg.groupSize));
+        },
+        [&](const EmitContext &te, Value g) {
+          return wa.emitInputColumn(te, te.add(colBase, te.add(k0, g)));
+        });
   }
 
   /// Each warp walks its share of the chunk's codes: lanes take

@@ -1,5 +1,6 @@
 // RUN: vptq-opt %s -split-input-file -vptq-tile=chip=sm_90a -vptq-place-codebooks=chip=sm_90a -convert-vptq-to-gpu=chip=sm_90a -canonicalize -cse | FileCheck %s
 // RUN: not vptq-opt %s -split-input-file -vptq-tile=chip=sm_80 -convert-vptq-to-gpu=chip=sm_80 2>&1 | FileCheck %s --check-prefix=SM80
+// RUN: not vptq-opt %s -split-input-file -vptq-tile=chip=sm_80 -vptq-place-codebooks=chip=sm_80 2>&1 | FileCheck %s --check-prefix=PLACE80
 
 // A matmul with sharded indices: clusters of S = 8 blocks, each holding
 // 128 of the 1024 centroids, its rows' entries of that shard walked 4 per
@@ -46,6 +47,7 @@
 // CHECK-NEXT: nvvm.cluster.wait {aligned}
 // CHECK: gpu.return
 
+// PLACE80: error: 'vptq.matmul' op a sharded codebook needs thread-block clusters (NVIDIA sm_90 or newer), not sm_80
 // SM80: error: 'vptq.matmul' op the sharded kernel runs as thread-block clusters: it needs an NVIDIA sm_90 or newer chip, not sm_80
 
 func.func @sharded(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
@@ -61,3 +63,4 @@ func.func @sharded(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
       outs(%y : memref<?x32xf16>)
   return
 }
+

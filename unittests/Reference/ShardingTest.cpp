@@ -93,3 +93,27 @@ TEST(Sharding, RejectsLayersItCannotLayOut) {
   EXPECT_NE(shard(groups, 2).error.find("one codebook group"),
             std::string::npos);
 }
+
+// Tensors the layout cannot trust are named: an index past the codebook,
+// a perm element past in_features, and in_features too wide for the
+// entries' 16-bit columns.
+TEST(Sharding, RejectsBadTensors) {
+  LayerConfig c = test::makeLayerConfig(64, 16, 8, 256, 0, /*packed=*/false);
+  c.enablePerm = true;
+  c.fillDerivedDefaults();
+  QuantizedLinear layer = makeRandomLayer(c, 9, DType::F16);
+  LayerTensors tensors = encodeLayer(layer, DType::F16);
+  HostTensor entries, offsets;
+  tensors.indices.as<uint16_t>()[5] = 300;
+  EXPECT_EQ(shardIndices(c, tensors, 2, entries, offsets),
+            "'indices' element [0, 0, 5] = 300 is not below num_centroids = "
+            "256");
+  tensors = encodeLayer(layer, DType::F16);
+  ASSERT_EQ(tensors.perm.dtype, DType::I64); // unpacked layers store int64
+  tensors.perm.as<int64_t>()[3] = 64;
+  EXPECT_EQ(shardIndices(c, tensors, 2, entries, offsets),
+            "'perm' element 3 = 64 is not below in_features = 64");
+  LayerConfig wide = test::makeLayerConfig(65536, 8, 8, 256);
+  EXPECT_NE(shard(wide, 2).error.find("in_features = 65536 is too large"),
+            std::string::npos);
+}

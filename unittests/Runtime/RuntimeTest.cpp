@@ -511,3 +511,53 @@ TEST(Devices, NamesAndArchitectures) {
 }
 
 } // namespace
+
+// A layer whose kernel takes the sharded index layout (forced here: the
+// compiler only chooses it for sm_90+ GPUs; the CPU kernel computes from
+// the checkpoint indices, so this checks the plumbing, ShardingTest the
+// layout and the device harness the GPU kernel): the runtime builds
+// shard_entries and shard_offsets at load and passes the kernel the
+// arguments it names by name, and the results match the reference. A
+// layer the layout cannot express fails with the reason.
+TEST(QuantLinearCPUShards, DerivedArgumentsReachTheKernel) {
+  TempDir cache("cache"), model("model");
+  uint64_t seed = freshSeed();
+  ref::LayerConfig config = makeLayerConfig(96, 40, 8, 1024);
+  config.enablePerm = config.enableNorm = config.bias = true;
+  ref::QuantizedLinear layer = test::writeSingleLayerCheckpoint(
+      model.path(), config, DType::F16, seed);
+  auto rt = cpuRuntime(cache.path());
+  ASSERT_TRUE(rt);
+  auto cp = Checkpoint::open(model.path());
+  ASSERT_TRUE(cp.ok()) << cp.message();
+  auto loaded = (*cp)->loadQuantized(kTestModule);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  LinearTuning sharded;
+  sharded.codebookShards = 4;
+  auto q = QuantLinear::create(rt, *loaded, DType::F16, sharded);
+  ASSERT_TRUE(q.ok()) << q.message();
+  std::vector<std::string> names;
+  for (const KernelArg &arg : q->kernel().args())
+    names.push_back(arg.name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "shard_entries"),
+            names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "shard_offsets"),
+            names.end());
+  for (int64_t batch : {1, 5})
+    test::checkQuantLinear(*rt, *q, layer, batch, seed + uint64_t(batch));
+
+  TempDir residualModel("residual");
+  ref::LayerConfig residual = makeLayerConfig(64, 16, 8, 256, 16);
+  test::writeSingleLayerCheckpoint(residualModel.path(), residual, DType::F16,
+                                   seed + 7);
+  auto cp2 = Checkpoint::open(residualModel.path());
+  ASSERT_TRUE(cp2.ok()) << cp2.message();
+  auto loaded2 = (*cp2)->loadQuantized(kTestModule);
+  ASSERT_TRUE(loaded2.ok()) << loaded2.message();
+  auto bad = QuantLinear::create(rt, *loaded2, DType::F16, sharded);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("sharded indices need one codebook group and "
+                               "no residual codebook"),
+            std::string::npos)
+      << bad.message();
+}

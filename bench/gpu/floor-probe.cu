@@ -8,13 +8,15 @@
 //    16-byte load (streamed from HBM, rotating buffers) and their codebook
 //    rows, from global memory (__ldg, L2/L1) and, when the codebook fits,
 //    from shared memory;
-//    the best of the two is the gather floor for that codebook;
+//    the best of the two is the gather floor for that codebook (plus, as
+//    information, shared-memory lookups arranged free of bank conflicts);
 //  - cluster_gathers: the same lookups of 16-byte rows from a codebook
 //    sharded over the distributed shared memory of a thread-block cluster
 //    (sm_90: each block of a cluster of C holds K/C rows; a lookup reads
 //    its row from the owning block's shared memory through mapa), the
 //    candidate way past the L2 gather rate for K = 65536 (issue 7).
-// Timing: CUDA events, 3 warm-ups, median of 15.
+// Timing: CUDA events around groups of 8 back-to-back launches, 3
+// warm-ups, median of 15.
 #include <cooperative_groups.h>
 
 #include <algorithm>
@@ -48,11 +50,12 @@ __global__ void streamRead(const uint4 *__restrict__ p, size_t n,
 // The lookups of a grid-stride loop: eight 2-byte indices per 16-byte
 // load, as a kernel reading packed indices would, so that the loop measures
 // the gathers, not the index loads. `lookup(row)` reads codebook row `row`
-// (below k) and returns its words folded by xor.
+// (below k, a power of two) and returns its words folded by xor.
 template <typename Lookup>
 __device__ unsigned forEachLookup(const uint16_t *__restrict__ idx, size_t n,
                                   int k, Lookup lookup) {
   unsigned acc = 0;
+  const unsigned mask = unsigned(k) - 1;
   const uint4 *idx8 = reinterpret_cast<const uint4 *>(idx);
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n / 8;
        i += size_t(gridDim.x) * blockDim.x) {
@@ -60,13 +63,16 @@ __device__ unsigned forEachLookup(const uint16_t *__restrict__ idx, size_t n,
     unsigned words[4] = {packed.x, packed.y, packed.z, packed.w};
 #pragma unroll
     for (int h = 0; h < 8; ++h)
-      acc ^= lookup(((words[h / 2] >> (16 * (h % 2))) & 0xffffu) % unsigned(k));
+      acc ^= lookup((words[h / 2] >> (16 * (h % 2))) & mask);
   }
   return acc;
 }
 
-// ROW_WORDS 4-byte words per codebook row.
-template <int ROW_WORDS, bool SHARED>
+// ROW_WORDS 4-byte words per codebook row. CONFLICT_FREE (shared only):
+// lane L reads a row whose low 3 bits are L % 8, so that the 8 lanes of a
+// quarter warp read 16-byte rows in 8 different bank groups: what an
+// arrangement of the lookups that avoids bank conflicts could reach.
+template <int ROW_WORDS, bool SHARED, bool CONFLICT_FREE = false>
 __global__ void gather(const uint16_t *__restrict__ idx, size_t n,
                        const unsigned *__restrict__ book, int k,
                        unsigned *sink) {
@@ -78,13 +84,17 @@ __global__ void gather(const uint16_t *__restrict__ idx, size_t n,
     __syncthreads();
     src = smem;
   }
+  const unsigned spread = threadIdx.x & 7u;
   unsigned acc = forEachLookup(idx, n, k, [&](unsigned row) {
+    if (CONFLICT_FREE)
+      row = (row & ~7u) | spread;
     unsigned x = 0;
     const unsigned *r = src + row * ROW_WORDS;
-    if (ROW_WORDS % 4 == 0 && !SHARED) {
+    if (ROW_WORDS % 4 == 0) {
 #pragma unroll
       for (int w = 0; w < ROW_WORDS; w += 4) {
-        uint4 v = __ldg(reinterpret_cast<const uint4 *>(r + w));
+        uint4 v = SHARED ? *reinterpret_cast<const uint4 *>(r + w)
+                         : __ldg(reinterpret_cast<const uint4 *>(r + w));
         x ^= v.x ^ v.y ^ v.z ^ v.w;
       }
     } else if (ROW_WORDS % 2 == 0) {
@@ -150,6 +160,10 @@ __global__ void clusterGather(const uint16_t *__restrict__ idx, size_t n,
 #endif
 }
 
+// The median over 15 samples (after 3 warm-ups) of the time per launch of
+// a group of kGroup back-to-back launches, as the harness times kernels:
+// one launch between two events would add the launch gap to each.
+constexpr int kGroup = 8;
 template <typename F> float medianMs(F launch) {
   cudaEvent_t a, b;
   CHECK(cudaEventCreate(&a));
@@ -159,12 +173,13 @@ template <typename F> float medianMs(F launch) {
   std::vector<float> t;
   for (int i = 0; i < 15; ++i) {
     CHECK(cudaEventRecord(a));
-    launch(i);
+    for (int r = 0; r < kGroup; ++r)
+      launch(i * kGroup + r);
     CHECK(cudaEventRecord(b));
     CHECK(cudaEventSynchronize(b));
     float ms;
     CHECK(cudaEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
+    t.push_back(ms / kGroup);
   }
   CHECK(cudaGetLastError());
   std::sort(t.begin(), t.end());
@@ -180,23 +195,29 @@ void probe(int k, const uint16_t *idx[], int copies, size_t n, unsigned *book,
                                                   sink);
   });
   size_t smem = size_t(k) * ROW_WORDS * 4;
-  float shared = -1;
+  float shared = -1, conflictFree = -1;
   if (smem <= 200 * 1024) {
-    CHECK(cudaFuncSetAttribute(gather<ROW_WORDS, true>,
-                               cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               int(smem)));
     int perSm = smem <= 100 * 1024 ? 2 : 1;
-    shared = medianMs([&](int i) {
-      gather<ROW_WORDS, true><<<sms * perSm, 1024, smem>>>(idx[i % copies], n,
-                                                           book, k, sink);
-    });
+    auto time = [&](auto kernel) {
+      CHECK(cudaFuncSetAttribute(kernel,
+                                 cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 int(smem)));
+      return medianMs([&](int i) {
+        kernel<<<sms * perSm, 1024, smem>>>(idx[i % copies], n, book, k,
+                                            sink);
+      });
+    };
+    shared = time(gather<ROW_WORDS, true>);
+    conflictFree = time(gather<ROW_WORDS, true, true>);
   }
   double best = shared > 0 ? std::min(global, shared) : global;
   std::printf("%s    {\"k\": %d, \"row_bytes\": %d, \"lookups\": %zu, "
               "\"global_us\": %.2f, \"shared_us\": %.2f, "
+              "\"shared_conflict_free_us\": %.2f, "
               "\"ns_per_million_lookups\": %.3f}",
               first ? "" : ",\n", k, ROW_WORDS * 4, n, global * 1000.0,
-              shared * 1000.0, best * 1e6 / (double(n) / 1e6));
+              shared * 1000.0, conflictFree * 1000.0,
+              best * 1e6 / (double(n) / 1e6));
 }
 
 // Prints one cluster_gathers entry, or nothing where the cluster cannot be

@@ -5,7 +5,9 @@
 # each (--clock-control none: the clocks stay as the other runs had them),
 # then the speed-of-light, occupancy and warp-state sections of the three
 # linear-layer kernels of one decode step. report-profile.py sums the
-# CSV per kernel.
+# CSV per kernel. PROFILE_SOURCE=1 also samples the stall reasons of each
+# SASS instruction of those linear kernels (--set full, the source page as
+# CSV: ncu-NAME-sass.csv, with the report ncu-NAME-full.ncu-rep).
 #   bash bench/gpu/run-profile.sh [model name ...]   (default 7b-v8-k4096 7b-v8-k65536)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,6 +39,14 @@ for name in "$@"; do
     "${run[@]}" > "$out/ncu-$name-linear.txt" 2>&1 || status=1
   grep -E "vptq_matmul|Duration|Memory Throughput|DRAM Throughput|L1/TEX Hit|L2 Hit|Compute \(SM\)|Achieved Occupancy|Registers Per|Stall" \
     "$out/ncu-$name-linear.txt" | head -80
+  if [ "${PROFILE_SOURCE:-0}" = 1 ]; then
+    echo "==> $name: per-instruction stall samples of the linear kernels"
+    "$ncu" --clock-control none --set full --import-source no -k regex:vptq_matmul \
+      --launch-skip 224 --launch-count 7 -f -o "$out/ncu-$name-full" "${run[@]}" > /dev/null || status=1
+    "$ncu" -i "$out/ncu-$name-full.ncu-rep" --page source --print-source sass --csv \
+      > "$out/ncu-$name-sass.csv" 2> "$out/ncu-$name-sass.err" || status=1
+    wc -l "$out/ncu-$name-sass.csv"
+  fi
 done
 rm -rf /tmp/vptq-7b-*
 exit $status

@@ -487,6 +487,9 @@ mlir::vptq::getShardedSharedMemoryLayout(const LayerConfig &c, Type modelType,
   const int64_t Bt = tiling.getBatchTile(), V = c.vectorLen;
   buffers.place(l.centroids, l.centroidsBytes,
                 c.numCentroids / shards * V * elemBytes(modelType));
+  // The block's shard offsets of its cluster's rows, one more than rows.
+  buffers.place(l.codes, l.codesBytes,
+                (getShardedRowsPerCluster(c, tiling, shards) + 1) * 4);
   buffers.place(l.inputs, l.inputsBytes, Bt * (c.inFeatures + 1) * 4);
   buffers.place(l.partials, l.partialsBytes,
                 getShardedRowsPerCluster(c, tiling, shards) *

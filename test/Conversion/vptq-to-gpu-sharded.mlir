@@ -15,26 +15,54 @@
 // CHECK-SAME: tiling = #vptq.tiling<block_rows = 32, warps_per_row = 1, batch_tile = 1, k_chunk = 128, persistent_blocks = 32>
 // CHECK: gpu.func @vptq_matmul_0
 // CHECK-SAME: nvvm.cluster_dim = array<i32: 8, 1, 1>
+// Padding entries: column 128 (the zero column), entry 0.
+// CHECK: %[[PAD:.*]] = arith.constant dense<128> : vector<4xi32>
 // CHECK: %[[RANK:.*]] = nvvm.read.ptx.sreg.cluster.ctarank : i32
 // CHECK: %[[SHARD:.*]] = arith.index_castui %[[RANK]] : i32 to index
+// Shared memory: the slice (2048 bytes), the shard's offsets of the
+// cluster's rows (one row per cluster: 2 words), activations, partials.
+// CHECK: %[[OFFS:.*]] = memref.view %{{.*}}[%c2048][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2xi32, #gpu.address_space<workgroup>>
 // The codebook slice: elements rank * 1024 .. + 1024 (128 entries of 8).
 // CHECK: %[[FIRST:.*]] = arith.muli %[[SHARD]], %c1024 : index
 // CHECK: scf.for
 // CHECK: arith.addi %[[FIRST]]
 // CHECK: vector.load %{{.*}} : memref<1x8192xf16>, vector<8xf16>
 // CHECK: vector.store {{.*}} : memref<1x1024xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-// Weights only before the wait for the previous kernel.
+// The offsets are staged into shared memory; weights only before the wait
+// for the previous kernel.
+// CHECK: scf.for
+// CHECK: %[[OFF:.*]] = memref.load %{{.*}}[%[[SHARD]], %{{.*}}] : memref<8x5xi32>
+// CHECK: memref.store %[[OFF]], %[[OFFS]][%{{.*}}] : memref<2xi32, #gpu.address_space<workgroup>>
 // CHECK: nvvm.griddepcontrol wait
 // CHECK: gpu.barrier
-// CHECK: memref.load %{{.*}}[%[[SHARD]], %{{.*}}] : memref<8x5xi32>
-// CHECK: scf.for {{.*}} iter_args
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK: memref.load %[[OFFS]][%{{.*}}] : memref<2xi32, #gpu.address_space<workgroup>>
+// CHECK: memref.load %[[OFFS]][%{{.*}}] : memref<2xi32, #gpu.address_space<workgroup>>
+// Each lane loads 4 entries at i and 4 at i + 128 (padding past the row's
+// end) before using them; a step covers 2 x 32 lanes x 4 entries.
+// CHECK: %[[END:.*]] = arith.index_castui %{{.*}} : i32 to index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %c256 iter_args
+// CHECK-NEXT: %[[W0:.*]] = vector.load %{{.*}}[%[[I]]] {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[I]], %c128 : index
+// CHECK-NEXT: %[[IN:.*]] = arith.cmpi ult, %[[NEXT]], %[[END]] : index
+// CHECK-NEXT: %[[AT:.*]] = arith.select %[[IN]], %[[NEXT]], %[[I]] : index
+// CHECK-NEXT: %[[W1:.*]] = vector.load %{{.*}}[%[[AT]]] {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK-NEXT: arith.select %[[IN]], %[[W1]], %[[PAD]] : vector<4xi32>
+// CHECK-NEXT: vector.extract %[[W0]][0]
 // CHECK: arith.andi %{{.*}}, %c65535_i32 : i32
 // CHECK: arith.shrui %{{.*}}, %c16_i32 : i32
 // CHECK: vector.load %{{.*}} : memref<1x1024xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK: memref.load %{{.*}} : memref<1x129xf32, #gpu.address_space<workgroup>>
 // CHECK: vector.fma
-// CHECK: gpu.shuffle xor
+// One vector of 8 sums by recursive halving: 4 + 2 + 1 shuffles, then 2
+// butterfly steps; lanes 0, 4, .., 28 store element lane / 4.
+// CHECK-COUNT-4: gpu.shuffle  xor %{{.*}}, %c16_i32, %c32_i32 : f32
+// CHECK-COUNT-2: gpu.shuffle  xor %{{.*}}, %c8_i32, %c32_i32 : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32, %c32_i32 : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32 : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK-NOT: gpu.shuffle
+// CHECK: arith.divui %{{.*}}, %c4 : index
+// CHECK: memref.store %{{.*}} : memref<1x1x1x8xf32, #gpu.address_space<workgroup>>
 // CHECK: nvvm.cluster.arrive {aligned}
 // CHECK-NEXT: nvvm.cluster.wait {aligned}
 // CHECK: memref.extract_aligned_pointer_as_index
@@ -43,7 +71,7 @@
 // CHECK: scf.for
 // CHECK-COUNT-8: llvm.load %{{.*}} : !llvm.ptr -> f32
 // CHECK: memref.store %{{.*}} : memref<?x32xf16>
-// CHECK: nvvm.cluster.arrive {aligned}
+// CHECK: nvvm.cluster.arrive.relaxed {aligned}
 // CHECK-NEXT: nvvm.cluster.wait {aligned}
 // CHECK: gpu.return
 

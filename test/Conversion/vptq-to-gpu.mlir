@@ -41,9 +41,31 @@
 // CHECK-COUNT-8: gpu.shuffle  idx
 // CHECK:   vector.fma
 // CHECK:   vector.fma
-// Warp reduction of 2 x 8 sums, five butterfly steps each.
-// CHECK-COUNT-80: gpu.shuffle  xor
-// CHECK:   memref.store %{{.+}}, %[[PART]]
+// Warp reduction of 2 x 8 sums by recursive halving: lanes with bit 16 set
+// keep the upper 8 sums and send the lower 8, and so on down to bit 2
+// (8 + 4 + 2 + 1 shuffles); one butterfly step sums the pairs, and lane L
+// (L even) stores sum L / 2 = (batch row, element) (L / 16, L / 2 % 8).
+// CHECK:   %[[B16:.+]] = arith.andi %[[LANE:.+]], %c16 : index
+// CHECK:   %[[UP16:.+]] = arith.cmpi ne, %[[B16]], %c0 : index
+// CHECK:   %[[SEND:.+]] = arith.select %[[UP16]], %[[LO:.+]], %[[HI:.+]] : f32
+// CHECK:   %[[KEEP:.+]] = arith.select %[[UP16]], %[[HI]], %[[LO]] : f32
+// CHECK:   %[[GOT:.+]], %{{.+}} = gpu.shuffle  xor %[[SEND]], %c16_i32, %c32_i32 : f32
+// CHECK:   arith.addf %[[KEEP]], %[[GOT]] : f32
+// CHECK-COUNT-7: gpu.shuffle  xor %{{.+}}, %c16_i32, %c32_i32 : f32
+// CHECK-COUNT-4: gpu.shuffle  xor %{{.+}}, %c8_i32, %c32_i32 : f32
+// CHECK-COUNT-2: gpu.shuffle  xor %{{.+}}, %c4_i32, %c32_i32 : f32
+// CHECK:   gpu.shuffle  xor %{{.+}}, %c2_i32, %c32_i32 : f32
+// CHECK:   %[[PAIR:.+]], %{{.+}} = gpu.shuffle  xor %[[S2:.+]], %c1_i32, %c32_i32 : f32
+// CHECK:   %[[SUM:.+]] = arith.addf %[[S2]], %[[PAIR]] : f32
+// CHECK:   %[[IDX:.+]] = arith.divui %[[LANE]], %c2 : index
+// CHECK:   %[[ODD:.+]] = arith.remui %[[LANE]], %c2 : index
+// CHECK:   %[[EVEN:.+]] = arith.cmpi eq, %[[ODD]], %c0 : index
+// CHECK:   %[[INR:.+]] = arith.cmpi ult, %[[IDX]], %c16 : index
+// CHECK:   %[[OWN:.+]] = arith.andi %[[EVEN]], %[[INR]] : i1
+// CHECK:   scf.if %[[OWN]] {
+// CHECK:     %[[J:.+]] = arith.divui %[[IDX]], %c8 : index
+// CHECK:     %[[L:.+]] = arith.remui %[[IDX]], %c8 : index
+// CHECK:     memref.store %[[SUM]], %[[PART]][%{{.+}}, %[[J]], %[[L]]]
 // CHECK:   gpu.barrier
 // CHECK:   arith.truncf %{{.+}} : f32 to f16
 // CHECK:   memref.store %{{.+}}, %arg6
@@ -131,5 +153,44 @@ func.func @linear(%x: memref<?x64xf16>, %w: memref<32x64xf16>,
       outs(%y : memref<?x32xf16>)
       {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 1,
                              k_chunk = 32>}
+  return
+}
+
+// -----
+
+// A codebook copy of many rounds keeps 4 loads in flight per thread: 1040
+// centroids x 8 = 8320 f16 = 1040 vectors over 64 threads, so 4 batches of
+// 4 rounds (8192 elements: 4 loads, then their 4 stores), then the last 16
+// vectors one round at a time.
+// CHECK-LABEL: gpu.func @vptq_matmul_0
+// CHECK:       %[[CB:.+]] = memref.view {{.*}} to memref<1x8320xf16, #gpu.address_space<workgroup>>
+// CHECK:       scf.for %[[BASE:.+]] = %c0 to %c8192 step %c2048 {
+// CHECK-NEXT:    %[[I0:.+]] = arith.addi %[[BASE]], %[[FIRST:.+]] : index
+// CHECK-NEXT:    %[[V0:.+]] = vector.load %arg2[%c0, %[[I0]]] {alignment = 16 : i64} : memref<1x8320xf16>, vector<8xf16>
+// CHECK-NEXT:    %[[I1:.+]] = arith.addi %[[I0]], %c512 : index
+// CHECK-NEXT:    %[[V1:.+]] = vector.load %arg2[%c0, %[[I1]]]
+// CHECK-NEXT:    %[[I2:.+]] = arith.addi %[[I0]], %c1024 : index
+// CHECK-NEXT:    %[[V2:.+]] = vector.load %arg2[%c0, %[[I2]]]
+// CHECK-NEXT:    %[[I3:.+]] = arith.addi %[[I0]], %c1536 : index
+// CHECK-NEXT:    %[[V3:.+]] = vector.load %arg2[%c0, %[[I3]]]
+// CHECK-NEXT:    vector.store %[[V0]], %[[CB]][%c0, %[[I0]]]
+// CHECK-NEXT:    vector.store %[[V1]], %[[CB]][%c0, %[[I1]]]
+// CHECK-NEXT:    vector.store %[[V2]], %[[CB]][%c0, %[[I2]]]
+// CHECK-NEXT:    vector.store %[[V3]], %[[CB]][%c0, %[[I3]]]
+// CHECK-NEXT:  {{^ *}}}
+// CHECK:       %[[REST:.+]] = arith.addi %[[FIRST]], %c8192 : index
+// CHECK-NEXT:  scf.for %[[I:.+]] = %[[REST]] to %c8320 step %c512 {
+// CHECK-NEXT:    %[[V:.+]] = vector.load %arg2[%c0, %[[I]]]
+// CHECK-NEXT:    vector.store %[[V]], %[[CB]][%c0, %[[I]]]
+// CHECK-NEXT:  {{^ *}}}
+func.func @copy_in_flight(%x: memref<?x64xf16>, %i: memref<1x8x22xi32>,
+                          %c: memref<1x8320xf16>, %y: memref<?x64xf16>) {
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 64, vector_len = 8,
+                       num_centroids = 1040, packed = true>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x8x22xi32>)
+      centroids(%c : memref<1x8320xf16>) outs(%y : memref<?x64xf16>)
+      {placement = #vptq.placement<centroids = shared, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 1, warps_per_row = 2, batch_tile = 1,
+                             k_chunk = 64>}
   return
 }

@@ -6,6 +6,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::vptq;
@@ -71,6 +74,68 @@ Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max) {
   return v;
 }
 
+SmallVector<WarpSum> warpSums(OpBuilder &b, Location loc,
+                              ArrayRef<Value> values, Value lane) {
+  EmitContext e{b, loc};
+  auto shuffleXor = [&](Value v, int64_t offset) {
+    return gpu::ShuffleOp::create(b, loc, v, e.i32(offset),
+                                  e.i32(kThreadsPerWarp),
+                                  gpu::ShuffleMode::XOR)
+        .getShuffleResult();
+  };
+  SmallVector<WarpSum> result;
+  for (size_t first = 0; first < values.size(); first += kThreadsPerWarp) {
+    const int64_t n =
+        std::min<int64_t>(kThreadsPerWarp, int64_t(values.size() - first));
+    const int64_t padded = int64_t(llvm::PowerOf2Ceil(uint64_t(n)));
+    SmallVector<Value> v(values.begin() + first, values.begin() + first + n);
+    v.resize(padded, e.f32(0));
+    int64_t offset = kThreadsPerWarp / 2;
+    // Lanes with bit `offset` set keep the upper half.
+    for (; v.size() > 1; offset /= 2) {
+      Value upper = cmp(b, loc, arith::CmpIPredicate::ne,
+                        andI(b, loc, lane, e.index(offset)), e.index(0));
+      const size_t half = v.size() / 2;
+      SmallVector<Value> next;
+      for (size_t i = 0; i < half; ++i) {
+        Value send = emitSelect(b, loc, upper, v[i], v[half + i]);
+        Value keep = emitSelect(b, loc, upper, v[half + i], v[i]);
+        next.push_back(e.add(keep, shuffleXor(send, offset)));
+      }
+      v = std::move(next);
+    }
+    Value sum = v[0];
+    for (; offset > 0; offset /= 2)
+      sum = e.add(sum, shuffleXor(sum, offset));
+    const int64_t spread = kThreadsPerWarp / padded;
+    Value local = arith::DivUIOp::create(b, loc, lane, e.index(spread));
+    Value owner = andI(
+        b, loc,
+        cmp(b, loc, arith::CmpIPredicate::eq,
+            arith::RemUIOp::create(b, loc, lane, e.index(spread)),
+            e.index(0)),
+        cmp(b, loc, arith::CmpIPredicate::ult, local, e.index(n)));
+    result.push_back({sum, e.add(local, e.index(int64_t(first))), owner});
+  }
+  return result;
+}
+
+void storeWarpSums(
+    OpBuilder &b, Location loc, ValueRange accs, Value lane, int64_t V,
+    function_ref<void(OpBuilder &, Value, Value, Value)> store) {
+  SmallVector<Value> values;
+  for (Value acc : accs)
+    for (int64_t l = 0; l < V; ++l)
+      values.push_back(
+          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{l}));
+  for (const WarpSum &s : warpSums(b, loc, values, lane))
+    emitIf(b, loc, s.owner, [&](OpBuilder &nb) {
+      EmitContext ne{nb, loc};
+      store(nb, s.sum, arith::DivUIOp::create(nb, loc, s.index, ne.index(V)),
+            arith::RemUIOp::create(nb, loc, s.index, ne.index(V)));
+    });
+}
+
 Value sharedView(OpBuilder &b, Location loc, Value dynamicShared,
                  int64_t offset, ArrayRef<int64_t> shape, Type elem) {
   auto space = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -90,35 +155,70 @@ Value emitDynamicSharedMemory(OpBuilder &b, Location loc) {
                                                  gpu::AddressSpace::Workgroup)));
 }
 
+void emitThreadRounds(
+    OpBuilder &b, Location loc, Value first, int64_t total, int64_t step,
+    function_ref<Value(const EmitContext &, Value)> produce,
+    function_ref<void(const EmitContext &, Value, Value)> consume) {
+  EmitContext e{b, loc};
+  const int64_t batch = kLoadsInFlight * step;
+  const int64_t batched = total / batch * batch;
+  if (batched > 0)
+    emitFor(b, loc, e.index(0), e.index(batched), e.index(batch),
+            [&](OpBuilder &nb, Value base) {
+      EmitContext ne{nb, loc};
+      SmallVector<Value> items, values;
+      for (int64_t u = 0; u < kLoadsInFlight; ++u) {
+        items.push_back(u == 0 ? ne.add(base, first)
+                               : ne.add(items[0], ne.index(u * step)));
+        values.push_back(produce(ne, items.back()));
+      }
+      for (int64_t u = 0; u < kLoadsInFlight; ++u)
+        consume(ne, items[u], values[u]);
+    });
+  if (batched < total)
+    emitFor(b, loc, batched ? e.add(first, e.index(batched)) : first,
+            e.index(total), e.index(step), [&](OpBuilder &nb, Value item) {
+      EmitContext ne{nb, loc};
+      consume(ne, item, produce(ne, item));
+    });
+}
+
 void emitStageScaledInputs(
     OpBuilder &b, Location loc, const WeightAccess &wa, Value x, Value dst,
     Value firstBatch, Value batch, int64_t batchTile, int64_t width,
     Value tid, int64_t threads,
     function_ref<Value(const EmitContext &, Value)> columnInRange,
     function_ref<Value(const EmitContext &, Value)> inputColumn) {
-  EmitContext e{b, loc};
-  emitFor(b, loc, tid, e.index(batchTile * width), e.index(threads),
-          [&](OpBuilder &nb, Value item) {
-    EmitContext ne{nb, loc};
-    Value j = arith::DivUIOp::create(nb, loc, item, ne.index(width));
-    Value g = arith::RemUIOp::create(nb, loc, item, ne.index(width));
-    Value bj = ne.add(firstBatch, j);
-    Value valid =
-        andI(nb, loc, cmp(nb, loc, arith::CmpIPredicate::ult, bj, batch),
-             columnInRange(ne, g));
-    auto ifOp = scf::IfOp::create(
-        nb, loc, valid,
-        [&](OpBuilder &tb, Location) {
-          EmitContext te{tb, loc};
-          scf::YieldOp::create(
-              tb, loc, wa.emitScaledInput(te, x, bj, inputColumn(te, g)));
-        },
-        [&](OpBuilder &eb, Location) {
-          scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
-        });
-    memref::StoreOp::create(nb, loc, ifOp.getResult(0), dst,
-                            ValueRange{j, g});
-  });
+  auto split = [&](const EmitContext &ne, Value item) {
+    return std::make_pair(
+        Value(arith::DivUIOp::create(ne.b, loc, item, ne.index(width))),
+        Value(arith::RemUIOp::create(ne.b, loc, item, ne.index(width))));
+  };
+  emitThreadRounds(
+      b, loc, tid, batchTile * width, threads,
+      [&](const EmitContext &ne, Value item) -> Value {
+        Value j, g;
+        std::tie(j, g) = split(ne, item);
+        Value bj = ne.add(firstBatch, j);
+        Value valid = andI(ne.b, loc,
+                           cmp(ne.b, loc, arith::CmpIPredicate::ult, bj, batch),
+                           columnInRange(ne, g));
+        auto ifOp = scf::IfOp::create(
+            ne.b, loc, valid,
+            [&](OpBuilder &tb, Location) {
+              EmitContext te{tb, loc};
+              scf::YieldOp::create(
+                  tb, loc, wa.emitScaledInput(te, x, bj, inputColumn(te, g)));
+            },
+            [&](OpBuilder &eb, Location) {
+              scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
+            });
+        return ifOp.getResult(0);
+      },
+      [&](const EmitContext &ne, Value item, Value v) {
+        auto [j, g] = split(ne, item);
+        memref::StoreOp::create(ne.b, loc, v, dst, ValueRange{j, g});
+      });
 }
 
 void emitNormTermPartials(OpBuilder &b, Location loc, Value x,
@@ -170,17 +270,18 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
   width = std::max<int64_t>(width, 1);
   auto vecType = VectorType::get({width}, elem);
   int64_t align = width * elemBytes;
-  emitFor(b, loc, e.mul(tid, e.index(width)), e.index(count),
-          e.index(threads * width), [&](OpBuilder &nb, Value i) {
-            EmitContext ne{nb, loc};
-            Value from = srcOffset ? ne.add(srcOffset, i) : i;
-            auto load = vector::LoadOp::create(nb, loc, vecType, src,
-                                               ValueRange{c, from});
-            load.setAlignment(align);
-            auto store = vector::StoreOp::create(
-                nb, loc, load, dst, ValueRange{ne.index(0), i});
-            store.setAlignment(align);
-          });
+  auto load = [&](const EmitContext &ne, Value i) -> Value {
+    Value from = srcOffset ? ne.add(srcOffset, i) : i;
+    auto l = vector::LoadOp::create(ne.b, loc, vecType, src,
+                                    ValueRange{c, from});
+    l.setAlignment(align);
+    return l;
+  };
+  emitThreadRounds(b, loc, e.mul(tid, e.index(width)), count, threads * width,
+                   load, [&](const EmitContext &ne, Value i, Value v) {
+    vector::StoreOp::create(ne.b, loc, v, dst, ValueRange{ne.index(0), i})
+        .setAlignment(align);
+  });
 }
 
 SharedCodebooks SharedCodebooks::view(OpBuilder &b, Location loc, Value dsm,

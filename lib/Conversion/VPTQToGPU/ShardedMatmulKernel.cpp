@@ -11,14 +11,16 @@
 // kernel's nvvm.cluster_dim); block rank s of a cluster holds shard s. The
 // clusters split the index rows into C contiguous ranges, so every block of
 // a cluster works on the same rows. A block
-//   1. copies its codebook slice into shared memory (weights only: before
-//      the grid-dependency wait), then its batch tile's activations scaled
+//   1. copies its codebook slice and its shard's offsets of the range's
+//      rows into shared memory (weights only: before the grid-dependency
+//      wait), then its batch tile's activations scaled
 //      by the channel norm, in natural order (the entries name the input
 //      column after the permutation), plus a zero column for padding, and
 //      the norm term sum_j x[j] * weight_bias[j];
 //   2. walks its rows, block_rows at a time with warps_per_row warps each:
 //      the warps of a row split the row's entries of shard s, each lane
-//      reading 4 entries (16 bytes) per step, gathering each entry's vector
+//      reading 2 x 4 entries (two 16-byte loads in flight) per step,
+//      gathering each entry's vector
 //      from the slice and accumulating x'[column] * vector in f32; each
 //      warp's sums go to the block's partials in shared memory;
 //   3. after a cluster barrier, the S blocks split the range's outputs and
@@ -42,8 +44,10 @@ using namespace mlir::vptq::gpu_kernels;
 
 namespace {
 
-/// Entries each lane reads per step (one 16-byte load).
+/// Entries each lane reads per load (16 bytes).
 constexpr int64_t kEntriesPerLoad = 4;
+/// Loads of entries each lane issues before using them.
+constexpr int64_t kLoadsInFlightPerLane = 2;
 
 class ShardedMatmulKernelEmitter {
 public:
@@ -92,6 +96,8 @@ public:
     dsm = emitDynamicSharedMemory(b, loc);
     slice = sharedView(b, loc, dsm, layout.centroids, {1, shardEntries * V},
                        modelType);
+    rowOffsets = sharedView(b, loc, dsm, layout.codes, {rowsPerCluster + 1},
+                            b.getI32Type());
     inputs = sharedView(b, loc, dsm, layout.inputs, {Bt, cfg.inFeatures + 1},
                         b.getF32Type());
     partials = sharedView(
@@ -104,6 +110,7 @@ public:
     emitCooperativeCopy(b, loc, wa.values().centroids, e.index(0), slice,
                         shardEntries * V, tid, threads,
                         e.mul(rank, e.index(shardEntries * V)));
+    stageRowOffsets(b, loc);
     if (gridDependency)
       emitGridDependencyWait(b, loc);
     stageInputs(b, loc);
@@ -114,17 +121,44 @@ public:
     emitRows(b, loc);
     emitClusterBarrier(b, loc);
     emitReduction(b, loc);
-    // The other blocks may still read this block's partials.
-    emitClusterBarrier(b, loc);
+    // The other blocks may still read this block's partials. Relaxed: what
+    // this barrier orders are remote loads whose values the arriving
+    // threads have already used (ncu: the release form's ERRBAR fence took
+    // 3 % of the stall samples).
+    emitClusterBarrier(b, loc, /*relaxed=*/true);
     gpu::ReturnOp::create(b, loc);
   }
 
 private:
   /// Every thread of every block of the cluster (release / acquire: the
-  /// partials written before are visible to the whole cluster after).
-  static void emitClusterBarrier(OpBuilder &b, Location loc) {
-    NVVM::ClusterArriveOp::create(b, loc, b.getUnitAttr());
+  /// partials written before are visible to the whole cluster after;
+  /// `relaxed`: no ordering of earlier memory accesses).
+  static void emitClusterBarrier(OpBuilder &b, Location loc,
+                                 bool relaxed = false) {
+    if (relaxed)
+      NVVM::ClusterArriveRelaxedOp::create(b, loc, b.getUnitAttr());
+    else
+      NVVM::ClusterArriveOp::create(b, loc, b.getUnitAttr());
     NVVM::ClusterWaitOp::create(b, loc, b.getUnitAttr());
+  }
+
+  /// rowOffsets[i] = offsets[rank, firstRow + i] for the cluster's rows and
+  /// the end of the last (weights: before the grid-dependency wait), so
+  /// that a warp starts on a row with one shared load, not an L2 round trip.
+  void stageRowOffsets(OpBuilder &b, Location loc) {
+    EmitContext e{b, loc};
+    emitFor(b, loc, tid, e.index(rowsPerCluster + 1),
+            e.index(tiling.getThreads()), [&](OpBuilder &b1, Value i) {
+      EmitContext e1{b1, loc};
+      Value row = e1.add(firstRow, i);
+      emitIf(b1, loc,
+             cmp(b1, loc, arith::CmpIPredicate::ule, row,
+                 e1.index(cfg.numIndexRows())),
+             [&](OpBuilder &b2) {
+        Value v = memref::LoadOp::create(b2, loc, offsets, ValueRange{rank, row});
+        memref::StoreOp::create(b2, loc, v, rowOffsets, ValueRange{i});
+      });
+    });
   }
 
   /// inputs[j, col] = x[b0 + j, col] * weight_scale[col] (zero past the
@@ -159,9 +193,8 @@ private:
                  e1.index(cfg.numIndexRows())),
              [&](OpBuilder &b2) {
         EmitContext e2{b2, loc};
-        Value begin = e2.loadUnsignedIndex(offsets, {rank, row});
-        Value end =
-            e2.loadUnsignedIndex(offsets, {rank, e2.add(row, e2.index(1))});
+        Value begin = e2.loadUnsignedIndex(rowOffsets, {r});
+        Value end = e2.loadUnsignedIndex(rowOffsets, {e2.add(r, e2.index(1))});
         Value first = e2.add(
             begin,
             e2.mul(e2.add(e2.mul(part, e2.index(kThreadsPerWarp)), lane),
@@ -170,41 +203,60 @@ private:
         Value zero = arith::ConstantOp::create(
             b2, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
         SmallVector<Value> init(Bt, zero);
+        // Two loads in flight per step: the second (the lane's next 4
+        // entries) reads padding entries past the row's end.
+        const int64_t stride = parts * kThreadsPerWarp * kEntriesPerLoad;
         SmallVector<Value> accs = emitForAcc(
-            b2, loc, first, end,
-            e2.index(parts * kThreadsPerWarp * kEntriesPerLoad), init,
-            [&](OpBuilder &b3, Value i, ValueRange acc) {
-              return accumulate(b3, loc, i, acc);
+            b2, loc, first, end, e2.index(kLoadsInFlightPerLane * stride),
+            init, [&](OpBuilder &b3, Value i, ValueRange acc) {
+              EmitContext e3{b3, loc};
+              SmallVector<Value> words;
+              words.push_back(loadEntries(e3, i));
+              for (int64_t u = 1; u < kLoadsInFlightPerLane; ++u) {
+                Value at = e3.add(i, e3.index(u * stride));
+                Value inRow = cmp(b3, loc, arith::CmpIPredicate::ult, at, end);
+                words.push_back(emitSelect(
+                    b3, loc, inRow,
+                    loadEntries(e3, emitSelect(b3, loc, inRow, at, i)),
+                    padding(e3)));
+              }
+              SmallVector<Value> next(acc.begin(), acc.end());
+              for (Value w : words)
+                next = accumulate(b3, loc, w, next);
+              return next;
             });
-        SmallVector<Value> sums;
-        for (int64_t j = 0; j < Bt; ++j)
-          for (int64_t l = 0; l < V; ++l)
-            sums.push_back(warpAllReduce(
-                b2, loc,
-                vector::ExtractOp::create(b2, loc, accs[j],
-                                          ArrayRef<int64_t>{l})));
-        emitIf(b2, loc,
-               cmp(b2, loc, arith::CmpIPredicate::eq, lane, e2.index(0)),
-               [&](OpBuilder &b3) {
-          EmitContext e3{b3, loc};
-          for (int64_t j = 0; j < Bt; ++j)
-            for (int64_t l = 0; l < V; ++l)
-              memref::StoreOp::create(
-                  b3, loc, sums[j * V + l], partials,
-                  ValueRange{r, part, e3.index(j), e3.index(l)});
+        storeWarpSums(b2, loc, accs, lane, V,
+                      [&](OpBuilder &b3, Value sum, Value j, Value l) {
+          memref::StoreOp::create(b3, loc, sum, partials,
+                                  ValueRange{r, part, j, l});
         });
       });
     });
   }
 
-  /// Accumulates entries i .. i + 3: acc[j] += inputs[j, column] * vector.
-  SmallVector<Value> accumulate(OpBuilder &b, Location loc, Value i,
+  /// Entries i .. i + 3 (one 16-byte load).
+  Value loadEntries(const EmitContext &e, Value i) {
+    auto wordsType = VectorType::get({kEntriesPerLoad}, e.b.getI32Type());
+    auto load = vector::LoadOp::create(e.b, e.loc, wordsType, entries, i);
+    load.setAlignment(kEntriesPerLoad * 4);
+    return load;
+  }
+
+  /// Four padding entries: the zero column, entry 0.
+  Value padding(const EmitContext &e) {
+    auto wordsType = VectorType::get({kEntriesPerLoad}, e.b.getI32Type());
+    return arith::ConstantOp::create(
+        e.b, e.loc, wordsType,
+        DenseElementsAttr::get(wordsType,
+                               e.b.getI32IntegerAttr(int32_t(cfg.inFeatures))
+                                   .getValue()));
+  }
+
+  /// Accumulates the 4 entries `load`: acc[j] += inputs[j, column] * vector.
+  SmallVector<Value> accumulate(OpBuilder &b, Location loc, Value load,
                                 ValueRange acc) {
     EmitContext e{b, loc};
     const int64_t V = cfg.vectorLen;
-    auto wordsType = VectorType::get({kEntriesPerLoad}, b.getI32Type());
-    auto load = vector::LoadOp::create(b, loc, wordsType, entries, i);
-    load.setAlignment(kEntriesPerLoad * 4);
     auto vecType = VectorType::get({V}, b.getF32Type());
     SmallVector<Value> next(acc.begin(), acc.end());
     for (int64_t h = 0; h < kEntriesPerLoad; ++h) {
@@ -320,7 +372,7 @@ private:
   gpu::GPUFuncOp func;
   // Set while emitting.
   Value tid, warp, lane, rank, firstRow, firstBatch, batch;
-  Value dsm, slice, inputs, partials, norm;
+  Value dsm, slice, rowOffsets, inputs, partials, norm;
 };
 
 } // namespace

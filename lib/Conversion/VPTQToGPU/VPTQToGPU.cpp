@@ -173,21 +173,12 @@ private:
               });
         });
 
-    // Lane 0 of each warp publishes the warp's sums.
+    // Each warp publishes its sums.
     Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
-    Value isLane0 = cmp(b, loc, arith::CmpIPredicate::eq, lane, c0);
-    SmallVector<Value> sums;
-    for (int64_t j = 0; j < Bt; ++j)
-      for (int64_t l = 0; l < V; ++l)
-        sums.push_back(warpAllReduce(
-            b, loc, vector::ExtractOp::create(b, loc, accs[j],
-                                              ArrayRef<int64_t>{l})));
-    emitIf(b, loc, isLane0, [&](OpBuilder &nb) {
-      EmitContext ne{nb, loc};
-      for (int64_t j = 0; j < Bt; ++j)
-        for (int64_t l = 0; l < V; ++l)
-          memref::StoreOp::create(nb, loc, sums[j * V + l], sharedPartials,
-                                  ValueRange{warp, ne.index(j), ne.index(l)});
+    storeWarpSums(b, loc, accs, lane, V, [&](OpBuilder &nb, Value sum,
+                                             Value j, Value l) {
+      memref::StoreOp::create(nb, loc, sum, sharedPartials,
+                              ValueRange{warp, j, l});
     });
     gpu::BarrierOp::create(b, loc);
 
@@ -277,13 +268,18 @@ private:
       auto vecType = VectorType::get({width}, b.getI32Type());
       Value zero = arith::ConstantOp::create(
           b, loc, vecType, DenseElementsAttr::get(vecType, int32_t(0)));
-      emitFor(b, loc, tid, e.index(R * perRow), e.index(threads),
-              [&](OpBuilder &nb, Value item) {
-        EmitContext ne{nb, loc};
-        Value r = arith::DivUIOp::create(nb, loc, item, ne.index(perRow));
+      auto split = [&](const EmitContext &ne, Value item) {
+        Value r = arith::DivUIOp::create(ne.b, loc, item, ne.index(perRow));
         Value wordInChunk = ne.mul(
-            arith::RemUIOp::create(nb, loc, item, ne.index(perRow)),
+            arith::RemUIOp::create(ne.b, loc, item, ne.index(perRow)),
             ne.index(width));
+        return std::make_pair(r, wordInChunk);
+      };
+      emitThreadRounds(b, loc, tid, R * perRow, threads,
+                       [&](const EmitContext &ne, Value item) -> Value {
+        OpBuilder &nb = ne.b;
+        Value r, wordInChunk;
+        std::tie(r, wordInChunk) = split(ne, item);
         Value srcRow = ne.add(firstRow, r);
         Value word = ne.add(w0, wordInChunk);
         // Whole vectors are in or out: rowWords is a multiple of width.
@@ -303,10 +299,13 @@ private:
             [&](OpBuilder &eb, Location) {
               scf::YieldOp::create(eb, loc, zero);
             });
-        auto store = vector::StoreOp::create(nb, loc, ifOp.getResult(0),
-                                             sharedCodes,
-                                             ValueRange{r, wordInChunk});
-        store.setAlignment(width * 4);
+        return ifOp.getResult(0);
+      }, [&](const EmitContext &ne, Value item, Value v) {
+        Value r, wordInChunk;
+        std::tie(r, wordInChunk) = split(ne, item);
+        vector::StoreOp::create(ne.b, loc, v, sharedCodes,
+                                ValueRange{r, wordInChunk})
+            .setAlignment(width * 4);
       });
       return;
     }

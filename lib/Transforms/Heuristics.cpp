@@ -481,24 +481,33 @@ int64_t mlir::vptq::getShardedRowsPerCluster(const LayerConfig &c,
 
 SharedMemoryLayout
 mlir::vptq::getShardedSharedMemoryLayout(const LayerConfig &c, Type modelType,
-                                         TilingAttr tiling, int64_t shards) {
-  SharedMemoryLayout l;
-  SharedBuffers buffers;
-  const int64_t Bt = tiling.getBatchTile(), V = c.vectorLen;
-  buffers.place(l.centroids, l.centroidsBytes,
-                c.numCentroids / shards * V * elemBytes(modelType));
-  // The block's shard offsets of its cluster's rows, one more than rows.
-  buffers.place(l.codes, l.codesBytes,
-                (getShardedRowsPerCluster(c, tiling, shards) + 1) * 4);
-  buffers.place(l.inputs, l.inputsBytes, Bt * (c.inFeatures + 1) * 4);
-  buffers.place(l.partials, l.partialsBytes,
-                getShardedRowsPerCluster(c, tiling, shards) *
-                    tiling.getWarpsPerRow() * Bt * V * 4);
-  if (c.enableNorm)
-    buffers.place(l.norm, l.normBytes,
-                  tiling.getBlockRows() * tiling.getWarpsPerRow() * Bt * 4);
-  l.total = buffers.offset;
-  return l;
+                                         TilingAttr tiling, int64_t shards,
+                                         int64_t maxSharedBytes) {
+  auto place = [&](int64_t inputElemBytes) {
+    SharedMemoryLayout l;
+    SharedBuffers buffers;
+    const int64_t Bt = tiling.getBatchTile(), V = c.vectorLen;
+    buffers.place(l.centroids, l.centroidsBytes,
+                  c.numCentroids / shards * V * elemBytes(modelType));
+    // The block's shard offsets of its cluster's rows, one more than rows.
+    buffers.place(l.codes, l.codesBytes,
+                  (getShardedRowsPerCluster(c, tiling, shards) + 1) * 4);
+    buffers.place(l.inputs, l.inputsBytes,
+                  Bt * (c.inFeatures + 1) * inputElemBytes);
+    l.inputsElemBytes = inputElemBytes;
+    buffers.place(l.partials, l.partialsBytes,
+                  getShardedRowsPerCluster(c, tiling, shards) *
+                      tiling.getWarpsPerRow() * Bt * V * 4);
+    if (c.enableNorm)
+      buffers.place(l.norm, l.normBytes,
+                    tiling.getBlockRows() * tiling.getWarpsPerRow() * Bt * 4);
+    l.total = buffers.offset;
+    return l;
+  };
+  SharedMemoryLayout wide = place(4);
+  if (wide.total <= maxSharedBytes || elemBytes(modelType) >= 4)
+    return wide;
+  return place(elemBytes(modelType));
 }
 
 TilingAttr mlir::vptq::getDefaultShardedTiling(MLIRContext *ctx,
@@ -547,8 +556,9 @@ int64_t mlir::vptq::getDefaultCodebookShards(const LayerConfig &c,
     if (c.numCentroids % shards || c.numCentroids / shards > 65536)
       continue;
     TilingAttr tiling = getDefaultShardedTiling(ctx, c, target, shards);
-    if (getShardedSharedMemoryLayout(c, modelType, tiling, shards).total <=
-        target.maxSharedBytes)
+    if (getShardedSharedMemoryLayout(c, modelType, tiling, shards,
+                                     target.maxSharedBytes)
+            .total <= target.maxSharedBytes)
       return shards;
   }
   return 0;

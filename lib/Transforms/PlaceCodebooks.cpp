@@ -102,7 +102,8 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
         return WalkResult::interrupt();
       int64_t bytes =
           mainPlace == CodebookPlacement::Sharded
-              ? getShardedSharedMemoryLayout(config, modelType, tiling, shards)
+              ? getShardedSharedMemoryLayout(config, modelType, tiling, shards,
+                                             limit)
                     .total
               : getSharedMemoryBytes(config, modelType, tiling, placement);
       if (target->isGPU() && bytes > limit) {

@@ -40,8 +40,8 @@ func.func @partial_cluster(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
 func.func @slice_too_big(%x: memref<?x128xf16>, %i: memref<1x4x64xi32>,
                          %c: memref<1x524288xf16>, %e: memref<?xi32>,
                          %o: memref<2x5xi32>, %y: memref<?x32xf16>) {
-  // PLACE: error: 'vptq.matmul' op needs 524864 bytes of shared memory with #vptq.placement<centroids = sharded, res_centroids = global>, more than the limit of 231424 bytes for sm_90a
-  // LIMITS: error: 'vptq.matmul' op the sharded kernel needs 524864 bytes of shared memory, more than the 231424 of sm_90a
+  // PLACE: error: 'vptq.matmul' op needs 524608 bytes of shared memory with #vptq.placement<centroids = sharded, res_centroids = global>, more than the limit of 231424 bytes for sm_90a
+  // LIMITS: error: 'vptq.matmul' op the sharded kernel needs 524608 bytes of shared memory, more than the 231424 of sm_90a
   vptq.matmul #vptq.vq<in_features = 128, out_features = 32, vector_len = 8,
                        num_centroids = 65536, packed = true>
       input(%x : memref<?x128xf16>) indices(%i : memref<1x4x64xi32>)

@@ -92,3 +92,29 @@ func.func @sharded(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
   return
 }
 
+
+// -----
+
+// A 28672-wide layer: f32 activations (112 KiB) would not fit beside the
+// 128 KiB slice, so they are staged in the model type (f16: 56 KiB),
+// rounded once after scaling and widened per lookup.
+// CHECK-LABEL: func.func @sharded_narrow_inputs
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 {{.*}} dynamic_shared_memory_size %c188576_i32
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK: %[[XS:.*]] = memref.view %{{.*}}[%c131088][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1x28673xf16, #gpu.address_space<workgroup>>
+// CHECK: %[[X:.*]] = arith.truncf %{{.*}} : f32 to f16
+// CHECK: memref.store %[[X]], %[[XS]]
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: %[[XV:.*]] = memref.load %[[XS]]
+// CHECK-NEXT: arith.extf %[[XV]] : f16 to f32
+func.func @sharded_narrow_inputs(%x: memref<?x28672xf16>, %i: memref<1x1x14336xi32>,
+                                 %c: memref<1x524288xf16>, %e: memref<?xi32>,
+                                 %o: memref<8x2xi32>, %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 28672, out_features = 8,
+                       vector_len = 8, num_centroids = 65536, packed = true>
+      input(%x : memref<?x28672xf16>) indices(%i : memref<1x1x14336xi32>)
+      centroids(%c : memref<1x524288xf16>)
+      shard_entries(%e : memref<?xi32>) shard_offsets(%o : memref<8x2xi32>)
+      outs(%y : memref<?x8xf16>)
+  return
+}

@@ -215,8 +215,9 @@ struct SharedMemoryLayout {
   /// Staged codes: [block_rows][stagedWords] i32 (packed words, or one code
   /// per element when indices are unpacked).
   int64_t codes = 0, codesBytes = 0, stagedWords = 0;
-  /// Staged activations: [batch_tile][k_chunk] f32.
-  int64_t inputs = 0, inputsBytes = 0;
+  /// Staged activations: [batch_tile][k_chunk] f32 (sharded kernels:
+  /// inputsElemBytes per element).
+  int64_t inputs = 0, inputsBytes = 0, inputsElemBytes = 4;
   /// Per-warp partial sums: [block_rows][warps_per_row][batch_tile][V] f32.
   int64_t partials = 0, partialsBytes = 0;
   /// Per-warp partial norm terms: [warps][batch_tile] f32.
@@ -290,14 +291,17 @@ TilingAttr getDefaultShardedTiling(MLIRContext *ctx, const LayerConfig &config,
 /// The shared-memory layout of the sharded matmul kernel: the block's
 /// codebook slice `centroids` ([K / S][V], model type), the activations
 /// `inputs` ([batch_tile][in_features + 1] f32, the last column zero for
-/// padding entries), the block's partial sums `partials`
+/// padding entries; in the model type, inputsElemBytes, where f32 would
+/// not fit in `maxSharedBytes`: a 28672-wide f32 row takes 112 KiB next to
+/// the 128 KiB slice), the block's partial sums `partials`
 /// ([rows per cluster][warps_per_row][batch_tile][V] f32, read by the
 /// whole cluster) and
 /// per-warp norm terms `norm` ([warps][batch_tile] f32).
 SharedMemoryLayout getShardedSharedMemoryLayout(const LayerConfig &config,
                                                 Type modelType,
                                                 TilingAttr tiling,
-                                                int64_t shards);
+                                                int64_t shards,
+                                                int64_t maxSharedBytes);
 
 /// Index rows each cluster of a sharded kernel takes (contiguous ranges).
 int64_t getShardedRowsPerCluster(const LayerConfig &config, TilingAttr tiling,

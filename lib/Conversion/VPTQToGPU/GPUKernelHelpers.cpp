@@ -189,6 +189,7 @@ void emitStageScaledInputs(
     Value tid, int64_t threads,
     function_ref<Value(const EmitContext &, Value)> columnInRange,
     function_ref<Value(const EmitContext &, Value)> inputColumn) {
+  Type dstElem = cast<MemRefType>(dst.getType()).getElementType();
   auto split = [&](const EmitContext &ne, Value item) {
     return std::make_pair(
         Value(arith::DivUIOp::create(ne.b, loc, item, ne.index(width))),
@@ -217,7 +218,8 @@ void emitStageScaledInputs(
       },
       [&](const EmitContext &ne, Value item, Value v) {
         auto [j, g] = split(ne, item);
-        memref::StoreOp::create(ne.b, loc, v, dst, ValueRange{j, g});
+        memref::StoreOp::create(ne.b, loc, ne.fromF32(v, dstElem), dst,
+                                ValueRange{j, g});
       });
 }
 

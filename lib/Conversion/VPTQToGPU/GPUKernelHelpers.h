@@ -96,7 +96,8 @@ void emitGridDependencyWait(OpBuilder &b, Location loc);
 void addGridDependencyControl(gpu::GPUFuncOp kernel);
 
 /// Stages dst[j, g] = x[firstBatch + j, p] * weight_scale[p] (as
-/// WeightAccess::emitScaledInput, f32) for j < batchTile and g < width with
+/// WeightAccess::emitScaledInput, computed in f32 and stored as dst's
+/// element type) for j < batchTile and g < width with
 /// all `threads` threads, p = inputColumn(g); zero where the batch row is
 /// past `batch` or columnInRange(g) is false (inputColumn is only
 /// evaluated for columns in range).

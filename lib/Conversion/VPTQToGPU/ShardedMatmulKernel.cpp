@@ -52,12 +52,13 @@ constexpr int64_t kLoadsInFlightPerLane = 2;
 class ShardedMatmulKernelEmitter {
 public:
   ShardedMatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
-                             bool gridDependency)
+                             int64_t maxSharedBytes, bool gridDependency)
       : cfg(op.getConfig().getLayerConfig()),
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling),
         shards(op.getNumCodebookShards()),
-        layout(getShardedSharedMemoryLayout(cfg, modelType, tiling, shards)),
+        layout(getShardedSharedMemoryLayout(cfg, modelType, tiling, shards,
+                                            maxSharedBytes)),
         rowsPerCluster(getShardedRowsPerCluster(cfg, tiling, shards)),
         gridDependency(gridDependency),
         x(kernel.args.lookup(op.getInput())),
@@ -99,7 +100,8 @@ public:
     rowOffsets = sharedView(b, loc, dsm, layout.codes, {rowsPerCluster + 1},
                             b.getI32Type());
     inputs = sharedView(b, loc, dsm, layout.inputs, {Bt, cfg.inFeatures + 1},
-                        b.getF32Type());
+                        layout.inputsElemBytes == 4 ? Type(b.getF32Type())
+                                                    : modelType);
     partials = sharedView(
         b, loc, dsm, layout.partials,
         {rowsPerCluster, tiling.getWarpsPerRow(), Bt, V}, b.getF32Type());
@@ -162,7 +164,8 @@ private:
   }
 
   /// inputs[j, col] = x[b0 + j, col] * weight_scale[col] (zero past the
-  /// batch), inputs[j, in_features] = 0.
+  /// batch), inputs[j, in_features] = 0; rounded to the model type where
+  /// the layout narrows the inputs.
   void stageInputs(OpBuilder &b, Location loc) {
     emitStageScaledInputs(
         b, loc, wa, x, inputs, firstBatch, batch, tiling.getBatchTile(),
@@ -271,8 +274,7 @@ private:
       Value vec = emitVectorLoad(e, slice, {e.index(0)},
                                  e.mul(entry, e.index(V)), V);
       for (int64_t j = 0; j < tiling.getBatchTile(); ++j) {
-        Value xv = memref::LoadOp::create(b, loc, inputs,
-                                          ValueRange{e.index(j), column});
+        Value xv = e.loadF32(inputs, {e.index(j), column});
         Value xb = vector::BroadcastOp::create(b, loc, vecType, xv);
         next[j] = vector::FMAOp::create(b, loc, xb, vec, next[j]);
       }
@@ -396,13 +398,15 @@ FailureOr<int64_t> mlir::vptq::gpu_kernels::emitShardedMatmulKernel(
   Type modelType =
       cast<ShapedType>(op.getCentroids().getType()).getElementType();
   const LayerConfig c = op.getConfig().getLayerConfig();
-  int64_t bytes =
-      getShardedSharedMemoryLayout(c, modelType, tiling, shards).total;
+  int64_t bytes = getShardedSharedMemoryLayout(c, modelType, tiling, shards,
+                                               target.maxSharedBytes)
+                      .total;
   if (bytes > target.maxSharedBytes)
     return op.emitOpError("the sharded kernel needs ")
            << bytes << " bytes of shared memory, more than the "
            << target.maxSharedBytes << " of " << target.chip;
-  ShardedMatmulKernelEmitter emitter(op, kernel, tiling, gridDependency);
+  ShardedMatmulKernelEmitter emitter(op, kernel, tiling,
+                                     target.maxSharedBytes, gridDependency);
   emitter.emit();
   return emitter.sharedBytes();
 }

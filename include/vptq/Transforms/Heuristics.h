@@ -213,7 +213,8 @@ struct SharedMemoryLayout {
   int64_t centroids = 0, centroidsBytes = 0;
   int64_t resCentroids = 0, resCentroidsBytes = 0;
   /// Staged codes: [block_rows][stagedWords] i32 (packed words, or one code
-  /// per element when indices are unpacked).
+  /// per element when indices are unpacked; sharded kernels: the block's
+  /// shard offsets of its cluster's rows, [rows per cluster + 1] i32).
   int64_t codes = 0, codesBytes = 0, stagedWords = 0;
   /// Staged activations: [batch_tile][k_chunk] f32 (sharded kernels:
   /// inputsElemBytes per element).
@@ -289,7 +290,8 @@ TilingAttr getDefaultShardedTiling(MLIRContext *ctx, const LayerConfig &config,
                                    const TargetInfo &target, int64_t shards);
 
 /// The shared-memory layout of the sharded matmul kernel: the block's
-/// codebook slice `centroids` ([K / S][V], model type), the activations
+/// codebook slice `centroids` ([K / S][V], model type), its shard's offsets
+/// of the cluster's rows `codes` ([rows per cluster + 1] i32), the activations
 /// `inputs` ([batch_tile][in_features + 1] f32, the last column zero for
 /// padding entries; in the model type, inputsElemBytes, where f32 would
 /// not fit in `maxSharedBytes`: a 28672-wide f32 row takes 112 KiB next to

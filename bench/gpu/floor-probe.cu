@@ -17,6 +17,8 @@
 //    candidate way past the L2 gather rate for K = 65536 (issue 7).
 // Timing: CUDA events around groups of 8 back-to-back launches, 3
 // warm-ups, median of 15.
+#include "probe-util.cuh"
+
 #include <cooperative_groups.h>
 
 #include <algorithm>
@@ -26,14 +28,6 @@
 #include <random>
 #include <vector>
 
-#define CHECK(x)                                                               \
-  do {                                                                         \
-    cudaError_t e = (x);                                                       \
-    if (e != cudaSuccess) {                                                    \
-      std::fprintf(stderr, "%s: %s\n", #x, cudaGetErrorString(e));             \
-      std::exit(1);                                                            \
-    }                                                                          \
-  } while (0)
 
 __global__ void streamRead(const uint4 *__restrict__ p, size_t n,
                            unsigned *sink) {
@@ -160,40 +154,21 @@ __global__ void clusterGather(const uint16_t *__restrict__ idx, size_t n,
 #endif
 }
 
-// The median over 15 samples (after 3 warm-ups) of the time per launch of
-// a group of kGroup back-to-back launches, as the harness times kernels:
-// one launch between two events would add the launch gap to each.
+// Kernels are timed in groups of kGroup back-to-back launches, as the
+// harness times them: one launch between two events would add the launch
+// gap to each.
 constexpr int kGroup = 8;
-template <typename F> float medianMs(F launch) {
-  cudaEvent_t a, b;
-  CHECK(cudaEventCreate(&a));
-  CHECK(cudaEventCreate(&b));
-  for (int i = 0; i < 3; ++i)
-    launch(i);
-  std::vector<float> t;
-  for (int i = 0; i < 15; ++i) {
-    CHECK(cudaEventRecord(a));
-    for (int r = 0; r < kGroup; ++r)
-      launch(i * kGroup + r);
-    CHECK(cudaEventRecord(b));
-    CHECK(cudaEventSynchronize(b));
-    float ms;
-    CHECK(cudaEventElapsedTime(&ms, a, b));
-    t.push_back(ms / kGroup);
-  }
-  CHECK(cudaGetLastError());
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 
 template <int ROW_WORDS>
 void probe(int k, const uint16_t *idx[], int copies, size_t n, unsigned *book,
            unsigned *sink, int sms, bool first) {
   int threads = 256, blocks = sms * 8;
-  float global = medianMs([&](int i) {
-    gather<ROW_WORDS, false><<<blocks, threads>>>(idx[i % copies], n, book, k,
-                                                  sink);
-  });
+  float global = medianMs(
+      [&](int i) {
+        gather<ROW_WORDS, false><<<blocks, threads>>>(idx[i % copies], n,
+                                                      book, k, sink);
+      },
+      kGroup);
   size_t smem = size_t(k) * ROW_WORDS * 4;
   float shared = -1, conflictFree = -1;
   if (smem <= 200 * 1024) {
@@ -202,10 +177,12 @@ void probe(int k, const uint16_t *idx[], int copies, size_t n, unsigned *book,
       CHECK(cudaFuncSetAttribute(kernel,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  int(smem)));
-      return medianMs([&](int i) {
-        kernel<<<sms * perSm, 1024, smem>>>(idx[i % copies], n, book, k,
-                                            sink);
-      });
+      return medianMs(
+          [&](int i) {
+            kernel<<<sms * perSm, 1024, smem>>>(idx[i % copies], n, book, k,
+                                                sink);
+          },
+          kGroup);
     };
     shared = time(gather<ROW_WORDS, true>);
     conflictFree = time(gather<ROW_WORDS, true, true>);
@@ -258,10 +235,12 @@ bool probeCluster(int k, int clusterSize, const uint16_t *idx[], int copies,
   }
   config.gridDim = dim3(clusters * clusterSize);
   const uint4 *book4 = reinterpret_cast<const uint4 *>(book);
-  float ms = medianMs([&](int i) {
-    CHECK(cudaLaunchKernelEx(&config, clusterGather<SHARED_WINDOW>, idx[i % copies], n, book4,
-                             k, shift, sink));
-  });
+  float ms = medianMs(
+      [&](int i) {
+        CHECK(cudaLaunchKernelEx(&config, clusterGather<SHARED_WINDOW>,
+                                 idx[i % copies], n, book4, k, shift, sink));
+      },
+      kGroup);
   std::printf("%s    {\"k\": %d, \"row_bytes\": 16, \"cluster\": %d, "
               "\"load\": \"%s\", \"active_clusters\": %d, "
               "\"lookups\": %zu, \"us\": %.2f, "
@@ -285,9 +264,9 @@ int main() {
   uint4 *big;
   CHECK(cudaMalloc(&big, bytes));
   CHECK(cudaMemset(big, 1, bytes));
-  float readMs = medianMs([&](int) {
-    streamRead<<<sms * 8, 512>>>(big, bytes / 16, sink);
-  });
+  float readMs = medianMs(
+      [&](int) { streamRead<<<sms * 8, 512>>>(big, bytes / 16, sink); },
+      kGroup);
   CHECK(cudaFree(big));
   // Index streams: 5.6 M lookups (an 11008 x 4096 layer at v8), 8 rotating
   // copies (90 MB) so that they come from HBM.

@@ -20,8 +20,12 @@ mkdir -p "$out/bin" "$out/lib" "$out/bundles" "$out/e2e"
 rm -rf "$out"/bundles/7b-* "$out"/e2e/*
 cp "$build"/bin/{vptq-model-check,vptq-run-aot,vptq-checkpoint} "$out/bin/"
 cp -P "$build"/lib/libvptq_runtime_aot.so* "$out/lib/"
-[ -x "$out/bin/floor-probe" ] ||
-  "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$out/bin/floor-probe"
+# The floor probe, unless prepare-speed.sh built it from the current sources.
+probe="$out/bin/floor-probe"
+if ! [ -x "$probe" ] || [ "$root/bench/gpu/floor-probe.cu" -nt "$probe" ] ||
+   [ "$root/bench/gpu/probe-util.cuh" -nt "$probe" ]; then
+  "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$probe"
+fi
 shape=(--hidden 4096 --intermediate 11008 --heads 32 --kv-heads 32 --vocab 32000
        --vector-len 8 --res-centroids 0)
 tmp="$(mktemp -d)"

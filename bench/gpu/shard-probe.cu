@@ -16,6 +16,8 @@
 // Every output is checked against a CPU reference (double) on random data.
 // Timing: CUDA events, 3 warm-ups, median of 15, 4 rotating copies of the
 // index data so that they stream from HBM.
+#include "probe-util.cuh"
+
 #include <cuda_fp16.h>
 
 #include <algorithm>
@@ -26,14 +28,6 @@
 #include <random>
 #include <vector>
 
-#define CHECK(x)                                                               \
-  do {                                                                         \
-    cudaError_t e = (x);                                                       \
-    if (e != cudaSuccess) {                                                    \
-      std::fprintf(stderr, "%s: %s\n", #x, cudaGetErrorString(e));             \
-      std::exit(1);                                                            \
-    }                                                                          \
-  } while (0)
 
 constexpr int kV = 8;
 
@@ -128,26 +122,6 @@ __global__ void sumShards(const float *__restrict__ partials, int shards,
   for (int s = 0; s < shards; ++s)
     sum += partials[size_t(s) * rows + r];
   y[r] = __float2half(sum);
-}
-
-template <typename F> float medianMs(F launch) {
-  cudaEvent_t a, b;
-  CHECK(cudaEventCreate(&a));
-  CHECK(cudaEventCreate(&b));
-  std::vector<float> ms;
-  for (int i = 0; i < 18; ++i) {
-    CHECK(cudaEventRecord(a));
-    launch(i);
-    CHECK(cudaEventRecord(b));
-    CHECK(cudaEventSynchronize(b));
-    float t;
-    CHECK(cudaEventElapsedTime(&t, a, b));
-    if (i >= 3)
-      ms.push_back(t);
-  }
-  CHECK(cudaGetLastError());
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
 }
 
 struct Layer {

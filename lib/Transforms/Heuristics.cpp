@@ -340,18 +340,33 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   PlacementAttr placement =
       getDefaultPlacement(ctx, c, modelType, target, tiling);
   // The whole group in one chunk (activations staged once per block) when
-  // that keeps the codebooks where they were and does not cost a resident
-  // block per processor below two.
+  // that keeps the codebooks where they were, does not cost a resident
+  // block per processor below two and, when the staging gathers the
+  // activations (and weight_scale) through the permutation, leaves the L1
+  // cache room for them beside the blocks' shared memory: on NVIDIA chips
+  // L1 and shared memory share one array, of which 29 KiB stay L1 at the
+  // largest shared carveout. Two blocks of a 64 KiB codebook and 11008 f32
+  // activations left 28 KiB of L1 for 43 KiB of gathered x and
+  // weight_scale, and ran 2.3x slower than 2048-column chunks (the gathers
+  // went to L2; bench/results/2026-11-24-h100-direct-codes.md).
   int64_t whole = roundUp(c.groupSize, granule);
   if (whole > kChunk) {
     TilingAttr single = make(whole, 0);
     PlacementAttr singlePlacement =
         getDefaultPlacement(ctx, c, modelType, target, single);
-    if (singlePlacement == placement &&
-        getSharedMemoryBytes(c, modelType, single, placement) <=
-            target.maxSharedBytes &&
-        blocksOf(single, placement) >=
-            std::min<int64_t>(2, blocksOf(tiling, placement)))
+    int64_t singleBytes = getSharedMemoryBytes(c, modelType, single, placement);
+    int64_t blocks = blocksOf(single, placement);
+    bool leavesL1 = true;
+    if (c.enablePerm && target.kind == TargetInfo::Kind::NVVM) {
+      constexpr int64_t kL1BesideShared = 29 * 1024, kReservedPerBlock = 1024;
+      int64_t gathered =
+          c.inFeatures * elemBytes(modelType) * (c.enableNorm ? 2 : 1);
+      leavesL1 = blocks * (singleBytes + kReservedPerBlock) + gathered <=
+                 target.maxSharedBytes + kReservedPerBlock + kL1BesideShared;
+    }
+    if (singlePlacement == placement && singleBytes <= target.maxSharedBytes &&
+        blocks >= std::min<int64_t>(2, blocksOf(tiling, placement)) &&
+        leavesL1)
       tiling = single;
   }
   int64_t persistent =
@@ -392,6 +407,28 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
   return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false);
 }
 
+int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,
+                                       PlacementAttr placement) {
+  int64_t bits = c.indexBits + c.resIndexBits;
+  if (!c.packed || tiling.getMma() || bits <= 0 || bits > 32)
+    return 0;
+  int64_t codes = 32 / std::gcd<int64_t>(bits, 32);
+  while (codes < 8)
+    codes *= 2;
+  bool chunked = tiling.getKChunk() < c.groupSize;
+  if (codes > 16 || codes * bits / 32 > 8 || c.groupSize % codes ||
+      (chunked && tiling.getKChunk() % codes))
+    return 0;
+  bool shuffles =
+      placement.getCentroids() == CodebookPlacement::Registers ||
+      (c.hasResidual() &&
+       placement.getResCentroids() == CodebookPlacement::Registers);
+  if (shuffles && (chunked || (c.groupSize / codes) %
+                                      (32 * tiling.getWarpsPerRow()) != 0))
+    return 0;
+  return codes;
+}
+
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
                                                      Type modelType,
                                                      TilingAttr tiling,
@@ -428,10 +465,13 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
     return l;
   }
   int64_t bits = c.indexBits + c.resIndexBits;
-  l.stagedWords = c.packed ? roundUp((tiling.getKChunk() * bits + 31) / 32, 4)
-                           : tiling.getKChunk();
-  buffers.place(l.codes, l.codesBytes,
-                tiling.getBlockRows() * l.stagedWords * 4);
+  if (!getDirectCodeGroup(c, tiling, placement)) {
+    l.stagedWords = c.packed
+                        ? roundUp((tiling.getKChunk() * bits + 31) / 32, 4)
+                        : tiling.getKChunk();
+    buffers.place(l.codes, l.codesBytes,
+                  tiling.getBlockRows() * l.stagedWords * 4);
+  }
   buffers.place(l.inputs, l.inputsBytes,
                 tiling.getBatchTile() * tiling.getKChunk() * 4);
   int64_t warps = tiling.getBlockRows() * tiling.getWarpsPerRow();

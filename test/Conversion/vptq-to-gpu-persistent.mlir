@@ -5,10 +5,12 @@
 
 // 16 index rows in tiles of 2 (8 tiles) on 3 persistent blocks. One codebook
 // group in one chunk: the block copies the codebook, computes the norm term
-// and stages the permuted, scaled activations once, before the loop; each
-// row tile stages only its codes. The codebook copy reads weights only: it
-// comes before the wait for the previous kernel of the stream (sm_90a:
-// programmatic dependent launch), the activations after it.
+// and stages the permuted, scaled activations once, before the loop, and
+// the row tiles stage nothing: the lanes read their codes from global
+// memory into registers (8-bit codes, 8 per step in two words), the next
+// step's words before the current step's lookups. The codebook copy reads
+// weights only: it comes before the wait for the previous kernel of the
+// stream (sm_90a: programmatic dependent launch), the activations after it.
 // CHECK-LABEL: func.func @persistent
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c3, %{{.+}}, %c1) threads in (%c128, %c1, %c1)
 // CHECK-SAME: grid_x = 3 : i64
@@ -16,7 +18,7 @@
 // CHECK: gpu.func @vptq_matmul_0
 // CHECK-NOT: nvvm.griddepcontrol
 // CHECK:   %[[CB:.+]] = memref.view {{.*}} to memref<1x2048xf16, #gpu.address_space<workgroup>>
-// CHECK:   %[[CODES:.+]] = memref.view {{.*}} to memref<2x32xi32, #gpu.address_space<workgroup>>
+// CHECK-NOT: xi32, #gpu.address_space<workgroup>>
 // CHECK:   %[[XS:.+]] = memref.view {{.*}} to memref<1x128xf32, #gpu.address_space<workgroup>>
 // Codebook copy, the wait, the norm term (x . weight_bias), then the
 // activations through perm, times weight_scale.
@@ -28,18 +30,33 @@
 // CHECK:   memref.load %arg3[%{{.+}}] : memref<128xi16>
 // CHECK:   memref.load %arg4
 // CHECK:   memref.store %{{.+}}, %[[XS]]
+// CHECK:   gpu.barrier
 // CHECK:   %[[BX:.+]] = gpu.block_id  x
 // CHECK:   scf.for %[[TILE:.+]] = %[[BX]] to %c8 step %c3 {
 // CHECK:     %[[ROW0:.+]] = arith.muli %[[TILE]], %c2 : index
-// CHECK:     gpu.barrier
-// CHECK:     vector.load %arg1[%c0, %{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<1x16x32xi32>, vector<4xi32>
-// CHECK:     vector.store %{{.+}}, %[[CODES]]
+// CHECK-NOT: gpu.barrier
+// CHECK:     %[[ROW:.+]] = arith.minui %{{.+}}, %c15 : index
+// CHECK:     %[[W:.+]] = vector.load %arg1[%c0, %[[ROW]], %{{.+}}] {alignment = 8 : i64} : memref<1x16x32xi32>, vector<2xi32>
+// CHECK:     %[[W0:.+]] = vector.extract %[[W]][0]
+// CHECK:     %[[W1:.+]] = vector.extract %[[W]][1]
+// CHECK:     scf.for %[[Q:.+]] = %{{.+}} to %c16 step %c64 iter_args(%{{.+}} = %{{.+}}, %[[C0:.+]] = %[[W0]], %[[C1:.+]] = %[[W1]])
+// CHECK:       %[[NEXT:.+]] = arith.addi %[[Q]], %c64
+// CHECK:       arith.minui %[[NEXT]], %c15
+// CHECK:       %[[NW:.+]] = vector.load %arg1[%c0, %[[ROW]], %{{.+}}] {alignment = 8 : i64}
+// CHECK:       vector.load %[[XS]]{{.*}} {alignment = 16 : i64} {{.*}} vector<4xf32>
+// CHECK:       vector.load %[[XS]]{{.*}} {alignment = 16 : i64} {{.*}} vector<4xf32>
+// CHECK:       arith.andi %[[C0]], %c255_i32
+// CHECK:       vector.load %[[CB]]
+// CHECK:       vector.fma
+// CHECK:       arith.shrui %[[C1]], %c24_i32
+// CHECK:       vector.load %[[CB]]
+// CHECK:       vector.fma
+// CHECK:       scf.yield
 // CHECK-NOT: memref.load %arg3
 // CHECK-NOT: vector.store %{{.+}}, %[[CB]]
+// The previous tile's epilogue must have read the partials.
 // CHECK:     gpu.barrier
-// CHECK:     vector.load %[[CB]]
-// CHECK:     memref.load %[[XS]]
-// CHECK:     vector.fma
+// CHECK:     gpu.shuffle
 // CHECK:     gpu.barrier
 // CHECK:     memref.store %{{.+}}, %arg6
 // CHECK:   }

@@ -20,19 +20,23 @@
 // CHECK:   %[[CODES:.+]] = memref.view %[[SMEM]][%c4096][] : {{.*}} to memref<2x48xi32, #gpu.address_space<workgroup>>
 // CHECK:   %[[XS:.+]] = memref.view %[[SMEM]][%c4480][] : {{.*}} to memref<2x128xf32, #gpu.address_space<workgroup>>
 // CHECK:   %[[PART:.+]] = memref.view %[[SMEM]][%c5504][] : {{.*}} to memref<4x2x8xf32, #gpu.address_space<workgroup>>
-// The shared codebook is copied with 16-byte vectors.
-// CHECK:   gpu.barrier
+// One codebook group: the block copies the shared codebook first, with
+// 16-byte vectors (weights only: before the wait for the previous kernel).
+// CHECK-NOT: gpu.barrier
 // CHECK:   vector.load %arg2[%c0, %{{.+}}] {alignment = 16 : i64} : memref<1x2048xf16>, vector<8xf16>
 // CHECK:   vector.store %{{.+}}, %[[CB]][%c0, %{{.+}}] {alignment = 16 : i64}
 // The 16-entry residual codebook: one entry per lane.
 // CHECK:   vector.load %arg3[%c0, %{{.+}}] {alignment = 16 : i64} : memref<1x128xf16>, vector<8xf16>
-// Per chunk: packed index words staged with 16-byte loads, activations
-// gathered through perm, then a barrier before the compute loop.
+// CHECK:   nvvm.griddepcontrol wait
+// One chunk covers the group: activations gathered through perm once.
+// CHECK:   memref.load %arg4[%{{.+}}] : memref<128xi16>
+// CHECK:   memref.store %{{.+}}, %[[XS]]
+// Per chunk: packed index words staged with 16-byte loads (the residual
+// codebook's shuffles keep codes out of registers: 16 steps of 8 codes do
+// not divide over 64 lanes), then a barrier before the compute loop.
 // CHECK:   gpu.barrier
 // CHECK:   vector.load %arg1[%c0, %{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<1x4x48xi32>, vector<4xi32>
 // CHECK:   vector.store %{{.+}}, %[[CODES]][%{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<2x48xi32, #gpu.address_space<workgroup>>, vector<4xi32>
-// CHECK:   memref.load %arg4[%{{.+}}] : memref<128xi16>
-// CHECK:   memref.store %{{.+}}, %[[XS]]
 // CHECK:   gpu.barrier
 // Compute: decode from shared memory, gather the main vector from shared
 // memory and the residual through lane shuffles, FMA two batch rows.

@@ -8,7 +8,7 @@
 
 func.func @too_big(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
                    %c: memref<1x524288xf16>, %y: memref<?x4096xf16>) {
-  // expected-error @+1 {{needs 1061120 bytes of shared memory with #vptq.placement<centroids = shared, res_centroids = global>, more than the limit of 231424 bytes for sm_90a}}
+  // expected-error @+1 {{needs 1057024 bytes of shared memory with #vptq.placement<centroids = shared, res_centroids = global>, more than the limit of 231424 bytes for sm_90a}}
   vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
                        num_centroids = 65536, packed = true>
       input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x2048xi32>)

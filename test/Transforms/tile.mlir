@@ -14,10 +14,12 @@
 
 // A long row (11008 codes) is split over 8 warps; 512 index rows make 256
 // blocks of 2 rows (512 threads), which an H100 holds at once (2 per SM):
-// no persistent blocks. The whole row in one chunk would leave room for
-// one block per SM only, so 2048-code chunks.
+// no persistent blocks. The whole row in one chunk: the lanes read their
+// codes straight into registers (getDirectCodeGroup), so only the 64 KiB
+// codebook and 43 KiB of activations need shared memory and two blocks
+// still fit an SM.
 // SM90-LABEL: func.func @long_rows
-// SM90: vptq.matmul {{.*}} {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
+// SM90: vptq.matmul {{.*}} {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 1, k_chunk = 11008>}
 // CPU-LABEL: func.func @long_rows
 // CPU: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 1, k_chunk = 32>}
 // OPT-LABEL: func.func @long_rows
@@ -33,6 +35,27 @@ func.func @long_rows(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
 
 // -----
 
+// The same layer with perm and norm: its staging gathers x and
+// weight_scale (43 KiB) through L1, which two blocks of the whole row in
+// one chunk (108 KiB each) would leave at 28 KiB: 2048-code chunks.
+// SM90-LABEL: func.func @long_rows_perm
+// SM90: vptq.matmul {{.*}} {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 1, k_chunk = 2048>}
+func.func @long_rows_perm(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
+                          %c: memref<1x32768xf16>, %p: memref<11008xi16>,
+                          %s: memref<11008xf16>, %nb: memref<11008xf16>,
+                          %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 11008, out_features = 4096, vector_len = 8,
+                       num_centroids = 4096, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<?x11008xf16>) indices(%i : memref<1x512x4128xi32>)
+      centroids(%c : memref<1x32768xf16>) perm(%p : memref<11008xi16>)
+      weight_scale(%s : memref<11008xf16>) weight_bias(%nb : memref<11008xf16>)
+      outs(%y : memref<?x4096xf16>)
+  return
+}
+
+// -----
+
 // Decode of a tall layer (1376 index rows of 4096 codes): 1024-thread
 // blocks of 4 rows, the whole group in one chunk, and persistent blocks,
 // two per SM of an H100, so that each block stages the 64 KiB codebook and
@@ -43,9 +66,11 @@ func.func @long_rows(%x: memref<?x11008xf16>, %i: memref<1x512x4128xi32>,
 // PB0: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096>}
 // PB100-LABEL: func.func @tall_decode
 // PB100: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096, persistent_blocks = 100>}
-// A100 (108 SMs, 163 KiB of shared memory): one such block per SM.
+// A100 (108 SMs, 163 KiB of shared memory): the whole group in one chunk
+// would fit one such block per SM, chunks of 2048 codes two (the codes go
+// to registers, so the chunk costs only its 8 KiB of activations).
 // SM80-LABEL: func.func @tall_decode
-// SM80: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 4096, persistent_blocks = 108>}
+// SM80: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 1, k_chunk = 2048, persistent_blocks = 216>}
 // Two codebook groups: a codebook per group and row tile, so no persistent
 // blocks.
 // SM90-LABEL: func.func @tall_decode_two_groups

@@ -213,8 +213,10 @@ struct SharedMemoryLayout {
   int64_t centroids = 0, centroidsBytes = 0;
   int64_t resCentroids = 0, resCentroidsBytes = 0;
   /// Staged codes: [block_rows][stagedWords] i32 (packed words, or one code
-  /// per element when indices are unpacked; sharded kernels: the block's
-  /// shard offsets of its cluster's rows, [rows per cluster + 1] i32).
+  /// per element when indices are unpacked; none when the kernel reads its
+  /// codes into registers, getDirectCodeGroup; sharded kernels: the
+  /// block's shard offsets of its cluster's rows, [rows per cluster + 1]
+  /// i32).
   int64_t codes = 0, codesBytes = 0, stagedWords = 0;
   /// Staged activations: [batch_tile][k_chunk] f32 (sharded kernels:
   /// inputsElemBytes per element).
@@ -242,6 +244,19 @@ struct SharedMemoryLayout {
   int64_t inputStride = 0;
   int64_t total = 0;
 };
+
+/// Codes a lane of the SIMT matmul kernel takes per step when it loads the
+/// packed index words of its row straight from global memory into
+/// registers instead of staging them in shared memory: the fewest codes
+/// that fill whole 32-bit words, at least 8 (12-bit codes: 8 in 3 words;
+/// 8- and 16-bit codes: 8 in 2 and 4 words). 0 where the kernel stages
+/// codes: unpacked indices, tensor-core tilings, a group or a chunk not a
+/// multiple of the step, more than 16 codes or 8 words per step (11-, 13-
+/// or 15-bit codes), or a codebook in registers (whose shuffles need every
+/// lane of a warp on the same step) unless one chunk covers the group and
+/// its steps divide evenly over the lanes.
+int64_t getDirectCodeGroup(const LayerConfig &config, TilingAttr tiling,
+                           PlacementAttr placement);
 
 /// The shared-memory layout of a GPU matmul kernel with this tiling and
 /// placement (see convert-vptq-to-gpu).

@@ -53,6 +53,7 @@ public:
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling), placement(placement),
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
+        codeGroup(getDirectCodeGroup(cfg, tiling, placement)),
         x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
@@ -80,20 +81,22 @@ public:
 
     Value dsm = emitDynamicSharedMemory(b, loc);
     codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
-    sharedCodes = sharedView(b, loc, dsm, layout.codes,
-                             {R, layout.stagedWords}, b.getI32Type());
+    if (!codeGroup)
+      sharedCodes = sharedView(b, loc, dsm, layout.codes,
+                               {R, layout.stagedWords}, b.getI32Type());
     sharedInputs = sharedView(b, loc, dsm, layout.inputs, {Bt, Kc}, f32);
     sharedPartials = sharedView(b, loc, dsm, layout.partials,
                                 {R * S, Bt, V}, f32);
     if (layout.normBytes)
       sharedNorm = sharedView(b, loc, dsm, layout.norm, {R * S, Bt}, f32);
 
-    // Persistent blocks stage what does not depend on the row tile once:
-    // the codebooks of a single codebook group and, when one chunk covers
-    // the group, its activations. The codebook copy reads weights only, so
-    // it may overlap the end of the kernel that writes the activations.
+    // Blocks stage what does not depend on the row tile once, before the
+    // row loop of persistent blocks: the codebooks of a single codebook
+    // group and, when one chunk covers the group, its activations. The
+    // codebook copy reads weights only, so it may overlap the end of the
+    // kernel that writes the activations.
     const int64_t persistent = tiling.getPersistentBlocks();
-    hoistCodebooks = persistent > 0 && cfg.numCodebooks == 1;
+    hoistCodebooks = cfg.numCodebooks == 1;
     hoistInputs = hoistCodebooks && Kc >= cfg.groupSize;
     Value cb0 = e.index(0);
     if (hoistCodebooks)
@@ -104,6 +107,10 @@ public:
       emitNormTerm(b, loc, warp);
     if (hoistInputs)
       stageInputs(b, loc, cb0, cb0);
+    // With codes read into registers the row tiles stage nothing: one
+    // barrier publishes what the block staged here.
+    if (stagesNothingPerTile())
+      gpu::BarrierOp::create(b, loc);
 
     Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
     const int64_t rowTiles = ceilDiv(cfg.numIndexRows(), R);
@@ -164,16 +171,24 @@ private:
           return emitForAcc(
               b1, loc, c0, e1.index(cfg.groupSize), e1.index(Kc), accIn,
               [&](OpBuilder &b2, Value k0, ValueRange acc) {
+                if (stagesNothingPerTile())
+                  return computeDirect(b2, loc, cb, safeRow, k0, acc);
                 gpu::BarrierOp::create(b2, loc);
-                stageCodes(b2, loc, cb, firstRow, k0);
+                if (!codeGroup)
+                  stageCodes(b2, loc, cb, firstRow, k0);
                 if (!hoistInputs)
                   stageInputs(b2, loc, cb, k0);
                 gpu::BarrierOp::create(b2, loc);
-                return computeChunk(b2, loc, cb, acc);
+                return codeGroup
+                           ? computeDirect(b2, loc, cb, safeRow, k0, acc)
+                           : computeChunk(b2, loc, cb, acc);
               });
         });
 
-    // Each warp publishes its sums.
+    // Each warp publishes its sums. Without staging, this barrier keeps
+    // the previous row tile's partials until its epilogue has read them.
+    if (stagesNothingPerTile() && loopsOverTiles())
+      gpu::BarrierOp::create(b, loc);
     Value warp = arith::DivUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
     storeWarpSums(b, loc, accs, lane, V, [&](OpBuilder &nb, Value sum,
                                              Value j, Value l) {
@@ -364,6 +379,137 @@ private:
         });
   }
 
+  /// True when row tiles stage neither codes nor activations (codes read
+  /// into registers, activations staged once before the row loop).
+  bool stagesNothingPerTile() const { return codeGroup && hoistInputs; }
+
+  /// True when a block computes several row tiles.
+  bool loopsOverTiles() const {
+    int64_t persistent = tiling.getPersistentBlocks();
+    return persistent > 0 &&
+           persistent < ceilDiv(cfg.numIndexRows(), tiling.getBlockRows());
+  }
+
+  /// Code `c` (bits wide) of a step's index words `words`, as i32.
+  static Value extractCode(const EmitContext &e, ArrayRef<Value> words,
+                           int64_t c, int64_t bits) {
+    OpBuilder &b = e.b;
+    int64_t bit = c * bits, w = bit / 32, shift = bit % 32;
+    Value v = words[w];
+    if (shift)
+      v = arith::ShRUIOp::create(b, e.loc, v, e.i32(shift));
+    if (shift + bits > 32)
+      v = arith::OrIOp::create(
+          b, e.loc, v,
+          arith::ShLIOp::create(b, e.loc, words[w + 1], e.i32(32 - shift)));
+    // A field that ends at bit 31 of its word needs no mask.
+    if (shift + bits != 32)
+      v = arith::AndIOp::create(b, e.loc, v,
+                                e.i32((int64_t(1) << bits) - 1));
+    return v;
+  }
+
+  /// The index words of step `q` (codeGroup codes) of row `row` of group
+  /// `cb`, read from global memory (q clamped to the row's last step, so
+  /// that a prefetch past the end reads valid memory).
+  SmallVector<Value> loadStepWords(OpBuilder &b, Location loc, Value cb,
+                                   Value row, Value q) {
+    EmitContext e{b, loc};
+    const int64_t words = codeGroup * (cfg.indexBits + cfg.resIndexBits) / 32;
+    const int64_t steps = cfg.groupSize / codeGroup;
+    Value w0 = e.mul(e.min(q, e.index(steps - 1)), e.index(words));
+    Value indices = wa.values().indices;
+    SmallVector<Value> out;
+    // One vector load when the step's words are 2 or 4 aligned ones.
+    if ((words == 2 || words == 4) && cfg.packedWordsPerRow() % words == 0) {
+      auto vecType = VectorType::get({words}, b.getI32Type());
+      auto load = vector::LoadOp::create(b, loc, vecType, indices,
+                                         ValueRange{cb, row, w0});
+      load.setAlignment(words * 4);
+      for (int64_t w = 0; w < words; ++w)
+        out.push_back(vector::ExtractOp::create(b, loc, load.getResult(),
+                                                ArrayRef<int64_t>{w}));
+      return out;
+    }
+    for (int64_t w = 0; w < words; ++w)
+      out.push_back(memref::LoadOp::create(
+          b, loc, indices, ValueRange{cb, row, e.add(w0, e.index(w))}));
+    return out;
+  }
+
+  /// The work of the chunk from column k0 on with codes read into
+  /// registers (codeGroup codes per lane and step): lane L of split s of
+  /// row `row` takes the chunk's steps s * 32 + L, + 32 * warps_per_row,
+  /// ..., loading the next step's words before it computes the current
+  /// one.
+  SmallVector<Value> computeDirect(OpBuilder &b, Location loc, Value cb,
+                                   Value row, Value k0, ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t G = codeGroup, Bt = tiling.getBatchTile();
+    const int64_t bits = cfg.indexBits + cfg.resIndexBits;
+    const int64_t Kc = tiling.getKChunk();
+    const int64_t stride = kThreadsPerWarp * tiling.getWarpsPerRow();
+    // Steps of the row: the chunk's start (a multiple of G) and end.
+    Value firstStep = arith::DivUIOp::create(b, loc, k0, e.index(G));
+    Value steps = e.index(cfg.groupSize / G);
+    if (Kc < cfg.groupSize)
+      steps = e.min(steps, e.add(firstStep, e.index(Kc / G)));
+    // Activations in vectors of up to 4 f32: rows of k_chunk elements, a
+    // step's G (>= 8) at a multiple of G.
+    int64_t piece = 4;
+    while (piece > 1 && Bt > 1 && tiling.getKChunk() % piece)
+      piece /= 2;
+    auto vecType = VectorType::get({cfg.vectorLen}, b.getF32Type());
+    auto pieceType = VectorType::get({piece}, b.getF32Type());
+    Value first = e.add(firstStep,
+                        e.add(e.mul(split, e.index(kThreadsPerWarp)), lane));
+    SmallVector<Value> init(accIn.begin(), accIn.end());
+    llvm::append_range(init, loadStepWords(b, loc, cb, row, first));
+    SmallVector<Value> results = emitForAcc(
+        b, loc, first, steps, e.index(stride), init,
+        [&](OpBuilder &nb, Value q, ValueRange it) {
+          EmitContext ne{nb, loc};
+          SmallVector<Value> acc(it.take_front(Bt));
+          SmallVector<Value> words(it.drop_front(Bt));
+          SmallVector<Value> next =
+              loadStepWords(nb, loc, cb, row, ne.add(q, ne.index(stride)));
+          // The step's first column within the chunk.
+          Value g0 = arith::SubIOp::create(nb, loc, ne.mul(q, ne.index(G)), k0);
+          SmallVector<SmallVector<Value>> xs(Bt);
+          for (int64_t j = 0; j < Bt; ++j)
+            for (int64_t p = 0; p < G; p += piece) {
+              auto load = vector::LoadOp::create(
+                  nb, loc, pieceType, sharedInputs,
+                  ValueRange{ne.index(j), ne.add(g0, ne.index(p))});
+              load.setAlignment(piece * 4);
+              xs[j].push_back(load.getResult());
+            }
+          for (int64_t c = 0; c < G; ++c) {
+            auto [idx, res] = emitSplitCode(
+                ne, extractCode(ne, words, c, bits), cfg.indexBits,
+                cfg.resIndexBits);
+            Value vec = gather(nb, loc, placement.getCentroids(),
+                               wa.values().centroids, codebooks.centroids,
+                               laneMain, cb, idx);
+            if (res)
+              vec = ne.add(vec, gather(nb, loc, placement.getResCentroids(),
+                                       wa.values().resCentroids,
+                                       codebooks.resCentroids, laneRes, cb,
+                                       res));
+            for (int64_t j = 0; j < Bt; ++j) {
+              Value xv = vector::ExtractOp::create(
+                  nb, loc, xs[j][c / piece], ArrayRef<int64_t>{c % piece});
+              Value xb = vector::BroadcastOp::create(nb, loc, vecType, xv);
+              acc[j] = vector::FMAOp::create(nb, loc, xb, vec, acc[j]);
+            }
+          }
+          llvm::append_range(acc, next);
+          return acc;
+        });
+    results.resize(Bt);
+    return results;
+  }
+
   /// Each warp walks its share of the chunk's codes: lanes take
   /// consecutive codes, the warps of a row interleave by 32 codes.
   SmallVector<Value> computeChunk(OpBuilder &b, Location loc, Value cb,
@@ -468,6 +614,9 @@ private:
   TilingAttr tiling;
   PlacementAttr placement;
   SharedMemoryLayout layout;
+  /// Codes per lane and step when codes are read into registers
+  /// (getDirectCodeGroup), else 0.
+  int64_t codeGroup;
   Value x, y, bias;
   gpu::GPUFuncOp func;
   // Set while emitting.

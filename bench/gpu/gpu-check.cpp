@@ -225,8 +225,10 @@ int main(int argc, char **argv) {
       die(key + ": needs " + std::to_string(shared) +
           " bytes of shared memory, the device allows " +
           std::to_string(smemOptin));
-    check(configureSharedMemory(*driver, fn, dev, shared, block),
-          "configuring shared memory");
+    if (shared > 0)
+      check(driver->cuFuncSetAttribute(
+                fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared),
+            "cuFuncSetAttribute");
 
     // A fresh random layer and several device copies of it for timing;
     // kept for the next kernel when that computes the same layer (the

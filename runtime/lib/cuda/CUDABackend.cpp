@@ -297,10 +297,11 @@ public:
       driver->cuModuleUnload(module);
       return Status::error(describe(*driver, r, ("finding " + what).c_str()));
     }
-    if (CUresult r = configureSharedMemory(
-            *driver, function, dev, int(binary.launch.sharedBytes),
-            int(binary.launch.blockSize));
-        r != CUDA_SUCCESS) {
+    if (binary.launch.sharedBytes > 0)
+      if (CUresult r = driver->cuFuncSetAttribute(
+              function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+              int(binary.launch.sharedBytes));
+          r != CUDA_SUCCESS) {
         driver->cuModuleUnload(module);
         return Status::error(
             describe(*driver, r, ("configuring " + what).c_str()));

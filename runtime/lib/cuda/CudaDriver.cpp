@@ -1,10 +1,8 @@
 //===- CudaDriver.cpp - The CUDA driver API, loaded at run time -----------===//
 
 #include "CudaDriver.h"
-
 #include "../DynamicLibrary.h"
 
-#include <algorithm>
 #include <dlfcn.h>
 #include <mutex>
 
@@ -102,48 +100,6 @@ const Driver *vptq::runtime::cuda::getDriver(std::string &error) {
     return nullptr;
   }
   return &driver;
-}
-
-CUresult vptq::runtime::cuda::configureSharedMemory(const Driver &driver,
-                                                   CUfunction function,
-                                                   CUdevice device,
-                                                   int sharedBytes,
-                                                   int blockSize) {
-  if (sharedBytes <= 0)
-    return CUDA_SUCCESS;
-  if (CUresult r = driver.cuFuncSetAttribute(
-          function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-          sharedBytes);
-      r != CUDA_SUCCESS)
-    return r;
-  int perProcessor = 0, threads = 0, registers = 0, regs = 0, staticBytes = 0;
-  driver.cuDeviceGetAttribute(
-      &perProcessor, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR,
-      device);
-  driver.cuDeviceGetAttribute(
-      &threads, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, device);
-  driver.cuDeviceGetAttribute(
-      &registers, CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, device);
-  driver.cuFuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, function);
-  driver.cuFuncGetAttribute(&staticBytes, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
-                            function);
-  if (perProcessor <= 0 || blockSize <= 0)
-    return CUDA_SUCCESS;
-  // 1 KiB of each block's shared memory is reserved by the system (sm_80+);
-  // registers are allocated per warp in units of 256.
-  constexpr int kReserved = 1024;
-  const int perBlock = sharedBytes + staticBytes + kReserved;
-  const int warps = (blockSize + 31) / 32;
-  int blocks = std::max(1, threads / blockSize);
-  if (regs > 0 && registers > 0)
-    blocks = std::min(
-        blocks, std::max(1, registers / (warps * ((regs * 32 + 255) / 256 * 256))));
-  blocks = std::min(blocks, std::max(1, perProcessor / perBlock));
-  int64_t want = std::min<int64_t>(perProcessor, int64_t(blocks) * perBlock);
-  int percent = int(std::min<int64_t>(
-      100, (want * 100 + perProcessor - 1) / perProcessor));
-  return driver.cuFuncSetAttribute(
-      function, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, percent);
 }
 
 std::string vptq::runtime::cuda::describe(const Driver &driver, CUresult result,

@@ -36,12 +36,6 @@ inline constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
 inline constexpr int CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES = 3;
 inline constexpr int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
 inline constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
-inline constexpr int CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT = 9;
-inline constexpr int CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES = 1;
-inline constexpr int CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR = 39;
-inline constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR =
-    81;
-inline constexpr int CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR = 82;
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 inline constexpr unsigned CU_EVENT_DISABLE_TIMING = 2;
 inline constexpr int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
@@ -124,19 +118,6 @@ struct Driver {
 /// The driver, loaded and initialized on first use; null with `error` set
 /// when libcuda.so.1 is missing or cuInit fails (e.g. no GPU).
 const Driver *getDriver(std::string &error);
-
-/// Lets `function` (blocks of `blockSize` threads with `sharedBytes` of
-/// dynamic shared memory, on `device`) use that much shared memory, and
-/// asks for the split of each SM's L1 / shared memory (the carveout) that
-/// holds as many of its blocks as the SM's threads and registers allow.
-/// Left to itself the driver may pick a split that holds one block where
-/// two fit: two blocks of 108 KiB need all 228 KiB of an H100 SM, and ran
-/// 2.3x slower in one
-/// (bench/results/2026-11-24-h100-direct-codes.md). Kernels without
-/// dynamic shared memory are left alone.
-CUresult configureSharedMemory(const Driver &driver, CUfunction function,
-                               CUdevice device, int sharedBytes,
-                               int blockSize);
 
 /// "cuMemAlloc: CUDA_ERROR_OUT_OF_MEMORY (out of memory)".
 std::string describe(const Driver &driver, CUresult result, const char *what);

@@ -416,7 +416,10 @@ int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,
   while (codes < 8)
     codes *= 2;
   bool chunked = tiling.getKChunk() < c.groupSize;
-  if (codes > 16 || codes * bits / 32 > 8 || c.groupSize % codes ||
+  // 32-bit codes (v16-k65536-k65536) would take 8 words per step: measured
+  // slower than staging them (11008 x 4096: 81 vs 66 us on an H100,
+  // bench/results/2026-11-24-h100-direct-codes.md).
+  if (codes > 16 || codes * bits / 32 > 6 || c.groupSize % codes ||
       (chunked && tiling.getKChunk() % codes))
     return 0;
   bool shuffles =

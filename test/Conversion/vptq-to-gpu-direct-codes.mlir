@@ -183,12 +183,16 @@ func.func @two_chunks(%x: memref<?x256xf16>, %i: memref<1x32x96xi32>,
 // -----
 
 // Codes stay staged in shared memory: 13-bit codes (a step of whole words
-// would be 32 codes), and unpacked indices.
+// would be 32 codes), 32-bit codes (8 words per step: measured slower),
+// and unpacked indices.
 // CHECK-LABEL: func.func @thirteen_bits
+// CHECK-LABEL: func.func @thirty_two_bits
 // CHECK-LABEL: func.func @unpacked
 // CHECK: gpu.func @vptq_matmul_0
 // CHECK:   memref.view {{.*}} to memref<2x104xi32, #gpu.address_space<workgroup>>
 // CHECK: gpu.func @vptq_matmul_1
+// CHECK:   memref.view {{.*}} to memref<2x256xi32, #gpu.address_space<workgroup>>
+// CHECK: gpu.func @vptq_matmul_2
 // CHECK:   memref.view {{.*}} to memref<2x256xi32, #gpu.address_space<workgroup>>
 func.func @thirteen_bits(%x: memref<?x256xf16>, %i: memref<1x32x104xi32>,
                          %c: memref<1x65536xf16>, %y: memref<?x256xf16>) {
@@ -196,6 +200,21 @@ func.func @thirteen_bits(%x: memref<?x256xf16>, %i: memref<1x32x104xi32>,
                        num_centroids = 8192, packed = true>
       input(%x : memref<?x256xf16>) indices(%i : memref<1x32x104xi32>)
       centroids(%c : memref<1x65536xf16>) outs(%y : memref<?x256xf16>)
+      {placement = #vptq.placement<centroids = global, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 2, warps_per_row = 1, batch_tile = 1,
+                             k_chunk = 256>}
+  return
+}
+func.func @thirty_two_bits(%x: memref<?x256xf16>, %i: memref<1x8x256xi32>,
+                           %c: memref<1x1048576xf16>,
+                           %rc: memref<1x1048576xf16>,
+                           %y: memref<?x128xf16>) {
+  vptq.matmul #vptq.vq<in_features = 256, out_features = 128, vector_len = 16,
+                       num_centroids = 65536, num_res_centroids = 65536,
+                       packed = true>
+      input(%x : memref<?x256xf16>) indices(%i : memref<1x8x256xi32>)
+      centroids(%c : memref<1x1048576xf16>)
+      res_centroids(%rc : memref<1x1048576xf16>) outs(%y : memref<?x128xf16>)
       {placement = #vptq.placement<centroids = global, res_centroids = global>,
        tiling = #vptq.tiling<block_rows = 2, warps_per_row = 1, batch_tile = 1,
                              k_chunk = 256>}

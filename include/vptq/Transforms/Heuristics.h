@@ -251,8 +251,8 @@ struct SharedMemoryLayout {
 /// that fill whole 32-bit words, at least 8 (12-bit codes: 8 in 3 words;
 /// 8- and 16-bit codes: 8 in 2 and 4 words). 0 where the kernel stages
 /// codes: unpacked indices, tensor-core tilings, a group or a chunk not a
-/// multiple of the step, more than 16 codes or 8 words per step (11-, 13-
-/// or 15-bit codes), or a codebook in registers (whose shuffles need every
+/// multiple of the step, more than 16 codes or 6 words per step (11-, 13-,
+/// 15- or 32-bit codes), or a codebook in registers (whose shuffles need every
 /// lane of a warp on the same step) unless one chunk covers the group and
 /// its steps divide evenly over the lanes.
 int64_t getDirectCodeGroup(const LayerConfig &config, TilingAttr tiling,

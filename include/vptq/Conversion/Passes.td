@@ -22,10 +22,13 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     `#vptq.placement` (defaults as `vptq-tile` / `vptq-place-codebooks`
     would choose for `chip` when absent): each block owns `block_rows`
     index rows and `batch_tile` batch rows; per K chunk it stages the
-    packed index words (16-byte vector loads where aligned) and the
-    permuted, scaled activations in shared memory; each warp decodes codes,
-    gathers codebook vectors (from shared memory, global memory, or lanes
-    via `gpu.shuffle idx`) and accumulates in f32; lanes reduce with
+    permuted, scaled activations in shared memory and, where codes do not
+    fill whole 32-bit words in steps of 8 or 16, the packed index words
+    (16-byte vector loads where aligned); otherwise each lane loads its
+    step's words straight into registers, the next step's before the
+    current step's lookups. Each warp decodes codes, gathers codebook
+    vectors (from shared memory, global memory, or lanes via
+    `gpu.shuffle idx`) and accumulates in f32; lanes reduce with
     `gpu.shuffle xor`, warps splitting a row through shared memory; the
     epilogue adds outliers, the norm's bias term and the layer bias.
 

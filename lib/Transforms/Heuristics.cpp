@@ -48,6 +48,9 @@ int64_t ceilDiv(int64_t v, int64_t m) { return (v + m - 1) / m; }
 
 int64_t elemBytes(Type type) { return type.getIntOrFloatBitWidth() / 8; }
 
+/// Shared memory the system reserves per resident block (NVIDIA sm_80+).
+constexpr int64_t kReservedSharedPerBlock = 1024;
+
 /// Places shared-memory buffers one after another at 16-byte aligned
 /// offsets.
 struct SharedBuffers {
@@ -250,8 +253,8 @@ int64_t mlir::vptq::getBlocksPerProcessor(const TargetInfo &target,
   int64_t byThreads = std::max<int64_t>(1, 2048 / std::max<int64_t>(threads, 1));
   if (sharedBytes <= 0)
     return byThreads;
-  return std::clamp<int64_t>((target.maxSharedBytes + 1024) /
-                                 (sharedBytes + 1024),
+  return std::clamp<int64_t>((target.maxSharedBytes + kReservedSharedPerBlock) /
+                                 (sharedBytes + kReservedSharedPerBlock),
                              1, byThreads);
 }
 
@@ -358,11 +361,12 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     int64_t blocks = blocksOf(single, placement);
     bool leavesL1 = true;
     if (c.enablePerm && target.kind == TargetInfo::Kind::NVVM) {
-      constexpr int64_t kL1BesideShared = 29 * 1024, kReservedPerBlock = 1024;
+      constexpr int64_t kL1BesideShared = 29 * 1024;
       int64_t gathered =
           c.inFeatures * elemBytes(modelType) * (c.enableNorm ? 2 : 1);
-      leavesL1 = blocks * (singleBytes + kReservedPerBlock) + gathered <=
-                 target.maxSharedBytes + kReservedPerBlock + kL1BesideShared;
+      leavesL1 = blocks * (singleBytes + kReservedSharedPerBlock) + gathered <=
+                 target.maxSharedBytes + kReservedSharedPerBlock +
+                     kL1BesideShared;
     }
     if (singlePlacement == placement && singleBytes <= target.maxSharedBytes &&
         blocks >= std::min<int64_t>(2, blocksOf(tiling, placement)) &&

@@ -42,6 +42,14 @@ std::shared_ptr<Runtime> cpuRuntime(const std::string &cacheDir,
   return rt.ok() ? *rt : nullptr;
 }
 
+/// Layer kTestModule of the checkpoint folder `dir`.
+Result<QuantizedLayer> loadTestLayer(const std::string &dir) {
+  auto cp = Checkpoint::open(dir);
+  if (!cp.ok())
+    return cp.status();
+  return (*cp)->loadQuantized(kTestModule);
+}
+
 struct LayerCase {
   std::string name;
   ref::LayerConfig config;
@@ -82,9 +90,7 @@ TEST_P(QuantLinearCPU, MatchesReference) {
       test::writeSingleLayerCheckpoint(model.path(), c.config, c.model, seed);
   auto rt = cpuRuntime(cache.path());
   ASSERT_TRUE(rt);
-  auto cp = Checkpoint::open(model.path());
-  ASSERT_TRUE(cp.ok()) << cp.message();
-  auto loaded = (*cp)->loadQuantized(kTestModule);
+  auto loaded = loadTestLayer(model.path());
   ASSERT_TRUE(loaded.ok()) << loaded.message();
   auto q = QuantLinear::create(rt, *loaded, c.activation);
   ASSERT_TRUE(q.ok()) << q.message();
@@ -528,9 +534,7 @@ TEST(QuantLinearCPUShards, DerivedArgumentsReachTheKernel) {
       model.path(), config, DType::F16, seed);
   auto rt = cpuRuntime(cache.path());
   ASSERT_TRUE(rt);
-  auto cp = Checkpoint::open(model.path());
-  ASSERT_TRUE(cp.ok()) << cp.message();
-  auto loaded = (*cp)->loadQuantized(kTestModule);
+  auto loaded = loadTestLayer(model.path());
   ASSERT_TRUE(loaded.ok()) << loaded.message();
   LinearTuning sharded;
   sharded.codebookShards = 4;
@@ -550,9 +554,7 @@ TEST(QuantLinearCPUShards, DerivedArgumentsReachTheKernel) {
   ref::LayerConfig residual = makeLayerConfig(64, 16, 8, 256, 16);
   test::writeSingleLayerCheckpoint(residualModel.path(), residual, DType::F16,
                                    seed + 7);
-  auto cp2 = Checkpoint::open(residualModel.path());
-  ASSERT_TRUE(cp2.ok()) << cp2.message();
-  auto loaded2 = (*cp2)->loadQuantized(kTestModule);
+  auto loaded2 = loadTestLayer(residualModel.path());
   ASSERT_TRUE(loaded2.ok()) << loaded2.message();
   auto bad = QuantLinear::create(rt, *loaded2, DType::F16, sharded);
   ASSERT_FALSE(bad.ok());

@@ -95,7 +95,6 @@ public:
     // group and, when one chunk covers the group, its activations. The
     // codebook copy reads weights only, so it may overlap the end of the
     // kernel that writes the activations.
-    const int64_t persistent = tiling.getPersistentBlocks();
     hoistCodebooks = cfg.numCodebooks == 1;
     hoistInputs = hoistCodebooks && Kc >= cfg.groupSize;
     Value cb0 = e.index(0);
@@ -113,9 +112,9 @@ public:
       gpu::BarrierOp::create(b, loc);
 
     Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-    const int64_t rowTiles = ceilDiv(cfg.numIndexRows(), R);
-    if (persistent > 0 && persistent < rowTiles) {
-      emitFor(b, loc, blockX, e.index(rowTiles), e.index(persistent),
+    if (loopsOverTiles()) {
+      emitFor(b, loc, blockX, e.index(ceilDiv(cfg.numIndexRows(), R)),
+              e.index(tiling.getPersistentBlocks()),
               [&](OpBuilder &nb, Value tile) { emitRowTile(nb, loc, tile); });
     } else {
       emitRowTile(b, loc, blockX);
@@ -457,7 +456,7 @@ private:
     // Activations in vectors of up to 4 f32: rows of k_chunk elements, a
     // step's G (>= 8) at a multiple of G.
     int64_t piece = 4;
-    while (piece > 1 && Bt > 1 && tiling.getKChunk() % piece)
+    while (piece > 1 && Bt > 1 && Kc % piece)
       piece /= 2;
     auto vecType = VectorType::get({cfg.vectorLen}, b.getF32Type());
     auto pieceType = VectorType::get({piece}, b.getF32Type());

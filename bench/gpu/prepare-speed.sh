@@ -4,7 +4,8 @@
 # a bundle of every layer of speed-layers.txt with the heuristic decisions
 # (plain and prompt kernels),
 # and the autotuner's candidates (vptq-tune candidates) for the layers of
-# tune-layers.txt (TUNE_LAYERS names another list).
+# tune-layers.txt (TUNE_LAYERS names another list; TUNE_ONLY keeps the
+# candidates that match a grep pattern).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prepare-common.sh"
 nvcc="${NVCC:-/usr/local/cuda/bin/nvcc}"
@@ -19,6 +20,9 @@ mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$
 "$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
 "$build/bin/vptq-tune" candidates --layers "${TUNE_LAYERS:-$root/bench/gpu/tune-layers.txt}" --arch "$arch" \
   --batches "${TUNE_BATCHES:-1,16}" -o "$out/candidates.txt"
+# TUNE_ONLY (a grep pattern, e.g. mma=1) keeps only the matching candidates.
+[ -z "${TUNE_ONLY:-}" ] || { grep -e "${TUNE_ONLY}" -e '^#' "$out/candidates.txt" > "$out/candidates.kept" || true;
+  mv "$out/candidates.kept" "$out/candidates.txt"; }
 mapfile -t tune < <(layers "$out/candidates.txt")
 "$build/bin/vptq-compile" "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"
 du -sh "$out"

@@ -126,7 +126,10 @@ auto ::vptq::compiler::resolveLinearSpec(const LinearSpec &spec,
   FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
   int64_t shards = 0;
   // Only targets with clusters shard; the others need no MLIR context.
-  if (succeeded(target) && target->hasClusters()) {
+  // Tensor-core decisions (the autotuner's candidates for large batches)
+  // are kept: sharded kernels are for batches below 4.
+  if (succeeded(target) && target->hasClusters() && spec.mma <= 0 &&
+      spec.sharedWeights <= 0) {
     MLIRContext ctx;
     ctx.loadDialect<VPTQDialect>();
     shards = getDefaultCodebookShards(spec.config,

@@ -153,6 +153,23 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
                            /*mma=*/true, /*persistentBlocks=*/0,
                            /*sharedWeights=*/false);
   };
+  // Operands read straight into registers (mmaReadsOperandsDirectly),
+  // measured on an H100 at batches 4-64 over the speed harness's layers
+  // (bench/results/2026-11-25-h100-direct-mma.md): codebooks of 64 KiB or
+  // less (v8-k4096, v8-k256-k256) ran best with the rows above and batch
+  // tiles of 16 (up to 2.5x faster at batch 16 than 16-row blocks); larger
+  // ones (global or 192 KiB of shared codebooks) with 16-row tiles per
+  // block and batch tiles of 32 (1.6-2x faster at batch 64, within 10 % at
+  // batch 16). 8 warps and 64-column chunks for both.
+  const int64_t codebookBytes =
+      2 * c.vectorLen * (c.numCentroids + c.numResCentroids);
+  const bool smallCodebooks = codebookBytes <= 65536;
+  if (TilingAttr direct = TilingAttr::get(
+          ctx, smallCodebooks ? blockRows : minRows, warps,
+          smallCodebooks ? 16 : 32, 64, /*mma=*/true,
+          /*persistentBlocks=*/0, /*sharedWeights=*/false);
+      mmaReadsOperandsDirectly(c, direct))
+    return direct;
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));
   // Batch tiles of up to 64 rows (one dequantized tile serves them all)
   // within the accumulator budget.
@@ -231,6 +248,21 @@ MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
     grid.colWarps = 1;
     grid.accumulators =
         grid.valid ? grid.tilesPerWarp * grid.batchTilesPerWarp * 4 : 0;
+    return grid;
+  }
+  if (mmaReadsOperandsDirectly(c, tiling)) {
+    // Groups of P tiles whose rows a lane reads from one vector with one
+    // load (2P elements, at most 8): the row warps split whole groups.
+    for (int64_t p : {4, 2, 1})
+      if (c.vectorLen % (2 * p) == 0 && tiles % p == 0) {
+        grid.vectorTiles = p;
+        break;
+      }
+    grid.rowWarps = std::gcd(warps, tiles / grid.vectorTiles);
+    grid.colWarps = warps / grid.rowWarps;
+    grid.tilesPerWarp = tiles / grid.rowWarps;
+    grid.batchTilesPerWarp = batchTiles;
+    grid.accumulators = grid.tilesPerWarp * grid.batchTilesPerWarp * 4;
     return grid;
   }
   grid.rowWarps = std::gcd(warps, tiles);
@@ -454,9 +486,10 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
     int64_t rows = tiling.getBlockRows() * c.vectorLen;
     l.inputStride = tiling.getKChunk() + 8;
     l.stages = tiling.getSharedWeights() ? 2 : 1;
-    buffers.place(l.inputs, l.inputsBytes,
-                  l.stages * getMmaWarpGrid(c, tiling).colWarps *
-                      tiling.getBatchTile() * l.inputStride * elem);
+    if (!mmaReadsOperandsDirectly(c, tiling))
+      buffers.place(l.inputs, l.inputsBytes,
+                    l.stages * getMmaWarpGrid(c, tiling).colWarps *
+                        tiling.getBatchTile() * l.inputStride * elem);
     if (mmaWalksInputColumns(c, tiling))
       buffers.place(l.inversePerm, l.inversePermBytes, c.inFeatures * 2);
     if (tiling.getSharedWeights()) {

@@ -1,6 +1,9 @@
 // RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.matmul --implicit-check-not=gpu.shuffle
 
-// The tensor-core form of vptq.matmul (#vptq.tiling mma = true). Per chunk
+// The tensor-core form of vptq.matmul (#vptq.tiling mma = true) where the
+// operands cannot be read straight into registers (11-bit codes, whose runs
+// do not fill whole words; a permutation; unpacked indices: see
+// vptq-to-gpu-mma-direct.mlir for the others). Per chunk
 // of columns, the warps of a column group stage the activations into a
 // shared input tile with asynchronous copies while each warp dequantizes
 // its A fragments straight into registers (mma row m of a tile is output
@@ -50,13 +53,13 @@
 // CHECK:     %[[IROW:.+]] = arith.addi %[[ROW0]], %[[VROW]] : index
 // CHECK:     %[[SAFEROW:.+]] = arith.minui %[[IROW]], %c3 : index
 // CHECK:     %[[FIRST:.+]] = arith.remui %[[G2]], %c8 : index
-// CHECK:     memref.load %arg1[%c0, %[[SAFEROW]], %{{.+}}] : memref<1x4x128xi32>
+// CHECK:     memref.load %arg1[%c0, %[[SAFEROW]], %{{.+}}] : memref<1x4x88xi32>
 // CHECK:     %[[E0:.+]] = arith.muli %{{.+}}, %c8 : index
 // CHECK:     %[[O0:.+]] = arith.addi %[[E0]], %[[FIRST]] : index
-// CHECK:     %[[P0:.+]] = vector.load %arg2[%c0, %[[O0]]] {alignment = 4 : i64} : memref<1x524288xf16>, vector<2xf16>
-// CHECK:     %[[P1:.+]] = vector.load %arg2[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x524288xf16>, vector<2xf16>
-// CHECK:     %[[P8:.+]] = vector.load %arg2[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x524288xf16>, vector<2xf16>
-// CHECK:     %[[P9:.+]] = vector.load %arg2[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x524288xf16>, vector<2xf16>
+// CHECK:     %[[P0:.+]] = vector.load %arg2[%c0, %[[O0]]] {alignment = 4 : i64} : memref<1x16384xf16>, vector<2xf16>
+// CHECK:     %[[P1:.+]] = vector.load %arg2[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x16384xf16>, vector<2xf16>
+// CHECK:     %[[P8:.+]] = vector.load %arg2[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x16384xf16>, vector<2xf16>
+// CHECK:     %[[P9:.+]] = vector.load %arg2[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x16384xf16>, vector<2xf16>
 // A fragment: {W[2g][2q], W[2g][2q+1]}, {W[2g+1][2q], W[2g+1][2q+1]}, then
 // the same for columns 2q + 8, 2q + 9.
 // CHECK:     %[[A0:.+]] = vector.shuffle %[[P0]], %[[P1]] [0, 2] : vector<2xf16>, vector<2xf16>
@@ -99,14 +102,15 @@
 // CHECK:       memref.load %[[PART]]
 // CHECK:     arith.truncf %{{.+}} : f32 to f16
 // CHECK:     memref.store %{{.+}}, %arg3[%{{.+}}, %{{.+}}] : memref<?x32xf16>
-func.func @mma(%x: memref<?x256xf16>, %i: memref<1x4x128xi32>,
-               %c: memref<1x524288xf16>, %y: memref<?x32xf16>) {
+func.func @mma(%x: memref<?x256xf16>, %i: memref<1x4x88xi32>,
+               %c: memref<1x16384xf16>, %y: memref<?x32xf16>) {
   vptq.matmul #vptq.vq<in_features = 256, out_features = 32, vector_len = 8,
-                       num_centroids = 65536, packed = true>
-      input(%x : memref<?x256xf16>) indices(%i : memref<1x4x128xi32>)
-      centroids(%c : memref<1x524288xf16>) outs(%y : memref<?x32xf16>)
+                       num_centroids = 2048, packed = true>
+      input(%x : memref<?x256xf16>) indices(%i : memref<1x4x88xi32>)
+      centroids(%c : memref<1x16384xf16>) outs(%y : memref<?x32xf16>)
       {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 4, batch_tile = 16,
-                             k_chunk = 32, mma = true>}
+                             k_chunk = 32, mma = true>,
+       placement = #vptq.placement<centroids = global, res_centroids = global>}
   return
 }
 

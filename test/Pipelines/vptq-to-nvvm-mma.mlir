@@ -2,7 +2,8 @@
 // RUN: vptq-opt %s --pass-pipeline='builtin.module(vptq-to-nvvm{chip=sm_80 format=isa})' | vptq-objdump | FileCheck %s --check-prefix=SM80 --implicit-check-not=ld.local --implicit-check-not=st.local
 
 // Tensor-core vptq.matmul kernels down to PTX: activations staged with
-// cp.async and read back with ldmatrix, A fragments dequantized in
+// cp.async and read back with ldmatrix (15-bit codes, whose runs do not
+// fill whole words), A fragments dequantized in
 // registers from 4-byte codebook reads, warp-level mma.sync with f32
 // accumulators, no spills to local memory.
 
@@ -18,18 +19,50 @@
 // CHECK: bar.sync 0;
 // SM80: .target sm_80
 // SM80: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-func.func @f16(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
-               %c: memref<1x524288xf16>, %y: memref<?x4096xf16>) {
+func.func @f16(%x: memref<?x4096xf16>, %i: memref<1x512x1920xi32>,
+               %c: memref<1x262144xf16>, %y: memref<?x4096xf16>) {
   vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
-                       num_centroids = 65536, packed = true>
-      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x2048xi32>)
-      centroids(%c : memref<1x524288xf16>) outs(%y : memref<?x4096xf16>)
+                       num_centroids = 32768, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x1920xi32>)
+      centroids(%c : memref<1x262144xf16>) outs(%y : memref<?x4096xf16>)
       {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64,
                              k_chunk = 32, mma = true>}
   return
 }
 
+// Operands read straight into registers (16-bit codes, 1 MiB codebook in
+// global memory): at the top of each chunk the next chunk's code words
+// (4 words, one 16-byte vector) and activations (two batch tiles, one
+// 16-byte vector each) are loaded, then the A fragments are 4-byte
+// codebook reads packed without conversions; the loop has neither
+// barriers nor shared-memory staging.
 // CHECK-LABEL: .visible .entry vptq_matmul_1
+// CHECK-NOT: cp.async
+// CHECK-NOT: ldmatrix
+// CHECK-COUNT-3: ld.global.v4.b32
+// CHECK: $L__BB1_1:
+// CHECK-NOT: bar.
+// CHECK-COUNT-3: ld.global.v4.b32
+// CHECK-NEXT: // begin inline asm
+// CHECK-NOT: bar.
+// CHECK-NOT: cvt.
+// CHECK: ld.global.v2.b16
+// CHECK-NOT: bar.
+// CHECK-NOT: cvt.
+// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// CHECK: bar.sync 0;
+func.func @f16_direct(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
+                      %c: memref<1x524288xf16>, %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<?x4096xf16>)
+      {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 16,
+                             k_chunk = 32, mma = true>}
+  return
+}
+
+// CHECK-LABEL: .visible .entry vptq_matmul_2
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // SM80: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 func.func @bf16(%x: memref<?x2048xbf16>, %i: memref<1x128x2048xi16>,
@@ -50,7 +83,7 @@ func.func @bf16(%x: memref<?x2048xbf16>, %i: memref<1x128x2048xi16>,
 // one block barrier per chunk: the next chunk's copies, codebook reads and
 // the one after's index reads are issued before the multiply, which has no
 // branches; its vectors are stored after it.
-// CHECK-LABEL: .visible .entry vptq_matmul_2
+// CHECK-LABEL: .visible .entry vptq_matmul_3
 // CHECK: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
 // CHECK: ld.global.v4.b32
 // CHECK: st.shared.v4.b32

@@ -131,13 +131,12 @@ func.func @global_decode_perm_norm(%x: memref<?x4096xf16>,
 
 // -----
 
-// A static batch of 16 with f16 activations runs on tensor cores on sm_90a:
-// 8 index rows (64 output rows, four mma tiles) per block, the most that
-// still gives 3/4 of the 132 SMs a block (172 blocks; 16 rows would be
-// 86), 8 warps (4 along the rows, 2 column groups of 64-column chunks), 64
-// batch rows per block.
+// A static batch of 16 with f16 activations runs on tensor cores on sm_90a,
+// with its packed 16-bit codes and activations read straight into
+// registers: 2 index rows (one 16-row mma tile) per block, 8 warps
+// splitting the columns in 64-column chunks, 32 batch rows per block.
 // SM90-LABEL: func.func @batch16
-// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 64, k_chunk = 64, mma = true>}
+// SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 32, k_chunk = 64, mma = true>}
 // Without tensor cores (mma=0, or sm_75): 4 batch rows at a time (4 x 8
 // accumulators), one warp per row, 8 rows per block, 256-code chunks.
 // NOMMA-LABEL: func.func @batch16

@@ -265,10 +265,19 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
     add(b, wpr, bt, kc);
   for (int64_t w : {4, 16})
     add(br, w, bt, kc);
-  for (int64_t t : {16, 32, 128})
+  for (int64_t t : {8, 16, 32, 128})
     add(br, wpr, t, kc);
-  for (int64_t k : {16, 32, 64})
+  for (int64_t k : {16, 32, 64, 128})
     add(br, wpr, bt, k);
+  // Operands read straight into registers (mmaReadsOperandsDirectly, where
+  // the layer allows): 16 to 128 rows per block, 4 to 16 warps, batch
+  // tiles of 16 and 32, chunks of 64 (and 128 for 16 batch rows).
+  for (int64_t rows : {16, 32, 64, 128})
+    for (int64_t w : {4, 8, 16})
+      for (int64_t t : {16, 32})
+        for (int64_t k : {64, 128})
+          if (rows % c.vectorLen == 0 && (t == 16 || k == 64))
+            add(rows / c.vectorLen, w, t, k);
   if (sharedCodebook)
     add(br, wpr, bt, kc, "global");
   return out;

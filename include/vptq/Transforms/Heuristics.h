@@ -111,9 +111,16 @@ inline bool mmaSplitsWeights(const LayerConfig &config) {
 /// `tilesPerWarp` x `batchTilesPerWarp` tiles, all on every chunk
 /// (colWarps = 1); `valid` is false when no split of the warps divides
 /// both the row tiles and the batch tiles.
+/// Operands read straight into registers (mmaReadsOperandsDirectly): the
+/// warp's tiles form groups of `vectorTiles` = P (4, 2 or 1: the largest
+/// with 2P dividing V and P the tiles) in which lane g reads rows
+/// 2Pg .. 2Pg + 2P - 1 of the group, one vector's, with one load per code
+/// (mma rows g and g + 8 of tile p of the group are rows 2Pg + 2p and
+/// 2Pg + 2p + 1); the row warps split whole groups (any number of column
+/// groups: such kernels use no named barriers).
 struct MmaWarpGrid {
   int64_t rowWarps = 1, colWarps = 1, batchWarps = 1, tilesPerWarp = 1,
-          batchTilesPerWarp = 1;
+          batchTilesPerWarp = 1, vectorTiles = 1;
   bool valid = true;
   /// f32 accumulators per thread.
   int64_t accumulators = 0;
@@ -151,6 +158,26 @@ inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
         config.inFeatures % w == 0)
       return w;
   return 0;
+}
+
+/// Whether a tensor-core kernel with register fragments (mma = true,
+/// shared_weights = false) reads both operands straight into registers and
+/// stages nothing but codebooks: lane quad q of a warp owns the run of
+/// k_chunk / 4 columns from q * k_chunk / 4 of each chunk (its four mma
+/// columns of step s are columns 4s .. 4s + 3 of the run), so it loads its
+/// run of packed codes as whole 32-bit words and its run of activations as
+/// B fragments with vector loads. Needs packed codes whose run fills whole
+/// words, groups of whole chunks, no permutation and activations aligned to
+/// two elements at least (getMmaInputCopyWidth).
+inline bool mmaReadsOperandsDirectly(const LayerConfig &config,
+                                     TilingAttr tiling) {
+  if (!tiling.getMma() || tiling.getSharedWeights() || !config.packed ||
+      config.enablePerm || getMmaInputCopyWidth(config) < 2)
+    return false;
+  const int64_t bits = config.indexBits + config.resIndexBits;
+  const int64_t run = tiling.getKChunk() / 4;
+  return bits > 0 && bits <= 32 && (run * bits) % 32 == 0 &&
+         config.groupSize % tiling.getKChunk() == 0;
 }
 
 /// Whether a shared-weight tensor-core kernel (#vptq.tiling shared_weights)

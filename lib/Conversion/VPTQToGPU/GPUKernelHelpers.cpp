@@ -48,6 +48,23 @@ void emitIf(OpBuilder &b, Location loc, Value cond,
   });
 }
 
+Value emitExtractCode(const EmitContext &e, ArrayRef<Value> words, int64_t c,
+                      int64_t bits) {
+  OpBuilder &b = e.b;
+  int64_t bit = c * bits, w = bit / 32, shift = bit % 32;
+  Value v = words[w];
+  if (shift)
+    v = arith::ShRUIOp::create(b, e.loc, v, e.i32(shift));
+  if (shift + bits > 32)
+    v = arith::OrIOp::create(
+        b, e.loc, v,
+        arith::ShLIOp::create(b, e.loc, words[w + 1], e.i32(32 - shift)));
+  // A field that ends at bit 31 of its word needs no mask.
+  if (shift + bits != 32)
+    v = arith::AndIOp::create(b, e.loc, v, e.i32((int64_t(1) << bits) - 1));
+  return v;
+}
+
 Value emitSelect(OpBuilder &b, Location loc, Value cond, Value t, Value f) {
   return arith::SelectOp::create(b, loc, cond, t, f);
 }

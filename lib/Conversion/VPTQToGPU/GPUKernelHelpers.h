@@ -46,6 +46,12 @@ Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate pred, Value x,
 
 Value andI(OpBuilder &b, Location loc, Value x, Value y);
 
+/// Code `c` (`bits` wide, at most 32) of a little-endian stream of i32
+/// index words held in registers, as i32 (constant shifts; a code may
+/// straddle two words).
+Value emitExtractCode(const EmitContext &e, ArrayRef<Value> words, int64_t c,
+                      int64_t bits);
+
 /// Sums (or takes the maximum of) `v` over the 32 lanes of a warp: every
 /// lane gets the result.
 Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max = false);

@@ -66,6 +66,7 @@ public:
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
         sharedWeights(tiling.getSharedWeights()),
         walksInputColumns(mmaWalksInputColumns(cfg, tiling)),
+        direct(mmaReadsOperandsDirectly(cfg, tiling)),
         stageWidth(walksInputColumns ? getNaturalInputCopyWidth(cfg)
                                      : getMmaInputCopyWidth(cfg)),
         groupThreads(sharedWeights ? tiling.getThreads()
@@ -109,10 +110,11 @@ public:
 
     Value dsm = emitDynamicSharedMemory(b, loc);
     codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
-    inputTiles = sharedView(b, loc, dsm, layout.inputs,
-                            {layout.stages, grid.colWarps, Bt,
-                             layout.inputStride},
-                            modelType);
+    if (!direct)
+      inputTiles = sharedView(b, loc, dsm, layout.inputs,
+                              {layout.stages, grid.colWarps, Bt,
+                               layout.inputStride},
+                              modelType);
     groupThread = sharedWeights
                       ? tid
                       : e.add(e.mul(rowWarp, e.index(kThreadsPerWarp)), lane);
@@ -155,8 +157,10 @@ public:
               gpu::BarrierOp::create(b1, loc);
             }
           }
-          return sharedWeights ? emitSharedChunkLoop(b1, loc, cb, accIn)
-                               : emitChunkLoop(b1, loc, cb, accIn);
+          if (sharedWeights)
+            return emitSharedChunkLoop(b1, loc, cb, accIn);
+          return direct ? emitDirectChunkLoop(b1, loc, cb, accIn)
+                        : emitChunkLoop(b1, loc, cb, accIn);
         });
 
     // Every warp is done with the codebooks (the partials alias them);
@@ -213,9 +217,12 @@ private:
 
   /// The block-local output row of the lane's mma row g in the warp's tile
   /// t with register fragments: warpTileStart + 2g (mma row g + 8 is the
-  /// next).
+  /// next); with groups of P = grid.vectorTiles tiles, the group's start +
+  /// 2Pg + 2 (t mod P).
   Value tileRow(const EmitContext &e, int64_t t) const {
-    return e.add(warpTileStart(e, t), e.mul(group, e.index(2)));
+    const int64_t P = grid.vectorTiles;
+    return e.add(warpTileStart(e, t / P * P),
+                 e.add(e.mul(group, e.index(2 * P)), e.index(2 * (t % P))));
   }
 
   /// The weights W[row, col] and W[row + 1, col] of quantized column `col`
@@ -680,16 +687,27 @@ private:
           lo.push_back(e.fromF32(arith::SubFOp::create(b, loc, w, e.toF32(h)),
                                  modelPair));
       }
-      for (int64_t part = 0; part < parts; ++part) {
-        ArrayRef<Value> p = part ? lo : hi;
-        for (auto [first, second] : {std::pair{0, 1}, std::pair{2, 3}})
-          for (int64_t r = 0; r < 2; ++r)
-            a[part * T + t].push_back(toOperand(
-                e, vector::ShuffleOp::create(b, loc, p[first], p[second],
-                                             ArrayRef<int64_t>{r, 2 + r})));
-      }
+      a[t] = packFragment(e, hi);
+      if (split)
+        a[T + t] = packFragment(e, lo);
     }
     return a;
+  }
+
+  /// The four A operand registers of a tile from the lane's pairs (rows
+  /// 2g, 2g + 1 of mma columns 2q, 2q + 1, 2q + 8, 2q + 9, in the model
+  /// type): {W[2g][2q], W[2g][2q+1]}, {W[2g+1][2q], ...}, then the same
+  /// for columns 2q + 8, 2q + 9.
+  SmallVector<Value> packFragment(const EmitContext &e,
+                                  ArrayRef<Value> pairs) {
+    SmallVector<Value> regs;
+    for (auto [first, second] : {std::pair{0, 1}, std::pair{2, 3}})
+      for (int64_t r = 0; r < 2; ++r)
+        regs.push_back(toOperand(
+            e, vector::ShuffleOp::create(e.b, e.loc, pairs[first],
+                                         pairs[second],
+                                         ArrayRef<int64_t>{r, 2 + r})));
+    return regs;
   }
 
   /// Multiplies the A fragments `a` of step ks of the chunk with the
@@ -703,16 +721,9 @@ private:
                                   ValueRange accIn) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
-    const int64_t T = grid.tilesPerWarp, parts = split ? 2 : 1;
+    const int64_t T = grid.tilesPerWarp;
     const int64_t nTiles = grid.batchTilesPerWarp;
     SmallVector<Value> acc(accIn);
-    auto resultType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), SmallVector<Type>(4, b.getF32Type()));
-    std::array<NVVM::MMATypes, 2> ptxTypes = {
-        modelType.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16,
-        modelType.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16};
-    std::array<NVVM::MMALayout, 2> layouts = {NVVM::MMALayout::row,
-                                              NVVM::MMALayout::col};
     Value matrix = arith::DivUIOp::create(b, loc, lane, e.index(8));
     Value matrixRow = arith::RemUIOp::create(b, loc, lane, e.index(8));
     Value half = arith::RemUIOp::create(b, loc, matrix, e.index(2));
@@ -762,16 +773,7 @@ private:
                 SmallVector<Value> c;
                 for (int64_t r = 0; r < 4; ++r)
                   c.push_back(acc[accIndex(t, nt + i, r)]);
-                for (int64_t part = 0; part < parts; ++part) {
-                  Value d = NVVM::MmaOp::create(
-                      tb, loc, resultType, a.slice((part * T + t) * 4, 4),
-                      bFrag, c,
-                      ArrayRef<int64_t>{kTileM, kTileN, kTileK}, std::nullopt,
-                      std::nullopt, ptxTypes, layouts);
-                  for (int64_t r = 0; r < 4; ++r)
-                    c[r] = LLVM::ExtractValueOp::create(tb, loc, d,
-                                                        ArrayRef<int64_t>{r});
-                }
+                mmaInto(tb, loc, a, t, bFrag, c);
                 results.append(c);
               }
             }
@@ -790,6 +792,375 @@ private:
         for (int64_t t = 0; t < T; ++t)
           for (int64_t r = 0; r < 4; ++r)
             acc[accIndex(t, nt + i, r)] = ifOp.getResult(at++);
+    }
+    return acc;
+  }
+
+  /// c (the four f32 accumulators of one tile) += tile t of the A
+  /// fragments `a` (parts x tiles x 4 registers, multiplyStep's order) x
+  /// the B fragment `bFrag`: one mma.sync.m16n8k16 per part.
+  void mmaInto(OpBuilder &b, Location loc, ArrayRef<Value> a, int64_t t,
+               ArrayRef<Value> bFrag, SmallVectorImpl<Value> &c) {
+    auto resultType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(4, b.getF32Type()));
+    NVVM::MMATypes ptxType =
+        modelType.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+    std::array<NVVM::MMATypes, 2> ptxTypes = {ptxType, ptxType};
+    std::array<NVVM::MMALayout, 2> layouts = {NVVM::MMALayout::row,
+                                              NVVM::MMALayout::col};
+    const int64_t T = grid.tilesPerWarp;
+    for (int64_t part = 0; part < (split ? 2 : 1); ++part) {
+      Value d = NVVM::MmaOp::create(
+          b, loc, resultType, a.slice((part * T + t) * 4, 4), bFrag, c,
+          ArrayRef<int64_t>{kTileM, kTileN, kTileK}, std::nullopt,
+          std::nullopt, ptxTypes, layouts);
+      for (int64_t r = 0; r < 4; ++r)
+        c[r] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{r});
+    }
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Operands read straight into registers (mmaReadsOperandsDirectly)
+  //===--------------------------------------------------------------------===//
+
+  /// Columns of a chunk each lane quad owns: k_chunk / 4.
+  int64_t runColumns() const { return tiling.getKChunk() / 4; }
+
+  /// The column group's chunks of codebook group cb (chunk colWarp,
+  /// colWarp + colWarps, ...) with operands read into registers: each lane
+  /// loads the next chunk's code words, and its activations where they take
+  /// 16 registers at most, before it multiplies the current chunk; no chunk
+  /// waits on another warp.
+  SmallVector<Value> emitDirectChunkLoop(OpBuilder &b, Location loc, Value cb,
+                                         ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk();
+    const bool prefetchInputs =
+        grid.batchTilesPerWarp * runColumns() * elemBytes() <= 16 * 4;
+    Value first = e.mul(colWarp, e.index(Kc));
+    Value stride = e.index(grid.colWarps * Kc);
+    auto load = [&](const EmitContext &le, Value k0) {
+      SmallVector<Value> values = loadRunCodes(le, cb, k0);
+      if (prefetchInputs)
+        llvm::append_range(values, loadRunInputs(le, cb, k0));
+      return values;
+    };
+    const size_t numAcc = accIn.size();
+    SmallVector<Value> init(accIn);
+    llvm::append_range(init, load(e, first));
+    SmallVector<Value> results = emitForAcc(
+        b, loc, first, e.index(cfg.groupSize), stride, init,
+        [&](OpBuilder &lb, Value k0, ValueRange carried) {
+          EmitContext le{lb, loc};
+          SmallVector<Value> next = load(le, le.add(k0, stride));
+          pinLoads(le, next);
+          ValueRange current = carried.drop_front(numAcc);
+          size_t numWords = grid.tilesPerWarp / grid.vectorTiles *
+                            runColumns() *
+                            (cfg.indexBits + cfg.resIndexBits) / 32;
+          // Without a prefetch each live batch tile loads its own.
+          SmallVector<Value> inputs(current.drop_front(numWords));
+          SmallVector<Value> acc = multiplyDirectChunk(
+              le, cb, k0, carried.take_front(numAcc),
+              current.take_front(numWords), inputs);
+          acc.append(next);
+          return acc;
+        });
+    results.resize(numAcc);
+    return results;
+  }
+
+  /// Keeps the loads of `values` (i32 or vectors of 32-bit multiples) where
+  /// they are issued: an empty inline-asm statement with side effects reads
+  /// them. Otherwise LLVM sinks a prefetch for the next chunk past this
+  /// chunk's branches, to the loop latch, and its latency goes unhidden.
+  void pinLoads(const EmitContext &e, ArrayRef<Value> values) {
+    SmallVector<Value> words;
+    for (Value v : values) {
+      auto vec = dyn_cast<VectorType>(v.getType());
+      if (!vec) {
+        words.push_back(v);
+        continue;
+      }
+      int64_t count =
+          vec.getNumElements() * vec.getElementTypeBitWidth() / 32;
+      Value asWords = vector::BitCastOp::create(
+          e.b, e.loc, VectorType::get({count}, e.b.getI32Type()), v);
+      for (int64_t i = 0; i < count; ++i)
+        words.push_back(vector::ExtractOp::create(e.b, e.loc, asWords,
+                                                  ArrayRef<int64_t>{i}));
+    }
+    SmallVector<std::string> constraints(words.size(), "r");
+    LLVM::InlineAsmOp::create(e.b, e.loc, Type(), words, "",
+                              llvm::join(constraints, ","),
+                              /*has_side_effects=*/true,
+                              /*is_align_stack=*/false,
+                              LLVM::tailcallkind::TailCallKind::None,
+                              LLVM::AsmDialectAttr(), ArrayAttr());
+  }
+
+  /// Elements per vector load of a lane's run of activations: up to 8,
+  /// aligned (getMmaInputCopyWidth) and dividing the run.
+  int64_t runInputWidth() const {
+    int64_t width = std::min<int64_t>(8, getMmaInputCopyWidth(cfg));
+    while (runColumns() % width)
+      width /= 2;
+    return width;
+  }
+
+  /// The first input column of the lane's run of the chunk at column k0
+  /// (clamped to the group's last chunk) of group cb: no permutation.
+  Value runInputColumn(const EmitContext &e, Value cb, Value k0) {
+    Value chunkStart = e.min(k0, e.index(cfg.groupSize - tiling.getKChunk()));
+    return e.add(groupColumn(e, cb),
+                 e.add(chunkStart, e.mul(quad, e.index(runColumns()))));
+  }
+
+  /// The lane's run of activations of the chunk at column k0 of group cb
+  /// in batch tile nt (batch row g, clamped to the last), as loadPieces
+  /// vectors of runInputWidth() elements.
+  SmallVector<Value> loadRunInput(const EmitContext &e, Value cb, Value k0,
+                                  int64_t nt) {
+    Value n = e.min(e.add(firstBatch, e.add(group, e.index(nt * kTileN))),
+                    lastBatch);
+    return loadPieces(e, x, ValueRange{n}, runInputColumn(e, cb, k0),
+                      runColumns(), runInputWidth());
+  }
+
+  /// loadRunInput of every batch tile, in order.
+  SmallVector<Value> loadRunInputs(const EmitContext &e, Value cb, Value k0) {
+    SmallVector<Value> pieces;
+    for (int64_t nt = 0; nt < grid.batchTilesPerWarp; ++nt)
+      llvm::append_range(pieces, loadRunInput(e, cb, k0, nt));
+    return pieces;
+  }
+
+  /// The index row of the lane's rows (tileRow, + 1) of the warp's tile t,
+  /// clamped to the last, and their first element in its vectors.
+  std::pair<Value, Value> laneVectorRow(const EmitContext &e, int64_t t) {
+    const int64_t V = cfg.vectorLen;
+    Value row = tileRow(e, t);
+    Value indexRow = e.min(
+        e.add(firstIndexRow, arith::DivUIOp::create(e.b, e.loc, row,
+                                                    e.index(V))),
+        e.index(cfg.numIndexRows() - 1));
+    return {indexRow, arith::RemUIOp::create(e.b, e.loc, row, e.index(V))};
+  }
+
+  /// The packed code words of the lane's runs of the chunk at column k0
+  /// (clamped to the group's last chunk, so that a prefetch past the end
+  /// reads valid memory) of group cb, one run per group of
+  /// grid.vectorTiles tiles (one index row): runColumns() * bits / 32
+  /// words each, in aligned vectors of up to 4.
+  SmallVector<Value> loadRunCodes(const EmitContext &e, Value cb, Value k0) {
+    const int64_t Kc = tiling.getKChunk();
+    const int64_t words = runColumns() * (cfg.indexBits + cfg.resIndexBits) /
+                          32;
+    int64_t width = 4;
+    while (width > 1 && (words % width || cfg.packedWordsPerRow() % width))
+      width /= 2;
+    Value chunk = arith::DivUIOp::create(
+        e.b, e.loc, e.min(k0, e.index(cfg.groupSize - Kc)), e.index(Kc));
+    Value w0 = e.add(e.mul(chunk, e.index(4 * words)),
+                     e.mul(quad, e.index(words)));
+    SmallVector<Value> out;
+    for (int64_t t = 0; t < grid.tilesPerWarp; t += grid.vectorTiles) {
+      Value indexRow = laneVectorRow(e, t).first;
+      for (int64_t w = 0; w < words; w += width) {
+        SmallVector<Value> at = {cb, indexRow, e.add(w0, e.index(w))};
+        if (width == 1) {
+          out.push_back(memref::LoadOp::create(e.b, e.loc,
+                                               wa.values().indices, at));
+          continue;
+        }
+        auto load = vector::LoadOp::create(
+            e.b, e.loc, VectorType::get({width}, e.b.getI32Type()),
+            wa.values().indices, at);
+        load.setAlignment(width * 4);
+        for (int64_t i = 0; i < width; ++i)
+          out.push_back(vector::ExtractOp::create(e.b, e.loc, load.getResult(),
+                                                  ArrayRef<int64_t>{i}));
+      }
+    }
+    return out;
+  }
+
+  /// `count` elements of `memref` from [prefix..., col] on, in aligned
+  /// vectors of `width` elements (col a multiple of it).
+  SmallVector<Value> loadPieces(const EmitContext &e, Value memref,
+                                ValueRange prefix, Value col, int64_t count,
+                                int64_t width) {
+    Type elem = cast<MemRefType>(memref.getType()).getElementType();
+    SmallVector<Value> pieces;
+    for (int64_t i = 0; i < count; i += width) {
+      auto load = vector::LoadOp::create(
+          e.b, e.loc, VectorType::get({width}, elem), memref,
+          llvm::to_vector(llvm::concat<const Value>(
+              prefix, ValueRange{e.add(col, e.index(i))})));
+      load.setAlignment(width * elem.getIntOrFloatBitWidth() / 8);
+      pieces.push_back(load);
+    }
+    return pieces;
+  }
+
+  /// Elements `first`, `first` + 1 of a run loaded by loadPieces (pieces
+  /// of `width` >= 2 elements) as a vector<2>.
+  Value runPair(const EmitContext &e, ArrayRef<Value> pieces, int64_t width,
+                int64_t first) {
+    Value piece = pieces[first / width];
+    if (width == 2)
+      return piece;
+    int64_t at = first % width;
+    return vector::ShuffleOp::create(e.b, e.loc, piece, piece,
+                                     ArrayRef<int64_t>{at, at + 1});
+  }
+
+  /// Elements first .. first + count - 1 (first a multiple of count) of
+  /// codebook entry `entry` (group cb) in the model type, one aligned load
+  /// from shared or global memory.
+  Value loadRawElements(const EmitContext &e, Value shared, Value global,
+                        Value cb, Value entry, Value first, int64_t count) {
+    Value offset = e.add(e.mul(entry, e.index(cfg.vectorLen)), first);
+    auto load = vector::LoadOp::create(
+        e.b, e.loc, VectorType::get({count}, modelType),
+        shared ? shared : global, ValueRange{shared ? e.index(0) : cb, offset});
+    load.setAlignment(count * elemBytes());
+    return load;
+  }
+
+  /// Elements 2p, 2p + 1 of `v` (vector<2P>) as a vector<2>.
+  Value pairOf(const EmitContext &e, Value v, int64_t p) {
+    if (cast<VectorType>(v.getType()).getNumElements() == 2)
+      return v;
+    return vector::ShuffleOp::create(e.b, e.loc, v, v,
+                                     ArrayRef<int64_t>{2 * p, 2 * p + 1});
+  }
+
+  int64_t elemBytes() const { return modelType.getIntOrFloatBitWidth() / 8; }
+
+  /// Chunk k0 of group cb with operands in registers. Lane (g, q) owns the
+  /// run of runColumns() columns from k0 + q * runColumns(); mma columns
+  /// 2q, 2q + 1, 2q + 8, 2q + 9 of step s stand for its columns 4s .. 4s +
+  /// 3, so its B fragments are pairs of its run of activations (batch row
+  /// g of each 8-row tile, read with vector loads, rows past the batch
+  /// clamped) and its A fragments need the codes of its run only (`words`,
+  /// loadRunCodes). Every A fragment of the chunk is dequantized before the
+  /// first mma; batch tiles wholly past the batch skip their mma.
+  SmallVector<Value> multiplyDirectChunk(const EmitContext &e, Value cb,
+                                         Value k0, ValueRange accIn,
+                                         ValueRange words,
+                                         ArrayRef<Value> inputs) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t run = runColumns(), steps = tiling.getKChunk() / kTileK;
+    const int64_t T = grid.tilesPerWarp, nTiles = grid.batchTilesPerWarp;
+    const int64_t bits = cfg.indexBits + cfg.resIndexBits;
+    const int64_t width = runInputWidth(), piecesPerTile = run / width;
+    Value column = runInputColumn(e, cb, k0);
+    SmallVector<Value> scales, shifts;
+    if (cfg.enableNorm) {
+      int64_t normWidth = std::min<int64_t>(4, width);
+      for (auto [memref, out] : {std::pair{wa.values().weightScale, &scales},
+                                 std::pair{wa.values().weightBias, &shifts}})
+        for (Value piece :
+             loadPieces(e, memref, ValueRange{}, column, run, normWidth)) {
+          Value wide = e.toF32(piece);
+          for (int64_t i = 0; i < normWidth; ++i)
+            out->push_back(vector::ExtractOp::create(b, loc, wide,
+                                                     ArrayRef<int64_t>{i}));
+        }
+    }
+    // A fragments, step by step: parts x tiles x 4 registers each. Per
+    // group of P tiles and code, one read of the lane's 2P rows of the
+    // vector; tile p of the group takes elements 2p, 2p + 1.
+    const int64_t P = grid.vectorTiles;
+    auto vecType = VectorType::get({2 * P}, b.getF32Type());
+    auto modelVec = VectorType::get({2 * P}, modelType);
+    const int64_t wordsPerGroup = words.size() / (T / P);
+    SmallVector<SmallVector<Value>> a(steps);
+    for (int64_t s = 0; s < steps; ++s) {
+      SmallVector<SmallVector<Value>> hi(T), lo(T);
+      for (int64_t t0 = 0; t0 < T; t0 += P) {
+        Value first = laneVectorRow(e, t0).second;
+        SmallVector<Value> groupWords(
+            words.slice(t0 / P * wordsPerGroup, wordsPerGroup));
+        for (int64_t j = 0; j < 4; ++j) {
+          auto [idx, res] = emitSplitCode(
+              e, emitExtractCode(e, groupWords, 4 * s + j, bits),
+              cfg.indexBits, cfg.resIndexBits);
+          if (!split) {
+            Value v = loadRawElements(e, codebooks.centroids,
+                                      wa.values().centroids, cb, idx, first,
+                                      2 * P);
+            for (int64_t p = 0; p < P; ++p)
+              hi[t0 + p].push_back(pairOf(e, v, p));
+            continue;
+          }
+          Value w = SharedCodebooks::gatherPart(e, cfg, codebooks.centroids,
+                                                wa.values().centroids, cb, idx,
+                                                first, 2 * P);
+          if (res)
+            w = e.add(w, SharedCodebooks::gatherPart(
+                             e, cfg, codebooks.resCentroids,
+                             wa.values().resCentroids, cb, res, first, 2 * P));
+          if (cfg.enableNorm)
+            w = vector::FMAOp::create(
+                b, loc, w,
+                vector::BroadcastOp::create(b, loc, vecType,
+                                            scales[4 * s + j]),
+                vector::BroadcastOp::create(b, loc, vecType,
+                                            shifts[4 * s + j]));
+          Value h = e.fromF32(w, modelVec);
+          Value l = e.fromF32(arith::SubFOp::create(b, loc, w, e.toF32(h)),
+                              modelVec);
+          for (int64_t p = 0; p < P; ++p) {
+            hi[t0 + p].push_back(pairOf(e, h, p));
+            lo[t0 + p].push_back(pairOf(e, l, p));
+          }
+        }
+      }
+      for (int64_t t = 0; t < T; ++t)
+        llvm::append_range(a[s], packFragment(e, hi[t]));
+      if (split)
+        for (int64_t t = 0; t < T; ++t)
+          llvm::append_range(a[s], packFragment(e, lo[t]));
+    }
+    SmallVector<Value> acc(accIn);
+    for (int64_t nt = 0; nt < nTiles; ++nt) {
+      Value live = cmp(b, loc, arith::CmpIPredicate::ult,
+                       e.add(firstBatch, e.index(nt * kTileN)), batch);
+      SmallVector<Value> tileAcc;
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = 0; r < 4; ++r)
+          tileAcc.push_back(acc[accIndex(t, nt, r)]);
+      auto ifOp = scf::IfOp::create(
+          b, loc, live,
+          [&](OpBuilder &tb, Location) {
+            EmitContext te{tb, loc};
+            SmallVector<Value> c(tileAcc);
+            for (int64_t s = 0; s < steps; ++s) {
+              SmallVector<Value> xs =
+                  inputs.empty()
+                      ? loadRunInput(te, cb, k0, nt)
+                      : SmallVector<Value>(
+                            inputs.slice(nt * piecesPerTile, piecesPerTile));
+              SmallVector<Value> bFrag = {
+                  toOperand(te, runPair(te, xs, width, 4 * s)),
+                  toOperand(te, runPair(te, xs, width, 4 * s + 2))};
+              for (int64_t t = 0; t < T; ++t) {
+                SmallVector<Value> tc(ArrayRef<Value>(c).slice(4 * t, 4));
+                mmaInto(tb, loc, a[s], t, bFrag, tc);
+                std::copy(tc.begin(), tc.end(), c.begin() + 4 * t);
+              }
+            }
+            scf::YieldOp::create(tb, loc, c);
+          },
+          [&](OpBuilder &eb, Location) {
+            scf::YieldOp::create(eb, loc, tileAcc);
+          });
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = 0; r < 4; ++r)
+          acc[accIndex(t, nt, r)] = ifOp.getResult(t * 4 + r);
     }
     return acc;
   }
@@ -850,6 +1221,9 @@ private:
   bool sharedWeights;
   /// Whether the chunks walk the input columns (mmaWalksInputColumns).
   bool walksInputColumns;
+  /// Whether the warps read codes and activations straight into registers
+  /// (mmaReadsOperandsDirectly): no input tiles, no group barriers.
+  bool direct;
   /// Elements per asynchronous activation copy (getMmaInputCopyWidth).
   int64_t stageWidth;
   /// Threads of a column group, which stage its input tiles together.

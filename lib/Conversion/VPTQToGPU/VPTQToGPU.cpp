@@ -389,25 +389,6 @@ private:
            persistent < ceilDiv(cfg.numIndexRows(), tiling.getBlockRows());
   }
 
-  /// Code `c` (bits wide) of a step's index words `words`, as i32.
-  static Value extractCode(const EmitContext &e, ArrayRef<Value> words,
-                           int64_t c, int64_t bits) {
-    OpBuilder &b = e.b;
-    int64_t bit = c * bits, w = bit / 32, shift = bit % 32;
-    Value v = words[w];
-    if (shift)
-      v = arith::ShRUIOp::create(b, e.loc, v, e.i32(shift));
-    if (shift + bits > 32)
-      v = arith::OrIOp::create(
-          b, e.loc, v,
-          arith::ShLIOp::create(b, e.loc, words[w + 1], e.i32(32 - shift)));
-    // A field that ends at bit 31 of its word needs no mask.
-    if (shift + bits != 32)
-      v = arith::AndIOp::create(b, e.loc, v,
-                                e.i32((int64_t(1) << bits) - 1));
-    return v;
-  }
-
   /// The index words of step `q` (codeGroup codes) of row `row` of group
   /// `cb`, read from global memory (q clamped to the row's last step, so
   /// that a prefetch past the end reads valid memory).
@@ -485,7 +466,7 @@ private:
             }
           for (int64_t c = 0; c < G; ++c) {
             auto [idx, res] = emitSplitCode(
-                ne, extractCode(ne, words, c, bits), cfg.indexBits,
+                ne, emitExtractCode(ne, words, c, bits), cfg.indexBits,
                 cfg.resIndexBits);
             Value vec = gather(nb, loc, placement.getCentroids(),
                                wa.values().centroids, codebooks.centroids,

@@ -41,7 +41,12 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     when a residual or the norm makes weights inexact in the model type);
     B operands come from the staged tile through `nvgpu.ldmatrix`, f32
     accumulators are summed across column groups through shared memory,
-    and the epilogue adds outliers and the bias.
+    and the epilogue adds outliers and the bias. Where packed codes allow
+    (`mmaReadsOperandsDirectly`: no permutation, code runs of whole words)
+    nothing but codebooks is staged: each lane quad owns a run of a
+    chunk's columns and loads its code words and its activations (the B
+    operands) straight into registers, a chunk ahead, and a lane reads the
+    rows of several tiles from one codebook vector with one load.
 
     On NVIDIA sm_90 and newer (`grid-dependency`, on by default) every
     kernel supports programmatic dependent launch: it waits for the

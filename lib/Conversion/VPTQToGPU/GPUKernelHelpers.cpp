@@ -65,6 +65,26 @@ Value emitExtractCode(const EmitContext &e, ArrayRef<Value> words, int64_t c,
   return v;
 }
 
+SmallVector<Value> emitLoadWords(const EmitContext &e, Value indices, Value cb,
+                                 Value row, Value w0, int64_t count,
+                                 int64_t width) {
+  SmallVector<Value> out;
+  for (int64_t w = 0; w < count; w += width) {
+    SmallVector<Value> at = {cb, row, w ? e.add(w0, e.index(w)) : w0};
+    if (width == 1) {
+      out.push_back(memref::LoadOp::create(e.b, e.loc, indices, at));
+      continue;
+    }
+    auto load = vector::LoadOp::create(
+        e.b, e.loc, VectorType::get({width}, e.b.getI32Type()), indices, at);
+    load.setAlignment(width * 4);
+    for (int64_t i = 0; i < width; ++i)
+      out.push_back(vector::ExtractOp::create(e.b, e.loc, load.getResult(),
+                                              ArrayRef<int64_t>{i}));
+  }
+  return out;
+}
+
 Value emitSelect(OpBuilder &b, Location loc, Value cond, Value t, Value f) {
   return arith::SelectOp::create(b, loc, cond, t, f);
 }

@@ -52,6 +52,14 @@ Value andI(OpBuilder &b, Location loc, Value x, Value y);
 Value emitExtractCode(const EmitContext &e, ArrayRef<Value> words, int64_t c,
                       int64_t bits);
 
+/// Words w0 .. w0 + count - 1 of row `row` of codebook group `cb` of the
+/// packed index words `indices` ([groups, rows, words] i32), as i32 values:
+/// aligned vector loads of `width` words (count, w0 and the row length
+/// multiples of it), or scalar loads for width 1.
+SmallVector<Value> emitLoadWords(const EmitContext &e, Value indices, Value cb,
+                                 Value row, Value w0, int64_t count,
+                                 int64_t width);
+
 /// Sums (or takes the maximum of) `v` over the 32 lanes of a warp: every
 /// lane gets the result.
 Value warpAllReduce(OpBuilder &b, Location loc, Value v, bool max = false);

@@ -231,23 +231,10 @@ private:
   /// past the group.
   Value dequantizePair(const EmitContext &e, Value cb, Value row, Value col,
                        Value scale, Value shift) {
-    const int64_t V = cfg.vectorLen;
-    Value indexRow = e.min(
-        e.add(firstIndexRow, arith::DivUIOp::create(e.b, e.loc, row,
-                                                    e.index(V))),
-        e.index(cfg.numIndexRows() - 1));
-    Value first = arith::RemUIOp::create(e.b, e.loc, row, e.index(V));
+    auto [indexRow, first] = vectorRowOf(e, row);
     Value safeCol = e.min(col, e.index(cfg.groupSize - 1));
     auto [idx, res] = wa.emitIndices(e, cb, indexRow, safeCol);
-    Value pair =
-        SharedCodebooks::gatherPart(e, cfg, codebooks.centroids,
-                                    wa.values().centroids, cb, idx, first, 2);
-    if (res)
-      pair = e.add(pair, SharedCodebooks::gatherPart(
-                             e, cfg, codebooks.resCentroids,
-                             wa.values().resCentroids, cb, res, first, 2));
-    if (scale)
-      pair = vector::FMAOp::create(e.b, e.loc, pair, scale, shift);
+    Value pair = gatherWeights(e, cb, idx, res, first, 2, scale, shift);
     if (cfg.groupSize % tiling.getKChunk() != 0) {
       auto type = VectorType::get({2}, e.b.getF32Type());
       Value zero = arith::ConstantOp::create(
@@ -258,6 +245,46 @@ private:
                         pair, zero);
     }
     return pair;
+  }
+
+  /// The index row (of the block's first, clamped to the last) and the
+  /// first element in its vectors of block-local output row `row`.
+  std::pair<Value, Value> vectorRowOf(const EmitContext &e, Value row) const {
+    const int64_t V = cfg.vectorLen;
+    Value indexRow = e.min(
+        e.add(firstIndexRow, arith::DivUIOp::create(e.b, e.loc, row,
+                                                    e.index(V))),
+        e.index(cfg.numIndexRows() - 1));
+    return {indexRow, arith::RemUIOp::create(e.b, e.loc, row, e.index(V))};
+  }
+
+  /// Elements first .. first + count - 1 of the weight vector of codes
+  /// (idx, res) of group cb in f32: centroid plus residual, times `scale`
+  /// plus `shift` (the norm: f32 values, broadcast, or vector<count x f32>;
+  /// null without it).
+  Value gatherWeights(const EmitContext &e, Value cb, Value idx, Value res,
+                      Value first, int64_t count, Value scale, Value shift) {
+    Value w = SharedCodebooks::gatherPart(e, cfg, codebooks.centroids,
+                                          wa.values().centroids, cb, idx,
+                                          first, count);
+    if (res)
+      w = e.add(w, SharedCodebooks::gatherPart(e, cfg, codebooks.resCentroids,
+                                               wa.values().resCentroids, cb,
+                                               res, first, count));
+    if (!scale)
+      return w;
+    if (!isa<VectorType>(scale.getType())) {
+      scale = vector::BroadcastOp::create(e.b, e.loc, w.getType(), scale);
+      shift = vector::BroadcastOp::create(e.b, e.loc, w.getType(), shift);
+    }
+    return vector::FMAOp::create(e.b, e.loc, w, scale, shift);
+  }
+
+  /// The lo part of f32 weights `w` whose hi part (w rounded to the model
+  /// type) is `hi`: w - hi, rounded to the model type.
+  static Value lowPart(const EmitContext &e, Value w, Value hi) {
+    return e.fromF32(arith::SubFOp::create(e.b, e.loc, w, e.toF32(hi)),
+                     hi.getType());
   }
 
   /// Two model-type elements as an mma operand register: vector<2xf16>, or
@@ -521,12 +548,7 @@ private:
       Value hi = e.fromF32(vectors[i], modelVec);
       emitVectorStore(e, hi, weightTiles, ValueRange{first, k}, offset);
       if (split)
-        emitVectorStore(e,
-                        e.fromF32(arith::SubFOp::create(e.b, e.loc,
-                                                        vectors[i],
-                                                        e.toF32(hi)),
-                                  modelVec),
-                        weightTiles, ValueRange{e.add(first, e.index(1)), k},
+        emitVectorStore(e, lowPart(e, vectors[i], hi), weightTiles, ValueRange{e.add(first, e.index(1)), k},
                         offset);
     }
   }
@@ -684,8 +706,7 @@ private:
         Value h = e.fromF32(w, modelPair);
         hi.push_back(h);
         if (split)
-          lo.push_back(e.fromF32(arith::SubFOp::create(b, loc, w, e.toF32(h)),
-                                 modelPair));
+          lo.push_back(lowPart(e, w, h));
       }
       a[t] = packFragment(e, hi);
       if (split)
@@ -826,6 +847,17 @@ private:
   /// Columns of a chunk each lane quad owns: k_chunk / 4.
   int64_t runColumns() const { return tiling.getKChunk() / 4; }
 
+  /// Packed code words of a lane's run.
+  int64_t runWords() const {
+    return runColumns() * (cfg.indexBits + cfg.resIndexBits) / 32;
+  }
+
+  /// Chunk column k0 clamped to the group's last chunk, so that a prefetch
+  /// past the end reads valid memory.
+  Value clampChunk(const EmitContext &e, Value k0) const {
+    return e.min(k0, e.index(cfg.groupSize - tiling.getKChunk()));
+  }
+
   /// The column group's chunks of codebook group cb (chunk colWarp,
   /// colWarp + colWarps, ...) with operands read into registers: each lane
   /// loads the next chunk's code words, and its activations where they take
@@ -855,9 +887,7 @@ private:
           SmallVector<Value> next = load(le, le.add(k0, stride));
           pinLoads(le, next);
           ValueRange current = carried.drop_front(numAcc);
-          size_t numWords = grid.tilesPerWarp / grid.vectorTiles *
-                            runColumns() *
-                            (cfg.indexBits + cfg.resIndexBits) / 32;
+          size_t numWords = grid.tilesPerWarp / grid.vectorTiles * runWords();
           // Without a prefetch each live batch tile loads its own.
           SmallVector<Value> inputs(current.drop_front(numWords));
           SmallVector<Value> acc = multiplyDirectChunk(
@@ -911,9 +941,8 @@ private:
   /// The first input column of the lane's run of the chunk at column k0
   /// (clamped to the group's last chunk) of group cb: no permutation.
   Value runInputColumn(const EmitContext &e, Value cb, Value k0) {
-    Value chunkStart = e.min(k0, e.index(cfg.groupSize - tiling.getKChunk()));
     return e.add(groupColumn(e, cb),
-                 e.add(chunkStart, e.mul(quad, e.index(runColumns()))));
+                 e.add(clampChunk(e, k0), e.mul(quad, e.index(runColumns()))));
   }
 
   /// The lane's run of activations of the chunk at column k0 of group cb
@@ -935,53 +964,24 @@ private:
     return pieces;
   }
 
-  /// The index row of the lane's rows (tileRow, + 1) of the warp's tile t,
-  /// clamped to the last, and their first element in its vectors.
-  std::pair<Value, Value> laneVectorRow(const EmitContext &e, int64_t t) {
-    const int64_t V = cfg.vectorLen;
-    Value row = tileRow(e, t);
-    Value indexRow = e.min(
-        e.add(firstIndexRow, arith::DivUIOp::create(e.b, e.loc, row,
-                                                    e.index(V))),
-        e.index(cfg.numIndexRows() - 1));
-    return {indexRow, arith::RemUIOp::create(e.b, e.loc, row, e.index(V))};
-  }
-
   /// The packed code words of the lane's runs of the chunk at column k0
-  /// (clamped to the group's last chunk, so that a prefetch past the end
-  /// reads valid memory) of group cb, one run per group of
-  /// grid.vectorTiles tiles (one index row): runColumns() * bits / 32
-  /// words each, in aligned vectors of up to 4.
+  /// (clampChunk) of group cb, one run per group of grid.vectorTiles tiles
+  /// (one index row): runWords() words each, in aligned vectors of up to 4.
   SmallVector<Value> loadRunCodes(const EmitContext &e, Value cb, Value k0) {
-    const int64_t Kc = tiling.getKChunk();
-    const int64_t words = runColumns() * (cfg.indexBits + cfg.resIndexBits) /
-                          32;
+    const int64_t Kc = tiling.getKChunk(), words = runWords();
     int64_t width = 4;
     while (width > 1 && (words % width || cfg.packedWordsPerRow() % width))
       width /= 2;
-    Value chunk = arith::DivUIOp::create(
-        e.b, e.loc, e.min(k0, e.index(cfg.groupSize - Kc)), e.index(Kc));
+    Value chunk =
+        arith::DivUIOp::create(e.b, e.loc, clampChunk(e, k0), e.index(Kc));
     Value w0 = e.add(e.mul(chunk, e.index(4 * words)),
                      e.mul(quad, e.index(words)));
     SmallVector<Value> out;
-    for (int64_t t = 0; t < grid.tilesPerWarp; t += grid.vectorTiles) {
-      Value indexRow = laneVectorRow(e, t).first;
-      for (int64_t w = 0; w < words; w += width) {
-        SmallVector<Value> at = {cb, indexRow, e.add(w0, e.index(w))};
-        if (width == 1) {
-          out.push_back(memref::LoadOp::create(e.b, e.loc,
-                                               wa.values().indices, at));
-          continue;
-        }
-        auto load = vector::LoadOp::create(
-            e.b, e.loc, VectorType::get({width}, e.b.getI32Type()),
-            wa.values().indices, at);
-        load.setAlignment(width * 4);
-        for (int64_t i = 0; i < width; ++i)
-          out.push_back(vector::ExtractOp::create(e.b, e.loc, load.getResult(),
-                                                  ArrayRef<int64_t>{i}));
-      }
-    }
+    for (int64_t t = 0; t < grid.tilesPerWarp; t += grid.vectorTiles)
+      llvm::append_range(
+          out, emitLoadWords(e, wa.values().indices, cb,
+                             vectorRowOf(e, tileRow(e, t)).first, w0, words,
+                             width));
     return out;
   }
 
@@ -1074,14 +1074,13 @@ private:
     // group of P tiles and code, one read of the lane's 2P rows of the
     // vector; tile p of the group takes elements 2p, 2p + 1.
     const int64_t P = grid.vectorTiles;
-    auto vecType = VectorType::get({2 * P}, b.getF32Type());
     auto modelVec = VectorType::get({2 * P}, modelType);
     const int64_t wordsPerGroup = words.size() / (T / P);
     SmallVector<SmallVector<Value>> a(steps);
     for (int64_t s = 0; s < steps; ++s) {
       SmallVector<SmallVector<Value>> hi(T), lo(T);
       for (int64_t t0 = 0; t0 < T; t0 += P) {
-        Value first = laneVectorRow(e, t0).second;
+        Value first = vectorRowOf(e, tileRow(e, t0)).second;
         SmallVector<Value> groupWords(
             words.slice(t0 / P * wordsPerGroup, wordsPerGroup));
         for (int64_t j = 0; j < 4; ++j) {
@@ -1096,23 +1095,12 @@ private:
               hi[t0 + p].push_back(pairOf(e, v, p));
             continue;
           }
-          Value w = SharedCodebooks::gatherPart(e, cfg, codebooks.centroids,
-                                                wa.values().centroids, cb, idx,
-                                                first, 2 * P);
-          if (res)
-            w = e.add(w, SharedCodebooks::gatherPart(
-                             e, cfg, codebooks.resCentroids,
-                             wa.values().resCentroids, cb, res, first, 2 * P));
-          if (cfg.enableNorm)
-            w = vector::FMAOp::create(
-                b, loc, w,
-                vector::BroadcastOp::create(b, loc, vecType,
-                                            scales[4 * s + j]),
-                vector::BroadcastOp::create(b, loc, vecType,
-                                            shifts[4 * s + j]));
+          Value w = gatherWeights(
+              e, cb, idx, res, first, 2 * P,
+              cfg.enableNorm ? scales[4 * s + j] : Value(),
+              cfg.enableNorm ? shifts[4 * s + j] : Value());
           Value h = e.fromF32(w, modelVec);
-          Value l = e.fromF32(arith::SubFOp::create(b, loc, w, e.toF32(h)),
-                              modelVec);
+          Value l = lowPart(e, w, h);
           for (int64_t p = 0; p < P; ++p) {
             hi[t0 + p].push_back(pairOf(e, h, p));
             lo[t0 + p].push_back(pairOf(e, l, p));

@@ -398,23 +398,11 @@ private:
     const int64_t words = codeGroup * (cfg.indexBits + cfg.resIndexBits) / 32;
     const int64_t steps = cfg.groupSize / codeGroup;
     Value w0 = e.mul(e.min(q, e.index(steps - 1)), e.index(words));
-    Value indices = wa.values().indices;
-    SmallVector<Value> out;
     // One vector load when the step's words are 2 or 4 aligned ones.
-    if ((words == 2 || words == 4) && cfg.packedWordsPerRow() % words == 0) {
-      auto vecType = VectorType::get({words}, b.getI32Type());
-      auto load = vector::LoadOp::create(b, loc, vecType, indices,
-                                         ValueRange{cb, row, w0});
-      load.setAlignment(words * 4);
-      for (int64_t w = 0; w < words; ++w)
-        out.push_back(vector::ExtractOp::create(b, loc, load.getResult(),
-                                                ArrayRef<int64_t>{w}));
-      return out;
-    }
-    for (int64_t w = 0; w < words; ++w)
-      out.push_back(memref::LoadOp::create(
-          b, loc, indices, ValueRange{cb, row, e.add(w0, e.index(w))}));
-    return out;
+    bool vector =
+        (words == 2 || words == 4) && cfg.packedWordsPerRow() % words == 0;
+    return emitLoadWords(e, wa.values().indices, cb, row, w0, words,
+                         vector ? words : 1);
   }
 
   /// The work of the chunk from column k0 on with codes read into

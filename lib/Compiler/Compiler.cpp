@@ -829,8 +829,10 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
         continue;
       }
       if (key == "centroids_placement" || key == "res_centroids_placement") {
-        if (value != "global" && value != "shared" && value != "registers")
-          return fail(key.str() + " must be global, shared or registers");
+        if (value != "global" && value != "shared" && value != "registers" &&
+            value != "replicated")
+          return fail(key.str() +
+                      " must be global, shared, replicated or registers");
         (key == "centroids_placement" ? out.centroidsPlacement
                                       : out.resCentroidsPlacement) =
             value.str();

@@ -349,12 +349,20 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   // what they stage (2.1x on the 7B-shaped 11008 x 4096 v8-k4096 layer
   // with perm and norm). Others keep 256 threads: larger blocks were up to
   // 2x slower there (v16-k65536-k65536, global codebooks; v8-k256-k256).
-  // bench/results/2026-11-22-h100-persistent.md.
-  SharedMemoryLayout smallLayout = getSharedMemoryLayout(
-      c, modelType, small,
-      getDefaultPlacement(ctx, c, modelType, target, small));
+  // bench/results/2026-11-22-h100-persistent.md. What a block stages is
+  // the codebook's own size, replicated or not.
+  PlacementAttr smallPlacement =
+      getDefaultPlacement(ctx, c, modelType, target, small);
+  SharedMemoryLayout smallLayout =
+      getSharedMemoryLayout(c, modelType, small, smallPlacement);
+  auto sourceBytes = [](int64_t bytes, CodebookPlacement place) {
+    return bytes / std::max<int64_t>(sharedCodebookCopies(place), 1);
+  };
   if (!c.enablePerm && !c.enableNorm &&
-      smallLayout.centroidsBytes + smallLayout.resCentroidsBytes < 32768)
+      sourceBytes(smallLayout.centroidsBytes, smallPlacement.getCentroids()) +
+              sourceBytes(smallLayout.resCentroidsBytes,
+                          smallPlacement.getResCentroids()) <
+          32768)
     return small;
   // Fewer rows per block when that would leave processors without a row
   // tile.
@@ -475,13 +483,13 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
   SharedMemoryLayout l;
   SharedBuffers buffers;
   int64_t elem = elemBytes(modelType);
-  if (placement.getCentroids() == CodebookPlacement::Shared)
+  if (int64_t copies = sharedCodebookCopies(placement.getCentroids()))
     buffers.place(l.centroids, l.centroidsBytes,
-                  c.numCentroids * c.vectorLen * elem);
-  if (c.hasResidual() &&
-      placement.getResCentroids() == CodebookPlacement::Shared)
-    buffers.place(l.resCentroids, l.resCentroidsBytes,
-                  c.numResCentroids * c.vectorLen * elem);
+                  copies * c.numCentroids * c.vectorLen * elem);
+  if (c.hasResidual())
+    if (int64_t copies = sharedCodebookCopies(placement.getResCentroids()))
+      buffers.place(l.resCentroids, l.resCentroidsBytes,
+                    copies * c.numResCentroids * c.vectorLen * elem);
   if (tiling.getMma()) {
     int64_t rows = tiling.getBlockRows() * c.vectorLen;
     l.inputStride = tiling.getKChunk() + 8;
@@ -535,15 +543,29 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
     // Tensor-core kernels gather with lanes that diverge: no shuffles.
     if (entries <= 16 && !tiling.getMma())
       return CodebookPlacement::Registers;
-    CodebookPlacement main =
-        isResidual ? mainChoice : CodebookPlacement::Shared;
-    auto trial = PlacementAttr::get(ctx, main,
-                                    isResidual ? CodebookPlacement::Shared
-                                               : CodebookPlacement::Global);
-    if (getSharedMemoryBytes(c, modelType, tiling, trial) <=
-        target.maxSharedBytes)
-      return CodebookPlacement::Shared;
-    return CodebookPlacement::Global;
+    auto fits = [&](CodebookPlacement place) {
+      CodebookPlacement main = isResidual ? mainChoice : place;
+      auto trial = PlacementAttr::get(
+          ctx, main, isResidual ? place : CodebookPlacement::Global);
+      return getSharedMemoryBytes(c, modelType, tiling, trial) <=
+             target.maxSharedBytes;
+    };
+    // Small main codebooks of 16-byte entries are replicated on NVIDIA
+    // GPUs, so that random lookups meet no bank conflicts. On an H100 a
+    // replicated 256 x 8 main codebook of v8-k256-k256 beside a single-copy
+    // residual was 1.08-1.25x faster than both single at batch 1 and
+    // 1.0-1.06x at 4-64; replicating the residual too, or the residual
+    // beside an L2-resident main codebook (v8-k65536-k256), was 0.80-1.0x
+    // at batch 1: the replicas cost resident blocks
+    // (bench/results/2026-11-26-h100-replicated-codebooks.md).
+    if (!isResidual && target.kind == TargetInfo::Kind::NVVM &&
+        c.vectorLen * elemBytes(modelType) == kReplicatedEntryBytes &&
+        entries * kCodebookCopies * kReplicatedEntryBytes <=
+            kMaxReplicatedCodebookBytes &&
+        fits(CodebookPlacement::Replicated))
+      return CodebookPlacement::Replicated;
+    return fits(CodebookPlacement::Shared) ? CodebookPlacement::Shared
+                                           : CodebookPlacement::Global;
   };
   CodebookPlacement main =
       pick(c.numCentroids, false, CodebookPlacement::Global);

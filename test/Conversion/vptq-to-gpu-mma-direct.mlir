@@ -186,7 +186,51 @@ func.func @direct_split(%x: memref<?x136xbf16>, %i: memref<2x8x32xi32>,
       outlier_indices(%oi : memref<1x16x8xi16>) outlier_centroids(%oc : memref<1x1024xbf16>)
       weight_scale(%s : memref<136xbf16>) weight_bias(%sb : memref<136xbf16>)
       bias(%bias : memref<64xbf16>) outs(%y : memref<?x64xbf16>)
-      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 8,
+      {placement = #vptq.placement<centroids = shared, res_centroids = shared>,
+       tiling = #vptq.tiling<block_rows = 4, warps_per_row = 2, batch_tile = 8,
                              k_chunk = 32, mma = true>}
+  return
+}
+
+// -----
+
+// A replicated codebook (the default for 256 x 8 f16 on NVIDIA chips): 8
+// copies of each entry side by side, [256][8][8] f16 = 32 KiB, written one
+// 16-byte slot per thread and round (slot s holds entry s / 8). The block's
+// 64 rows are one group of 4 tiles: lane g reads vector g's 8 rows with
+// one 16-byte read per code, from copy q + 4 (g mod 2), so that the 8
+// lanes of a 16-byte wavefront (g = 2p, 2p + 1, all q) read 8 different
+// copies, on 8 different bank groups.
+// CHECK-LABEL: func.func @direct_replicated
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[LANE:.+]] = arith.remui %thread_id_x, %c32 : index
+// CHECK:   %[[G:.+]] = arith.divui %[[LANE]], %c4 : index
+// CHECK:   %[[Q:.+]] = arith.remui %[[LANE]], %c4 : index
+// CHECK:   %[[CB:.+]] = memref.view %{{.+}}[%c0][] : {{.*}} to memref<1x16384xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[PARITY:.+]] = arith.remui %[[G]], %c2 : index
+// CHECK:   %[[HIGH:.+]] = arith.muli %[[PARITY]], %c4 : index
+// CHECK:   %[[COPY:.+]] = arith.addi %[[Q]], %[[HIGH]] : index
+// CHECK:   scf.for %[[R:.+]] = %c0 to %c2048 step %c256
+// CHECK:     %[[SLOT:.+]] = arith.addi %[[R]], %thread_id_x : index
+// CHECK:     %[[ENTRY:.+]] = arith.divui %[[SLOT]], %c8 : index
+// CHECK:     %[[SRC:.+]] = arith.muli %[[ENTRY]], %c8 : index
+// CHECK:     %[[V:.+]] = vector.load %arg2[%c0, %[[SRC]]] {alignment = 16 : i64} : memref<1x2048xf16>, vector<8xf16>
+// CHECK:     %[[DST:.+]] = arith.muli %[[SLOT]], %c8 : index
+// CHECK:     vector.store %[[V]], %[[CB]][%c0, %[[DST]]] {alignment = 16 : i64}
+// CHECK:   scf.for
+// CHECK:     %[[IDX:.+]] = arith.index_castui %{{.+}} : i32 to index
+// CHECK:     %[[ROWS:.+]] = arith.muli %[[IDX]], %c8 : index
+// CHECK:     %[[SLOTC:.+]] = arith.addi %[[ROWS]], %[[COPY]] : index
+// CHECK:     %[[AT:.+]] = arith.muli %[[SLOTC]], %c8 : index
+// CHECK:     %[[ELEM:.+]] = arith.addi %[[AT]], %{{.+}} : index
+// CHECK:     vector.load %[[CB]][%c0, %[[ELEM]]] {alignment = 16 : i64} : memref<1x16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+func.func @direct_replicated(%x: memref<?x256xf16>, %i: memref<1x8x64xi32>,
+                             %c: memref<1x2048xf16>, %y: memref<?x64xf16>) {
+  vptq.matmul #vptq.vq<in_features = 256, out_features = 64, vector_len = 8,
+                       num_centroids = 256, packed = true>
+      input(%x : memref<?x256xf16>) indices(%i : memref<1x8x64xi32>)
+      centroids(%c : memref<1x2048xf16>) outs(%y : memref<?x64xf16>)
+      {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 2, batch_tile = 16,
+                             k_chunk = 64, mma = true>}
   return
 }

@@ -179,7 +179,8 @@ func.func @walk_input_columns(%x: memref<?x96xf16>, %i: memref<1x8x80xi16>, %c: 
       outlier_centroids(%oc : memref<1x256xf16>) perm(%p : memref<96xi16>)
       weight_scale(%s : memref<96xf16>) weight_bias(%sb : memref<96xf16>)
       outs(%y : memref<?x64xf16>)
-      {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 32,
+      {placement = #vptq.placement<centroids = shared, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 32,
                              k_chunk = 32, mma = true, shared_weights = true>}
   return
 }

@@ -8,7 +8,7 @@
 // to the kernel's staging buffers copied there, the rest read through L2.
 
 // v8-k65536-256: the 1 MiB main codebook stays in global memory, the 4 KiB
-// residual goes to shared memory.
+// residual goes to shared memory (one copy: residuals are not replicated).
 // SM90-LABEL: func.func @k65536_kr256
 // SM90: placement = #vptq.placement<centroids = global, res_centroids = shared>
 // GFX942-LABEL: func.func @k65536_kr256
@@ -43,6 +43,42 @@ func.func @k4096(%x: memref<?x4096xf16>, %i: memref<1x512x1536xi32>,
                        num_centroids = 4096, packed = true>
       input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x1536xi32>)
       centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x4096xf16>)
+  return
+}
+
+// -----
+
+// v8-k256-k256: on NVIDIA chips the main codebook is replicated (8 copies of
+// each 16-byte entry side by side, 32 KiB), so that its lookups meet no bank
+// conflicts; the residual keeps one copy. AMD chips and bf16 entries of
+// other sizes keep one copy of each.
+// SM90-LABEL: func.func @k256_kr256
+// SM90: placement = #vptq.placement<centroids = replicated, res_centroids = shared>
+// GFX942-LABEL: func.func @k256_kr256
+// GFX942: placement = #vptq.placement<centroids = shared, res_centroids = shared>
+func.func @k256_kr256(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
+                      %c: memref<1x2048xf16>, %rc: memref<1x2048xf16>,
+                      %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 256, num_res_centroids = 256,
+                       packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x2048xf16>)
+      res_centroids(%rc : memref<1x2048xf16>) outs(%y : memref<?x4096xf16>)
+  return
+}
+
+// -----
+
+// v12-k256: 24-byte entries are not replicated.
+// SM90-LABEL: func.func @v12_k256
+// SM90: placement = #vptq.placement<centroids = shared, res_centroids = global>
+func.func @v12_k256(%x: memref<?x4092xf16>, %i: memref<1x341x4092xi16>,
+                    %c: memref<1x3072xf16>, %y: memref<?x4092xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4092, out_features = 4092, vector_len = 12,
+                       num_centroids = 256>
+      input(%x : memref<?x4092xf16>) indices(%i : memref<1x341x4092xi16>)
+      centroids(%c : memref<1x3072xf16>) outs(%y : memref<?x4092xf16>)
   return
 }
 

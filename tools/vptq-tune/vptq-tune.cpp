@@ -160,9 +160,12 @@ std::set<Decisions> candidatesAround(const ref::LayerConfig &c,
       add(br, wpr, t, kc);
   for (int64_t k : {kc / 2, kc * 2})
     add(br, wpr, bt, kChunkFor(wpr, k));
-  // Codebooks in shared memory by default: also from global memory (L2).
+  // Codebooks in shared memory by default: also from global memory (L2);
+  // replicated ones also as one copy.
   if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Shared)
     add(br, wpr, bt, kc, "global");
+  if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Replicated)
+    add(br, wpr, bt, kc, "shared");
   // The heuristic's persistent blocks, and their absence.
   if (base.getPersistentBlocks() > 0) {
     Decisions d{br, wpr, bt, kc, ""};
@@ -230,7 +233,8 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
                                         mlir::Type modelType,
                                         const mlir::vptq::TargetInfo &target,
                                         mlir::vptq::TilingAttr base,
-                                        bool sharedCodebook) {
+                                        mlir::vptq::CodebookPlacement
+                                            mainPlacement) {
   const int64_t br = base.getBlockRows(), wpr = base.getWarpsPerRow(),
                 bt = base.getBatchTile(), kc = base.getKChunk();
   std::set<Decisions> out;
@@ -253,7 +257,7 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
                                                      target, tiling);
     if (!p.empty())
       placement = mlir::vptq::PlacementAttr::get(
-          &ctx, mlir::vptq::CodebookPlacement::Global,
+          &ctx, *mlir::vptq::symbolizeCodebookPlacement(p),
           placement.getResCentroids());
     if (!mlir::vptq::mmaTilingFits(c, modelType, target, tiling, placement))
       return;
@@ -278,8 +282,10 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
         for (int64_t k : {64, 128})
           if (rows % c.vectorLen == 0 && (t == 16 || k == 64))
             add(rows / c.vectorLen, w, t, k);
-  if (sharedCodebook)
+  if (mainPlacement == mlir::vptq::CodebookPlacement::Shared)
     add(br, wpr, bt, kc, "global");
+  if (mainPlacement == mlir::vptq::CodebookPlacement::Replicated)
+    add(br, wpr, bt, kc, "shared");
   return out;
 }
 
@@ -416,8 +422,7 @@ int candidates(const std::vector<std::string> &args) {
             &ctx, spec->config, modelType, *target, mmaBase);
         for (const Decisions &d : mmaCandidatesAround(
                  ctx, spec->config, modelType, *target, mmaBase,
-                 mmaPlacement.getCentroids() ==
-                     mlir::vptq::CodebookPlacement::Shared))
+                 mmaPlacement.getCentroids()))
           all.insert(d);
       }
       if (b >= 4 &&

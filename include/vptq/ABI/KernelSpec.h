@@ -63,7 +63,7 @@ struct LinearSpec {
   /// Weights dequantized once per block into shared memory on tensor cores
   /// (#vptq.tiling shared_weights): 1 yes, 0 no, -1 choose.
   int64_t sharedWeights = -1;
-  /// "global", "shared", "registers" or "" (choose).
+  /// "global", "shared", "replicated", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
   /// The main codebook sharded over the blocks of a thread-block cluster
   /// (vptq.matmul's shard operands, placement "sharded"): S > 1 shards, 0

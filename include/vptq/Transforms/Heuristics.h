@@ -298,7 +298,28 @@ inline int64_t getSharedMemoryBytes(const LayerConfig &config, Type modelType,
   return getSharedMemoryLayout(config, modelType, tiling, placement).total;
 }
 
-/// The default placement: registers for codebooks of at most 16 entries,
+/// Copies of a codebook placed at `place` that a block keeps in shared
+/// memory: kCodebookCopies when replicated, 1 in shared memory, 0
+/// elsewhere.
+inline int64_t sharedCodebookCopies(CodebookPlacement place) {
+  switch (place) {
+  case CodebookPlacement::Shared:
+    return 1;
+  case CodebookPlacement::Replicated:
+    return kCodebookCopies;
+  default:
+    return 0;
+  }
+}
+
+/// The largest replicated codebook getDefaultPlacement makes (32 KiB: 256
+/// entries of 16 bytes, 8 copies each).
+constexpr int64_t kMaxReplicatedCodebookBytes = 32 * 1024;
+
+/// The default placement: registers for codebooks of at most 16 entries;
+/// on NVIDIA GPUs, replicated copies for a main codebook of 16-byte entries
+/// whose copies take at most kMaxReplicatedCodebookBytes (a 256 x 8 f16
+/// codebook; residual codebooks keep one copy);
 /// shared memory when the codebooks fit the target's limit beside the
 /// kernel's other buffers, otherwise global memory.
 PlacementAttr getDefaultPlacement(MLIRContext *ctx, const LayerConfig &config,

@@ -326,48 +326,104 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
 SharedCodebooks SharedCodebooks::view(OpBuilder &b, Location loc, Value dsm,
                                       const SharedMemoryLayout &layout,
                                       const LayerConfig &config,
-                                      Type modelType) {
+                                      Type modelType,
+                                      PlacementAttr placement) {
   SharedCodebooks s;
+  s.replicated = placement.getCentroids() == CodebookPlacement::Replicated;
+  s.resReplicated =
+      placement.getResCentroids() == CodebookPlacement::Replicated;
+  auto copies = [](bool replicated) {
+    return replicated ? kCodebookCopies : 1;
+  };
   if (layout.centroidsBytes)
-    s.centroids = sharedView(b, loc, dsm, layout.centroids,
-                             {1, config.numCentroids * config.vectorLen},
-                             modelType);
+    s.centroids = sharedView(
+        b, loc, dsm, layout.centroids,
+        {1, copies(s.replicated) * config.numCentroids * config.vectorLen},
+        modelType);
   if (layout.resCentroidsBytes)
-    s.resCentroids =
-        sharedView(b, loc, dsm, layout.resCentroids,
-                   {1, config.numResCentroids * config.vectorLen}, modelType);
+    s.resCentroids = sharedView(b, loc, dsm, layout.resCentroids,
+                                {1, copies(s.resReplicated) *
+                                        config.numResCentroids *
+                                        config.vectorLen},
+                                modelType);
   return s;
+}
+
+/// Writes each entry of codebook `c` of `src` ([NC, K * V]) kCodebookCopies
+/// times into `dst` ([1, K * kCodebookCopies * V]) with all threads: slot
+/// s (entry s / kCodebookCopies) takes one aligned vector load and store.
+static void emitReplicatedCopy(OpBuilder &b, Location loc, Value src,
+                               Value c, Value dst, int64_t entries,
+                               int64_t vectorLen, Value tid,
+                               int64_t threads) {
+  Type elem = cast<MemRefType>(src.getType()).getElementType();
+  auto vecType = VectorType::get({vectorLen}, elem);
+  emitThreadRounds(
+      b, loc, tid, entries * kCodebookCopies, threads,
+      [&](const EmitContext &ne, Value slot) -> Value {
+        Value entry = arith::DivUIOp::create(ne.b, loc, slot,
+                                             ne.index(kCodebookCopies));
+        auto load = vector::LoadOp::create(
+            ne.b, loc, vecType, src,
+            ValueRange{c, ne.mul(entry, ne.index(vectorLen))});
+        load.setAlignment(kReplicatedEntryBytes);
+        return load;
+      },
+      [&](const EmitContext &ne, Value slot, Value v) {
+        vector::StoreOp::create(
+            ne.b, loc, v, dst,
+            ValueRange{ne.index(0), ne.mul(slot, ne.index(vectorLen))})
+            .setAlignment(kReplicatedEntryBytes);
+      });
 }
 
 void SharedCodebooks::copyGroup(OpBuilder &b, Location loc,
                                 const LayerConfig &config,
                                 const QuantizedWeightValues &weights, Value cb,
                                 Value tid, int64_t threads) const {
+  auto copy = [&](Value src, Value dst, int64_t entries, bool replicate) {
+    if (replicate)
+      emitReplicatedCopy(b, loc, src, cb, dst, entries, config.vectorLen, tid,
+                         threads);
+    else
+      emitCooperativeCopy(b, loc, src, cb, dst, entries * config.vectorLen,
+                          tid, threads);
+  };
   if (centroids)
-    emitCooperativeCopy(b, loc, weights.centroids, cb, centroids,
-                        config.numCentroids * config.vectorLen, tid, threads);
+    copy(weights.centroids, centroids, config.numCentroids, replicated);
   if (resCentroids)
-    emitCooperativeCopy(b, loc, weights.resCentroids, cb, resCentroids,
-                        config.numResCentroids * config.vectorLen, tid,
-                        threads);
+    copy(weights.resCentroids, resCentroids, config.numResCentroids,
+         resReplicated);
+}
+
+Value SharedCodebooks::entryOffset(const EmitContext &e,
+                                   const LayerConfig &config, Value entry,
+                                   Value copy) {
+  if (copy)
+    entry = e.add(e.mul(entry, e.index(kCodebookCopies)), copy);
+  return e.mul(entry, e.index(config.vectorLen));
 }
 
 Value SharedCodebooks::gather(const EmitContext &e, const LayerConfig &config,
                               Value shared, Value codebook, Value cb,
-                              Value entry) {
+                              Value entry, Value copy) {
   if (shared)
-    return WeightAccess::emitGather(e, shared, e.index(0), entry,
-                                    config.vectorLen);
+    return emitVectorLoad(e, shared, ValueRange{e.index(0)},
+                          entryOffset(e, config, entry, copy),
+                          config.vectorLen);
   return WeightAccess::emitGather(e, codebook, cb, entry, config.vectorLen);
 }
 
 Value SharedCodebooks::gatherPart(const EmitContext &e,
                                   const LayerConfig &config, Value shared,
                                   Value codebook, Value cb, Value entry,
-                                  Value first, int64_t count) {
-  Value offset = e.add(e.mul(entry, e.index(config.vectorLen)), first);
+                                  Value first, int64_t count, Value copy) {
   if (shared)
-    return emitVectorLoad(e, shared, ValueRange{e.index(0)}, offset, count);
+    return emitVectorLoad(
+        e, shared, ValueRange{e.index(0)},
+        e.add(entryOffset(e, config, entry, copy), first),
+        count);
+  Value offset = e.add(e.mul(entry, e.index(config.vectorLen)), first);
   return emitVectorLoad(e, codebook, ValueRange{cb}, offset, count);
 }
 

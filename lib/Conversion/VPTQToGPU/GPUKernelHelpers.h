@@ -162,30 +162,48 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
 
 /// The main and residual codebooks a matmul kernel keeps in shared memory
 /// (null where the placement keeps them elsewhere), one codebook group at a
-/// time.
+/// time. A replicated codebook (placement `replicated`) keeps
+/// kCodebookCopies copies of each 16-byte entry side by side, entry e's in
+/// row e of [K][kCodebookCopies][V]: a lookup reads the copy its caller
+/// picks, so that the lanes of one shared-memory wavefront that read
+/// different entries read different copies, on different banks.
 struct SharedCodebooks {
   Value centroids, resCentroids;
+  bool replicated = false, resReplicated = false;
 
   /// Views the buffers `layout` places in the dynamic shared memory `dsm`.
   static SharedCodebooks view(OpBuilder &b, Location loc, Value dsm,
                               const SharedMemoryLayout &layout,
-                              const LayerConfig &config, Type modelType);
+                              const LayerConfig &config, Type modelType,
+                              PlacementAttr placement);
   bool any() const { return centroids || resCentroids; }
   /// Copies codebook group `cb` of `weights` in with all `threads` threads
   /// (the caller places the barriers around it).
   void copyGroup(OpBuilder &b, Location loc, const LayerConfig &config,
                  const QuantizedWeightValues &weights, Value cb, Value tid,
                  int64_t threads) const;
+  /// `copy` (an index below kCodebookCopies) where the main (`residual`
+  /// false) or residual codebook is replicated, else null: the copy
+  /// argument of gather and gatherPart.
+  Value copyFor(bool residual, Value copy) const {
+    return (residual ? resReplicated : replicated) ? copy : Value();
+  }
   /// Gathers entry `entry` of group `cb` as vector<V x f32>: from `shared`
-  /// (one of the views above) when set, else from the global `codebook`.
+  /// (one of the views above) when set, else from the global `codebook`;
+  /// from copy `copy` of a replicated view.
   static Value gather(const EmitContext &e, const LayerConfig &config,
-                      Value shared, Value codebook, Value cb, Value entry);
+                      Value shared, Value codebook, Value cb, Value entry,
+                      Value copy = {});
   /// Elements first .. first + count - 1 of that entry as
   /// vector<count x f32> (one aligned load when first is a multiple of
   /// count and count a power of two).
   static Value gatherPart(const EmitContext &e, const LayerConfig &config,
                           Value shared, Value codebook, Value cb, Value entry,
-                          Value first, int64_t count);
+                          Value first, int64_t count, Value copy = {});
+  /// The element offset of entry `entry` in a shared view: copy `copy`'s
+  /// in a replicated one (copy set), else the entry's.
+  static Value entryOffset(const EmitContext &e, const LayerConfig &config,
+                           Value entry, Value copy);
 };
 
 //===----------------------------------------------------------------------===//

@@ -109,7 +109,10 @@ public:
     lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
 
     Value dsm = emitDynamicSharedMemory(b, loc);
-    codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
+    codebooks =
+        SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType, placement);
+    if (codebooks.replicated || codebooks.resReplicated)
+      laneCopy = emitLaneCopy(e);
     if (!direct)
       inputTiles = sharedView(b, loc, dsm, layout.inputs,
                               {layout.stages, grid.colWarps, Bt,
@@ -192,6 +195,28 @@ public:
   }
 
 private:
+  /// The copy of a replicated codebook (kCodebookCopies of 16-byte entries
+  /// per 128-byte row) the lane reads, so that lanes of one wavefront that
+  /// read different entries read different copies. Shared weights: each
+  /// thread reads whole entries, 8 lanes a wavefront: lane mod 8. Register
+  /// fragments: the lanes reading one entry (lane groups g of one vector,
+  /// 4 / P of them) take one copy and read disjoint parts of it; quad q and
+  /// the parity of the vector (g / (4 / P)) tell apart the 8 entries of a
+  /// wavefront (32 lanes of 4 bytes with P = 1, 16 of 8 with P = 2, 8 of
+  /// 16 with P = 4): q + 4 ((g P / 4) mod 2).
+  Value emitLaneCopy(const EmitContext &e) const {
+    if (sharedWeights)
+      return arith::RemUIOp::create(e.b, e.loc, lane,
+                                    e.index(kCodebookCopies));
+    const int64_t lanesPerVector = 4 / grid.vectorTiles;
+    Value vector = lanesPerVector == 1
+                       ? group
+                       : arith::DivUIOp::create(e.b, e.loc, group,
+                                                e.index(lanesPerVector));
+    Value parity = arith::RemUIOp::create(e.b, e.loc, vector, e.index(2));
+    return e.add(quad, e.mul(parity, e.index(4)));
+  }
+
   int64_t accIndex(int64_t t, int64_t nt, int64_t i) const {
     return (t * grid.batchTilesPerWarp + nt) * 4 + i;
   }
@@ -264,13 +289,14 @@ private:
   /// null without it).
   Value gatherWeights(const EmitContext &e, Value cb, Value idx, Value res,
                       Value first, int64_t count, Value scale, Value shift) {
-    Value w = SharedCodebooks::gatherPart(e, cfg, codebooks.centroids,
-                                          wa.values().centroids, cb, idx,
-                                          first, count);
+    Value w = SharedCodebooks::gatherPart(
+        e, cfg, codebooks.centroids, wa.values().centroids, cb, idx, first,
+        count, codebooks.copyFor(false, laneCopy));
     if (res)
-      w = e.add(w, SharedCodebooks::gatherPart(e, cfg, codebooks.resCentroids,
-                                               wa.values().resCentroids, cb,
-                                               res, first, count));
+      w = e.add(w, SharedCodebooks::gatherPart(
+                       e, cfg, codebooks.resCentroids,
+                       wa.values().resCentroids, cb, res, first, count,
+                       codebooks.copyFor(true, laneCopy)));
     if (!scale)
       return w;
     if (!isa<VectorType>(scale.getType())) {
@@ -497,13 +523,15 @@ private:
     for (int64_t i = 0; i < chunkItems(); ++i) {
       auto [r, k] = chunkItem(e, i);
       Value col = e.add(k0, k);
-      Value w = SharedCodebooks::gather(e, cfg, codebooks.centroids,
-                                        wa.values().centroids, cb,
-                                        indices[i * perItem]);
+      Value w = SharedCodebooks::gather(
+          e, cfg, codebooks.centroids, wa.values().centroids, cb,
+          indices[i * perItem], codebooks.copyFor(false, laneCopy));
       if (perItem == 2)
-        w = e.add(w, SharedCodebooks::gather(e, cfg, codebooks.resCentroids,
-                                             wa.values().resCentroids, cb,
-                                             indices[i * perItem + 1]));
+        w = e.add(w, SharedCodebooks::gather(
+                         e, cfg, codebooks.resCentroids,
+                         wa.values().resCentroids, cb,
+                         indices[i * perItem + 1],
+                         codebooks.copyFor(true, laneCopy)));
       if (cfg.enableNorm) {
         // The norm belongs to the input column.
         Value p = walksInputColumns
@@ -1017,10 +1045,14 @@ private:
 
   /// Elements first .. first + count - 1 (first a multiple of count) of
   /// codebook entry `entry` (group cb) in the model type, one aligned load
-  /// from shared or global memory.
+  /// from shared memory (the lane's copy where replicated) or global
+  /// memory.
   Value loadRawElements(const EmitContext &e, Value shared, Value global,
                         Value cb, Value entry, Value first, int64_t count) {
-    Value offset = e.add(e.mul(entry, e.index(cfg.vectorLen)), first);
+    Value offset = e.add(
+        SharedCodebooks::entryOffset(
+            e, cfg, entry, shared ? codebooks.copyFor(false, laneCopy) : Value()),
+        first);
     auto load = vector::LoadOp::create(
         e.b, e.loc, VectorType::get({count}, modelType),
         shared ? shared : global, ValueRange{shared ? e.index(0) : cb, offset});
@@ -1222,6 +1254,8 @@ private:
   Value tid, warp, lane, rowWarp, colWarp, batchWarp, groupThread, group,
       quad, firstIndexRow, firstBatch, batch, lastBatch;
   SharedCodebooks codebooks;
+  /// The copy of a replicated codebook the lane reads (emitLaneCopy).
+  Value laneCopy;
   Value inputTiles, weightTiles, inversePerm;
 };
 

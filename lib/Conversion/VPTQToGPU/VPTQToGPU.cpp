@@ -80,7 +80,13 @@ public:
     batch = memref::DimOp::create(b, loc, x, 0);
 
     Value dsm = emitDynamicSharedMemory(b, loc);
-    codebooks = SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType);
+    codebooks =
+        SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType, placement);
+    // Each lane looks up whole entries of its own codes: lane mod 8 tells
+    // apart the 8 lanes of a 16-byte-read wavefront.
+    if (codebooks.replicated || codebooks.resReplicated)
+      laneCopy =
+          arith::RemUIOp::create(b, loc, lane, e.index(kCodebookCopies));
     if (!codeGroup)
       sharedCodes = sharedView(b, loc, dsm, layout.codes,
                                {R, layout.stagedWords}, b.getI32Type());
@@ -249,14 +255,16 @@ private:
         b, loc, VectorType::get({cfg.vectorLen}, b.getF32Type()), elems);
   }
 
-  /// Gathers a codebook vector from where `place` says it lives.
+  /// Gathers a codebook vector from where `place` says it lives (the
+  /// lane's copy of a replicated one).
   Value gather(OpBuilder &b, Location loc, CodebookPlacement place,
                Value global, Value shared, Value laneEntry, Value cb,
                Value entry) {
     if (place == CodebookPlacement::Registers)
       return gatherFromLanes(b, loc, laneEntry, entry);
-    return SharedCodebooks::gather(EmitContext{b, loc}, cfg, shared, global,
-                                   cb, entry);
+    return SharedCodebooks::gather(
+        EmitContext{b, loc}, cfg, shared, global, cb, entry,
+        place == CodebookPlacement::Replicated ? laneCopy : Value());
   }
 
   /// Copies this chunk's codes of the block's rows into shared memory:
@@ -590,6 +598,8 @@ private:
   // Set while emitting.
   Value tid, lane, blockRow, split, firstBatch, batch;
   SharedCodebooks codebooks;
+  /// The copy of replicated codebooks the lane reads.
+  Value laneCopy;
   /// Codebooks in the lanes' registers (Registers placement), of the
   /// current group.
   Value laneMain, laneRes;

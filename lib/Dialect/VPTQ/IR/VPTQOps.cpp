@@ -476,6 +476,21 @@ LogicalResult MatmulOp::verify() {
     if (placement.getResCentroids() == CodebookPlacement::Sharded)
       return emitOpError("only 'centroids' can be sharded, not "
                          "'res_centroids'");
+    Type modelType =
+        cast<ShapedType>(getCentroids().getType()).getElementType();
+    int64_t entryBytes =
+        c.vectorLen * int64_t(modelType.getIntOrFloatBitWidth() / 8);
+    for (auto [place, name] :
+         {std::pair{placement.getCentroids(), "centroids"},
+          std::pair{placement.getResCentroids(), "res_centroids"}})
+      if (place == CodebookPlacement::Replicated &&
+          entryBytes != kReplicatedEntryBytes)
+        return emitOpError() << "a replicated '" << name << "' needs "
+                             << kReplicatedEntryBytes
+                             << "-byte entries (vector_len x element size), "
+                                "got "
+                             << c.vectorLen << " x " << modelType << " = "
+                             << entryBytes << " bytes";
     if (placement.getCentroids() == CodebookPlacement::Registers &&
         c.numCentroids > kMaxRegisterCentroids)
       return emitOpError() << "placement of 'centroids' in registers needs "

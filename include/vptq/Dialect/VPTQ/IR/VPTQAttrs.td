@@ -119,7 +119,8 @@ def VPTQ_CodebookPlacement : I32EnumAttr<"CodebookPlacement",
   I32EnumAttrCase<"Global", 0, "global">,
   I32EnumAttrCase<"Shared", 1, "shared">,
   I32EnumAttrCase<"Registers", 2, "registers">,
-  I32EnumAttrCase<"Sharded", 3, "sharded">
+  I32EnumAttrCase<"Sharded", 3, "sharded">,
+  I32EnumAttrCase<"Replicated", 4, "replicated">
 ]> {
   let cppNamespace = "::mlir::vptq";
   let genSpecializedAttr = 0;
@@ -217,7 +218,13 @@ def VPTQ_PlacementAttr : VPTQ_Attr<"Placement", "placement"> {
     `sharded` (main codebook only) splits it over the blocks of a
     thread-block cluster, each block holding K / S entries in shared memory
     and taking the lookups whose index falls there (a `vptq.matmul` with
-    `shard_entries` / `shard_offsets`; NVIDIA sm_90 and newer).
+    `shard_entries` / `shard_offsets`; NVIDIA sm_90 and newer),
+    `replicated` copies a codebook of 16-byte entries (V = 8 in f16 or
+    bf16) into shared memory 8 times over, the copies of entry e side by
+    side in one 128-byte row, and each lane reads the copy that puts its
+    read on banks no other entry of its wavefront uses: random lookups
+    without bank conflicts, for 8 times the shared memory (a 256-entry
+    codebook takes 32 KiB).
 
     Example:
 

@@ -27,6 +27,13 @@ class QuantizedWeightOpInterface;
 /// lane of a 32-wide warp.
 inline constexpr int64_t kMaxRegisterCentroids = 32;
 
+/// Copies of each entry a replicated codebook keeps (placement
+/// `replicated`), side by side in one 128-byte row of shared memory.
+inline constexpr int64_t kCodebookCopies = 8;
+/// The entry size (vector_len x element bytes) a replicated codebook needs:
+/// kCodebookCopies of them fill the 32 four-byte banks once.
+inline constexpr int64_t kReplicatedEntryBytes = 16;
+
 namespace detail {
 /// Checks every weight operand of `op` against its configuration.
 LogicalResult verifyQuantizedWeightOp(Operation *op);

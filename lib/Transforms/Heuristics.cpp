@@ -554,10 +554,10 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
     // GPUs, so that random lookups meet no bank conflicts. On an H100 a
     // replicated 256 x 8 main codebook of v8-k256-k256 beside a single-copy
     // residual was 1.08-1.25x faster than both single at batch 1 and
-    // 1.0-1.06x at 4-64; replicating the residual too, or the residual
-    // beside an L2-resident main codebook (v8-k65536-k256), was 0.80-1.0x
-    // at batch 1: the replicas cost resident blocks
-    // (bench/results/2026-11-26-h100-replicated-codebooks.md).
+    // 0.99-1.09x at 4-64; replicating the residual too was 0.80-1.08x of
+    // that at batch 1, and the residual beside an L2-resident main codebook
+    // (v8-k65536-k256) 0.80-0.94x of one copy: the replicas cost resident
+    // blocks (bench/results/2026-11-26-h100-replicated-codebooks.md).
     if (!isResidual && target.kind == TargetInfo::Kind::NVVM &&
         c.vectorLen * elemBytes(modelType) == kReplicatedEntryBytes &&
         entries * kCodebookCopies * kReplicatedEntryBytes <=

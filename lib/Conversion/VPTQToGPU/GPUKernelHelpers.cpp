@@ -419,12 +419,12 @@ Value SharedCodebooks::gatherPart(const EmitContext &e,
                                   Value codebook, Value cb, Value entry,
                                   Value first, int64_t count, Value copy) {
   if (shared)
-    return emitVectorLoad(
-        e, shared, ValueRange{e.index(0)},
-        e.add(entryOffset(e, config, entry, copy), first),
-        count);
-  Value offset = e.add(e.mul(entry, e.index(config.vectorLen)), first);
-  return emitVectorLoad(e, codebook, ValueRange{cb}, offset, count);
+    return emitVectorLoad(e, shared, ValueRange{e.index(0)},
+                          e.add(entryOffset(e, config, entry, copy), first),
+                          count);
+  return emitVectorLoad(
+      e, codebook, ValueRange{cb},
+      e.add(entryOffset(e, config, entry, Value()), first), count);
 }
 
 //===----------------------------------------------------------------------===//

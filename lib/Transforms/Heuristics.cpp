@@ -559,7 +559,8 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
     // (v8-k65536-k256) 0.80-0.94x of one copy: the replicas cost resident
     // blocks (bench/results/2026-11-26-h100-replicated-codebooks.md).
     if (!isResidual && target.kind == TargetInfo::Kind::NVVM &&
-        c.vectorLen * elemBytes(modelType) == kReplicatedEntryBytes &&
+        getCodebookEntryBytes(c.vectorLen, modelType) ==
+            kReplicatedEntryBytes &&
         entries * kCodebookCopies * kReplicatedEntryBytes <=
             kMaxReplicatedCodebookBytes &&
         fits(CodebookPlacement::Replicated))

@@ -50,8 +50,8 @@ func.func @k4096(%x: memref<?x4096xf16>, %i: memref<1x512x1536xi32>,
 
 // v8-k256-k256: on NVIDIA chips the main codebook is replicated (8 copies of
 // each 16-byte entry side by side, 32 KiB), so that its lookups meet no bank
-// conflicts; the residual keeps one copy. AMD chips and bf16 entries of
-// other sizes keep one copy of each.
+// conflicts; the residual keeps one copy. AMD chips keep one copy of
+// each.
 // SM90-LABEL: func.func @k256_kr256
 // SM90: placement = #vptq.placement<centroids = replicated, res_centroids = shared>
 // GFX942-LABEL: func.func @k256_kr256

@@ -125,6 +125,20 @@ struct Decisions {
 
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
+/// The main-codebook placement timed beside the heuristic's `main`: global
+/// memory (L2) for a shared codebook, one copy for a replicated one, none
+/// ("") otherwise.
+std::string placementAlternative(mlir::vptq::CodebookPlacement main) {
+  switch (main) {
+  case mlir::vptq::CodebookPlacement::Shared:
+    return "global";
+  case mlir::vptq::CodebookPlacement::Replicated:
+    return "shared";
+  default:
+    return "";
+  }
+}
+
 /// The tiling decisions worth timing around the heuristic `base`.
 std::set<Decisions> candidatesAround(const ref::LayerConfig &c,
                                      mlir::vptq::TilingAttr base,
@@ -160,12 +174,11 @@ std::set<Decisions> candidatesAround(const ref::LayerConfig &c,
       add(br, wpr, t, kc);
   for (int64_t k : {kc / 2, kc * 2})
     add(br, wpr, bt, kChunkFor(wpr, k));
-  // Codebooks in shared memory by default: also from global memory (L2);
-  // replicated ones also as one copy.
-  if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Shared)
-    add(br, wpr, bt, kc, "global");
-  if (placement.getCentroids() == mlir::vptq::CodebookPlacement::Replicated)
-    add(br, wpr, bt, kc, "shared");
+  // Shared codebooks also from global memory (L2), replicated ones also as
+  // one copy.
+  if (std::string p = placementAlternative(placement.getCentroids());
+      !p.empty())
+    add(br, wpr, bt, kc, p);
   // The heuristic's persistent blocks, and their absence.
   if (base.getPersistentBlocks() > 0) {
     Decisions d{br, wpr, bt, kc, ""};
@@ -282,10 +295,8 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
         for (int64_t k : {64, 128})
           if (rows % c.vectorLen == 0 && (t == 16 || k == 64))
             add(rows / c.vectorLen, w, t, k);
-  if (mainPlacement == mlir::vptq::CodebookPlacement::Shared)
-    add(br, wpr, bt, kc, "global");
-  if (mainPlacement == mlir::vptq::CodebookPlacement::Replicated)
-    add(br, wpr, bt, kc, "shared");
+  if (std::string p = placementAlternative(mainPlacement); !p.empty())
+    add(br, wpr, bt, kc, p);
   return out;
 }
 

@@ -576,8 +576,8 @@ private:
       Value hi = e.fromF32(vectors[i], modelVec);
       emitVectorStore(e, hi, weightTiles, ValueRange{first, k}, offset);
       if (split)
-        emitVectorStore(e, lowPart(e, vectors[i], hi), weightTiles, ValueRange{e.add(first, e.index(1)), k},
-                        offset);
+        emitVectorStore(e, lowPart(e, vectors[i], hi), weightTiles,
+                        ValueRange{e.add(first, e.index(1)), k}, offset);
     }
   }
 

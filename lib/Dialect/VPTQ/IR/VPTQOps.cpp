@@ -478,8 +478,7 @@ LogicalResult MatmulOp::verify() {
                          "'res_centroids'");
     Type modelType =
         cast<ShapedType>(getCentroids().getType()).getElementType();
-    int64_t entryBytes =
-        c.vectorLen * int64_t(modelType.getIntOrFloatBitWidth() / 8);
+    int64_t entryBytes = getCodebookEntryBytes(c.vectorLen, modelType);
     for (auto [place, name] :
          {std::pair{placement.getCentroids(), "centroids"},
           std::pair{placement.getResCentroids(), "res_centroids"}})

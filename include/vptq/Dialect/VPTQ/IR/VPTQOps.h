@@ -33,6 +33,10 @@ inline constexpr int64_t kCodebookCopies = 8;
 /// The entry size (vector_len x element bytes) a replicated codebook needs:
 /// kCodebookCopies of them fill the 32 four-byte banks once.
 inline constexpr int64_t kReplicatedEntryBytes = 16;
+/// Bytes of one codebook entry: `vectorLen` elements of `modelType`.
+inline int64_t getCodebookEntryBytes(int64_t vectorLen, Type modelType) {
+  return vectorLen * int64_t(modelType.getIntOrFloatBitWidth() / 8);
+}
 
 namespace detail {
 /// Checks every weight operand of `op` against its configuration.

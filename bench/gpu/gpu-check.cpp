@@ -98,6 +98,8 @@ Options parseArgs(int argc, char **argv) {
              "only at the batches the runtime runs it: batch_hint " +
                  std::to_string(kBatchedHint) + " from " +
                  std::to_string(kBatchedThreshold) + " rows, " +
+                 std::to_string(kMidBatchHint) + " from " +
+                 std::to_string(kMidBatchThreshold) + ", " +
                  std::to_string(kLargeBatchHint) + " from " +
                  std::to_string(kLargeBatchThreshold) +
                  ", none below.\n";
@@ -418,7 +420,8 @@ int main(int argc, char **argv) {
              {"k_chunk", k.launch.kChunk},
              {"mma", k.launch.mma},
              {"persistent_blocks", k.launch.persistentBlocks},
-             {"shared_weights", k.launch.sharedWeights}}},
+             {"shared_weights", k.launch.sharedWeights},
+             {"staged_inputs", k.launch.stagedInputs}}},
            {"placement",
             {{"centroids", k.launch.centroidsPlacement},
              {"res_centroids", k.launch.resCentroidsPlacement}}}});

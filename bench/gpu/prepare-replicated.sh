@@ -2,7 +2,7 @@
 # Development machine: the replicated-codebook comparison run-replicated.sh
 # runs, into .device/bundles/rep-{on,off}: every layer of speed-layers.txt
 # with a 256-entry codebook (v8-k256-k256, v8-k65536-k256) as the runtime
-# compiles it (plain, batch_hint=16 and batch_hint=256 kernels, heuristic
+# compiles it (plain, batch_hint=16, 64 and 256 kernels, heuristic
 # decisions), once with the default placement (replicated on NVIDIA chips)
 # and once with every shared codebook forced to one copy (shared).
 set -euo pipefail
@@ -12,7 +12,7 @@ prepare_device
 list=$(mktemp)
 grep -v '^#' "$root/bench/gpu/speed-layers.txt" | grep 'num_res_centroids=256' > "$list"
 variants() {
-  layers "$list" "$1" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16\n--layer\n&,batch_hint=256/'
+  layers "$list" "$1" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16\n--layer\n&,batch_hint=64\n--layer\n&,batch_hint=256/'
 }
 mapfile -t on < <(variants "")
 "$build/bin/vptq-compile" "${on[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-on"

@@ -13,10 +13,11 @@ nvcc="${NVCC:-/usr/local/cuda/bin/nvcc}"
 rm -rf "$out/bundles/speed" "$out/bundles/tune"
 prepare_device vptq-tune
 "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/floor-probe.cu" -o "$out/bin/floor-probe"
-# Each layer three times, as the runtime runs it: the plain kernel
-# (batch < 4), the prompt kernel (batch_hint=16, batch 4-127) and the
-# long-prompt kernel (batch_hint=256, batch >= 128).
-mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16\n--layer\n&,batch_hint=256/')
+# Each layer four times, as the runtime runs it: the plain kernel
+# (batch < 4), the prompt kernels (batch_hint=16 for batches 4-31,
+# batch_hint=64 for 32-127) and the long-prompt kernel (batch_hint=256,
+# batch >= 128).
+mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16\n--layer\n&,batch_hint=64\n--layer\n&,batch_hint=256/')
 "$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
 "$build/bin/vptq-tune" candidates --layers "${TUNE_LAYERS:-$root/bench/gpu/tune-layers.txt}" --arch "$arch" \
   --batches "${TUNE_BATCHES:-1,16}" -o "$out/candidates.txt"

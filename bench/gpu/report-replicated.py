@@ -35,9 +35,10 @@ def main():
             # Bundles with explicit placements are decided kernels, which
             # vptq-gpu-check runs at every batch: keep the kernel the
             # runtime runs at this batch (plain below 4 rows, batch_hint 16
-            # below 128, batch_hint 256 from there).
+            # below 32, 64 below 128, 256 from there).
             b = r["batch"]
-            if r["batch_hint"] != (0 if b < 4 else 16 if b < 128 else 256):
+            if r["batch_hint"] != (0 if b < 4 else 16 if b < 32 else
+                                   64 if b < 128 else 256):
                 continue
             key = (r["config"], r["out_features"], r["in_features"], b)
             times.setdefault(key, {})[name] = r["median_us"]

@@ -41,6 +41,8 @@ std::string LinearSpec::key() const {
     os << "-pb" << persistentBlocks;
   if (sharedWeights >= 0)
     os << "-sw" << sharedWeights;
+  if (stagedInputs >= 0)
+    os << "-si" << stagedInputs;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
   if (!dense && codebookShards >= 0)

@@ -54,6 +54,8 @@ json specToJSON(const LinearSpec &spec) {
     j["persistent_blocks"] = spec.persistentBlocks;
   if (spec.sharedWeights >= 0)
     j["shared_weights"] = spec.sharedWeights;
+  if (spec.stagedInputs >= 0)
+    j["staged_inputs"] = spec.stagedInputs;
   if (spec.codebookShards >= 0)
     j["codebook_shards"] = spec.codebookShards;
   j["centroids_placement"] = spec.centroidsPlacement;
@@ -103,6 +105,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.mma = j.value("mma", int64_t(-1));
   spec.persistentBlocks = j.value("persistent_blocks", int64_t(-1));
   spec.sharedWeights = j.value("shared_weights", int64_t(-1));
+  spec.stagedInputs = j.value("staged_inputs", int64_t(-1));
   spec.codebookShards = j.value("codebook_shards", int64_t(-1));
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
@@ -182,6 +185,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                          {"mma", l.mma},
                          {"persistent_blocks", l.persistentBlocks},
                          {"shared_weights", l.sharedWeights}};
+      if (l.stagedInputs)
+        entry["tiling"]["staged_inputs"] = true;
       entry["placement"] = {{"centroids", l.centroidsPlacement},
                             {"res_centroids", l.resCentroidsPlacement}};
     }
@@ -253,6 +258,7 @@ std::string vptq::parseManifest(const std::string &text,
           k.launch.persistentBlocks =
               t->value("persistent_blocks", int64_t(0));
           k.launch.sharedWeights = t->value("shared_weights", false);
+          k.launch.stagedInputs = t->value("staged_inputs", false);
         }
         if (auto p = e.find("placement"); p != e.end()) {
           k.launch.centroidsPlacement = p->value("centroids", std::string());

@@ -19,6 +19,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.mma = -1;
   s.persistentBlocks = -1;
   s.sharedWeights = -1;
+  s.stagedInputs = -1;
   s.codebookShards = -1;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
@@ -28,6 +29,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
 bool vptq::hasDecisions(const LinearSpec &s) {
   return s.blockRows || s.warpsPerRow || s.batchTile || s.kChunk ||
          s.mma >= 0 || s.persistentBlocks >= 0 || s.sharedWeights >= 0 ||
+         s.stagedInputs >= 0 ||
          !s.centroidsPlacement.empty() || !s.resCentroidsPlacement.empty();
 }
 
@@ -53,6 +55,7 @@ std::string TuningDatabase::load(const std::string &path) {
       t.mma = tiling.value("mma", false);
       t.persistentBlocks = tiling.value("persistent_blocks", int64_t(0));
       t.sharedWeights = tiling.value("shared_weights", false);
+      t.stagedInputs = tiling.value("staged_inputs", false);
       t.codebookShards = e.value("codebook_shards", int64_t(-1));
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
@@ -102,6 +105,8 @@ std::string TuningDatabase::save(const std::string &path) const {
                        {"heuristic_us", t.heuristicUs},
                        {"candidates", t.candidates},
                        {"device", t.device}});
+    if (t.stagedInputs)
+      entries.back()["tiling"]["staged_inputs"] = true;
     if (t.codebookShards >= 0)
       entries.back()["codebook_shards"] = t.codebookShards;
   }
@@ -137,9 +142,9 @@ const TuningEntry *TuningDatabase::lookup(const std::string &arch,
                                           const LinearSpec &spec) const {
   std::string key = tuningKey(spec), base = baseArch(arch);
   int64_t batch = decisionBatch(spec);
-  // Decode (batch 1-3), prompt (4-127) and long-prompt (128 and more)
-  // kernels never borrow each other's decisions: a batch-1 tiling made a
-  // 7B prefill 3x slower.
+  // Decode (batch 1-3), prompt (4-31), mid-batch (32-127) and long-prompt
+  // (128 and more) kernels never borrow each other's decisions: a batch-1
+  // tiling made a 7B prefill 3x slower.
   auto kindOf = [](int64_t b) { return runtimeBatchHint(b); };
   const TuningEntry *below = nullptr, *smallest = nullptr;
   for (const TuningEntry &t : entries_) {
@@ -167,6 +172,7 @@ bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
   spec.mma = t->mma ? 1 : 0;
   spec.persistentBlocks = t->persistentBlocks;
   spec.sharedWeights = t->sharedWeights ? 1 : 0;
+  spec.stagedInputs = t->stagedInputs ? 1 : 0;
   spec.centroidsPlacement = t->centroidsPlacement;
   spec.resCentroidsPlacement = t->resCentroidsPlacement;
   spec.codebookShards = t->codebookShards;

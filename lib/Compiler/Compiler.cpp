@@ -141,7 +141,8 @@ auto ::vptq::compiler::resolveLinearSpec(const LinearSpec &spec,
     // Decisions made for (or tuned on) the unsharded kernel do not carry
     // over: the sharded kernel has its own tiling.
     out.blockRows = out.warpsPerRow = out.batchTile = out.kChunk = 0;
-    out.mma = out.persistentBlocks = out.sharedWeights = -1;
+    out.mma = out.persistentBlocks = out.sharedWeights = out.stagedInputs =
+        -1;
     out.centroidsPlacement.clear();
     out.resCentroidsPlacement.clear();
   }
@@ -244,7 +245,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
           spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
           int64_t(1),
           spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
-          int64_t(32), false, int64_t(0), false);
+          int64_t(32), false, int64_t(0), false, /*stagedInputs=*/false);
       if (!tiling)
         return diags.error("invalid tiling");
     }
@@ -272,6 +273,8 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
         ref::dtypeName(spec.model) + ")");
   static_assert(::vptq::kLargeBatchThreshold == kSharedWeightsMinBatch,
                 "the runtime's long-prompt kernels are the shared-weight ones");
+  static_assert(::vptq::kMidBatchThreshold == kMmaMidBatch,
+                "the runtime's mid-batch kernels have their own mma tilings");
   TilingAttr sharedDefault;
   if (spec.sharedWeights == 1 && spec.mma == 0)
     return diags.error("mma = 0 and shared_weights = 1: shared weights run on "
@@ -297,14 +300,14 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
     if (sharedDefault)
       return sharedDefault;
     if (spec.mma == 1)
-      return getDefaultMmaTiling(ctx, spec.config, *target);
+      return getDefaultMmaTiling(ctx, spec.config, *target, batch);
     return getDefaultTiling(ctx, spec.config, toMLIRType(ctx, spec.model),
                             *target, batch, tensorCores && spec.mma != 0);
   };
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk ||
       spec.mma >= 0 || spec.persistentBlocks >= 0 ||
-      spec.sharedWeights >= 0) {
+      spec.sharedWeights >= 0 || spec.stagedInputs >= 0) {
     TilingAttr base = defaultTiling();
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(
@@ -316,7 +319,9 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
         spec.persistentBlocks >= 0 ? spec.persistentBlocks
                                    : base.getPersistentBlocks(),
         spec.sharedWeights >= 0 ? spec.sharedWeights == 1
-                                : base.getSharedWeights());
+                                : base.getSharedWeights(),
+        spec.stagedInputs >= 0 ? spec.stagedInputs == 1
+                               : base.getStagedInputs());
     if (!tiling)
       return diags.error("invalid tiling");
   }
@@ -554,6 +559,7 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
     l.mma = tiling.getMma();
     l.persistentBlocks = tiling.getPersistentBlocks();
     l.sharedWeights = tiling.getSharedWeights();
+    l.stagedInputs = tiling.getStagedInputs();
   }
   if (auto placement = info.getAs<PlacementAttr>("placement")) {
     l.centroidsPlacement =
@@ -826,6 +832,13 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
           return fail("shared_weights must be 0 (weights dequantized into "
                       "registers) or 1 (into shared memory)");
         out.sharedWeights = value == "1";
+        continue;
+      }
+      if (key == "staged_inputs") {
+        if (value != "0" && value != "1")
+          return fail("staged_inputs must be 0 (warps load activations "
+                      "themselves) or 1 (staged in shared memory)");
+        out.stagedInputs = value == "1";
         continue;
       }
       if (key == "centroids_placement" || key == "res_centroids_placement") {

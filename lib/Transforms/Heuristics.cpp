@@ -134,7 +134,8 @@ std::string TargetInfo::supportedChips() {
 
 TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
                                            const LayerConfig &c,
-                                           const TargetInfo &target) {
+                                           const TargetInfo &target,
+                                           int64_t batchHint) {
   // The fewest index rows that make whole 16-row tensor-core tiles, then as
   // many more (up to 128 rows) as still leave row blocks for 3/4 of the
   // processors: the warps along the rows share the activations they stage,
@@ -151,7 +152,7 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   auto tiling = [&](int64_t batchTile, int64_t kChunk) {
     return TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                            /*mma=*/true, /*persistentBlocks=*/0,
-                           /*sharedWeights=*/false);
+                           /*sharedWeights=*/false, /*stagedInputs=*/false);
   };
   // Operands read straight into registers (mmaReadsOperandsDirectly),
   // measured on an H100 at batches 4-64 over the speed harness's layers
@@ -164,10 +165,29 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   const int64_t codebookBytes =
       2 * c.vectorLen * (c.numCentroids + c.numResCentroids);
   const bool smallCodebooks = codebookBytes <= 65536;
+  // Tens of rows (bench/results/2026-11-27-h100-batch64-tiles.md, 10
+  // layers at batch 64, geometric mean within 1.01-1.12x of the fastest
+  // tuned kernel and 1.5-1.8x faster than the tiling for 16 rows): codebooks
+  // of 64 KiB or less 64-row blocks (32 with split weights) of 4 warps,
+  // batch tiles of 32 and 64-column chunks (the activations prefetched);
+  // larger ones one 16-row tile per block, 8 warps, batch tiles of 64 and
+  // 32-column chunks (each lookup serves all 64 rows).
+  if (batchHint >= kMmaMidBatch) {
+    const int64_t rows = smallCodebooks ? (mmaSplitsWeights(c) ? 32 : 64) : 16;
+    TilingAttr mid = TilingAttr::get(
+        ctx, std::max(minRows, rows / c.vectorLen), smallCodebooks ? 4 : 8,
+        smallCodebooks ? 32 : 64, smallCodebooks ? 64 : 32, /*mma=*/true,
+        /*persistentBlocks=*/0, /*sharedWeights=*/false,
+        /*stagedInputs=*/false);
+    if (mmaReadsOperandsDirectly(c, mid) &&
+        (mid.getBlockRows() * c.vectorLen) % 16 == 0 &&
+        getMmaWarpGrid(c, mid).accumulators <= kMaxMmaAccumulators)
+      return mid;
+  }
   if (TilingAttr direct = TilingAttr::get(
           ctx, smallCodebooks ? blockRows : minRows, warps,
           smallCodebooks ? 16 : 32, 64, /*mma=*/true,
-          /*persistentBlocks=*/0, /*sharedWeights=*/false);
+          /*persistentBlocks=*/0, /*sharedWeights=*/false, /*stagedInputs=*/false);
       mmaReadsOperandsDirectly(c, direct))
     return direct;
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));
@@ -201,7 +221,7 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
         auto tiling =
             TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                             /*mma=*/true, /*persistentBlocks=*/0,
-                            /*sharedWeights=*/true);
+                            /*sharedWeights=*/true, /*stagedInputs=*/false);
         if (mmaTilingFits(
                 c, modelType, target, tiling,
                 getDefaultPlacement(ctx, c, modelType, target, tiling)))
@@ -252,17 +272,32 @@ MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
   }
   if (mmaReadsOperandsDirectly(c, tiling)) {
     // Groups of P tiles whose rows a lane reads from one vector with one
-    // load (2P elements, at most 8): the row warps split whole groups.
-    for (int64_t p : {4, 2, 1})
-      if (c.vectorLen % (2 * p) == 0 && tiles % p == 0) {
-        grid.vectorTiles = p;
+    // load (2P elements, at most 8): the row warps split whole groups. The
+    // largest P whose warps keep at most kMaxMmaAccumulators (smaller
+    // groups leave more warps along the rows and fewer tiles per warp:
+    // 2-tile groups let batch tiles of 64 rows fit), else the largest.
+    bool chosen = false;
+    for (int64_t p : {4, 2, 1}) {
+      if (c.vectorLen % (2 * p) != 0 || tiles % p != 0)
+        continue;
+      MmaWarpGrid g;
+      g.vectorTiles = p;
+      g.rowWarps = std::gcd(warps, tiles / p);
+      g.colWarps = warps / g.rowWarps;
+      g.tilesPerWarp = tiles / g.rowWarps;
+      g.batchTilesPerWarp = batchTiles;
+      g.accumulators = g.tilesPerWarp * g.batchTilesPerWarp * 4;
+      bool fits = g.accumulators <= kMaxMmaAccumulators;
+      if (!chosen || fits)
+        grid = g;
+      chosen = true;
+      if (fits)
         break;
-      }
-    grid.rowWarps = std::gcd(warps, tiles / grid.vectorTiles);
-    grid.colWarps = warps / grid.rowWarps;
-    grid.tilesPerWarp = tiles / grid.rowWarps;
-    grid.batchTilesPerWarp = batchTiles;
-    grid.accumulators = grid.tilesPerWarp * grid.batchTilesPerWarp * 4;
+    }
+    // Staged inputs: column groups of several warps synchronize on named
+    // barriers 1-15.
+    if (tiling.getStagedInputs() && grid.rowWarps > 1 && grid.colWarps > 15)
+      grid.valid = false;
     return grid;
   }
   grid.rowWarps = std::gcd(warps, tiles);
@@ -302,7 +337,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       return shared;
   if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
       mmaSupportsVectorLen(c))
-    return getDefaultMmaTiling(ctx, c, target);
+    return getDefaultMmaTiling(ctx, c, target, batchHint);
   // Keep batch_tile x vector_len accumulators per thread at most 32.
   int64_t maxBatchTile = std::max<int64_t>(1, 32 / c.vectorLen);
   int64_t batchTile = std::min(batchHint, maxBatchTile);
@@ -312,7 +347,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // rows of work (the attribute caps a block at 32 rows).
     int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
-                           32, false, 0, false);
+                           32, false, 0, false, /*stagedInputs=*/false);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
   if (batchHint >= 4) {
@@ -324,7 +359,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         2 * target.numProcessors);
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
     return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0,
-                           false);
+                           false, /*stagedInputs=*/false);
   }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
@@ -342,7 +377,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       ctx,
       shrinkBlockRows(std::max<int64_t>(1, 8 / warpsPerRow), rows,
                       batchBlocks, 2 * target.numProcessors),
-      warpsPerRow, batchTile, kChunk, false, 0, false);
+      warpsPerRow, batchTile, kChunk, false, 0, false, /*stagedInputs=*/false);
   // Blocks that stage much whatever their rows -- a shared codebook of 32
   // KiB or more, activations gathered through a permutation or scaled by
   // the channel norm -- get up to 1024 threads, so that more rows share
@@ -370,7 +405,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       shrinkBlockRows(32 / warpsPerRow, rows, batchBlocks, target.numProcessors);
   auto make = [&](int64_t k, int64_t persistent) {
     return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
-                           persistent, false);
+                           persistent, false, /*stagedInputs=*/false);
   };
   TilingAttr tiling = make(kChunk, 0);
   // Persistent blocks stage codebooks once only with one codebook group.
@@ -440,7 +475,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
   if (!target.isGPU())
     return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
                            1, std::min<int64_t>(batchHint, 4), 32, false, 0,
-                           false);
+                           false, /*stagedInputs=*/false);
   int64_t batchTile = std::min<int64_t>(batchHint, 8);
   int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
   int64_t blockRows = 8;
@@ -448,7 +483,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
          ((outFeatures + blockRows - 1) / blockRows) * batchBlocks <
              2 * target.numProcessors)
     blockRows /= 2;
-  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false);
+  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false, /*stagedInputs=*/false);
 }
 
 int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,
@@ -492,9 +527,17 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
                     copies * c.numResCentroids * c.vectorLen * elem);
   if (tiling.getMma()) {
     int64_t rows = tiling.getBlockRows() * c.vectorLen;
-    l.inputStride = tiling.getKChunk() + 8;
-    l.stages = tiling.getSharedWeights() ? 2 : 1;
-    if (!mmaReadsOperandsDirectly(c, tiling))
+    const bool direct = mmaReadsOperandsDirectly(c, tiling);
+    const bool staged = direct && tiling.getStagedInputs();
+    // Direct kernels with staged inputs read 16-byte pieces of each row at
+    // k_chunk / 4 element steps, 2 rows of 4 lanes per 8-lane phase: rows of
+    // at most 64 bytes need no padding to keep those on distinct banks,
+    // longer ones 16 bytes (as ldmatrix's 8 rows do).
+    l.inputStride = staged && tiling.getKChunk() * elem <= 64
+                        ? tiling.getKChunk()
+                        : tiling.getKChunk() + 8;
+    l.stages = tiling.getSharedWeights() || staged ? 2 : 1;
+    if (!direct || staged)
       buffers.place(l.inputs, l.inputsBytes,
                     l.stages * getMmaWarpGrid(c, tiling).colWarps *
                         tiling.getBatchTile() * l.inputStride * elem);
@@ -639,7 +682,7 @@ TilingAttr mlir::vptq::getDefaultShardedTiling(MLIRContext *ctx,
   return TilingAttr::get(ctx, /*blockRows=*/32 / best, best,
                          /*batchTile=*/1, roundUp(c.groupSize, 128),
                          /*mma=*/false, clusters * shards,
-                         /*sharedWeights=*/false);
+                         /*sharedWeights=*/false, /*stagedInputs=*/false);
 }
 
 int64_t mlir::vptq::getDefaultCodebookShards(const LayerConfig &c,

@@ -43,7 +43,7 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           pick(warpsPerRow, base.getWarpsPerRow()),
           pick(batchTile, base.getBatchTile()),
           pick(kChunk, base.getKChunk()), base.getMma(), persistent,
-          base.getSharedWeights());
+          base.getSharedWeights(), base.getStagedInputs());
     };
     auto batchOf = [&](Value input) {
       int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);
@@ -68,7 +68,8 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           if (int64_t shards = matmul.getNumCodebookShards(); shards > 0)
             return getDefaultShardedTiling(&getContext(), c, *target, shards);
           if (mma == 1)
-            return getDefaultMmaTiling(&getContext(), c, *target);
+            return getDefaultMmaTiling(&getContext(), c, *target,
+                                       batchOf(matmul.getInput()));
           return getDefaultTiling(&getContext(), c, model, *target,
                                   batchOf(matmul.getInput()),
                                   tensorCores && mma != 0);

@@ -121,8 +121,9 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
                          "]");
   Kernel *kernel = kernel_.get();
   if (int64_t hint = runtimeBatchHint(x.dim(0))) {
-    BatchedKernel &tier =
-        hint == kLargeBatchHint ? largeBatchKernel_ : batchedKernel_;
+    BatchedKernel &tier = hint == kLargeBatchHint ? largeBatchKernel_
+                          : hint == kMidBatchHint ? midBatchKernel_
+                                                  : batchedKernel_;
     if (!tier.fetched) {
       tier.fetched = true;
       // CPU kernels already tile the batch by 4 rows whatever the hint.

@@ -154,6 +154,46 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
 
 // -----
 
+// Batches of 32-127 rows get tilings of their own (the runtime's mid-batch
+// kernel): a global codebook one 16-row tile per block, 8 warps, batch
+// tiles of 64 in 32-column chunks (each lookup serves 64 rows); a 64 KiB
+// shared codebook 64-row blocks of 4 warps, batch tiles of 32, 64-column
+// chunks; with a residual (split weights) 32-row blocks.
+// SM90-LABEL: func.func @batch64
+// SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
+// SM90-LABEL: func.func @batch64_shared
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
+// SM90-LABEL: func.func @batch32_split
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
+func.func @batch64(%x: memref<64x4096xf16>, %i: memref<1x1376x2048xi32>,
+                   %c: memref<1x524288xf16>, %y: memref<64x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<64x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<64x11008xf16>)
+  return
+}
+func.func @batch64_shared(%x: memref<64x4096xf16>, %i: memref<1x1376x1536xi32>,
+                          %c: memref<1x32768xf16>, %y: memref<64x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<64x4096xf16>) indices(%i : memref<1x1376x1536xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<64x11008xf16>)
+  return
+}
+func.func @batch32_split(%x: memref<32x4096xf16>, %i: memref<1x1376x2048xi32>,
+                         %c: memref<1x2048xf16>, %rc: memref<1x2048xf16>,
+                         %y: memref<32x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 256, num_res_centroids = 256, packed = true>
+      input(%x : memref<32x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x2048xf16>) res_centroids(%rc : memref<1x2048xf16>)
+      outs(%y : memref<32x11008xf16>)
+  return
+}
+
+// -----
+
 // Tensor-core tiles need whole 16-row mma tiles: 8 index rows of 12 (six
 // tiles: 2 warps along the rows with three each, so 32 batch rows keep 48
 // accumulators per thread; 115 blocks) and 16-column chunks. f32

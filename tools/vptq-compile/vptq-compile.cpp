@@ -78,9 +78,10 @@ cl::opt<std::string> tuningPath(
     cl::value_desc("file"), cl::init(""), cl::cat(category));
 cl::opt<bool> promptKernels(
     "prompt-kernels",
-    cl::desc("For GPU targets, also compile each layer's kernel for large "
-             "batches (prompts: decisions for 16 rows), which the runtime "
-             "runs for batches of 4 rows or more (default on)"),
+    cl::desc("For GPU targets, also compile each layer's kernels for "
+             "batches of several rows (prompts: decisions for 16, 64 and 256 "
+             "rows), which the runtime runs for batches of 4, 32 and 128 "
+             "rows or more (default on)"),
     cl::init(true), cl::cat(category));
 cl::opt<std::string> archList(
     "arch",
@@ -365,7 +366,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < modelLayerCount; ++i)
       if (const auto &[name, spec] = layers[i];
           spec.batch < 0 && !hasDecisions(spec)) {
-        for (int64_t hint : {kBatchedHint, kLargeBatchHint}) {
+        for (int64_t hint : kRuntimeBatchHints) {
           compiler::LinearSpec batched = spec;
           batched.batchHint = hint;
           addItem({batched, std::nullopt});

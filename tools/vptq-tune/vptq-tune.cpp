@@ -116,9 +116,11 @@ struct Decisions {
   int64_t persistentBlocks = 0;
   /// #vptq.tiling shared_weights (with mma).
   bool sharedWeights = false;
+  /// #vptq.tiling staged_inputs (with mma).
+  bool stagedInputs = false;
   auto tie() const {
     return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement, mma,
-                    persistentBlocks, sharedWeights);
+                    persistentBlocks, sharedWeights, stagedInputs);
   }
   bool operator<(const Decisions &o) const { return tie() < o.tie(); }
 };
@@ -212,7 +214,7 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
       auto tiling = mlir::vptq::TilingAttr::getChecked(
           [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx,
           d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0),
-          false);
+          false, /*stagedInputs=*/false);
       if (!tiling)
         continue;
       auto placement = mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
@@ -255,14 +257,15 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
   mlir::ScopedDiagnosticHandler quiet(
       &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
   auto add = [&](int64_t b, int64_t w, int64_t t, int64_t k,
-                 const std::string &p = "") {
+                 const std::string &p = "", bool staged = false) {
     if (b < 1 || (b * c.vectorLen) % 16 != 0)
       return;
     auto tiling = mlir::vptq::TilingAttr::getChecked(
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
-        /*sharedWeights=*/false);
-    if (!tiling)
+        /*sharedWeights=*/false, staged);
+    if (!tiling ||
+        (staged && !mlir::vptq::mmaReadsOperandsDirectly(c, tiling)))
       return;
     // Each warp stages its activations in shared memory: large batch tiles
     // and chunks of many warps may not fit.
@@ -276,6 +279,7 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
       return;
     Decisions d{b, w, t, k, p};
     d.mma = true;
+    d.stagedInputs = staged;
     out.insert(d);
   };
   for (int64_t b : {br / 4, br / 2, br, 2 * br, 4 * br, 8 * br})
@@ -288,13 +292,23 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
     add(br, wpr, bt, k);
   // Operands read straight into registers (mmaReadsOperandsDirectly, where
   // the layer allows): 16 to 128 rows per block, 4 to 16 warps, batch
-  // tiles of 16 and 32, chunks of 64 (and 128 for 16 batch rows).
+  // tiles of 16 (chunks of 64 and 128), 32 (64) and 64 (32 and 64: one
+  // pass over the weights for 64 batch rows, activations prefetched at 32).
+  const std::pair<int64_t, int64_t> batchChunks[] = {
+      {16, 64}, {16, 128}, {32, 64}, {64, 32}, {64, 64}};
   for (int64_t rows : {16, 32, 64, 128})
     for (int64_t w : {4, 8, 16})
-      for (int64_t t : {16, 32})
-        for (int64_t k : {64, 128})
-          if (rows % c.vectorLen == 0 && (t == 16 || k == 64))
-            add(rows / c.vectorLen, w, t, k);
+      for (auto [t, k] : batchChunks)
+        if (rows % c.vectorLen == 0)
+          add(rows / c.vectorLen, w, t, k);
+  // The same with activations staged once per column group
+  // (staged_inputs): 32 to 128 rows, 4 or 8 warps, chunks of 32 and 64.
+  for (int64_t rows : {32, 64, 128})
+    for (int64_t w : {4, 8})
+      for (int64_t t : {16, 32, 64})
+        for (int64_t k : {32, 64})
+          if (rows % c.vectorLen == 0)
+            add(rows / c.vectorLen, w, t, k, "", /*staged=*/true);
   if (std::string p = placementAlternative(mainPlacement); !p.empty())
     add(br, wpr, bt, kc, p);
   return out;
@@ -319,7 +333,7 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
     auto tiling = mlir::vptq::TilingAttr::getChecked(
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
-        /*sharedWeights=*/true);
+        /*sharedWeights=*/true, /*stagedInputs=*/false);
     if (!tiling ||
         !mlir::vptq::mmaTilingFits(
             c, modelType, target, tiling,
@@ -428,7 +442,7 @@ int candidates(const std::vector<std::string> &args) {
           mlir::vptq::canUseTensorCores(*target, modelType, modelType) &&
           mlir::vptq::mmaSupportsVectorLen(spec->config)) {
         auto mmaBase =
-            mlir::vptq::getDefaultMmaTiling(&ctx, spec->config, *target);
+            mlir::vptq::getDefaultMmaTiling(&ctx, spec->config, *target, b);
         auto mmaPlacement = mlir::vptq::getDefaultPlacement(
             &ctx, spec->config, modelType, *target, mmaBase);
         for (const Decisions &d : mmaCandidatesAround(
@@ -453,6 +467,8 @@ int candidates(const std::vector<std::string> &args) {
         os << ",mma=1";
       if (d.sharedWeights)
         os << ",shared_weights=1";
+      if (d.stagedInputs)
+        os << ",staged_inputs=1";
       os << ",persistent_blocks=" << d.persistentBlocks;
       os << "\n";
     }
@@ -548,6 +564,7 @@ int select(const std::vector<std::string> &args) {
     e.mma = t.value("mma", false);
     e.persistentBlocks = t.value("persistent_blocks", int64_t(0));
     e.sharedWeights = t.value("shared_weights", false);
+    e.stagedInputs = t.value("staged_inputs", false);
     e.centroidsPlacement = best->r.at("placement").value("centroids", "");
     e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
     e.us = best->r.at("median_us").get<double>();

@@ -71,10 +71,16 @@ TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
   s.batch = -1; // dynamic: tuned for batch 1
   ASSERT_NE(db.lookup("sm_90a", s), nullptr);
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 2);
-  s.batch = 32;
+  s.batch = 20;
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 8);
   s.batch = 100;
   EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 16);
+  // Batches of kMidBatchThreshold rows and more have kernels of their own:
+  // the 64-row entry, not the 16-row one, even below 64 rows.
+  s.batch = kMidBatchThreshold;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 16);
+  s.batch = kMidBatchThreshold - 1;
+  EXPECT_EQ(db.lookup("sm_90a", s)->blockRows, 8);
   // Long prompts (kLargeBatchThreshold rows and more) have kernels of their
   // own: the 16-64-row entries are not theirs.
   s.batch = 256;

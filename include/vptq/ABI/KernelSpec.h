@@ -50,9 +50,10 @@ struct LinearSpec {
   /// Static batch, or -1 for a dynamic one.
   int64_t batch = -1;
   /// With a dynamic batch: the batch the decisions left open are chosen for
-  /// (0: 1, single-token decoding). The runtime asks for a second kernel
-  /// with batch_hint = kBatchedHint for prompts and other large batches,
-  /// and a third with kLargeBatchHint for long prompts.
+  /// (0: 1, single-token decoding). The runtime asks for more kernels:
+  /// batch_hint = kBatchedHint for prompts and other batches of several
+  /// rows, kMidBatchHint for batches of tens of rows and kLargeBatchHint
+  /// for long prompts.
   int64_t batchHint = 0;
   int64_t blockRows = 0, warpsPerRow = 0, batchTile = 0, kChunk = 0;
   /// Tensor cores (#vptq.tiling mma): 1 yes, 0 no, -1 choose.
@@ -63,6 +64,10 @@ struct LinearSpec {
   /// Weights dequantized once per block into shared memory on tensor cores
   /// (#vptq.tiling shared_weights): 1 yes, 0 no, -1 choose.
   int64_t sharedWeights = -1;
+  /// Activations staged once per column group in shared memory by kernels
+  /// that read their codes into registers (#vptq.tiling staged_inputs): 1
+  /// yes, 0 no, -1 choose.
+  int64_t stagedInputs = -1;
   /// "global", "shared", "replicated", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
   /// The main codebook sharded over the blocks of a thread-block cluster
@@ -81,6 +86,12 @@ struct LinearSpec {
 inline constexpr int64_t kBatchedHint = 16;
 inline constexpr int64_t kBatchedThreshold = 4;
 /// The batch hint of the kernels the runtime uses for batches of at least
+/// kMidBatchThreshold rows (below kLargeBatchThreshold): tensor-core tilings
+/// made for 64 rows (bench/results/2026-11-27-h100-batch64-tiles.md: 1.5-1.8x
+/// faster at batch 64 than those made for 16).
+inline constexpr int64_t kMidBatchHint = 64;
+inline constexpr int64_t kMidBatchThreshold = 32;
+/// The batch hint of the kernels the runtime uses for batches of at least
 /// kLargeBatchThreshold rows (long prompts: on tensor cores, weights
 /// dequantized once per block; kSharedWeightsMinBatch in
 /// vptq/Transforms/Heuristics.h must agree).
@@ -88,12 +99,17 @@ inline constexpr int64_t kLargeBatchHint = 256;
 inline constexpr int64_t kLargeBatchThreshold = 128;
 
 /// The batch hint of the kernel the runtime runs for `batch` rows: 0 (the
-/// plain kernel, decoding), kBatchedHint or kLargeBatchHint.
+/// plain kernel, decoding), kBatchedHint, kMidBatchHint or kLargeBatchHint.
 inline int64_t runtimeBatchHint(int64_t batch) {
   return batch >= kLargeBatchThreshold ? kLargeBatchHint
+         : batch >= kMidBatchThreshold ? kMidBatchHint
          : batch >= kBatchedThreshold  ? kBatchedHint
                                        : 0;
 }
+
+/// The batch hints runtimeBatchHint gives batches of several rows, in order.
+inline constexpr int64_t kRuntimeBatchHints[] = {kBatchedHint, kMidBatchHint,
+                                                 kLargeBatchHint};
 
 /// The batch a specification's open decisions are made for: its static
 /// batch, else its hint, else `fallback`.
@@ -195,6 +211,8 @@ struct LaunchInfo {
   /// Tensor cores on shared dequantized weights (#vptq.tiling
   /// shared_weights).
   bool sharedWeights = false;
+  /// Activations staged in shared memory (#vptq.tiling staged_inputs).
+  bool stagedInputs = false;
   /// The kernel waits for its predecessor itself (griddepcontrol): launch
   /// it with programmatic stream serialization so that it may overlap the
   /// previous kernel of the stream.

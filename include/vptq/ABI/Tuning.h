@@ -42,6 +42,8 @@ struct TuningEntry {
   int64_t persistentBlocks = 0;
   /// Weights dequantized into shared memory (#vptq.tiling shared_weights).
   bool sharedWeights = false;
+  /// Activations staged in shared memory (#vptq.tiling staged_inputs).
+  bool stagedInputs = false;
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Codebook shards (LinearSpec::codebookShards; -1: left to the
   /// compiler, which drops the entry's tiling when it shards).

@@ -113,11 +113,13 @@ inline bool mmaSplitsWeights(const LayerConfig &config) {
 /// both the row tiles and the batch tiles.
 /// Operands read straight into registers (mmaReadsOperandsDirectly): the
 /// warp's tiles form groups of `vectorTiles` = P (4, 2 or 1: the largest
-/// with 2P dividing V and P the tiles) in which lane g reads rows
+/// with 2P dividing V and P the tiles whose warps keep at most
+/// kMaxMmaAccumulators, else the largest) in which lane g reads rows
 /// 2Pg .. 2Pg + 2P - 1 of the group, one vector's, with one load per code
 /// (mma rows g and g + 8 of tile p of the group are rows 2Pg + 2p and
 /// 2Pg + 2p + 1); the row warps split whole groups (any number of column
-/// groups: such kernels use no named barriers).
+/// groups: such kernels use no named barriers, except with staged_inputs,
+/// where `valid` is false past 15 column groups of several warps).
 struct MmaWarpGrid {
   int64_t rowWarps = 1, colWarps = 1, batchWarps = 1, tilesPerWarp = 1,
           batchTilesPerWarp = 1, vectorTiles = 1;
@@ -202,11 +204,18 @@ inline int64_t getNaturalInputCopyWidth(const LayerConfig &config) {
   return 0;
 }
 
+/// The batch hint from which getDefaultMmaTiling makes tilings for tens of
+/// rows: the runtime's mid-batch kernel (kMidBatchThreshold in
+/// vptq/ABI/KernelSpec.h, which must agree) serves batches from here up to
+/// kSharedWeightsMinBatch.
+constexpr int64_t kMmaMidBatch = 32;
+
 /// The default tensor-core tiling (#vptq.tiling mma = true) of a quantized
-/// matmul. One tiling serves every batch: the runtime runs a single prompt
-/// kernel for all batches of 4 rows and more.
+/// matmul for `batchHint` rows: one for batches below kMmaMidBatch (the
+/// runtime's prompt kernel, 4-31 rows) and one from there (32-127 rows).
 TilingAttr getDefaultMmaTiling(MLIRContext *ctx, const LayerConfig &config,
-                               const TargetInfo &target);
+                               const TargetInfo &target,
+                               int64_t batchHint = 16);
 
 /// The batch from which getDefaultTiling multiplies on shared weights: the
 /// runtime's third kernel (kLargeBatchThreshold in vptq/ABI/KernelSpec.h,
@@ -263,9 +272,11 @@ struct SharedMemoryLayout {
   int64_t inversePerm = 0, inversePermBytes = 0;
   /// Tensor-core kernels (mma = true) keep no codes or norm: the
   /// codebooks, each column group's staged chunk of activations as
-  /// `inputs` [stages][colWarps][batch_tile][inputStride] in the model type (k_chunk
-  /// plus 8 elements of padding, so that the 8 rows an ldmatrix reads lie
-  /// on distinct banks) and, at offset 0 over them (written after the last
+  /// `inputs` [stages][colWarps][batch_tile][inputStride] in the model type
+  /// (k_chunk plus 8 elements of padding, so that the 8 rows an ldmatrix
+  /// reads lie on distinct banks; kernels that read codes directly stage
+  /// them only with staged_inputs, in 2 stages, unpadded rows of at most 64
+  /// bytes) and, at offset 0 over them (written after the last
   /// multiply), the column warps' accumulators
   /// [colWarps][block_rows * V][batch_tile] f32 (see getMmaWarpGrid).
   int64_t inputStride = 0;

@@ -55,6 +55,18 @@ namespace {
 /// Rows, columns and batch rows of one mma.sync.m16n8k16.
 constexpr int64_t kTileM = 16, kTileN = 8, kTileK = 16;
 
+/// Registers a lane of a direct kernel may spend on the next chunk's
+/// activations: 16 always; 32 (4 batch tiles of 64 columns, 8 of 32) when
+/// its accumulators and A fragments take at most 128 and its block at most
+/// 8 warps (255 registers per thread). Measured on an H100 (bench/results/
+/// 2026-11-27-h100-batch64-tiles.md): such kernels ran up to 2.4x faster
+/// with the prefetch (v8-k4096 at batch tiles of 32: the mma no longer
+/// waits on the loads); heavier ones spilled and ran up to 13x slower.
+constexpr int64_t kPrefetchedInputRegisters = 16;
+constexpr int64_t kMaxPrefetchedInputRegisters = 32;
+constexpr int64_t kMaxFragmentRegistersForPrefetch = 128;
+constexpr int64_t kMaxWarpsForPrefetch = 8;
+
 class MmaMatmulKernelEmitter {
 public:
   MmaMatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
@@ -67,6 +79,7 @@ public:
         sharedWeights(tiling.getSharedWeights()),
         walksInputColumns(mmaWalksInputColumns(cfg, tiling)),
         direct(mmaReadsOperandsDirectly(cfg, tiling)),
+        stagedDirect(direct && tiling.getStagedInputs()),
         stageWidth(walksInputColumns ? getNaturalInputCopyWidth(cfg)
                                      : getMmaInputCopyWidth(cfg)),
         groupThreads(sharedWeights ? tiling.getThreads()
@@ -113,7 +126,7 @@ public:
         SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType, placement);
     if (codebooks.replicated || codebooks.resReplicated)
       laneCopy = emitLaneCopy(e);
-    if (!direct)
+    if (!direct || stagedDirect)
       inputTiles = sharedView(b, loc, dsm, layout.inputs,
                               {layout.stages, grid.colWarps, Bt,
                                layout.inputStride},
@@ -162,6 +175,8 @@ public:
           }
           if (sharedWeights)
             return emitSharedChunkLoop(b1, loc, cb, accIn);
+          if (stagedDirect)
+            return emitStagedDirectChunkLoop(b1, loc, cb, accIn);
           return direct ? emitDirectChunkLoop(b1, loc, cb, accIn)
                         : emitChunkLoop(b1, loc, cb, accIn);
         });
@@ -888,15 +903,23 @@ private:
 
   /// The column group's chunks of codebook group cb (chunk colWarp,
   /// colWarp + colWarps, ...) with operands read into registers: each lane
-  /// loads the next chunk's code words, and its activations where they take
-  /// 16 registers at most, before it multiplies the current chunk; no chunk
-  /// waits on another warp.
+  /// loads the next chunk's code words, and its activations where they fit
+  /// the prefetch budget (kPrefetchedInputRegisters), before it multiplies
+  /// the current chunk; no chunk waits on another warp.
   SmallVector<Value> emitDirectChunkLoop(OpBuilder &b, Location loc, Value cb,
                                          ValueRange accIn) {
     EmitContext e{b, loc};
     const int64_t Kc = tiling.getKChunk();
+    const int64_t inputRegs =
+        grid.batchTilesPerWarp * runColumns() * elemBytes() / 4;
+    const int64_t fragmentRegs =
+        grid.accumulators +
+        Kc / kTileK * grid.tilesPerWarp * 4 * (split ? 2 : 1);
     const bool prefetchInputs =
-        grid.batchTilesPerWarp * runColumns() * elemBytes() <= 16 * 4;
+        inputRegs <= kPrefetchedInputRegisters ||
+        (inputRegs <= kMaxPrefetchedInputRegisters &&
+         fragmentRegs <= kMaxFragmentRegistersForPrefetch &&
+         tiling.getWarpsPerRow() <= kMaxWarpsForPrefetch);
     Value first = e.mul(colWarp, e.index(Kc));
     Value stride = e.index(grid.colWarps * Kc);
     auto load = [&](const EmitContext &le, Value k0) {
@@ -918,14 +941,89 @@ private:
           size_t numWords = grid.tilesPerWarp / grid.vectorTiles * runWords();
           // Without a prefetch each live batch tile loads its own.
           SmallVector<Value> inputs(current.drop_front(numWords));
+          const int64_t pieces = runColumns() / runInputWidth();
           SmallVector<Value> acc = multiplyDirectChunk(
               le, cb, k0, carried.take_front(numAcc),
-              current.take_front(numWords), inputs);
+              current.take_front(numWords), runInputWidth(),
+              [&](const EmitContext &te, int64_t nt) {
+                if (inputs.empty())
+                  return loadRunInput(te, cb, k0, nt);
+                return SmallVector<Value>(
+                    ArrayRef<Value>(inputs).slice(nt * pieces, pieces));
+              });
           acc.append(next);
           return acc;
         });
     results.resize(numAcc);
     return results;
+  }
+
+  /// The column group's chunks of codebook group cb with codes read into
+  /// registers and activations staged (#vptq.tiling staged_inputs) over two
+  /// stages of the group's input tile: while the warps multiply chunk i
+  /// (stage i mod 2) the group's threads copy chunk i + 1 into the other
+  /// stage and each lane loads its codes; one group barrier per chunk
+  /// makes the copies visible and frees the stage the next copy overwrites.
+  SmallVector<Value> emitStagedDirectChunkLoop(OpBuilder &b, Location loc,
+                                               Value cb, ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk();
+    Value first = e.mul(colWarp, e.index(Kc));
+    Value stride = e.index(grid.colWarps * Kc);
+    // The previous codebook group's last reads of stage 0 are done.
+    syncGroup(b, loc);
+    Value copies = stageInputs(
+        e, e.add(groupColumn(e, cb), clampChunk(e, first)), e.index(0));
+    SmallVector<Value> init(accIn);
+    llvm::append_range(init, loadRunCodes(e, cb, first));
+    if (copies)
+      waitInputs(e, copies, /*pending=*/0);
+    const size_t numAcc = accIn.size();
+    SmallVector<Value> results = emitForAcc(
+        b, loc, first, e.index(cfg.groupSize), stride, init,
+        [&](OpBuilder &lb, Value k0, ValueRange carried) {
+          EmitContext le{lb, loc};
+          Value step = arith::DivUIOp::create(
+              lb, loc, arith::SubIOp::create(lb, loc, k0, first), stride);
+          Value current = arith::RemUIOp::create(lb, loc, step, le.index(2));
+          Value other = arith::SubIOp::create(lb, loc, le.index(1), current);
+          // Chunk k0 is in place, and nobody reads `other` any more.
+          syncGroup(lb, loc);
+          Value next = le.add(k0, stride);
+          Value nextCopies = stageInputs(
+              le, le.add(groupColumn(le, cb), clampChunk(le, next)), other);
+          SmallVector<Value> nextWords = loadRunCodes(le, cb, next);
+          pinLoads(le, nextWords);
+          SmallVector<Value> acc = multiplyDirectChunk(
+              le, cb, k0, carried.take_front(numAcc),
+              carried.drop_front(numAcc), stagedInputWidth(),
+              [&](const EmitContext &te, int64_t nt) {
+                return loadStagedRunInput(te, current, nt);
+              });
+          // This thread's part of chunk k0 + stride is in place before the
+          // next iteration's barrier.
+          if (nextCopies)
+            waitInputs(le, nextCopies, /*pending=*/0);
+          acc.append(nextWords);
+          return acc;
+        });
+    results.resize(numAcc);
+    return results;
+  }
+
+  /// Elements per shared-memory load of a lane's run of staged activations:
+  /// 8 or 4, dividing the run.
+  int64_t stagedInputWidth() const { return runColumns() % 8 ? 4 : 8; }
+
+  /// The lane's run of activations of batch tile nt (batch row g) from
+  /// stage `tile` of the column group's input tile, as vectors of
+  /// stagedInputWidth() elements.
+  SmallVector<Value> loadStagedRunInput(const EmitContext &e, Value tile,
+                                        int64_t nt) {
+    Value row = e.add(group, e.index(nt * kTileN));
+    return loadPieces(e, inputTiles, ValueRange{tile, colWarp, row},
+                      e.mul(quad, e.index(runColumns())), runColumns(),
+                      stagedInputWidth());
   }
 
   /// Keeps the loads of `values` (i32 or vectors of 32-bit multiples) where
@@ -1078,20 +1176,20 @@ private:
   /// clamped) and its A fragments need the codes of its run only (`words`,
   /// loadRunCodes). Every A fragment of the chunk is dequantized before the
   /// first mma; batch tiles wholly past the batch skip their mma.
-  SmallVector<Value> multiplyDirectChunk(const EmitContext &e, Value cb,
-                                         Value k0, ValueRange accIn,
-                                         ValueRange words,
-                                         ArrayRef<Value> inputs) {
+  SmallVector<Value> multiplyDirectChunk(
+      const EmitContext &e, Value cb, Value k0, ValueRange accIn,
+      ValueRange words, int64_t width,
+      function_ref<SmallVector<Value>(const EmitContext &, int64_t)>
+          inputsOf) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
     const int64_t run = runColumns(), steps = tiling.getKChunk() / kTileK;
     const int64_t T = grid.tilesPerWarp, nTiles = grid.batchTilesPerWarp;
     const int64_t bits = cfg.indexBits + cfg.resIndexBits;
-    const int64_t width = runInputWidth(), piecesPerTile = run / width;
     Value column = runInputColumn(e, cb, k0);
     SmallVector<Value> scales, shifts;
     if (cfg.enableNorm) {
-      int64_t normWidth = std::min<int64_t>(4, width);
+      int64_t normWidth = std::min<int64_t>(4, runInputWidth());
       for (auto [memref, out] : {std::pair{wa.values().weightScale, &scales},
                                  std::pair{wa.values().weightBias, &shifts}})
         for (Value piece :
@@ -1158,12 +1256,8 @@ private:
           [&](OpBuilder &tb, Location) {
             EmitContext te{tb, loc};
             SmallVector<Value> c(tileAcc);
+            SmallVector<Value> xs = inputsOf(te, nt);
             for (int64_t s = 0; s < steps; ++s) {
-              SmallVector<Value> xs =
-                  inputs.empty()
-                      ? loadRunInput(te, cb, k0, nt)
-                      : SmallVector<Value>(
-                            inputs.slice(nt * piecesPerTile, piecesPerTile));
               SmallVector<Value> bFrag = {
                   toOperand(te, runPair(te, xs, width, 4 * s)),
                   toOperand(te, runPair(te, xs, width, 4 * s + 2))};
@@ -1244,6 +1338,9 @@ private:
   /// Whether the warps read codes and activations straight into registers
   /// (mmaReadsOperandsDirectly): no input tiles, no group barriers.
   bool direct;
+  /// Whether such a kernel stages its activations per column group
+  /// (#vptq.tiling staged_inputs).
+  bool stagedDirect;
   /// Elements per asynchronous activation copy (getMmaInputCopyWidth).
   int64_t stageWidth;
   /// Threads of a column group, which stage its input tiles together.
@@ -1274,6 +1371,10 @@ FailureOr<int64_t> mlir::vptq::gpu_kernels::emitMmaMatmulKernel(
            << "codebooks' type (got " << activation << " and " << model
            << ")";
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
+  if (!grid.valid && !tiling.getSharedWeights())
+    return op.emitOpError("tiling with staged_inputs: ")
+           << grid.colWarps << " column groups of " << grid.rowWarps
+           << " warps each, but named barriers hold at most 15 groups";
   if (!grid.valid)
     return op.emitOpError("tiling with shared_weights: no split of the ")
            << tiling.getWarpsPerRow() << " warps divides both the "

@@ -171,7 +171,7 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockRows, int64_t warpsPerRow,
                                  int64_t batchTile, int64_t kChunk, bool mma,
                                  int64_t persistentBlocks,
-                                 bool sharedWeights) {
+                                 bool sharedWeights, bool stagedInputs) {
   if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
     return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
                           "batch_tile must be positive";
@@ -180,6 +180,9 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << persistentBlocks << " must not be negative";
   if (sharedWeights && !mma)
     return emitError() << "#vptq.tiling: shared_weights needs mma = true";
+  if (stagedInputs && (!mma || sharedWeights))
+    return emitError() << "#vptq.tiling: staged_inputs needs mma = true "
+                          "without shared_weights";
   if (mma) {
     if (persistentBlocks != 0)
       return emitError() << "#vptq.tiling: persistent_blocks is not "

@@ -49,12 +49,12 @@ class LinearLayer {
 public:
   /// y = x W^T (+ b): `x` is [batch, in_features], `y` [batch, out_features],
   /// both of the activation dtype. Queued on the runtime's stream. On a GPU,
-  /// batches of kBatchedThreshold rows or more (prompts) run a second
-  /// kernel whose decisions are made for kBatchedHint rows, and batches of
-  /// kLargeBatchThreshold rows or more (long prompts) a third made for
-  /// kLargeBatchHint rows (see runtimeBatchHint), each fetched on first
-  /// use, unless the layer's decisions were fixed (LinearTuning) or no such
-  /// kernel can be had (then the first one runs).
+  /// batches of kBatchedThreshold rows or more (prompts) run a kernel whose
+  /// decisions are made for kBatchedHint rows, from kMidBatchThreshold rows
+  /// one made for kMidBatchHint, and from kLargeBatchThreshold rows (long
+  /// prompts) one made for kLargeBatchHint rows (see runtimeBatchHint),
+  /// each fetched on first use, unless the layer's decisions were fixed
+  /// (LinearTuning) or no such kernel can be had (then the first one runs).
   Status forward(const Tensor &x, const Tensor &y);
   /// Allocates y and runs forward.
   Result<Tensor> operator()(const Tensor &x);
@@ -65,9 +65,10 @@ public:
   int64_t outFeatures() const { return spec_.config.outFeatures; }
   DType activation() const { return spec_.activation; }
   const Kernel &kernel() const { return *kernel_; }
-  /// The kernels for prompts and for long prompts, once a forward call has
-  /// fetched them (null before, or when there is none).
+  /// The kernels for prompts, batches of tens of rows and long prompts, once
+  /// a forward call has fetched them (null before, or when there is none).
   const Kernel *batchedKernel() const { return batchedKernel_.kernel.get(); }
+  const Kernel *midBatchKernel() const { return midBatchKernel_.kernel.get(); }
   const Kernel *largeBatchKernel() const {
     return largeBatchKernel_.kernel.get();
   }
@@ -93,7 +94,7 @@ protected:
     std::shared_ptr<Kernel> kernel;
     bool fetched = false;
   };
-  BatchedKernel batchedKernel_, largeBatchKernel_;
+  BatchedKernel batchedKernel_, midBatchKernel_, largeBatchKernel_;
   /// Device tensors of the first kernel's arguments but input and output,
   /// by argument name (the kernels of other batches take some of them).
   std::vector<std::pair<std::string, Tensor>> weights;

@@ -173,6 +173,14 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
       group the chunks walk the input columns in natural order (the block
       keeps the inverse permutation in shared memory), so activations are
       copied, not gathered.
+    * `staged_inputs` (default false; with `mma`, for kernels that read
+      their codes straight into registers): each column group copies its
+      chunks of activations into a shared tile once (asynchronous copies,
+      two stages: the next chunk's copy overlaps the multiply, one group
+      barrier per chunk) and every warp of the group reads its B fragments
+      from it, instead of each warp loading them from global memory (8
+      cache lines per 16-byte warp load: batch tiles of 64 rows reread the
+      activations once per warp along the rows).
 
     Example:
 
@@ -185,6 +193,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
                  k_chunk = 4096, persistent_blocks = 132>
     #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128,
                  k_chunk = 64, mma = true, shared_weights = true>
+    #vptq.tiling<block_rows = 16, warps_per_row = 4, batch_tile = 64,
+                 k_chunk = 32, mma = true, staged_inputs = true>
     ```
   }];
   let parameters = (ins
@@ -194,7 +204,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
     "int64_t":$k_chunk,
     DefaultValuedParameter<"bool", "false">:$mma,
     DefaultValuedParameter<"int64_t", "0">:$persistent_blocks,
-    DefaultValuedParameter<"bool", "false">:$shared_weights
+    DefaultValuedParameter<"bool", "false">:$shared_weights,
+    DefaultValuedParameter<"bool", "false">:$staged_inputs
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -21,14 +21,24 @@ for dtype in f16 bf16; do
   "$build/bin/vptq-compile" "${layers[@]}" --arch "$arch" --activation "$dtype" \
     -o "$out/bundles/$dtype-$arch"
 done
-# Through the runtime: quantized and dense layers of Llama-2-7B shapes.
+# Through the runtime: quantized and dense layers of Llama-2-7B shapes, the
+# quantized ones with the kernels the runtime takes for batches of 4, 32 and
+# 128 rows and more (batch_hint 16, 64, 256), as a model's bundle has them.
+runtime_layers=(
+  in_features=4096,out_features=4096,vector_len=8,num_centroids=65536,num_res_centroids=256,packed=true,enable_perm=true,enable_norm=true
+  in_features=4096,out_features=11008,vector_len=8,num_centroids=65536,packed=true
+  in_features=11008,out_features=4096,vector_len=8,num_centroids=4096,num_res_centroids=4096,packed=true
+  in_features=2048,out_features=1536,vector_len=8,num_centroids=4096,num_res_centroids=16,num_codebooks=2,outlier_size=128,outlier_vector_len=4,num_outlier_centroids=256,packed=true,enable_perm=true,bias=true
+  in_features=2048,out_features=1536,vector_len=4,num_centroids=4096,num_res_centroids=4096
+)
+runtime_args=()
+for l in "${runtime_layers[@]}"; do
+  for suffix in "" ,batch_hint=16 ,batch_hint=64 ,batch_hint=256; do
+    runtime_args+=(--layer "$l$suffix")
+  done
+done
 for dtype in f16 bf16; do
-  "$build/bin/vptq-compile" --arch "$arch" --activation "$dtype" --quiet \
-    --layer in_features=4096,out_features=4096,vector_len=8,num_centroids=65536,num_res_centroids=256,packed=true,enable_perm=true,enable_norm=true \
-    --layer in_features=4096,out_features=11008,vector_len=8,num_centroids=65536,packed=true \
-    --layer in_features=11008,out_features=4096,vector_len=8,num_centroids=4096,num_res_centroids=4096,packed=true \
-    --layer in_features=2048,out_features=1536,vector_len=8,num_centroids=4096,num_res_centroids=16,num_codebooks=2,outlier_size=128,outlier_vector_len=4,num_outlier_centroids=256,packed=true,enable_perm=true,bias=true \
-    --layer in_features=2048,out_features=1536,vector_len=4,num_centroids=4096,num_res_centroids=4096 \
+  "$build/bin/vptq-compile" --arch "$arch" --activation "$dtype" --quiet "${runtime_args[@]}" \
     --dense in_features=4096,out_features=4096 \
     --dense in_features=4096,out_features=32000 \
     --dense in_features=2048,out_features=512,bias \

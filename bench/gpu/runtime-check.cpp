@@ -91,7 +91,9 @@ int main(int argc, char **argv) {
   json results = json::array();
   int failures = 0, runs = 0;
   for (const BundleKernel &k : manifest.kernels) {
-    if (!keys.insert(k.spec.key()).second)
+    // Kernels with a batch hint are a layer's kernels for batches of several
+    // rows, which its forward calls fetch from the bundle themselves.
+    if (k.spec.batchHint > 0 || !keys.insert(k.spec.key()).second)
       continue;
     const LinearSpec &spec = k.spec;
     const ref::LayerConfig &c = spec.config;
@@ -161,13 +163,25 @@ int main(int argc, char **argv) {
         orDie(forward(input, output));
       orDie(rt->synchronize());
       double usPerCall = msSince(t0) * 1000.0 / reps;
+      // The kernel that ran: the layer's own, or the one it fetched for
+      // this batch's hint (runtimeBatchHint).
+      const LinearLayer &ran = spec.dense ? static_cast<const LinearLayer &>(
+                                                *linear)
+                                          : *quant;
+      int64_t hint = runtimeBatchHint(batch);
+      const Kernel *tier = hint == kLargeBatchHint ? ran.largeBatchKernel()
+                           : hint == kMidBatchHint ? ran.midBatchKernel()
+                           : hint                 ? ran.batchedKernel()
+                                                  : nullptr;
+      std::string ranKernel =
+          tier ? "h" + std::to_string(hint) : std::string("h0");
       ++runs;
       if (!check.ok())
         ++failures;
       char line[400];
       std::snprintf(
           line, sizeof(line),
-          "%-4s %-5s %6lld x %-6lld %-22s b=%-4lld %-9s %9.2f us/call  "
+          "%-4s %-5s %6lld x %-6lld %-22s b=%-4lld %-4s %-9s %9.2f us/call  "
           "load %.2f ms  %s",
           k.id.c_str(), spec.dense ? "dense" : "vq", (long long)c.outFeatures,
           (long long)c.inFeatures,
@@ -176,12 +190,14 @@ int main(int argc, char **argv) {
                         std::to_string(c.numCentroids) + " kr" +
                         std::to_string(c.numResCentroids))
                            .c_str(),
-          (long long)batch, check.ok() ? "OK" : "MISMATCH", usPerCall, setupMs,
+          (long long)batch, ranKernel.c_str(), check.ok() ? "OK" : "MISMATCH",
+          usPerCall, setupMs,
           check.summary().c_str());
       std::cout << line << std::endl;
       results.push_back({{"id", k.id},
                          {"spec_key", spec.key()},
                          {"batch", batch},
+                         {"kernel", ranKernel},
                          {"correct", check.ok()},
                          {"checked", check.checked},
                          {"summary", check.summary()},

@@ -915,11 +915,18 @@ private:
     const int64_t fragmentRegs =
         grid.accumulators +
         Kc / kTileK * grid.tilesPerWarp * 4 * (split ? 2 : 1);
+    // Split weights gathered from a global main codebook keep their
+    // registers for resident warps (which hide the L2 gathers) below 8
+    // batch tiles: measured 5 % slower at batch tiles of 32 with the
+    // prefetch, 1.65x faster at 64 (bench/results/
+    // 2026-11-27-h100-batch64-tiles.md, call 4).
+    const bool globalSplit = split && !codebooks.centroids &&
+                             grid.batchTilesPerWarp < 8;
     const bool prefetchInputs =
         inputRegs <= kPrefetchedInputRegisters ||
         (inputRegs <= kMaxPrefetchedInputRegisters &&
          fragmentRegs <= kMaxFragmentRegistersForPrefetch &&
-         tiling.getWarpsPerRow() <= kMaxWarpsForPrefetch);
+         tiling.getWarpsPerRow() <= kMaxWarpsForPrefetch && !globalSplit);
     Value first = e.mul(colWarp, e.index(Kc));
     Value stride = e.index(grid.colWarps * Kc);
     auto load = [&](const EmitContext &le, Value k0) {

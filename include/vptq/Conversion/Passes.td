@@ -46,7 +46,11 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     nothing but codebooks is staged: each lane quad owns a run of a
     chunk's columns and loads its code words and its activations (the B
     operands) straight into registers, a chunk ahead, and a lane reads the
-    rows of several tiles from one codebook vector with one load.
+    rows of several tiles from one codebook vector with one load (groups
+    of 4 tiles, or 2 where 4 would keep more than 64 accumulators). With
+    `staged_inputs` such kernels copy each chunk's activations once per
+    column group into a two-stage shared tile instead, from which the
+    lanes read their runs.
 
     On NVIDIA sm_90 and newer (`grid-dependency`, on by default) every
     kernel supports programmatic dependent launch: it waits for the

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Development machine: the tensor-core (mma) kernels run-mma.sh checks on
 # the GPU machine, into .device/bundles/mma-*: every configuration of
-# matrix-f16.txt / matrix-bf16.txt as the runtime's prompt kernel
-# (batch_hint=16, so the heuristic's mma tiling), and the edge cases of
-# matrix-mma.txt (f16 and bf16).
+# matrix-f16.txt / matrix-bf16.txt as the runtime's prompt kernels
+# (batch_hint=16 and batch_hint=64, so the heuristic's mma tilings for 16
+# and 64 rows), and the edge cases of matrix-mma.txt (f16 and bf16).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prepare-common.sh"
 rm -rf "$out"/bundles/mma-*
@@ -12,6 +12,9 @@ for dtype in f16 bf16; do
   mapfile -t prompt < <(layers "$root/bench/gpu/matrix-$dtype.txt" ",batch_hint=16")
   "$build/bin/vptq-compile" "${prompt[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-prompt-$dtype"
+  mapfile -t mid < <(layers "$root/bench/gpu/matrix-$dtype.txt" ",batch_hint=64")
+  "$build/bin/vptq-compile" "${mid[@]}" --arch "$arch" --activation "$dtype" --quiet \
+    -o "$out/bundles/mma-mid-$dtype"
   mapfile -t edges < <(layers "$root/bench/gpu/matrix-mma.txt")
   "$build/bin/vptq-compile" "${edges[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-edges-$dtype"

@@ -88,3 +88,20 @@ func.func @f(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
                              k_chunk = 32, mma = true, shared_weights = true>}
   return
 }
+
+// -----
+
+// Staged inputs synchronize each column group of several warps on a named
+// barrier: 64 rows in 2-tile groups (batch tiles of 64) leave 32 warps as
+// 2 row warps x 16 column groups, one more than barriers 1-15 hold.
+func.func @f(%x: memref<?x1024xf16>, %i: memref<1x8x384xi32>,
+             %c: memref<1x32768xf16>, %y: memref<?x64xf16>) {
+  // expected-error @+1 {{tiling with staged_inputs: 16 column groups of 2 warps each, but named barriers hold at most 15 groups}}
+  vptq.matmul #vptq.vq<in_features = 1024, out_features = 64, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x1024xf16>) indices(%i : memref<1x8x384xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x64xf16>)
+      {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 32, batch_tile = 64,
+                             k_chunk = 32, mma = true, staged_inputs = true>}
+  return
+}

@@ -33,6 +33,9 @@ TEST(Manifest, WritesWhatItReads) {
   gpu.launch = {"vptq_matmul_0", 256, 18688, 1376, 4, 1, 8, 2048, "global",
                 "shared"};
   gpu.launch.gridDependency = true;
+  gpu.launch.mma = true;
+  gpu.launch.stagedInputs = true;
+  gpu.spec.stagedInputs = 1;
   gpu.inputHash = "abc";
   BundleKernel cpu;
   cpu.id = "k1";
@@ -70,6 +73,9 @@ TEST(Manifest, WritesWhatItReads) {
   EXPECT_EQ(back.kernels[0].launch.sharedBytes, 18688);
   EXPECT_EQ(back.kernels[0].launch.resCentroidsPlacement, "shared");
   EXPECT_TRUE(back.kernels[0].launch.gridDependency);
+  EXPECT_TRUE(back.kernels[0].launch.stagedInputs);
+  EXPECT_EQ(back.kernels[0].spec.stagedInputs, 1);
+  EXPECT_FALSE(back.kernels[1].launch.stagedInputs);
   EXPECT_EQ(back.kernels[1].cpu, "znver3");
   // The dense layer's arguments: input, weight, bias, output.
   ASSERT_EQ(back.kernels[1].args.size(), 4u);

@@ -62,6 +62,21 @@ TEST(Tuning, KeyIgnoresDecisionsAndBatch) {
   EXPECT_EQ(decisionBatch(b), 16);
 }
 
+TEST(Tuning, RuntimeBatchHints) {
+  // Decode, prompts, tens of rows, long prompts.
+  EXPECT_EQ(runtimeBatchHint(1), 0);
+  EXPECT_EQ(runtimeBatchHint(kBatchedThreshold - 1), 0);
+  EXPECT_EQ(runtimeBatchHint(kBatchedThreshold), kBatchedHint);
+  EXPECT_EQ(runtimeBatchHint(kMidBatchThreshold - 1), kBatchedHint);
+  EXPECT_EQ(runtimeBatchHint(kMidBatchThreshold), kMidBatchHint);
+  EXPECT_EQ(runtimeBatchHint(kLargeBatchThreshold - 1), kMidBatchHint);
+  EXPECT_EQ(runtimeBatchHint(kLargeBatchThreshold), kLargeBatchHint);
+  EXPECT_EQ(runtimeBatchHint(4096), kLargeBatchHint);
+  // Each hint is a batch of its own tier.
+  for (int64_t hint : kRuntimeBatchHints)
+    EXPECT_EQ(runtimeBatchHint(hint), hint);
+}
+
 TEST(Tuning, LookupPicksTheLargestBatchNotAbove) {
   TuningDatabase db;
   LinearSpec s = layer();
@@ -151,13 +166,25 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   shared.mma = true;
   shared.sharedWeights = true;
   db.add(shared);
+  TuningEntry staged = entry(s, 32, 8);
+  staged.mma = true;
+  staged.stagedInputs = true;
+  db.add(staged);
   std::string path = tempPath("vptq-tuning-roundtrip.json");
   ASSERT_EQ(db.save(path), "");
   TuningDatabase back;
   ASSERT_EQ(back.load(path), "");
-  ASSERT_EQ(back.entries().size(), 3u);
-  EXPECT_TRUE(back.entries()[2].sharedWeights);
+  ASSERT_EQ(back.entries().size(), 4u);
+  EXPECT_TRUE(back.entries()[3].sharedWeights);
   EXPECT_FALSE(back.entries()[1].sharedWeights);
+  EXPECT_TRUE(back.entries()[2].stagedInputs);
+  EXPECT_FALSE(back.entries()[3].stagedInputs);
+  // Applied to a spec: the decision travels into its key.
+  LinearSpec applied = s;
+  applied.batch = 40;
+  ASSERT_TRUE(back.apply("sm_90a", applied));
+  EXPECT_EQ(applied.stagedInputs, 1);
+  EXPECT_NE(applied.key().find("-si1"), std::string::npos);
   // Saved sorted by batch.
   EXPECT_EQ(back.entries()[0].batch, 1);
   EXPECT_EQ(back.entries()[0].persistentBlocks, 264);

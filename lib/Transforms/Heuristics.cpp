@@ -187,7 +187,8 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   if (TilingAttr direct = TilingAttr::get(
           ctx, smallCodebooks ? blockRows : minRows, warps,
           smallCodebooks ? 16 : 32, 64, /*mma=*/true,
-          /*persistentBlocks=*/0, /*sharedWeights=*/false, /*stagedInputs=*/false);
+          /*persistentBlocks=*/0, /*sharedWeights=*/false,
+          /*stagedInputs=*/false);
       mmaReadsOperandsDirectly(c, direct))
     return direct;
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));
@@ -483,7 +484,8 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
          ((outFeatures + blockRows - 1) / blockRows) * batchBlocks <
              2 * target.numProcessors)
     blockRows /= 2;
-  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false, /*stagedInputs=*/false);
+  return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false,
+                         /*stagedInputs=*/false);
 }
 
 int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,

@@ -55,11 +55,12 @@ std::pair<Value, Value> emitSplitCode(const EmitContext &e, Value code,
 /// at most 16.
 int64_t vectorAlignment(int64_t count, int64_t elemBytes);
 
-/// memref[prefix..., offset .. offset + count) as vector<count x f32>, with
-/// the alignment vectorAlignment guarantees (offset a multiple of count);
-/// sizes that are not a power of two load as aligned power-of-two pieces.
+/// memref[prefix..., offset .. offset + count) as vector<count x f32> (in
+/// the memref's element type when `widen` is false), with the alignment
+/// vectorAlignment guarantees (offset a multiple of count); sizes that are
+/// not a power of two load as aligned power-of-two pieces.
 Value emitVectorLoad(const EmitContext &e, Value memref, ValueRange prefix,
-                     Value offset, int64_t count);
+                     Value offset, int64_t count, bool widen = true);
 
 /// Stores vector `vec` at memref[prefix..., offset ..] with the alignment
 /// vectorAlignment guarantees (offset a multiple of its length); sizes that

@@ -169,7 +169,7 @@ std::pair<Value, Value> WeightAccess::emitIndices(const EmitContext &e,
 
 Value mlir::vptq::emitVectorLoad(const EmitContext &e, Value memref,
                                  ValueRange prefix, Value offset,
-                                 int64_t count) {
+                                 int64_t count, bool widen) {
   auto type = cast<MemRefType>(memref.getType());
   Type elem = type.getElementType();
   int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
@@ -183,12 +183,13 @@ Value mlir::vptq::emitVectorLoad(const EmitContext &e, Value memref,
     indices.push_back(at);
     return indices;
   };
+  auto convert = [&](Value v) { return widen ? e.toF32(v) : v; };
   if (piece == count) {
     auto load = vector::LoadOp::create(e.b, e.loc,
                                        VectorType::get({count}, elem), memref,
                                        indicesAt(offset));
     load.setAlignment(align);
-    return e.toF32(load);
+    return convert(load);
   }
   SmallVector<Value> elems;
   for (int64_t at = 0; at < count; at += piece) {
@@ -196,13 +197,14 @@ Value mlir::vptq::emitVectorLoad(const EmitContext &e, Value memref,
         e.b, e.loc, VectorType::get({piece}, elem), memref,
         indicesAt(e.add(offset, e.index(at))));
     load.setAlignment(piece * elemBytes);
-    Value part = e.toF32(load);
+    Value part = convert(load);
     for (int64_t i = 0; i < piece; ++i)
       elems.push_back(vector::ExtractOp::create(e.b, e.loc, part,
                                                 ArrayRef<int64_t>{i}));
   }
   return vector::FromElementsOp::create(
-      e.b, e.loc, VectorType::get({count}, e.b.getF32Type()), elems);
+      e.b, e.loc, VectorType::get({count}, widen ? e.b.getF32Type() : elem),
+      elems);
 }
 
 void mlir::vptq::emitVectorStore(const EmitContext &e, Value vec,

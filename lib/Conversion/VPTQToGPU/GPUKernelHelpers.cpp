@@ -417,14 +417,14 @@ Value SharedCodebooks::gather(const EmitContext &e, const LayerConfig &config,
 Value SharedCodebooks::gatherPart(const EmitContext &e,
                                   const LayerConfig &config, Value shared,
                                   Value codebook, Value cb, Value entry,
-                                  Value first, int64_t count, Value copy) {
+                                  Value first, int64_t count, Value copy,
+                                  bool widen) {
+  Value offset =
+      e.add(entryOffset(e, config, entry, shared ? copy : Value()), first);
   if (shared)
-    return emitVectorLoad(e, shared, ValueRange{e.index(0)},
-                          e.add(entryOffset(e, config, entry, copy), first),
-                          count);
-  return emitVectorLoad(
-      e, codebook, ValueRange{cb},
-      e.add(entryOffset(e, config, entry, Value()), first), count);
+    return emitVectorLoad(e, shared, ValueRange{e.index(0)}, offset, count,
+                          widen);
+  return emitVectorLoad(e, codebook, ValueRange{cb}, offset, count, widen);
 }
 
 //===----------------------------------------------------------------------===//

@@ -195,11 +195,13 @@ struct SharedCodebooks {
                       Value shared, Value codebook, Value cb, Value entry,
                       Value copy = {});
   /// Elements first .. first + count - 1 of that entry as
-  /// vector<count x f32> (one aligned load when first is a multiple of
-  /// count and count a power of two).
+  /// vector<count x f32>, or in the codebook's type when `widen` is false
+  /// (one aligned load when first is a multiple of count and count a power
+  /// of two).
   static Value gatherPart(const EmitContext &e, const LayerConfig &config,
                           Value shared, Value codebook, Value cb, Value entry,
-                          Value first, int64_t count, Value copy = {});
+                          Value first, int64_t count, Value copy = {},
+                          bool widen = true);
   /// The element offset of entry `entry` in a shared view: copy `copy`'s
   /// in a replicated one (copy set), else the entry's.
   static Value entryOffset(const EmitContext &e, const LayerConfig &config,

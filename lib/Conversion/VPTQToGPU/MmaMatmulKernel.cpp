@@ -977,10 +977,14 @@ private:
     const int64_t Kc = tiling.getKChunk();
     Value first = e.mul(colWarp, e.index(Kc));
     Value stride = e.index(grid.colWarps * Kc);
+    // Copies chunk k0 (clamped to the group's last) into stage `tile`.
+    auto stageChunk = [&](const EmitContext &se, Value k0, Value tile) {
+      return stageInputs(se, se.add(groupColumn(se, cb), clampChunk(se, k0)),
+                         tile);
+    };
     // The previous codebook group's last reads of stage 0 are done.
     syncGroup(b, loc);
-    Value copies = stageInputs(
-        e, e.add(groupColumn(e, cb), clampChunk(e, first)), e.index(0));
+    Value copies = stageChunk(e, first, e.index(0));
     SmallVector<Value> init(accIn);
     llvm::append_range(init, loadRunCodes(e, cb, first));
     if (copies)
@@ -997,8 +1001,7 @@ private:
           // Chunk k0 is in place, and nobody reads `other` any more.
           syncGroup(lb, loc);
           Value next = le.add(k0, stride);
-          Value nextCopies = stageInputs(
-              le, le.add(groupColumn(le, cb), clampChunk(le, next)), other);
+          Value nextCopies = stageChunk(le, next, other);
           SmallVector<Value> nextWords = loadRunCodes(le, cb, next);
           pinLoads(le, nextWords);
           SmallVector<Value> acc = multiplyDirectChunk(
@@ -1148,23 +1151,6 @@ private:
                                      ArrayRef<int64_t>{at, at + 1});
   }
 
-  /// Elements first .. first + count - 1 (first a multiple of count) of
-  /// codebook entry `entry` (group cb) in the model type, one aligned load
-  /// from shared memory (the lane's copy where replicated) or global
-  /// memory.
-  Value loadRawElements(const EmitContext &e, Value shared, Value global,
-                        Value cb, Value entry, Value first, int64_t count) {
-    Value offset = e.add(
-        SharedCodebooks::entryOffset(
-            e, cfg, entry, shared ? codebooks.copyFor(false, laneCopy) : Value()),
-        first);
-    auto load = vector::LoadOp::create(
-        e.b, e.loc, VectorType::get({count}, modelType),
-        shared ? shared : global, ValueRange{shared ? e.index(0) : cb, offset});
-    load.setAlignment(count * elemBytes());
-    return load;
-  }
-
   /// Elements 2p, 2p + 1 of `v` (vector<2P>) as a vector<2>.
   Value pairOf(const EmitContext &e, Value v, int64_t p) {
     if (cast<VectorType>(v.getType()).getNumElements() == 2)
@@ -1225,9 +1211,10 @@ private:
               e, emitExtractCode(e, groupWords, 4 * s + j, bits),
               cfg.indexBits, cfg.resIndexBits);
           if (!split) {
-            Value v = loadRawElements(e, codebooks.centroids,
-                                      wa.values().centroids, cb, idx, first,
-                                      2 * P);
+            Value v = SharedCodebooks::gatherPart(
+                e, cfg, codebooks.centroids, wa.values().centroids, cb, idx,
+                first, 2 * P, codebooks.copyFor(false, laneCopy),
+                /*widen=*/false);
             for (int64_t p = 0; p < P; ++p)
               hi[t0 + p].push_back(pairOf(e, v, p));
             continue;

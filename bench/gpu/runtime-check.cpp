@@ -169,12 +169,8 @@ int main(int argc, char **argv) {
                                                 *linear)
                                           : *quant;
       int64_t hint = runtimeBatchHint(batch);
-      const Kernel *tier = hint == kLargeBatchHint ? ran.largeBatchKernel()
-                           : hint == kMidBatchHint ? ran.midBatchKernel()
-                           : hint                 ? ran.batchedKernel()
-                                                  : nullptr;
       std::string ranKernel =
-          tier ? "h" + std::to_string(hint) : std::string("h0");
+          "h" + std::to_string(ran.batchKernel(hint) ? hint : 0);
       ++runs;
       if (!check.ok())
         ++failures;

@@ -20,6 +20,7 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
   spec.mma = t.mma;
   spec.persistentBlocks = t.persistentBlocks;
   spec.sharedWeights = t.sharedWeights;
+  spec.stagedInputs = t.stagedInputs;
   spec.codebookShards = t.codebookShards;
   spec.centroidsPlacement = t.centroidsPlacement;
   spec.resCentroidsPlacement = t.resCentroidsPlacement;
@@ -35,6 +36,14 @@ bool shapeFits(const std::vector<int64_t> &expected,
     if (expected[d] != kAnySize && expected[d] != shape[d])
       return false;
   return true;
+}
+
+/// The position of `hint` in kRuntimeBatchHints (its size for none of
+/// them).
+size_t tierIndex(int64_t hint) {
+  return size_t(std::find(std::begin(kRuntimeBatchHints),
+                          std::end(kRuntimeBatchHints), hint) -
+                std::begin(kRuntimeBatchHints));
 }
 
 Status checkActivation(const std::string &name, DType activation) {
@@ -105,6 +114,12 @@ Status LinearLayer::initialize(
   return Status::success();
 }
 
+const Kernel *LinearLayer::batchKernel(int64_t hint) const {
+  size_t tier = tierIndex(hint);
+  return tier < batchKernels_.size() ? batchKernels_[tier].kernel.get()
+                                     : nullptr;
+}
+
 Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
   int64_t in = inFeatures(), out = outFeatures();
   std::string dtype = ref::dtypeName(spec_.activation);
@@ -121,9 +136,7 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
                          "]");
   Kernel *kernel = kernel_.get();
   if (int64_t hint = runtimeBatchHint(x.dim(0))) {
-    BatchedKernel &tier = hint == kLargeBatchHint ? largeBatchKernel_
-                          : hint == kMidBatchHint ? midBatchKernel_
-                                                  : batchedKernel_;
+    BatchedKernel &tier = batchKernels_[tierIndex(hint)];
     if (!tier.fetched) {
       tier.fetched = true;
       // CPU kernels already tile the batch by 4 rows whatever the hint.

@@ -200,6 +200,25 @@ TEST(KernelCache, CompilesOnceThenLoads) {
   test::checkQuantLinear(*rt, *q, small.layer, 7, freshSeed());
 }
 
+// Decisions a caller fixes (LinearTuning) reach the layer's kernel
+// specification and its key; unset ones stay open.
+TEST(KernelCache, LinearTuningFixesDecisions) {
+  ref::LayerConfig config = makeLayerConfig(64, 16, 8, 256);
+  LinearTuning tuning;
+  tuning.mma = 1;
+  tuning.stagedInputs = 1;
+  LinearSpec spec =
+      makeQuantizedSpec(config, DType::F16, DType::F16, tuning);
+  EXPECT_EQ(spec.mma, 1);
+  EXPECT_EQ(spec.stagedInputs, 1);
+  EXPECT_EQ(spec.sharedWeights, -1);
+  EXPECT_NE(spec.key().find("-mma1"), std::string::npos) << spec.key();
+  EXPECT_NE(spec.key().find("-si1"), std::string::npos) << spec.key();
+  LinearSpec open = makeQuantizedSpec(config, DType::F16, DType::F16, {});
+  EXPECT_EQ(open.stagedInputs, -1);
+  EXPECT_EQ(open.key().find("-si"), std::string::npos) << open.key();
+}
+
 // Kernels the runtime compiles take their decisions from the autotuner's
 // database when it has an entry for the layer (here for the host CPU), and
 // still compute the layer.

@@ -13,7 +13,9 @@
 #include "vptq/runtime/Checkpoint.h"
 #include "vptq/runtime/Runtime.h"
 
+#include <array>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,10 @@ struct LinearTuning {
   /// Tensor cores on weights dequantized into shared memory (#vptq.tiling
   /// shared_weights): 1 yes, 0 no, -1 choose.
   int64_t sharedWeights = -1;
+  /// Activations staged once per column group in shared memory by
+  /// tensor-core kernels that read their codes into registers
+  /// (#vptq.tiling staged_inputs): 1 yes, 0 no, -1 choose.
+  int64_t stagedInputs = -1;
   /// The main codebook sharded over thread-block clusters (decode kernels
   /// on sm_90+): S > 1 shards, 0 not sharded (saves the 4 bytes per index
   /// the sharded layout adds in device memory), -1 choose.
@@ -65,12 +71,14 @@ public:
   int64_t outFeatures() const { return spec_.config.outFeatures; }
   DType activation() const { return spec_.activation; }
   const Kernel &kernel() const { return *kernel_; }
-  /// The kernels for prompts, batches of tens of rows and long prompts, once
-  /// a forward call has fetched them (null before, or when there is none).
-  const Kernel *batchedKernel() const { return batchedKernel_.kernel.get(); }
-  const Kernel *midBatchKernel() const { return midBatchKernel_.kernel.get(); }
+  /// The kernel for batches of runtimeBatchHint `hint` (one of
+  /// kRuntimeBatchHints: prompts, batches of tens of rows, long prompts),
+  /// once a forward call has fetched it (null before, when there is none,
+  /// or for another hint).
+  const Kernel *batchKernel(int64_t hint) const;
+  const Kernel *batchedKernel() const { return batchKernel(kBatchedHint); }
   const Kernel *largeBatchKernel() const {
-    return largeBatchKernel_.kernel.get();
+    return batchKernel(kLargeBatchHint);
   }
   /// Device memory held by the layer's tensors.
   size_t weightBytes() const;
@@ -94,7 +102,8 @@ protected:
     std::shared_ptr<Kernel> kernel;
     bool fetched = false;
   };
-  BatchedKernel batchedKernel_, midBatchKernel_, largeBatchKernel_;
+  /// One per hint of kRuntimeBatchHints, in its order.
+  std::array<BatchedKernel, std::size(kRuntimeBatchHints)> batchKernels_;
   /// Device tensors of the first kernel's arguments but input and output,
   /// by argument name (the kernels of other batches take some of them).
   std::vector<std::pair<std::string, Tensor>> weights;

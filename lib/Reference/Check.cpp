@@ -2,10 +2,10 @@
 
 #include "vptq/Reference/Check.h"
 
+#include "Parallel.h"
+
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <thread>
 #include <sstream>
 
 using namespace vptq::ref;
@@ -35,17 +35,6 @@ CheckResult vptq::ref::checkLinearOutput(const QuantizedLinear &layer,
                           c.outFeatures, x, batch, y, outType);
 }
 
-/// Runs work(t) for t in [0, threads) on that many threads.
-static void parallelFor(unsigned threads,
-                        const std::function<void(unsigned)> &work) {
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t)
-    pool.emplace_back(work, t);
-  work(0);
-  for (std::thread &t : pool)
-    t.join();
-}
-
 DenseReference vptq::ref::computeDenseReference(const std::vector<float> &w,
                                                 const std::vector<float> &bias,
                                                 int64_t in, int64_t out,
@@ -56,24 +45,37 @@ DenseReference vptq::ref::computeDenseReference(const std::vector<float> &w,
   ref.out = out;
   ref.want.resize(batch * out);
   ref.scale.resize(batch * out);
-  // Output rows in parallel: large layers at large batches are billions of
-  // multiply-adds.
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  parallelFor(threads, [&](unsigned t) {
-    for (int64_t n = t; n < out; n += threads)
+  // Output rows in parallel (large layers at large batches are billions of
+  // multiply-adds), four at a time so that each input row is read once per
+  // four weight rows; every output still sums its terms in column order.
+  constexpr int64_t kRows = 4;
+  parallelRowRanges(out, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t n0 = begin; n0 < end; n0 += kRows) {
+      const int64_t rows = std::min(kRows, end - n0);
       for (int64_t b = 0; b < batch; ++b) {
-        double want = bias.empty() ? 0.0 : bias[n];
-        double scale = std::fabs(want);
-        const float *xr = x.data() + b * in;
-        const float *wr = w.data() + n * in;
-        for (int64_t j = 0; j < in; ++j) {
-          double term = double(xr[j]) * double(wr[j]);
-          want += term;
-          scale += std::fabs(term);
+        double want[kRows], scale[kRows];
+        const float *wr[kRows];
+        for (int64_t i = 0; i < kRows; ++i) {
+          int64_t n = n0 + std::min(i, rows - 1);
+          want[i] = bias.empty() ? 0.0 : bias[n];
+          scale[i] = std::fabs(want[i]);
+          wr[i] = w.data() + n * in;
         }
-        ref.want[b * out + n] = want;
-        ref.scale[b * out + n] = scale;
+        const float *xr = x.data() + b * in;
+        for (int64_t j = 0; j < in; ++j) {
+          double xj = xr[j];
+          for (int64_t i = 0; i < kRows; ++i) {
+            double term = xj * double(wr[i][j]);
+            want[i] += term;
+            scale[i] += std::fabs(term);
+          }
+        }
+        for (int64_t i = 0; i < rows; ++i) {
+          ref.want[b * out + n0 + i] = want[i];
+          ref.scale[b * out + n0 + i] = scale[i];
+        }
       }
+    }
   });
   return ref;
 }

@@ -4,6 +4,10 @@
 #include "vptq/Reference/Float16.h"
 #include "vptq/Reference/Packing.h"
 
+#include "Parallel.h"
+
+#include <algorithm>
+
 #include <sstream>
 
 using namespace vptq::ref;
@@ -141,61 +145,56 @@ std::vector<float> vptq::ref::dequantize(const QuantizedLinear &layer,
   std::vector<uint32_t> idx, res;
   unpackAll(layer, idx, res);
 
-  // Steps 1 and 2: the quantized layout, outlier columns first.
-  std::vector<float> wq(out * in, 0.0f);
-  const int64_t ni = c.numIndexRows();
-  for (int64_t cb = 0; cb < c.numCodebooks; ++cb) {
-    const float *book = layer.centroids.data() + cb * c.numCentroids * v;
-    const float *resBook =
-        c.hasResidual() ? layer.resCentroids.data() + cb * c.numResCentroids * v
-                        : nullptr;
-    for (int64_t n = 0; n < ni; ++n) {
-      for (int64_t g = 0; g < c.groupSize; ++g) {
-        int64_t flat = (cb * ni + n) * c.groupSize + g;
-        int64_t col = c.outlierSize + cb * c.groupSize + g;
-        for (int64_t l = 0; l < v; ++l) {
-          int64_t row = n * v + l;
-          if (row >= out)
-            continue; // Padding rows are dropped.
-          float value = book[int64_t(idx[flat]) * v + l];
-          if (resBook)
-            value = roundAs(value + resBook[int64_t(res[flat]) * v + l],
-                            rounding);
-          wq[row * in + col] = value;
-        }
-      }
-    }
-  }
-  if (c.hasOutliers()) {
-    const int64_t vo = c.outlierVectorLen;
-    for (int64_t n = 0; n < c.numOutlierIndexRows(); ++n) {
-      for (int64_t o = 0; o < c.outlierSize; ++o) {
-        uint32_t code = layer.outlierIndices[n * c.outlierSize + o];
-        for (int64_t l = 0; l < vo; ++l) {
-          int64_t row = n * vo + l;
-          if (row < out)
-            wq[row * in + o] = layer.outlierCentroids[int64_t(code) * vo + l];
-        }
-      }
-    }
-  }
-
-  // Step 3: W = Wq[:, argsort(perm)], i.e. column i of Wq lands at perm[i].
+  // One output row r at a time (rows in parallel; each row is computed the
+  // same on any thread): the row of the quantized layout, then its columns
+  // permuted and normed. Row r is element l = r % v of the vectors of index
+  // row n = r / v (the padding rows past out are never computed).
   std::vector<float> w(out * in);
-  for (int64_t i = 0; i < in; ++i) {
-    int64_t dst = c.enablePerm ? layer.perm[i] : i;
-    for (int64_t r = 0; r < out; ++r)
-      w[r * in + dst] = wq[r * in + i];
-  }
-
-  // Step 4: per-input-column scale and bias.
-  if (c.enableNorm) {
-    for (int64_t r = 0; r < out; ++r)
-      for (int64_t j = 0; j < in; ++j) {
-        float scaled = roundAs(w[r * in + j] * layer.weightScale[j], rounding);
-        w[r * in + j] = roundAs(scaled + layer.weightBias[j], rounding);
+  const int64_t ni = c.numIndexRows();
+  parallelRowRanges(out, 64, [&](int64_t begin, int64_t end) {
+    std::vector<float> wq(in);
+    for (int64_t r = begin; r < end; ++r) {
+      // Steps 1 and 2: the quantized layout, outlier columns first.
+      std::fill(wq.begin(), wq.end(), 0.0f);
+      const int64_t n = r / v, l = r % v;
+      for (int64_t cb = 0; cb < c.numCodebooks; ++cb) {
+        const float *book = layer.centroids.data() + cb * c.numCentroids * v;
+        const float *resBook = c.hasResidual() ? layer.resCentroids.data() +
+                                                     cb * c.numResCentroids * v
+                                               : nullptr;
+        const int64_t first = (cb * ni + n) * c.groupSize;
+        float *dst = wq.data() + c.outlierSize + cb * c.groupSize;
+        for (int64_t g = 0; g < c.groupSize; ++g) {
+          float value = book[int64_t(idx[first + g]) * v + l];
+          if (resBook)
+            value = roundAs(value + resBook[int64_t(res[first + g]) * v + l],
+                            rounding);
+          dst[g] = value;
+        }
       }
-  }
+      if (c.hasOutliers()) {
+        const int64_t vo = c.outlierVectorLen, on = r / vo, ol = r % vo;
+        if (on < c.numOutlierIndexRows())
+          for (int64_t o = 0; o < c.outlierSize; ++o) {
+            uint32_t code = layer.outlierIndices[on * c.outlierSize + o];
+            wq[o] = layer.outlierCentroids[int64_t(code) * vo + ol];
+          }
+      }
+
+      // Step 3: W = Wq[:, argsort(perm)], i.e. column i of Wq lands at
+      // perm[i].
+      float *row = w.data() + r * in;
+      for (int64_t i = 0; i < in; ++i)
+        row[c.enablePerm ? layer.perm[i] : i] = wq[i];
+
+      // Step 4: per-input-column scale and bias.
+      if (c.enableNorm)
+        for (int64_t j = 0; j < in; ++j) {
+          float scaled = roundAs(row[j] * layer.weightScale[j], rounding);
+          row[j] = roundAs(scaled + layer.weightBias[j], rounding);
+        }
+    }
+  });
   return w;
 }
 

@@ -3,32 +3,13 @@
 #include "vptq/Reference/Sharding.h"
 #include "vptq/Reference/Packing.h"
 
+#include "Parallel.h"
+
 #include <algorithm>
-#include <functional>
-#include <thread>
 #include <vector>
 
 using namespace vptq;
 using namespace vptq::ref;
-
-namespace {
-
-/// Runs fn(n) for n in [0, rows) on up to 16 threads.
-void parallelRows(int64_t rows, const std::function<void(int64_t)> &fn) {
-  int64_t threads = std::clamp<int64_t>(
-      int64_t(std::thread::hardware_concurrency()), 1, 16);
-  threads = std::min(threads, std::max<int64_t>(rows / 64, 1));
-  std::vector<std::thread> pool;
-  for (int64_t t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (int64_t n = t * rows / threads; n < (t + 1) * rows / threads; ++n)
-        fn(n);
-    });
-  for (std::thread &thread : pool)
-    thread.join();
-}
-
-} // namespace
 
 std::string vptq::ref::shardIndices(const LayerConfig &c,
                                     const LayerTensors &tensors,
@@ -73,7 +54,7 @@ std::string vptq::ref::shardIndices(const LayerConfig &c,
     return shift >= 0 ? int64_t(index >> shift) : int64_t(index / shardSize);
   };
   std::vector<std::string> errors(ni);
-  parallelRows(ni, [&](int64_t n) {
+  parallelRows(ni, 64, [&](int64_t n) {
     uint32_t *row = idx.data() + size_t(n) * gs;
     if (c.packed) {
       unpackIndexRow(stored.as<uint32_t>() + size_t(n) * c.packedWordsPerRow(),
@@ -113,7 +94,7 @@ std::string vptq::ref::shardIndices(const LayerConfig &c,
   entries = HostTensor(DType::I32, {total});
   uint32_t *out = entries.as<uint32_t>();
   const uint32_t pad = uint32_t(c.inFeatures);
-  parallelRows(ni, [&](int64_t n) {
+  parallelRows(ni, 64, [&](int64_t n) {
     const uint32_t *row = idx.data() + size_t(n) * gs;
     for (int64_t s = 0; s < shards; ++s) {
       int64_t at = off[s * (ni + 1) + n];

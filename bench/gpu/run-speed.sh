@@ -25,22 +25,23 @@ exec > >(tee "$out/speed-$part.log") 2>&1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
 status=0
 if [ "$part" != tune ]; then
-echo "==> floor probe"
+echo "==> floor probe (${SECONDS} s)"
 "$d/bin/floor-probe" > "$out/floor.json" || status=1
 cat "$out/floor.json"
-echo "==> our kernels (heuristic decisions)"
+echo "==> our kernels (heuristic decisions) (${SECONDS} s)"
 batches="${SPEED_BATCHES:-1,4,16,64,256}"
 "$d/bin/vptq-gpu-check" --bundle "$d/bundles/speed" --batches "$batches" --reps 30 --runtime-choice \
-  --json "$out/speed.json" > /tmp/speed-check.log 2>&1 || status=1
-grep -v " OK " /tmp/speed-check.log | head -60
-echo "==> torch fp16"
+  --json "$out/speed.json" > "$out/speed-check.log" 2>&1 || status=1
+grep -v " OK " "$out/speed-check.log" | head -60
+echo "==> torch fp16 (${SECONDS} s)"
 PYTHONUNBUFFERED=1 python3 "$root/bench/gpu/torch_linear.py" --manifests "$d/bundles/speed/manifest.json" \
   --batches "$batches" --json "$out/torch.json" || status=1
 fi
 if [ "$part" != harness ]; then
-echo "==> autotuner candidates"
+echo "==> autotuner candidates (${SECONDS} s)"
 "$d/bin/vptq-gpu-check" --bundle "$d/bundles/tune" --batches "${TUNE_BATCHES:-1,16}" --reps 30 \
-  --json "$out/tune.json" > /tmp/tune-check.log 2>&1 || status=1
-grep -v " OK " /tmp/tune-check.log | head -60
+  --json "$out/tune.json" > "$out/tune-check.log" 2>&1 || status=1
+grep -v " OK " "$out/tune-check.log" | head -60
 fi
+echo "==> done (${SECONDS} s)"
 exit $status

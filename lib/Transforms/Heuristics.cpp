@@ -172,23 +172,62 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   // batch tiles of 32 and 64-column chunks (the activations prefetched);
   // larger ones one 16-row tile per block, 8 warps, batch tiles of 64 and
   // 32-column chunks (each lookup serves all 64 rows).
+  //
+  // Split weights of 8-element vectors (v8-k256-k256, v8-k65536-k256) take
+  // 32-row blocks of 4 warps with batch tiles of 64 and 32-column chunks
+  // wherever that leaves a row block per processor (bench/results/
+  // 2026-11-28-h100-harness.md, the harness's 16 such layers at batch 64:
+  // 1.05-1.29x faster than the rule above on 11 of the 12 layers with more
+  // than 4096 rows, 0.94x on one; at 4096 rows the rule above stays,
+  // 1.18-1.43x ahead).
   if (batchHint >= kMmaMidBatch) {
-    const int64_t rows = smallCodebooks ? (mmaSplitsWeights(c) ? 32 : 64) : 16;
+    int64_t rows = smallCodebooks ? (mmaSplitsWeights(c) ? 32 : 64) : 16;
+    int64_t midWarps = smallCodebooks ? 4 : 8;
+    int64_t midBatchTile = smallCodebooks ? 32 : 64;
+    int64_t midChunk = smallCodebooks ? 64 : 32;
+    if (mmaSplitsWeights(c) && c.vectorLen == 8 &&
+        ceilDiv(c.outFeatures, 32) >= target.numProcessors) {
+      rows = 32;
+      midWarps = 4;
+      midBatchTile = 64;
+      midChunk = 32;
+    }
     TilingAttr mid = TilingAttr::get(
-        ctx, std::max(minRows, rows / c.vectorLen), smallCodebooks ? 4 : 8,
-        smallCodebooks ? 32 : 64, smallCodebooks ? 64 : 32, /*mma=*/true,
-        /*persistentBlocks=*/0, /*sharedWeights=*/false,
-        /*stagedInputs=*/false);
+        ctx, std::max(minRows, rows / c.vectorLen), midWarps, midBatchTile,
+        midChunk, /*mma=*/true, /*persistentBlocks=*/0,
+        /*sharedWeights=*/false, /*stagedInputs=*/false);
     if (mmaReadsOperandsDirectly(c, mid) &&
         (mid.getBlockRows() * c.vectorLen) % 16 == 0 &&
         getMmaWarpGrid(c, mid).accumulators <= kMaxMmaAccumulators)
       return mid;
   }
-  if (TilingAttr direct = TilingAttr::get(
-          ctx, smallCodebooks ? blockRows : minRows, warps,
-          smallCodebooks ? 16 : 32, 64, /*mma=*/true,
-          /*persistentBlocks=*/0, /*sharedWeights=*/false,
-          /*stagedInputs=*/false);
+  auto directTiling = [&](int64_t rows, int64_t kChunk) {
+    return TilingAttr::get(ctx, rows, warps, smallCodebooks ? 16 : 32, kChunk,
+                           /*mma=*/true, /*persistentBlocks=*/0,
+                           /*sharedWeights=*/false, /*stagedInputs=*/false);
+  };
+  // Tens of rows where the rule above needs too many accumulators (V = 12:
+  // 48-row tiles) and the codebooks sit in shared memory (v12-k4096-k4096:
+  // 192 KiB, one block per processor): every block copies the codebooks once
+  // per batch tile, so blocks of 4 or 2 times the rows while the grid keeps
+  // half the processors busy, in 32-column chunks (bench/results/
+  // 2026-11-28-h100-harness.md: the fastest of the tuner's candidates on all
+  // 8 harness layers at batch 64, 1.0-1.6x faster than 4 rows in 64-column
+  // chunks).
+  if (batchHint >= kMmaMidBatch && !smallCodebooks &&
+      codebookBytes <= target.maxSharedBytes) {
+    const int64_t batchBlocks = ceilDiv(batchHint, 32);
+    for (int64_t scale : {4, 2}) {
+      TilingAttr wide = directTiling(minRows * scale, 32);
+      if (ceilDiv(c.numIndexRows(), minRows * scale) * batchBlocks * 2 >=
+              target.numProcessors &&
+          mmaReadsOperandsDirectly(c, wide) &&
+          getMmaWarpGrid(c, wide).accumulators <= kMaxMmaAccumulators)
+        return wide;
+    }
+  }
+  if (TilingAttr direct =
+          directTiling(smallCodebooks ? blockRows : minRows, 64);
       mmaReadsOperandsDirectly(c, direct))
     return direct;
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling(8, 16));

@@ -158,13 +158,25 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
 // kernel): a global codebook one 16-row tile per block, 8 warps, batch
 // tiles of 64 in 32-column chunks (each lookup serves 64 rows); a 64 KiB
 // shared codebook 64-row blocks of 4 warps, batch tiles of 32, 64-column
-// chunks; with a residual (split weights) 32-row blocks.
+// chunks; with a residual (split weights, V = 8) 32-row blocks, in batch
+// tiles of 64 and 32-column chunks where that leaves a row block per
+// processor (11008 / 32 = 344 blocks), else as without (4096 / 32 = 128).
 // SM90-LABEL: func.func @batch64
 // SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
 // SM90-LABEL: func.func @batch64_shared
 // SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
 // SM90-LABEL: func.func @batch32_split
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 64, k_chunk = 32, mma = true>}
+// SM90-LABEL: func.func @batch64_split_4096
 // SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
+// V = 12 with two 96 KiB shared codebooks (the rule above would need 96
+// accumulators): 32-column chunks of batch tiles of 32, 8 warps, and index
+// rows 16 at a time while the grid has half a block per processor (58 row
+// blocks x 2 batch tiles for 11008 rows), 8 at a time for 4096 rows.
+// SM90-LABEL: func.func @batch64_v12
+// SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 32, k_chunk = 32, mma = true>}
+// SM90-LABEL: func.func @batch64_v12_4096
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 32, k_chunk = 32, mma = true>}
 func.func @batch64(%x: memref<64x4096xf16>, %i: memref<1x1376x2048xi32>,
                    %c: memref<1x524288xf16>, %y: memref<64x11008xf16>) {
   vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
@@ -189,6 +201,36 @@ func.func @batch32_split(%x: memref<32x4096xf16>, %i: memref<1x1376x2048xi32>,
       input(%x : memref<32x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
       centroids(%c : memref<1x2048xf16>) res_centroids(%rc : memref<1x2048xf16>)
       outs(%y : memref<32x11008xf16>)
+  return
+}
+func.func @batch64_split_4096(%x: memref<64x4096xf16>, %i: memref<1x512x2048xi32>,
+                             %c: memref<1x2048xf16>, %rc: memref<1x2048xf16>,
+                             %y: memref<64x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 256, num_res_centroids = 256, packed = true>
+      input(%x : memref<64x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x2048xf16>) res_centroids(%rc : memref<1x2048xf16>)
+      outs(%y : memref<64x4096xf16>)
+  return
+}
+func.func @batch64_v12(%x: memref<64x4096xf16>, %i: memref<1x918x3072xi32>,
+                       %c: memref<1x49152xf16>, %rc: memref<1x49152xf16>,
+                       %y: memref<64x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 12,
+                       num_centroids = 4096, num_res_centroids = 4096, packed = true>
+      input(%x : memref<64x4096xf16>) indices(%i : memref<1x918x3072xi32>)
+      centroids(%c : memref<1x49152xf16>) res_centroids(%rc : memref<1x49152xf16>)
+      outs(%y : memref<64x11008xf16>)
+  return
+}
+func.func @batch64_v12_4096(%x: memref<64x4096xf16>, %i: memref<1x342x3072xi32>,
+                            %c: memref<1x49152xf16>, %rc: memref<1x49152xf16>,
+                            %y: memref<64x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 12,
+                       num_centroids = 4096, num_res_centroids = 4096, packed = true>
+      input(%x : memref<64x4096xf16>) indices(%i : memref<1x342x3072xi32>)
+      centroids(%c : memref<1x49152xf16>) res_centroids(%rc : memref<1x49152xf16>)
+      outs(%y : memref<64x4096xf16>)
   return
 }
 

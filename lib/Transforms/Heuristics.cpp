@@ -173,25 +173,32 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   // larger ones one 16-row tile per block, 8 warps, batch tiles of 64 and
   // 32-column chunks (each lookup serves all 64 rows).
   //
-  // Split weights of 8-element vectors (v8-k256-k256, v8-k65536-k256) take
-  // 32-row blocks of 4 warps with batch tiles of 64 and 32-column chunks
-  // wherever that leaves a row block per processor (bench/results/
-  // 2026-11-28-h100-harness.md, the harness's 16 such layers at batch 64:
-  // 1.05-1.29x faster than the rule above on 11 of the 12 layers with more
-  // than 4096 rows, 0.94x on one; at 4096 rows the rule above stays,
-  // 1.18-1.43x ahead).
+  // 32-row blocks where they leave a row block per processor and the rows
+  // have more than 4096 columns (bench/results/2026-11-28-h100-harness.md,
+  // tiling sweeps of the harness's layers at batch 64 and the harness
+  // after them, against the rules above): 8-element vectors with split
+  // weights (v8-k256-k256, v8-k65536-k256) or a global codebook (v8-k65536)
+  // in 4 warps, batch tiles of 64 and chunks of 32 columns (64 without
+  // split weights): 1.02-1.32x faster on all 15 such layers. The layers
+  // they leave out measured slower with them: 4096 rows by 1.18-1.43x,
+  // 11008 x 4096 by 1.05-1.14x. 16-element vectors
+  // (v16-k65536-k65536) take two index rows under the same column bound:
+  // 1.01-1.50x on 6 layers, 0.95x on the two with 4096 columns.
   if (batchHint >= kMmaMidBatch) {
     int64_t rows = smallCodebooks ? (mmaSplitsWeights(c) ? 32 : 64) : 16;
     int64_t midWarps = smallCodebooks ? 4 : 8;
     int64_t midBatchTile = smallCodebooks ? 32 : 64;
     int64_t midChunk = smallCodebooks ? 64 : 32;
-    if (mmaSplitsWeights(c) && c.vectorLen == 8 &&
-        ceilDiv(c.outFeatures, 32) >= target.numProcessors) {
+    const bool longRows = c.inFeatures > 4096;
+    if (c.vectorLen == 8 && (mmaSplitsWeights(c) || !smallCodebooks) &&
+        longRows && ceilDiv(c.outFeatures, 32) >= target.numProcessors) {
       rows = 32;
       midWarps = 4;
       midBatchTile = 64;
-      midChunk = 32;
+      midChunk = mmaSplitsWeights(c) ? 32 : 64;
     }
+    if (c.vectorLen == 16 && !smallCodebooks && longRows)
+      rows = 32;
     TilingAttr mid = TilingAttr::get(
         ctx, std::max(minRows, rows / c.vectorLen), midWarps, midBatchTile,
         midChunk, /*mma=*/true, /*persistentBlocks=*/0,

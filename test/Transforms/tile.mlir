@@ -156,19 +156,31 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
 
 // Batches of 32-127 rows get tilings of their own (the runtime's mid-batch
 // kernel): a global codebook one 16-row tile per block, 8 warps, batch
-// tiles of 64 in 32-column chunks (each lookup serves 64 rows); a 64 KiB
-// shared codebook 64-row blocks of 4 warps, batch tiles of 32, 64-column
-// chunks; with a residual (split weights, V = 8) 32-row blocks, in batch
-// tiles of 64 and 32-column chunks where that leaves a row block per
-// processor (11008 / 32 = 344 blocks), else as without (4096 / 32 = 128).
+// tiles of 64 in 32-column chunks (each lookup serves 64 rows), or, with
+// more than 4096 columns and a 32-row block per processor (13824 / 32 = 432
+// blocks), 32-row blocks of 4 warps in 64-column chunks; a 64 KiB shared
+// codebook 64-row blocks of 4 warps, batch tiles of 32, 64-column chunks;
+// with a residual (split weights, V = 8) 32-row blocks, in batch tiles of
+// 64 and 32-column chunks under the same bounds as the global codebook.
 // SM90-LABEL: func.func @batch64
+// SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
+// SM90-LABEL: func.func @batch64_global_long
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 64, k_chunk = 64, mma = true>}
+// 16-element vectors on global codebooks: two index rows (32 rows) per
+// block with more than 4096 columns, else one; 8 warps, batch tiles of 64,
+// 32-column chunks.
+// SM90-LABEL: func.func @batch64_v16
+// SM90: {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
+// SM90-LABEL: func.func @batch64_v16_long
 // SM90: {tiling = #vptq.tiling<block_rows = 2, warps_per_row = 8, batch_tile = 64, k_chunk = 32, mma = true>}
 // SM90-LABEL: func.func @batch64_shared
 // SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
 // SM90-LABEL: func.func @batch32_split
-// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 64, k_chunk = 32, mma = true>}
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
 // SM90-LABEL: func.func @batch64_split_4096
 // SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 32, k_chunk = 64, mma = true>}
+// SM90-LABEL: func.func @batch64_split_long
+// SM90: {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 64, k_chunk = 32, mma = true>}
 // V = 12 with two 96 KiB shared codebooks (the rule above would need 96
 // accumulators): 32-column chunks of batch tiles of 32, 8 warps, and index
 // rows 16 at a time while the grid has half a block per processor (58 row
@@ -183,6 +195,34 @@ func.func @batch64(%x: memref<64x4096xf16>, %i: memref<1x1376x2048xi32>,
                        num_centroids = 65536, packed = true>
       input(%x : memref<64x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
       centroids(%c : memref<1x524288xf16>) outs(%y : memref<64x11008xf16>)
+  return
+}
+func.func @batch64_global_long(%x: memref<64x5120xf16>, %i: memref<1x1728x2560xi32>,
+                              %c: memref<1x524288xf16>, %y: memref<64x13824xf16>) {
+  vptq.matmul #vptq.vq<in_features = 5120, out_features = 13824, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<64x5120xf16>) indices(%i : memref<1x1728x2560xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<64x13824xf16>)
+  return
+}
+func.func @batch64_v16(%x: memref<64x4096xf16>, %i: memref<1x256x4096xi32>,
+                       %c: memref<1x1048576xf16>, %rc: memref<1x1048576xf16>,
+                       %y: memref<64x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 16,
+                       num_centroids = 65536, num_res_centroids = 65536, packed = true>
+      input(%x : memref<64x4096xf16>) indices(%i : memref<1x256x4096xi32>)
+      centroids(%c : memref<1x1048576xf16>) res_centroids(%rc : memref<1x1048576xf16>)
+      outs(%y : memref<64x4096xf16>)
+  return
+}
+func.func @batch64_v16_long(%x: memref<64x5120xf16>, %i: memref<1x320x5120xi32>,
+                            %c: memref<1x1048576xf16>, %rc: memref<1x1048576xf16>,
+                            %y: memref<64x5120xf16>) {
+  vptq.matmul #vptq.vq<in_features = 5120, out_features = 5120, vector_len = 16,
+                       num_centroids = 65536, num_res_centroids = 65536, packed = true>
+      input(%x : memref<64x5120xf16>) indices(%i : memref<1x320x5120xi32>)
+      centroids(%c : memref<1x1048576xf16>) res_centroids(%rc : memref<1x1048576xf16>)
+      outs(%y : memref<64x5120xf16>)
   return
 }
 func.func @batch64_shared(%x: memref<64x4096xf16>, %i: memref<1x1376x1536xi32>,
@@ -211,6 +251,16 @@ func.func @batch64_split_4096(%x: memref<64x4096xf16>, %i: memref<1x512x2048xi32
       input(%x : memref<64x4096xf16>) indices(%i : memref<1x512x2048xi32>)
       centroids(%c : memref<1x2048xf16>) res_centroids(%rc : memref<1x2048xf16>)
       outs(%y : memref<64x4096xf16>)
+  return
+}
+func.func @batch64_split_long(%x: memref<64x5120xf16>, %i: memref<1x1728x2560xi32>,
+                              %c: memref<1x2048xf16>, %rc: memref<1x2048xf16>,
+                              %y: memref<64x13824xf16>) {
+  vptq.matmul #vptq.vq<in_features = 5120, out_features = 13824, vector_len = 8,
+                       num_centroids = 256, num_res_centroids = 256, packed = true>
+      input(%x : memref<64x5120xf16>) indices(%i : memref<1x1728x2560xi32>)
+      centroids(%c : memref<1x2048xf16>) res_centroids(%rc : memref<1x2048xf16>)
+      outs(%y : memref<64x13824xf16>)
   return
 }
 func.func @batch64_v12(%x: memref<64x4096xf16>, %i: memref<1x918x3072xi32>,

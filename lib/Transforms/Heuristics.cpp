@@ -165,6 +165,12 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   const int64_t codebookBytes =
       2 * c.vectorLen * (c.numCentroids + c.numResCentroids);
   const bool smallCodebooks = codebookBytes <= 65536;
+  // A direct tiling for tens of rows whose warps keep their accumulators
+  // within budget.
+  auto directFits = [&](TilingAttr t) {
+    return mmaReadsOperandsDirectly(c, t) &&
+           getMmaWarpGrid(c, t).accumulators <= kMaxMmaAccumulators;
+  };
   // Tens of rows (bench/results/2026-11-27-h100-batch64-tiles.md, 10
   // layers at batch 64, geometric mean within 1.01-1.12x of the fastest
   // tuned kernel and 1.5-1.8x faster than the tiling for 16 rows): codebooks
@@ -203,9 +209,7 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
         ctx, std::max(minRows, rows / c.vectorLen), midWarps, midBatchTile,
         midChunk, /*mma=*/true, /*persistentBlocks=*/0,
         /*sharedWeights=*/false, /*stagedInputs=*/false);
-    if (mmaReadsOperandsDirectly(c, mid) &&
-        (mid.getBlockRows() * c.vectorLen) % 16 == 0 &&
-        getMmaWarpGrid(c, mid).accumulators <= kMaxMmaAccumulators)
+    if ((mid.getBlockRows() * c.vectorLen) % 16 == 0 && directFits(mid))
       return mid;
   }
   auto directTiling = [&](int64_t rows, int64_t kChunk) {
@@ -223,13 +227,12 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   // chunks).
   if (batchHint >= kMmaMidBatch && !smallCodebooks &&
       codebookBytes <= target.maxSharedBytes) {
-    const int64_t batchBlocks = ceilDiv(batchHint, 32);
     for (int64_t scale : {4, 2}) {
       TilingAttr wide = directTiling(minRows * scale, 32);
-      if (ceilDiv(c.numIndexRows(), minRows * scale) * batchBlocks * 2 >=
+      if (ceilDiv(c.numIndexRows(), wide.getBlockRows()) *
+                  ceilDiv(batchHint, wide.getBatchTile()) * 2 >=
               target.numProcessors &&
-          mmaReadsOperandsDirectly(c, wide) &&
-          getMmaWarpGrid(c, wide).accumulators <= kMaxMmaAccumulators)
+          directFits(wide))
         return wide;
     }
   }

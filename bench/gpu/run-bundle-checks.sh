@@ -5,13 +5,10 @@
 # log in $OUT/PREFIX.log, results in $OUT/<bundle>.json.
 #   bash bench/gpu/run-bundle-checks.sh PREFIX BATCHES
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
 prefix="$1"
 batches="${BATCHES:-$2}"
-mkdir -p "$out"
-exec > >(tee "$out/$prefix.log") 2>&1
+log_to "$prefix"
 status=0
 for bundle in "$d"/bundles/"$prefix"-*; do
   name="$(basename "$bundle")"

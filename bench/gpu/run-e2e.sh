@@ -11,13 +11,10 @@
 # Everything goes to $OUT; bench/gpu/report-e2e.py makes the table.
 #   bash bench/gpu/run-e2e.sh [prompt tokens] [decode tokens]
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
 prompt="${1:-128}"
 decode="${2:-128}"
-mkdir -p "$out"
-exec > >(tee "$out/e2e.log") 2>&1
+log_to e2e
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
 status=0
 echo "==> floor probe"

@@ -5,11 +5,8 @@
 set -uo pipefail
 # Everything printed also goes to $OUT/run.log; each model check writes
 # $OUT/model-<name>.json.
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
-exec > >(tee "$out/run.log") 2>&1
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
+log_to run
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv > "$out/gpu.csv" 2>&1
 cat "$out/gpu.csv"
 status=0

@@ -6,10 +6,7 @@
 # report-profile.py sums the CSV per kernel.
 #   bash bench/gpu/run-prefill-profile.sh [model name]   (default 7b-v8-k65536)
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
 name="${1:-7b-v8-k65536}"
 ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [ -n "$ncu" ] || { echo "no ncu on this machine"; exit 1; }

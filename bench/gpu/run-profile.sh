@@ -10,11 +10,8 @@
 # CSV: ncu-NAME-sass.csv, with the report ncu-NAME-full.ncu-rep).
 #   bash bench/gpu/run-profile.sh [model name ...]   (default 7b-v8-k4096 7b-v8-k65536)
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
-exec > >(tee "$out/profile.log") 2>&1
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
+log_to profile
 [ $# -gt 0 ] || set -- 7b-v8-k4096 7b-v8-k65536
 ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [ -n "$ncu" ] || { echo "no ncu on this machine"; exit 1; }

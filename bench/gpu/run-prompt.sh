@@ -4,11 +4,9 @@
 # of 4 rows or more) through the prompt kernels (batch_hint 16), and the
 # floor probe with eight indices per load.
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
 status=0
 bash "$root/bench/gpu/run-models.sh" || status=1
-"$root/.device/bin/floor-probe" > "$out/floor.json" || status=1
+"$d/bin/floor-probe" > "$out/floor.json" || status=1
 cat "$out/floor.json"
 exit $status

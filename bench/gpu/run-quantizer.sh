@@ -5,11 +5,8 @@
 # GPU (--math kernels) and on the CPU threads (--math native), both with
 # calibration on the GPU, and measures each result's perplexity on the GPU.
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
-exec > >(tee "$out/quantizer.log") 2>&1
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
+log_to quantizer
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
 nproc
 status=0

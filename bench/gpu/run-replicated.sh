@@ -6,11 +6,8 @@
 # report-replicated.py's table.
 #   REP_BATCHES=1,4,16,64,256 bash bench/gpu/run-replicated.sh
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
-exec > >(tee "$out/replicated.log") 2>&1
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
+log_to replicated
 batches="${REP_BATCHES:-1,4,16,64,256}"
 status=0
 for b in rep-on rep-off-res rep-off-both; do

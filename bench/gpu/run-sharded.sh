@@ -5,11 +5,8 @@
 # and timed at batch 1), then the hand-written probe (shard-probe.cu).
 # Everything goes to $OUT.
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
-exec > >(tee "$out/sharded.log") 2>&1
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
+log_to sharded
 status=0
 "$d/bin/vptq-gpu-check" --bundle "$d/bundles/sharded" --batches 1,2,3 --reps 30 \
   --json "$out/sharded.json" || status=1

@@ -16,12 +16,9 @@
 # SPEED_BATCHES (default 1,4,16,64,256) limits the harness's batches,
 # TUNE_BATCHES (default 1,16; as given to prepare-speed.sh) the tuner's.
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-d="$root/.device"
-out="${OUT:-/tmp/vptq-out}"
-mkdir -p "$out"
+source "$(dirname "${BASH_SOURCE[0]}")/run-common.sh"
 part="${1:-all}"
-exec > >(tee "$out/speed-$part.log") 2>&1
+log_to "speed-$part"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
 status=0
 if [ "$part" != tune ]; then

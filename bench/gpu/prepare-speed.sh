@@ -24,6 +24,21 @@ mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$
 # TUNE_ONLY (a grep pattern, e.g. mma=1) keeps only the matching candidates.
 [ -z "${TUNE_ONLY:-}" ] || { grep -e "${TUNE_ONLY}" -e '^#' "$out/candidates.txt" > "$out/candidates.kept" || true;
   mv "$out/candidates.kept" "$out/candidates.txt"; }
+# TUNE_WARPGROUPS=1 keeps only the shared-weight candidates whose warps form
+# whole warpgroups over 64-row tiles (wgmma on sm_90a), batch tiles >= 64.
+[ -z "${TUNE_WARPGROUPS:-}" ] || python3 - "$out/candidates.txt" <<'PY'
+import sys
+path = sys.argv[1]
+kept = []
+for line in open(path):
+    if line.startswith('#') or 'shared_weights=1' not in line:
+        continue
+    d = dict(kv.split('=', 1) for kv in line.strip().split(','))
+    rows = int(d['block_rows']) * int(d['vector_len'])
+    if rows % 64 == 0 and int(d['warps_per_row']) in (4, 8) and int(d['batch_tile']) >= 64:
+        kept.append(line)
+open(path, 'w').writelines(kept)
+PY
 mapfile -t tune < <(layers "$out/candidates.txt")
 "$build/bin/vptq-compile" "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"
 du -sh "$out"

@@ -123,6 +123,9 @@ void mlir::vptq::buildVPTQToNVVMPipeline(OpPassManager &pm,
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(createConvertNVGPUToNVVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
+  // NVVM ops written as inline PTX (wgmma.mma_async) become LLVM inline
+  // assembly here, whether or not the host is lowered too.
+  kernels.addPass(createConvertNVVMToLLVMPass());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   std::string toolkit =

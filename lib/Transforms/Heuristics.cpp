@@ -119,6 +119,10 @@ bool TargetInfo::hasGridDependencyControl() const {
 
 bool TargetInfo::hasClusters() const { return getSMVersion(*this) >= 90; }
 
+bool TargetInfo::hasWarpgroupMma() const {
+  return kind == Kind::NVVM && chip == "sm_90a";
+}
+
 bool mlir::vptq::canUseTensorCores(const TargetInfo &target,
                                    Type activationType, Type modelType) {
   return target.hasTensorCores() && activationType == modelType &&
@@ -256,7 +260,35 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
 TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
                                                      const LayerConfig &c,
                                                      Type modelType,
-                                                     const TargetInfo &target) {
+                                                     const TargetInfo &target,
+                                                     int64_t batchHint) {
+  // Warpgroups (bench/results/2026-11-29-h100-wgmma.md: a sweep of 255
+  // warpgroup tilings over 10 harness layers at batch 256, the fastest or
+  // within 1.13x on each): 128-row blocks of 8 warps, and batch tiles as
+  // large as keep half the processors busy (4096 rows: 64; 8192: 128;
+  // 11008 and more: 256).
+  if (target.hasWarpgroupMma()) {
+    int64_t rows = 1;
+    while (rows <= 32 && ((rows * c.vectorLen) % 64 != 0 ||
+                          rows * c.vectorLen < 128))
+      ++rows;
+    for (int64_t batchTile : {256, 128, 64}) {
+      if (rows > 32 ||
+          (batchTile > 64 &&
+           ceilDiv(c.numIndexRows(), rows) * ceilDiv(batchHint, batchTile) *
+                   2 <
+               target.numProcessors))
+        continue;
+      auto tiling = TilingAttr::get(
+          ctx, rows, 8, batchTile, batchTile > 64 ? 32 : 64, /*mma=*/true,
+          /*persistentBlocks=*/0, /*sharedWeights=*/true,
+          /*stagedInputs=*/false);
+      if (mmaUsesWarpgroups(c, tiling, target) &&
+          mmaTilingFits(c, modelType, target, tiling,
+                        getDefaultPlacement(ctx, c, modelType, target, tiling)))
+        return tiling;
+    }
+  }
   // The fastest shared-weight tilings of seven 7B-shaped 11008 x 4096
   // layers at batch 256 had 64-128 rows, 8 warps, batch tiles of 128 and
   // chunks of 32 with split weights (bench/results/
@@ -284,9 +316,46 @@ bool mlir::vptq::mmaTilingFits(const LayerConfig &c, Type modelType,
                                const TargetInfo &target, TilingAttr tiling,
                                PlacementAttr placement) {
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
-  return grid.valid && grid.accumulators <= kMaxMmaAccumulators &&
-         getSharedMemoryBytes(c, modelType, tiling, placement) <=
+  const int64_t budget = mmaUsesWarpgroups(c, tiling, target)
+                             ? kMaxWarpgroupAccumulators
+                             : kMaxMmaAccumulators;
+  return grid.valid && grid.accumulators <= budget &&
+         getSharedMemoryBytes(c, modelType, tiling, placement,
+                              mmaUsesWarpgroups(c, tiling, target)) <=
              target.maxSharedBytes;
+}
+
+WarpgroupGrid mlir::vptq::getWarpgroupGrid(const LayerConfig &c,
+                                           TilingAttr tiling) {
+  WarpgroupGrid grid;
+  const int64_t warps = tiling.getWarpsPerRow();
+  const int64_t rows = tiling.getBlockRows() * c.vectorLen;
+  if (!tiling.getSharedWeights() || warps % 4 != 0 || rows % 64 != 0)
+    return grid;
+  const int64_t groups = warps / 4, tiles = rows / 64;
+  for (int64_t rg = std::min(groups, tiles); rg >= 1; --rg) {
+    if (groups % rg != 0 || tiles % rg != 0)
+      continue;
+    const int64_t bg = groups / rg;
+    if (tiling.getBatchTile() % (8 * bg) != 0)
+      continue;
+    grid.valid = true;
+    grid.rowGroups = rg;
+    grid.batchGroups = bg;
+    grid.rowTiles = tiles / rg;
+    grid.batchColumns = tiling.getBatchTile() / bg;
+    grid.accumulators = grid.rowTiles * grid.batchColumns / 2;
+    return grid;
+  }
+  return grid;
+}
+
+bool mlir::vptq::mmaUsesWarpgroups(const LayerConfig &c, TilingAttr tiling,
+                                   const TargetInfo &target) {
+  if (!target.hasWarpgroupMma() || !tiling.getMma())
+    return false;
+  WarpgroupGrid grid = getWarpgroupGrid(c, tiling);
+  return grid.valid && grid.accumulators <= kMaxWarpgroupAccumulators;
 }
 
 MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
@@ -383,7 +452,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   if (tensorCores && target.hasTensorCores() &&
       batchHint >= kSharedWeightsMinBatch)
     if (TilingAttr shared =
-            getDefaultSharedWeightsTiling(ctx, c, modelType, target))
+            getDefaultSharedWeightsTiling(ctx, c, modelType, target,
+                                          batchHint))
       return shared;
   if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
       mmaSupportsVectorLen(c))
@@ -565,7 +635,8 @@ int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,
 SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
                                                      Type modelType,
                                                      TilingAttr tiling,
-                                                     PlacementAttr placement) {
+                                                     PlacementAttr placement,
+                                                     bool warpgroups) {
   SharedMemoryLayout l;
   SharedBuffers buffers;
   int64_t elem = elemBytes(modelType);
@@ -584,10 +655,17 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
     // k_chunk / 4 element steps, 2 rows of 4 lanes per 8-lane phase: rows of
     // at most 64 bytes need no padding to keep those on distinct banks,
     // longer ones 16 bytes (as ldmatrix's 8 rows do).
-    l.inputStride = staged && tiling.getKChunk() * elem <= 64
+    // Warpgroups read core matrices of 128 contiguous bytes: no padding.
+    warpgroups = warpgroups && tiling.getSharedWeights();
+    l.inputStride = (staged && tiling.getKChunk() * elem <= 64) || warpgroups
                         ? tiling.getKChunk()
                         : tiling.getKChunk() + 8;
     l.stages = tiling.getSharedWeights() || staged ? 2 : 1;
+    l.weightStages = l.stages;
+    if (warpgroups) {
+      l.stages = kWarpgroupInputStages;
+      l.weightStages = kWarpgroupWeightStages;
+    }
     if (!direct || staged)
       buffers.place(l.inputs, l.inputsBytes,
                     l.stages * getMmaWarpGrid(c, tiling).colWarps *
@@ -595,9 +673,9 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
     if (mmaWalksInputColumns(c, tiling))
       buffers.place(l.inversePerm, l.inversePermBytes, c.inFeatures * 2);
     if (tiling.getSharedWeights()) {
-      l.weightStride = rows + 8;
+      l.weightStride = warpgroups ? rows : rows + 8;
       buffers.place(l.weights, l.weightsBytes,
-                    l.stages * (mmaSplitsWeights(c) ? 2 : 1) *
+                    l.weightStages * (mmaSplitsWeights(c) ? 2 : 1) *
                         tiling.getKChunk() * l.weightStride * elem);
     }
     l.partials = 0;
@@ -641,7 +719,8 @@ PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,
       CodebookPlacement main = isResidual ? mainChoice : place;
       auto trial = PlacementAttr::get(
           ctx, main, isResidual ? place : CodebookPlacement::Global);
-      return getSharedMemoryBytes(c, modelType, tiling, trial) <=
+      return getSharedMemoryBytes(c, modelType, tiling, trial,
+                                  mmaUsesWarpgroups(c, tiling, target)) <=
              target.maxSharedBytes;
     };
     // Small main codebooks of 16-byte entries are replicated on NVIDIA

@@ -105,7 +105,9 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
               ? getShardedSharedMemoryLayout(config, modelType, tiling, shards,
                                              limit)
                     .total
-              : getSharedMemoryBytes(config, modelType, tiling, placement);
+              : getSharedMemoryBytes(config, modelType, tiling, placement,
+                                     mmaUsesWarpgroups(config, tiling,
+                                                       *target));
       if (target->isGPU() && bytes > limit) {
         op.emitOpError("needs ")
             << bytes << " bytes of shared memory with " << placement

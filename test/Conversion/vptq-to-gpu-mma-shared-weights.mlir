@@ -1,4 +1,4 @@
-// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.matmul --implicit-check-not=gpu.shuffle
+// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu="warpgroup-mma=false" -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.matmul --implicit-check-not=gpu.shuffle
 
 // Tensor cores on shared weights (#vptq.tiling shared_weights = true): per
 // chunk of columns the block dequantizes its weights once into a shared

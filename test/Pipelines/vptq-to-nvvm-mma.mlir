@@ -78,27 +78,30 @@ func.func @bf16(%x: memref<?x2048xbf16>, %i: memref<1x128x2048xi16>,
   return
 }
 
-// Shared weights: 16-byte codebook reads stored to shared memory as 16-byte
-// vectors, A fragments through ldmatrix.x4.trans, two pipeline stages with
-// one block barrier per chunk: the next chunk's copies, codebook reads and
-// the one after's index reads are issued before the multiply, which has no
-// branches; its vectors are stored after it.
+// Shared weights on sm_90a (warpgroups: 64 rows, 8 warps): 16-byte
+// codebook reads stored to shared memory as 16-byte core-matrix rows,
+// asynchronous wgmma on transposed (M-major) weights from shared-memory
+// descriptors, one group in flight over the block barrier; the fence
+// orders the shared writes before the tensor cores' reads and precedes the
+// next chunk's loads. sm_80 reads A fragments through ldmatrix.x4.trans.
 // CHECK-LABEL: .visible .entry vptq_matmul_3
 // CHECK: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
 // CHECK: ld.global.v4.b32
 // CHECK: st.shared.v4.b32
-// CHECK: cp.async.wait_group 0;
+// CHECK: cp.async.wait_group 1;
+// CHECK: fence.proxy.async.shared::cta;
 // CHECK: bar.sync 0;
+// CHECK: wgmma.fence.sync.aligned;
+// CHECK: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {{.*}}, p, 1, 1, 1, 0;
+// CHECK: wgmma.commit_group.sync.aligned;
 // CHECK: cp.async.cg.shared.global
-// CHECK: ld.global.v4.b32
-// CHECK: ld.global.b32
-// CHECK: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
-// CHECK: ldmatrix.sync.aligned.m8n8.x4.shared.b16
-// CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// CHECK-NOT: bra
 // CHECK: st.shared.v4.b32
-// CHECK: cp.async.wait_group 0;
+// CHECK: cp.async.wait_group 1;
+// CHECK: fence.proxy.async.shared::cta;
+// CHECK: ld.global.v4.b32
+// CHECK: wgmma.wait_group.sync.aligned 1;
 // CHECK: bar.sync 0;
+// CHECK: wgmma.wait_group.sync.aligned 0;
 // SM80: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 func.func @shared_weights(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
                           %c: memref<1x524288xf16>, %y: memref<?x4096xf16>) {

@@ -377,9 +377,16 @@ func.func @dense(%x: memref<?x4096xf16>, %w: memref<32000x4096xf16>,
 // index rows of 8), 8 warps, batch tiles of 128, chunks of 64; split
 // (residual) weights take chunks of 32, and odd vector lengths work (16
 // index rows of 5 = five 16-row tiles). f32 activations stay off tensor
-// cores; so does mma=0.
+// cores; so does mma=0. On sm_90a, where warpgroups multiply, 128-row
+// blocks of 8 warps with the largest batch tile that keeps half the
+// processors busy: 256 on 11008 rows (86 blocks), 64 on 4096 (128
+// blocks); V = 5 makes no whole 64-row tiles and keeps the rule above.
 // SM90-LABEL: func.func @batch256
-// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128, k_chunk = 64, mma = true, shared_weights = true>}
+// SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 256, k_chunk = 32, mma = true, shared_weights = true>}
+// SM80-LABEL: func.func @batch256
+// SM80: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128, k_chunk = 64, mma = true, shared_weights = true>}
+// SM90-LABEL: func.func @batch256_rows4096
+// SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 64, k_chunk = 64, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch256_v5_res
 // SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128, k_chunk = 32, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch128_f32
@@ -393,6 +400,14 @@ func.func @batch256(%x: memref<256x4096xf16>, %i: memref<1x1376x2048xi32>,
                        num_centroids = 65536, packed = true>
       input(%x : memref<256x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
       centroids(%c : memref<1x524288xf16>) outs(%y : memref<256x11008xf16>)
+  return
+}
+func.func @batch256_rows4096(%x: memref<256x4096xf16>, %i: memref<1x512x2048xi32>,
+                            %c: memref<1x524288xf16>, %y: memref<256x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<256x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<256x4096xf16>)
   return
 }
 func.func @batch256_v5_res(%x: memref<256x4096xf16>, %i: memref<1x2048x4096xi16>,

@@ -315,7 +315,8 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
 }
 
 /// Tensor-core tilings with shared weights (#vptq.tiling shared_weights)
-/// for `batch` rows: blocks of 16 to 128 rows (whole 16-row tiles), 4 or 8
+/// for `batch` rows: blocks of 16 to 128 rows (256 on sm_90a, where
+/// warpgroups multiply; whole 16-row tiles), 4 or 8
 /// warps, batch tiles of 16 to 256 rows not past the batch (rounded up to
 /// 8), column chunks of 32 or 64. Tilings the attribute or the lowering
 /// would reject (no warp split, more than kMaxMmaAccumulators per thread,
@@ -346,7 +347,10 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
     out.insert(d);
     return true;
   };
-  for (int64_t b = minRows; b <= 32 && b * c.vectorLen <= 128; b *= 2)
+  // Warpgroup tilings (sm_90a) also take 256-row blocks: two groups of
+  // two 64-row tiles each.
+  const int64_t maxRows = target.hasWarpgroupMma() ? 256 : 128;
+  for (int64_t b = minRows; b <= 32 && b * c.vectorLen <= maxRows; b *= 2)
     for (int64_t t : {16, 32, 64, 128, 256}) {
       if (t > std::max<int64_t>(16, roundUp(batch, 8)))
         continue;

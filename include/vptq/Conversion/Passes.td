@@ -52,6 +52,17 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
     column group into a two-stage shared tile instead, from which the
     lanes read their runs.
 
+    On NVIDIA sm_90a (`warpgroup-mma`, on by default) a tiling with
+    `shared_weights` whose warps form whole warpgroups over 64-row tiles
+    (`mmaUsesWarpgroups`) multiplies with `nvvm.wgmma.mma_async`: the
+    block dequantizes each chunk into M-major 8 x 8 core matrices (a
+    codebook vector of 8 is one 16-byte row), copies the activations into
+    K-major ones, and each warpgroup issues a `wgmma.m64nNk16` per 64-row
+    tile and 16-column step from shared-memory descriptors (no swizzling),
+    asynchronously: the next chunk's dequantization runs while the tensor
+    cores multiply (`wgmma.commit_group` / `wait_group`, with
+    `fence.proxy.async` making the shared writes visible to them).
+
     On NVIDIA sm_90 and newer (`grid-dependency`, on by default) every
     kernel supports programmatic dependent launch: it waits for the
     previous kernel of its stream (`nvvm.griddepcontrol wait`) before it
@@ -92,7 +103,11 @@ def ConvertVPTQToGPU : Pass<"convert-vptq-to-gpu", "ModuleOp"> {
            "Name of the gpu.module that receives the kernels">,
     Option<"gridDependency", "grid-dependency", "bool", /*default=*/"true",
            "On NVIDIA sm_90 and newer, let each kernel overlap the previous "
-           "kernel of its stream (griddepcontrol)">
+           "kernel of its stream (griddepcontrol)">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"true",
+           "On NVIDIA sm_90a, multiply shared-weight tilings of whole "
+           "warpgroups over 64-row tiles with wgmma.mma_async (off: "
+           "mma.sync)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::NVVM::NVVMDialect",

@@ -23,6 +23,7 @@ struct EmitContext {
 
   Value index(int64_t v) const;
   Value i32(int64_t v) const;
+  Value i64(int64_t v) const;
   Value f32(double v) const;
   Value add(Value x, Value y) const;
   Value mul(Value x, Value y) const;
@@ -30,6 +31,8 @@ struct EmitContext {
   Value ceilDiv(Value x, int64_t d) const;
   /// Loads memref[indices] and widens an integer to `index` as unsigned.
   Value loadUnsignedIndex(Value memref, ValueRange indices) const;
+  /// Widens an integer to `index` as unsigned (identity for an index).
+  Value unsignedIndex(Value v) const;
   /// Loads memref[indices] and extends a float to f32.
   Value loadF32(Value memref, ValueRange indices) const;
   /// Extends a float (or vector of floats) to f32.
@@ -85,6 +88,15 @@ public:
   /// Decodes element `g` of index row (c, n) from the operand tensors.
   std::pair<Value, Value> emitIndices(const EmitContext &e, Value c, Value n,
                                       Value g) const;
+  /// The loads behind emitIndices, nothing computed from the loaded values
+  /// (so that a pipeline can issue them well before decodeIndices): packed
+  /// codes the two 32-bit words holding element g's field and the field's
+  /// bit shift (i64), else the stored code(s) as loaded.
+  SmallVector<Value> loadIndices(const EmitContext &e, Value c, Value n,
+                                 Value g) const;
+  /// emitIndices' (index, residual index) from loadIndices' values.
+  std::pair<Value, Value> decodeIndices(const EmitContext &e,
+                                        ArrayRef<Value> loads) const;
 
   /// Gathers entry `entry` of codebook `c` of `codebook` ([NC, K * vlen])
   /// as vector<vlen x f32>.

@@ -40,6 +40,10 @@ struct TargetInfo {
   /// Whether kernels can run as thread-block clusters whose blocks read
   /// each other's shared memory (NVIDIA sm_90 and newer).
   bool hasClusters() const;
+  /// Whether the target has warpgroup-level asynchronous tensor-core
+  /// multiplies reading shared memory (wgmma.mma_async: NVIDIA sm_90a only;
+  /// neither plain sm_90 nor later architectures).
+  bool hasWarpgroupMma() const;
 
   /// The target for `chip`: "host"/"cpu", an sm_XX NVIDIA architecture or
   /// a gfxNNN AMD one. Fails with a message listing the supported chips.
@@ -133,9 +137,46 @@ MmaWarpGrid getMmaWarpGrid(const LayerConfig &config, TilingAttr tiling);
 /// (vptq-tune's candidates and the heuristic stay within it).
 constexpr int64_t kMaxMmaAccumulators = 64;
 
+/// How the warpgroups (4 warps each) of a shared-weight tiling multiply on
+/// NVIDIA sm_90a (wgmma.mma_async, see mmaUsesWarpgroups): `rowGroups` x
+/// `batchGroups` warpgroups, each `rowTiles` 64-row tiles of the block's
+/// rows times `batchColumns` (a multiple of 8, at most 256) of its batch
+/// tile, one wgmma.m64nNk16 per row tile and 16-column step reading both
+/// operands from shared memory. The rows are split first (as many groups
+/// as divide the 64-row tiles). `valid` is false when the warps are not
+/// whole warpgroups or the rows not whole 64-row tiles.
+struct WarpgroupGrid {
+  bool valid = false;
+  int64_t rowGroups = 1, batchGroups = 1, rowTiles = 1, batchColumns = 8;
+  /// f32 accumulators per thread.
+  int64_t accumulators = 0;
+};
+WarpgroupGrid getWarpgroupGrid(const LayerConfig &config, TilingAttr tiling);
+
+/// The most f32 accumulators per thread of a warpgroup tiling: a 64 x 256
+/// wgmma tile per warpgroup, as large as the register file of 8 warps
+/// leaves room for beside the dequantization.
+constexpr int64_t kMaxWarpgroupAccumulators = 128;
+
+/// Pipeline depth of warpgroup kernels: activations are copied two chunks
+/// ahead into 4 stages and each chunk's wgmmas may run on while the next
+/// chunk's are issued (one group in flight), so weights take 3 stages.
+constexpr int64_t kWarpgroupInputStages = 4;
+constexpr int64_t kWarpgroupWeightStages = 3;
+
+/// Whether a shared-weight `tiling` multiplies with warpgroups
+/// (wgmma.mma_async) on `target`: sm_90a and a valid getWarpgroupGrid
+/// within kMaxWarpgroupAccumulators. Such kernels lay both shared tiles
+/// out as 8 x 8 core matrices (the weights M-major, the activations
+/// K-major) and overlap each chunk's multiply with the next chunk's
+/// dequantization.
+bool mmaUsesWarpgroups(const LayerConfig &config, TilingAttr tiling,
+                       const TargetInfo &target);
+
 /// Whether a tensor-core `tiling` with `placement` is one the heuristics and
 /// vptq-tune offer: its warps split the tiles (getMmaWarpGrid), it keeps at
-/// most kMaxMmaAccumulators per thread and its shared memory fits `target`.
+/// most kMaxMmaAccumulators per thread (kMaxWarpgroupAccumulators with
+/// warpgroups, mmaUsesWarpgroups) and its shared memory fits `target`.
 bool mmaTilingFits(const LayerConfig &config, Type modelType,
                    const TargetInfo &target, TilingAttr tiling,
                    PlacementAttr placement);
@@ -231,10 +272,18 @@ constexpr int64_t kSharedWeightsMinBatch = 128;
 /// split into hi + lo parts (else 64); fewer warps or smaller tiles where
 /// the warps do not split the tiles or shared memory is short. Null when
 /// nothing fits.
+///
+/// On sm_90a (warpgroups, mmaUsesWarpgroups) first: 8 warps over the
+/// fewest index rows that make whole 64-row tiles and at least 128 rows
+/// (192 for V = 12), with the largest batch tile of 256, 128 or 64 rows
+/// that still gives `batchHint` rows at least half as many blocks as the
+/// target has processors (chunks of 64 columns for batch tiles of 64, else
+/// 32).
 TilingAttr getDefaultSharedWeightsTiling(MLIRContext *ctx,
                                          const LayerConfig &config,
                                          Type modelType,
-                                         const TargetInfo &target);
+                                         const TargetInfo &target,
+                                         int64_t batchHint = 256);
 
 /// The default tiling of a dense vptq.linear with `outFeatures` rows: on
 /// GPUs one warp per output row (block_rows warps per block), batch_tile
@@ -267,6 +316,8 @@ struct SharedMemoryLayout {
   /// mmaSplitsWeights), and `stages` (2: software pipelined) input tiles.
   int64_t weights = 0, weightsBytes = 0, weightStride = 0;
   int64_t stages = 1;
+  /// Stages of the weight tile (`stages` but with warpgroups).
+  int64_t weightStages = 1;
   /// Kernels that walk the input columns (mmaWalksInputColumns): the
   /// inverse permutation, [in_features] i16.
   int64_t inversePerm = 0, inversePermBytes = 0;
@@ -297,16 +348,22 @@ int64_t getDirectCodeGroup(const LayerConfig &config, TilingAttr tiling,
                            PlacementAttr placement);
 
 /// The shared-memory layout of a GPU matmul kernel with this tiling and
-/// placement (see convert-vptq-to-gpu).
+/// placement (see convert-vptq-to-gpu); `warpgroups` when a shared-weight
+/// tiling multiplies with warpgroups (mmaUsesWarpgroups): unpadded core
+/// matrices, kWarpgroupInputStages input and kWarpgroupWeightStages weight
+/// stages.
 SharedMemoryLayout getSharedMemoryLayout(const LayerConfig &config,
                                          Type modelType, TilingAttr tiling,
-                                         PlacementAttr placement);
+                                         PlacementAttr placement,
+                                         bool warpgroups = false);
 
 /// Bytes of shared memory a GPU kernel with this tiling and placement uses.
 inline int64_t getSharedMemoryBytes(const LayerConfig &config, Type modelType,
-                                    TilingAttr tiling,
-                                    PlacementAttr placement) {
-  return getSharedMemoryLayout(config, modelType, tiling, placement).total;
+                                    TilingAttr tiling, PlacementAttr placement,
+                                    bool warpgroups = false) {
+  return getSharedMemoryLayout(config, modelType, tiling, placement,
+                               warpgroups)
+      .total;
 }
 
 /// Copies of a codebook placed at `place` that a block keeps in shared

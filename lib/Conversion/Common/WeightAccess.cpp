@@ -24,6 +24,10 @@ Value EmitContext::i32(int64_t v) const {
   return arith::ConstantIntOp::create(b, loc, v, 32);
 }
 
+Value EmitContext::i64(int64_t v) const {
+  return arith::ConstantIntOp::create(b, loc, v, 64);
+}
+
 Value EmitContext::f32(double v) const {
   return arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
                                         APFloat(float(v)));
@@ -50,7 +54,10 @@ Value EmitContext::ceilDiv(Value x, int64_t d) const {
 }
 
 Value EmitContext::loadUnsignedIndex(Value memref, ValueRange indices) const {
-  Value v = memref::LoadOp::create(b, loc, memref, indices);
+  return unsignedIndex(memref::LoadOp::create(b, loc, memref, indices));
+}
+
+Value EmitContext::unsignedIndex(Value v) const {
   if (v.getType().isIndex())
     return v;
   if (v.getType().getIntOrFloatBitWidth() < 64)
@@ -82,6 +89,28 @@ Value EmitContext::fromF32(Value v, Type type) const {
 // Bit extraction
 //===----------------------------------------------------------------------===//
 
+/// The `bits`-bit field at bit `shift` (i64) of the 64-bit window of words
+/// lo (low) and hi, as i32.
+static Value extractField(const EmitContext &e, Value lo, Value hi,
+                          Value shift, int64_t bits) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Type i64 = b.getI64Type();
+  // A field never crosses more than one word boundary (bits <= 32), so the
+  // 64-bit window of two words holds it; without a crossing the high word's
+  // bits are masked away.
+  Value window = arith::OrIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i64, lo),
+      arith::ShLIOp::create(b, loc, arith::ExtUIOp::create(b, loc, i64, hi),
+                            arith::ConstantIntOp::create(b, loc, 32, 64)));
+  Value field = arith::TruncIOp::create(
+      b, loc, b.getI32Type(), arith::ShRUIOp::create(b, loc, window, shift));
+  if (bits < 32)
+    field = arith::AndIOp::create(b, loc, field,
+                                  e.i32((int64_t(1) << bits) - 1));
+  return field;
+}
+
 Value mlir::vptq::emitExtractBits(const EmitContext &e, Value words,
                                   ValueRange prefix, Value bitOffset,
                                   int64_t bits, int64_t numWords) {
@@ -92,25 +121,11 @@ Value mlir::vptq::emitExtractBits(const EmitContext &e, Value words,
   SmallVector<Value> loIdx(prefix), hiIdx(prefix);
   loIdx.push_back(word);
   hiIdx.push_back(nextWord);
-  Type i64 = b.getI64Type();
-  Value lo = arith::ExtUIOp::create(
-      b, loc, i64, memref::LoadOp::create(b, loc, words, loIdx));
-  Value hi = arith::ExtUIOp::create(
-      b, loc, i64, memref::LoadOp::create(b, loc, words, hiIdx));
-  // A field never crosses more than one word boundary (bits <= 32), so the
-  // 64-bit window of two words holds it; without a crossing the high word's
-  // bits are masked away.
-  Value window = arith::OrIOp::create(
-      b, loc, lo,
-      arith::ShLIOp::create(b, loc, hi, arith::ConstantIntOp::create(b, loc, 32, 64)));
   Value shift = arith::IndexCastUIOp::create(
-      b, loc, i64, arith::AndIOp::create(b, loc, bitOffset, e.index(31)));
-  Value field = arith::ShRUIOp::create(b, loc, window, shift);
-  field = arith::TruncIOp::create(b, loc, b.getI32Type(), field);
-  if (bits < 32)
-    field = arith::AndIOp::create(b, loc, field,
-                                  e.i32((int64_t(1) << bits) - 1));
-  return field;
+      b, loc, b.getI64Type(), arith::AndIOp::create(b, loc, bitOffset, e.index(31)));
+  return extractField(e, memref::LoadOp::create(b, loc, words, loIdx),
+                      memref::LoadOp::create(b, loc, words, hiIdx), shift,
+                      bits);
 }
 
 std::pair<Value, Value> mlir::vptq::emitSplitCode(const EmitContext &e,
@@ -153,18 +168,44 @@ Type WeightAccess::modelType() const {
 std::pair<Value, Value> WeightAccess::emitIndices(const EmitContext &e,
                                                   Value c, Value n,
                                                   Value g) const {
+  return decodeIndices(e, loadIndices(e, c, n, g));
+}
+
+SmallVector<Value> WeightAccess::loadIndices(const EmitContext &e, Value c,
+                                             Value n, Value g) const {
   if (!cfg.packed) {
-    Value idx = e.loadUnsignedIndex(w.indices, {c, n, g});
-    Value res;
+    SmallVector<Value> loads{
+        memref::LoadOp::create(e.b, e.loc, w.indices, ValueRange{c, n, g})};
     if (w.resIndices)
-      res = e.loadUnsignedIndex(w.resIndices, {c, n, g});
-    return {idx, res};
+      loads.push_back(memref::LoadOp::create(e.b, e.loc, w.resIndices,
+                                             ValueRange{c, n, g}));
+    return loads;
   }
-  int64_t bits = cfg.indexBits + cfg.resIndexBits;
+  // The two words holding the field, and its shift in their window.
+  const int64_t bits = cfg.indexBits + cfg.resIndexBits;
   Value bitOffset = e.mul(g, e.index(bits));
-  Value code = emitExtractBits(e, w.indices, {c, n}, bitOffset, bits,
-                               cfg.packedWordsPerRow());
-  return emitSplitCode(e, code, cfg.indexBits, cfg.resIndexBits);
+  Value word = arith::ShRUIOp::create(e.b, e.loc, bitOffset, e.index(5));
+  Value nextWord =
+      e.min(e.add(word, e.index(1)), e.index(cfg.packedWordsPerRow() - 1));
+  Value lo = memref::LoadOp::create(e.b, e.loc, w.indices,
+                                    ValueRange{c, n, word});
+  Value hi = memref::LoadOp::create(e.b, e.loc, w.indices,
+                                    ValueRange{c, n, nextWord});
+  Value shift = arith::IndexCastUIOp::create(
+      e.b, e.loc, e.b.getI64Type(),
+      arith::AndIOp::create(e.b, e.loc, bitOffset, e.index(31)));
+  return {lo, hi, shift};
+}
+
+std::pair<Value, Value>
+WeightAccess::decodeIndices(const EmitContext &e,
+                            ArrayRef<Value> loads) const {
+  if (!cfg.packed)
+    return {e.unsignedIndex(loads[0]),
+            loads.size() > 1 ? e.unsignedIndex(loads[1]) : Value()};
+  Value field = extractField(e, loads[0], loads[1], loads[2],
+                             cfg.indexBits + cfg.resIndexBits);
+  return emitSplitCode(e, field, cfg.indexBits, cfg.resIndexBits);
 }
 
 Value mlir::vptq::emitVectorLoad(const EmitContext &e, Value memref,

@@ -406,11 +406,15 @@ Value SharedCodebooks::entryOffset(const EmitContext &e,
 
 Value SharedCodebooks::gather(const EmitContext &e, const LayerConfig &config,
                               Value shared, Value codebook, Value cb,
-                              Value entry, Value copy) {
+                              Value entry, Value copy, bool widen) {
   if (shared)
     return emitVectorLoad(e, shared, ValueRange{e.index(0)},
                           entryOffset(e, config, entry, copy),
-                          config.vectorLen);
+                          config.vectorLen, widen);
+  if (!widen)
+    return emitVectorLoad(e, codebook, ValueRange{cb},
+                          e.mul(entry, e.index(config.vectorLen)),
+                          config.vectorLen, /*widen=*/false);
   return WeightAccess::emitGather(e, codebook, cb, entry, config.vectorLen);
 }
 

@@ -188,12 +188,13 @@ struct SharedCodebooks {
   Value copyFor(bool residual, Value copy) const {
     return (residual ? resReplicated : replicated) ? copy : Value();
   }
-  /// Gathers entry `entry` of group `cb` as vector<V x f32>: from `shared`
-  /// (one of the views above) when set, else from the global `codebook`;
-  /// from copy `copy` of a replicated view.
+  /// Gathers entry `entry` of group `cb` as vector<V x f32> (with `widen`;
+  /// else in the codebook's type): from `shared` (one of the views above)
+  /// when set, else from the global `codebook`; from copy `copy` of a
+  /// replicated view.
   static Value gather(const EmitContext &e, const LayerConfig &config,
                       Value shared, Value codebook, Value cb, Value entry,
-                      Value copy = {});
+                      Value copy = {}, bool widen = true);
   /// Elements first .. first + count - 1 of that entry as
   /// vector<count x f32>, or in the codebook's type when `widen` is false
   /// (one aligned load when first is a multiple of count and count a power

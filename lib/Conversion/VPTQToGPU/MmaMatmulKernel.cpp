@@ -33,6 +33,16 @@
 // permutation and one codebook group the chunks walk the input columns
 // (mmaWalksInputColumns).
 //
+// On sm_90a a shared-weight tiling of whole warpgroups over 64-row tiles
+// (mmaUsesWarpgroups) multiplies with wgmma.mma_async instead: both shared
+// tiles are laid out as 8 x 8 core matrices of 128 contiguous bytes (the
+// weights M-major: a core-matrix row is 8 output rows of one column, so a
+// codebook vector of 8 is one 16-byte store; the activations K-major: a
+// row is 8 columns of one batch row), read by the tensor cores through
+// shared-memory descriptors without swizzling. Each chunk's wgmmas are
+// issued asynchronously, and the warps dequantize the next chunk into the
+// other stage while they run (emitWarpgroupChunkLoop).
+//
 //===----------------------------------------------------------------------===//
 
 #include "MmaMatmulKernel.h"
@@ -70,13 +80,15 @@ constexpr int64_t kMaxWarpsForPrefetch = 8;
 class MmaMatmulKernelEmitter {
 public:
   MmaMatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
-                         PlacementAttr placement)
+                         PlacementAttr placement, bool warpgroups)
       : cfg(op.getConfig().getLayerConfig()),
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling), placement(placement),
-        layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
+        layout(getSharedMemoryLayout(cfg, modelType, tiling, placement,
+                                     warpgroups)),
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
         sharedWeights(tiling.getSharedWeights()),
+        warpgroups(warpgroups), wgGrid(getWarpgroupGrid(cfg, tiling)),
         walksInputColumns(mmaWalksInputColumns(cfg, tiling)),
         direct(mmaReadsOperandsDirectly(cfg, tiling)),
         stagedDirect(direct && tiling.getStagedInputs()),
@@ -126,15 +138,40 @@ public:
         SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType, placement);
     if (codebooks.replicated || codebooks.resReplicated)
       laneCopy = emitLaneCopy(e);
-    if (!direct || stagedDirect)
+    if (warpgroups) {
+      // Core matrices: [stage][k / 8][batch row / 8][batch row % 8][k % 8]
+      // and [stage * parts + part][k / 8][row / 8][k % 8][row % 8].
+      const int64_t Kc = tiling.getKChunk();
+      inputTiles = sharedView(b, loc, dsm, layout.inputs,
+                              {layout.stages, Kc / 8, Bt / 8, 8, 8},
+                              modelType);
+      weightTiles = sharedView(
+          b, loc, dsm, layout.weights,
+          {layout.weightStages * (split ? 2 : 1), Kc / 8, M / 8, 8, 8},
+          modelType);
+      Value group4 = arith::DivUIOp::create(b, loc, warp, e.index(4));
+      rowGroup = arith::RemUIOp::create(b, loc, group4,
+                                        e.index(wgGrid.rowGroups));
+      batchGroup = arith::DivUIOp::create(b, loc, group4,
+                                          e.index(wgGrid.rowGroups));
+      warpInGroup = arith::RemUIOp::create(b, loc, warp, e.index(4));
+      Value base = arith::IndexCastUIOp::create(
+          b, loc, b.getI64Type(),
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dsm));
+      weightsAddress = arith::AddIOp::create(
+          b, loc, base, e.i64(layout.weights));
+      inputsAddress = arith::AddIOp::create(
+          b, loc, base, e.i64(layout.inputs));
+    } else if (!direct || stagedDirect) {
       inputTiles = sharedView(b, loc, dsm, layout.inputs,
                               {layout.stages, grid.colWarps, Bt,
                                layout.inputStride},
                               modelType);
+    }
     groupThread = sharedWeights
                       ? tid
                       : e.add(e.mul(rowWarp, e.index(kThreadsPerWarp)), lane);
-    if (sharedWeights)
+    if (sharedWeights && !warpgroups)
       weightTiles = sharedView(
           b, loc, dsm, layout.weights,
           {layout.stages * (split ? 2 : 1), tiling.getKChunk(),
@@ -158,7 +195,8 @@ public:
     }
 
     Value c0 = e.index(0), c1 = e.index(1);
-    SmallVector<Value> init(grid.accumulators, e.f32(0));
+    SmallVector<Value> init(
+        warpgroups ? wgGrid.accumulators : grid.accumulators, e.f32(0));
     SmallVector<Value> accs = emitForAcc(
         b, loc, c0, e.index(cfg.numCodebooks), c1, init,
         [&](OpBuilder &b1, Value cb, ValueRange accIn) {
@@ -173,6 +211,8 @@ public:
               gpu::BarrierOp::create(b1, loc);
             }
           }
+          if (warpgroups)
+            return emitWarpgroupChunkLoop(b1, loc, cb, accIn);
           if (sharedWeights)
             return emitSharedChunkLoop(b1, loc, cb, accIn);
           if (stagedDirect)
@@ -184,8 +224,10 @@ public:
     // Every warp is done with the codebooks (the partials alias them);
     // then each publishes its accumulators.
     gpu::BarrierOp::create(b, loc);
+    if (warpgroups)
+      publishWarpgroupAccumulators(e, accs, partials);
     Value firstTile = e.mul(batchWarp, e.index(grid.batchTilesPerWarp));
-    for (int64_t t = 0; t < grid.tilesPerWarp; ++t)
+    for (int64_t t = 0; t < (warpgroups ? 0 : grid.tilesPerWarp); ++t)
       for (int64_t nt = 0; nt < grid.batchTilesPerWarp; ++nt)
         for (int64_t i = 0; i < 4; ++i) {
           // c0, c1: mma row g, batch rows 2q, 2q + 1; c2, c3: mma row g + 8.
@@ -458,6 +500,209 @@ private:
     return results;
   }
 
+  /// The chunks of codebook group cb multiplied by warpgroups
+  /// (mmaUsesWarpgroups), software pipelined: activations are copied two
+  /// chunks ahead into kWarpgroupInputStages stages, codebook vectors
+  /// loaded a chunk ahead (and their index words two chunks ahead) into
+  /// registers and stored into kWarpgroupWeightStages weight stages, and
+  /// one chunk's wgmmas stay in flight while the next chunk's are issued.
+  /// Iteration i issues chunk i's wgmmas (asynchronously), copies chunk
+  /// i + 2's activations, stores chunk i + 1's vectors (loaded during
+  /// iteration i - 1), waits for chunk i + 1's copies and makes its shared
+  /// writes visible to the tensor cores (fence.proxy.async, which also
+  /// waits for the thread's outstanding loads: the next loads come after
+  /// it); then it decodes chunk i + 2's indices and issues its codebook
+  /// loads and chunk i + 3's index loads, which stay in flight across the
+  /// block barrier, and waits for chunk i - 1's wgmmas (they read the
+  /// stages iteration i + 1 overwrites) before the barrier.
+  SmallVector<Value> emitWarpgroupChunkLoop(OpBuilder &b, Location loc,
+                                            Value cb, ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk();
+    const int64_t inputStages = layout.stages;
+    const int64_t weightStages = layout.weightStages;
+    Value colBase = walksInputColumns ? e.index(0) : groupColumn(e, cb);
+    // Prologue: chunks 0 and 1's activations, chunk 0's vectors, chunk 1's
+    // loads and chunk 2's index words.
+    Value copies = stageInputs(e, colBase, e.index(0));
+    Value nextCopies = stageInputs(e, e.add(colBase, e.index(Kc)), e.index(1));
+    storeChunk(e, gatherChunk(e, cb, e.index(0),
+                              loadChunkIndices(e, cb, e.index(0))),
+               e.index(0));
+    SmallVector<Value> raw = gatherRawChunk(
+        e, cb, e.index(Kc), loadChunkIndices(e, cb, e.index(Kc)));
+    SmallVector<Value> words = loadChunkIndexWords(e, cb, e.index(2 * Kc));
+    if (copies)
+      waitInputs(e, nextCopies, /*pending=*/1);
+    fenceAsyncProxy(b, loc);
+    gpu::BarrierOp::create(b, loc);
+    const size_t numAcc = accIn.size(), numRaw = raw.size();
+    SmallVector<Value> init(accIn);
+    init.append(raw);
+    init.append(words);
+    SmallVector<Value> results = emitForAcc(
+        b, loc, e.index(0), e.index(chunkColumns()), e.index(Kc), init,
+        [&](OpBuilder &lb, Value k0, ValueRange carried) {
+          EmitContext le{lb, loc};
+          Value chunk = arith::DivUIOp::create(lb, loc, k0, le.index(Kc));
+          auto stageOf = [&](int64_t ahead, int64_t stages) {
+            return arith::RemUIOp::create(
+                       lb, loc, le.add(chunk, le.index(ahead)),
+                       le.index(stages))
+                .getResult();
+          };
+          SmallVector<Value> acc = multiplyWarpgroups(
+              le, stageOf(0, weightStages), stageOf(0, inputStages),
+              carried.take_front(numAcc));
+          // Past the group's last chunk these read clamped columns into
+          // stages that nothing multiplies.
+          Value k1 = le.add(k0, le.index(Kc));
+          Value k2 = le.add(k1, le.index(Kc));
+          Value copies2 =
+              stageInputs(le, le.add(colBase, k2), stageOf(2, inputStages));
+          storeChunk(le,
+                     finishChunk(le, k1, SmallVector<Value>(carried.slice(
+                                             numAcc, numRaw))),
+                     stageOf(1, weightStages));
+          if (copies2)
+            waitInputs(le, copies2, /*pending=*/1);
+          fenceAsyncProxy(lb, loc);
+          SmallVector<Value> rawAfter = gatherRawChunk(
+              le, cb, k2,
+              decodeChunkIndices(le, SmallVector<Value>(carried.drop_front(
+                                         numAcc + numRaw))));
+          SmallVector<Value> wordsAfter =
+              loadChunkIndexWords(le, cb, le.add(k2, le.index(Kc)));
+          NVVM::WgmmaWaitGroupSyncOp::create(lb, loc, 1);
+          gpu::BarrierOp::create(lb, loc);
+          acc.append(rawAfter);
+          acc.append(wordsAfter);
+          return acc;
+        });
+    // The last chunk's wgmmas and the copies past the end complete before
+    // the accumulators are read or the shared memory reused.
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    if (copies)
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, copies,
+                                       b.getI32IntegerAttr(0));
+    results.resize(numAcc);
+    return results;
+  }
+
+  /// Orders the thread's earlier shared-memory writes (generic proxy)
+  /// before the tensor cores' reads of them (async proxy).
+  static void fenceAsyncProxy(OpBuilder &b, Location loc) {
+    NVVM::FenceProxyOp::create(
+        b, loc, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(b.getContext(),
+                                   NVVM::SharedSpace::shared_cta));
+  }
+
+  /// The shared-memory matrix descriptor of core matrices from byte
+  /// `address` (i64): no swizzling, `leading` bytes between core matrices
+  /// along K and `stride` bytes along M or N (all in 16-byte units).
+  static Value matrixDescriptor(const EmitContext &e, Value address,
+                                int64_t leading, int64_t stride) {
+    Value start = arith::AndIOp::create(
+        e.b, e.loc, arith::ShRUIOp::create(e.b, e.loc, address, e.i64(4)),
+        e.i64(0x3FFF));
+    const int64_t fields = ((leading >> 4) << 16) | ((stride >> 4) << 32);
+    return arith::OrIOp::create(e.b, e.loc, start, e.i64(fields));
+  }
+
+  /// Issues the warpgroup's wgmmas of the chunk in weight stage
+  /// `weightStage` and input stage `inputStage`: per
+  /// 16-column step, part and 64-row tile, one wgmma.m64nNk16 (N = the
+  /// group's batch columns) accumulating into that tile's accumulators,
+  /// then commits them as one group (the caller waits for it).
+  SmallVector<Value> multiplyWarpgroups(const EmitContext &e,
+                                        Value weightStage, Value inputStage,
+                                        ValueRange accIn) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t Kc = tiling.getKChunk(), Bt = tiling.getBatchTile();
+    const int64_t M = tiling.getBlockRows() * cfg.vectorLen;
+    const int64_t parts = split ? 2 : 1, T = wgGrid.rowTiles;
+    const int64_t N = wgGrid.batchColumns, perTile = N / 2;
+    const int64_t coreBytes = 128;
+    // Bytes of one part of a weight stage and of an input stage.
+    const int64_t weightPartBytes = (Kc / 8) * (M / 8) * coreBytes;
+    const int64_t inputStageBytes = (Kc / 8) * (Bt / 8) * coreBytes;
+    auto toI64 = [&](Value v) {
+      return arith::IndexCastUIOp::create(b, loc, b.getI64Type(), v)
+          .getResult();
+    };
+    // The group's first core matrix of stage `stage`, step 0, tile 0.
+    Value aBase = e.add(
+        weightsAddress,
+        toI64(e.add(e.mul(weightStage, e.index(parts * weightPartBytes)),
+                    e.mul(rowGroup, e.index(T * 8 * coreBytes)))));
+    Value bBase = e.add(
+        inputsAddress,
+        toI64(e.add(e.mul(inputStage, e.index(inputStageBytes)),
+                    e.mul(batchGroup, e.index(N / 8 * coreBytes)))));
+    auto structType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(perTile, b.getF32Type()));
+    NVVM::WGMMATypes type = modelType.isF16() ? NVVM::WGMMATypes::f16
+                                              : NVVM::WGMMATypes::bf16;
+    NVVM::WgmmaFenceAlignedOp::create(b, loc);
+    SmallVector<Value> acc(accIn);
+    for (int64_t ks = 0; ks < Kc / kTileK; ++ks) {
+      Value descB = matrixDescriptor(
+          e, e.add(bBase, e.i64(2 * ks * (Bt / 8) * coreBytes)), Bt * 16,
+          coreBytes);
+      for (int64_t part = 0; part < parts; ++part)
+        for (int64_t t = 0; t < T; ++t) {
+          Value descA = matrixDescriptor(
+              e,
+              e.add(aBase, e.i64(part * weightPartBytes +
+                                 2 * ks * (M / 8) * coreBytes +
+                                 t * 8 * coreBytes)),
+              M * 16, coreBytes);
+          Value inouts = LLVM::UndefOp::create(b, loc, structType);
+          for (int64_t i = 0; i < perTile; ++i)
+            inouts = LLVM::InsertValueOp::create(b, loc, inouts,
+                                                 acc[t * perTile + i], i);
+          Value d = NVVM::WgmmaMmaAsyncOp::create(
+              b, loc, structType, inouts, descA, descB,
+              NVVM::MMAShapeAttr::get(b.getContext(), 64, N, kTileK), type,
+              type, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+              NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+              NVVM::MMALayout::col, NVVM::MMALayout::col,
+              NVVM::MMAIntOverflowAttr());
+          for (int64_t i = 0; i < perTile; ++i)
+            acc[t * perTile + i] = LLVM::ExtractValueOp::create(
+                b, loc, d, ArrayRef<int64_t>{i});
+        }
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+    return acc;
+  }
+
+  /// Stores the warpgroup's accumulators into `partials` [1][M][Bt]: in
+  /// each 64-row tile warp w of the group holds rows 16w + g and
+  /// 16w + g + 8, and per 8 batch columns j the columns 8j + 2q, 8j + 2q + 1
+  /// (registers 4j .. 4j + 3, as an m16n8 tile of mma.sync).
+  void publishWarpgroupAccumulators(const EmitContext &e, ArrayRef<Value> accs,
+                                    Value partials) {
+    const int64_t T = wgGrid.rowTiles, N = wgGrid.batchColumns;
+    Value warpRow = e.add(e.mul(warpInGroup, e.index(16)), group);
+    Value firstColumn = e.add(e.mul(batchGroup, e.index(N)),
+                              e.mul(quad, e.index(2)));
+    for (int64_t t = 0; t < T; ++t) {
+      Value tileRow = e.add(
+          e.mul(e.add(e.mul(rowGroup, e.index(T)), e.index(t)), e.index(64)),
+          warpRow);
+      for (int64_t j = 0; j < N / 8; ++j)
+        for (int64_t i = 0; i < 4; ++i) {
+          Value m = e.add(tileRow, e.index(i >= 2 ? 8 : 0));
+          Value n = e.add(firstColumn, e.index(8 * j + (i & 1)));
+          memref::StoreOp::create(e.b, e.loc, accs[t * (N / 2) + 4 * j + i],
+                                  partials, ValueRange{e.index(0), m, n});
+        }
+    }
+  }
+
   /// The thread's codebook vectors of the block's chunk (index row r,
   /// column k; k fastest, so index reads coalesce): item i is vector
   /// tid + i * threads; threads past the last vector redo it.
@@ -507,7 +752,14 @@ private:
   /// the group clamped to its last).
   SmallVector<Value> loadChunkIndices(const EmitContext &e, Value cb,
                                       Value k0) {
-    SmallVector<Value> indices;
+    return decodeChunkIndices(e, loadChunkIndexWords(e, cb, k0));
+  }
+
+  /// The loads behind loadChunkIndices (WeightAccess::loadIndices per
+  /// item), for decodeChunkIndices to decode later.
+  SmallVector<Value> loadChunkIndexWords(const EmitContext &e, Value cb,
+                                         Value k0) {
+    SmallVector<Value> loads;
     for (int64_t i = 0; i < chunkItems(); ++i) {
       auto [r, k] = chunkItem(e, i);
       Value indexRow = e.min(e.add(firstIndexRow, r),
@@ -515,7 +767,19 @@ private:
       Value col = walksInputColumns
                       ? quantizedColumnOf(e, e.add(k0, k)).first
                       : e.min(e.add(k0, k), e.index(cfg.groupSize - 1));
-      auto [idx, res] = wa.emitIndices(e, cb, indexRow, col);
+      llvm::append_range(loads, wa.loadIndices(e, cb, indexRow, col));
+    }
+    return loads;
+  }
+
+  /// loadChunkIndices' indices from loadChunkIndexWords' loads.
+  SmallVector<Value> decodeChunkIndices(const EmitContext &e,
+                                        ArrayRef<Value> loads) {
+    SmallVector<Value> indices;
+    const int64_t perItem = loads.size() / chunkItems();
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [idx, res] =
+          wa.decodeIndices(e, loads.slice(i * perItem, perItem));
       indices.push_back(idx);
       if (res)
         indices.push_back(res);
@@ -528,36 +792,70 @@ private:
   /// scale + bias of the input column), zero past the group.
   SmallVector<Value> gatherChunk(const EmitContext &e, Value cb, Value k0,
                                  ArrayRef<Value> indices) {
-    OpBuilder &b = e.b;
-    Location loc = e.loc;
-    const int64_t V = cfg.vectorLen;
-    Value colBase = groupColumn(e, cb);
-    auto f32Vec = VectorType::get({V}, b.getF32Type());
+    return finishChunk(e, k0, gatherRawChunk(e, cb, k0, indices));
+  }
+
+  /// Loaded values per item of gatherRawChunk: the main entry, then the
+  /// residual entry and the norm's scale and bias when the layer has them.
+  int64_t rawPerItem() const {
+    return 1 + (cfg.hasResidual() ? 1 : 0) + (cfg.enableNorm ? 2 : 0);
+  }
+
+  /// The loads behind gatherChunk, nothing computed from them, so that a
+  /// pipeline can issue them a chunk before it uses them: per item the
+  /// main codebook entry and the residual one (in the codebooks' type) and
+  /// with the norm the f32 scale and bias of the item's input column.
+  SmallVector<Value> gatherRawChunk(const EmitContext &e, Value cb, Value k0,
+                                    ArrayRef<Value> indices) {
     const int64_t perItem = cfg.hasResidual() ? 2 : 1;
-    SmallVector<Value> vectors;
+    Value colBase = groupColumn(e, cb);
+    SmallVector<Value> raw;
     for (int64_t i = 0; i < chunkItems(); ++i) {
       auto [r, k] = chunkItem(e, i);
-      Value col = e.add(k0, k);
-      Value w = SharedCodebooks::gather(
+      raw.push_back(SharedCodebooks::gather(
           e, cfg, codebooks.centroids, wa.values().centroids, cb,
-          indices[i * perItem], codebooks.copyFor(false, laneCopy));
+          indices[i * perItem], codebooks.copyFor(false, laneCopy),
+          /*widen=*/false));
       if (perItem == 2)
-        w = e.add(w, SharedCodebooks::gather(
-                         e, cfg, codebooks.resCentroids,
-                         wa.values().resCentroids, cb,
-                         indices[i * perItem + 1],
-                         codebooks.copyFor(true, laneCopy)));
+        raw.push_back(SharedCodebooks::gather(
+            e, cfg, codebooks.resCentroids, wa.values().resCentroids, cb,
+            indices[i * perItem + 1], codebooks.copyFor(true, laneCopy),
+            /*widen=*/false));
       if (cfg.enableNorm) {
         // The norm belongs to the input column.
+        Value col = e.add(k0, k);
         Value p = walksInputColumns
                       ? e.min(col, e.index(cfg.inFeatures - 1))
                       : wa.emitInputColumn(
                             e, e.min(e.add(colBase, col),
                                      e.index(cfg.inFeatures - 1)));
-        Value scale = vector::BroadcastOp::create(
-            b, loc, f32Vec, e.loadF32(wa.values().weightScale, {p}));
-        Value shift = vector::BroadcastOp::create(
-            b, loc, f32Vec, e.loadF32(wa.values().weightBias, {p}));
+        raw.push_back(e.loadF32(wa.values().weightScale, {p}));
+        raw.push_back(e.loadF32(wa.values().weightBias, {p}));
+      }
+    }
+    return raw;
+  }
+
+  /// gatherChunk's vectors from the loads of gatherRawChunk (chunk k0).
+  SmallVector<Value> finishChunk(const EmitContext &e, Value k0,
+                                 ArrayRef<Value> raw) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    auto f32Vec = VectorType::get({cfg.vectorLen}, b.getF32Type());
+    const int64_t perItem = rawPerItem();
+    SmallVector<Value> vectors;
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [r, k] = chunkItem(e, i);
+      Value col = e.add(k0, k);
+      ArrayRef<Value> item = raw.slice(i * perItem, perItem);
+      Value w = e.toF32(item[0]);
+      if (cfg.hasResidual())
+        w = e.add(w, e.toF32(item[1]));
+      if (cfg.enableNorm) {
+        Value scale =
+            vector::BroadcastOp::create(b, loc, f32Vec, item[perItem - 2]);
+        Value shift =
+            vector::BroadcastOp::create(b, loc, f32Vec, item[perItem - 1]);
         w = vector::FMAOp::create(b, loc, w, scale, shift);
       }
       if (walksInputColumns) {
@@ -589,10 +887,43 @@ private:
       auto [r, k] = chunkItem(e, i);
       Value offset = e.mul(r, e.index(V));
       Value hi = e.fromF32(vectors[i], modelVec);
+      if (warpgroups) {
+        storeCoreMatrixRows(e, hi, first, k, offset);
+        if (split)
+          storeCoreMatrixRows(e, lowPart(e, vectors[i], hi),
+                              e.add(first, e.index(1)), k, offset);
+        continue;
+      }
       emitVectorStore(e, hi, weightTiles, ValueRange{first, k}, offset);
       if (split)
         emitVectorStore(e, lowPart(e, vectors[i], hi), weightTiles,
                         ValueRange{e.add(first, e.index(1)), k}, offset);
+    }
+  }
+
+  /// Stores vector `vec` (the rows from block-local row `row` of column k)
+  /// into the M-major core matrices of weight tile `tile`: in pieces that
+  /// do not cross a core-matrix row of 8 elements (one 16-byte store per 8
+  /// rows).
+  void storeCoreMatrixRows(const EmitContext &e, Value vec, Value tile,
+                           Value k, Value row) {
+    const int64_t V = cfg.vectorLen;
+    const int64_t piece = std::gcd<int64_t>(V, 8);
+    Value kBlock = arith::DivUIOp::create(e.b, e.loc, k, e.index(8));
+    Value kRow = arith::RemUIOp::create(e.b, e.loc, k, e.index(8));
+    for (int64_t at = 0; at < V; at += piece) {
+      Value m = e.add(row, e.index(at));
+      SmallVector<int64_t> lanes(piece);
+      std::iota(lanes.begin(), lanes.end(), at);
+      Value part = piece == V ? vec
+                              : vector::ShuffleOp::create(e.b, e.loc, vec,
+                                                          vec, lanes);
+      auto store = vector::StoreOp::create(
+          e.b, e.loc, part, weightTiles,
+          ValueRange{tile, kBlock,
+                     arith::DivUIOp::create(e.b, e.loc, m, e.index(8)), kRow,
+                     arith::RemUIOp::create(e.b, e.loc, m, e.index(8))});
+      store.setAlignment(piece * elemBytes());
     }
   }
 
@@ -678,7 +1009,7 @@ private:
                                    ? col
                                    : wa.emitInputColumn(ie, col)});
                 memref::StoreOp::create(b, e.loc, v, inputTiles,
-                                        ValueRange{tile, colWarp, r, k});
+                                        inputTileIndices(ie, tile, r, k));
               });
       return Value();
     }
@@ -693,6 +1024,19 @@ private:
       Value k = e.mul(arith::RemUIOp::create(e.b, e.loc, item,
                                              e.index(perRow)),
                       e.index(w));
+      if (warpgroups) {
+        // 8 consecutive threads copy the 8 rows of one core matrix (128
+        // contiguous bytes); a warp reads 4 pieces of each of 8 rows.
+        Value rowBlock = arith::DivUIOp::create(e.b, e.loc, item,
+                                                e.index(8 * perRow));
+        r = e.add(e.mul(rowBlock, e.index(8)),
+                  arith::RemUIOp::create(e.b, e.loc, item, e.index(8)));
+        k = e.mul(arith::RemUIOp::create(
+                      e.b, e.loc,
+                      arith::DivUIOp::create(e.b, e.loc, item, e.index(8)),
+                      e.index(perRow)),
+                  e.index(w));
+      }
       Value srcRow = e.min(e.add(firstBatch, r), lastBatch);
       Value srcCol = e.min(e.add(chunkCol, k), e.index(cfg.inFeatures - w));
       Value srcElements = emitSelect(
@@ -700,7 +1044,7 @@ private:
           e.index(w), e.index(0));
       tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
           e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
-          inputTiles, ValueRange{tile, colWarp, r, k}, x,
+          inputTiles, inputTileIndices(e, tile, r, k), x,
           ValueRange{srcRow, srcCol},
           e.b.getIndexAttr(w), srcElements,
           w * 2 == 16 ? e.b.getUnitAttr() : UnitAttr()));
@@ -708,6 +1052,22 @@ private:
     return nvgpu::DeviceAsyncCreateGroupOp::create(
         e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
         tokens);
+  }
+
+  /// The indices of batch row r, column k of stage `tile` of the column
+  /// group's input tile: [tile][colWarp][r][k], or with warpgroups the
+  /// K-major core matrices [tile][k / 8][r / 8][r % 8][k % 8].
+  SmallVector<Value> inputTileIndices(const EmitContext &e, Value tile,
+                                      Value r, Value k) const {
+    if (!warpgroups)
+      return {tile, colWarp, r, k};
+    auto div = [&](Value v) {
+      return arith::DivUIOp::create(e.b, e.loc, v, e.index(8)).getResult();
+    };
+    auto rem = [&](Value v) {
+      return arith::RemUIOp::create(e.b, e.loc, v, e.index(8)).getResult();
+    };
+    return {tile, div(k), div(r), rem(r), rem(k)};
   }
 
   /// The warp's A fragments of the 16-column step at column k0 of group
@@ -1327,6 +1687,10 @@ private:
   /// Whether the block dequantizes each chunk into shared memory
   /// (#vptq.tiling shared_weights).
   bool sharedWeights;
+  /// Whether shared weights are multiplied by warpgroups (wgmma; see
+  /// mmaUsesWarpgroups), and how.
+  bool warpgroups;
+  WarpgroupGrid wgGrid;
   /// Whether the chunks walk the input columns (mmaWalksInputColumns).
   bool walksInputColumns;
   /// Whether the warps read codes and activations straight into registers
@@ -1348,13 +1712,17 @@ private:
   /// The copy of a replicated codebook the lane reads (emitLaneCopy).
   Value laneCopy;
   Value inputTiles, weightTiles, inversePerm;
+  /// Warpgroups: the warp's group along the rows and the batch, its warp
+  /// within the group, and the shared addresses (i64) of the weight and
+  /// input tiles.
+  Value rowGroup, batchGroup, warpInGroup, weightsAddress, inputsAddress;
 };
 
 } // namespace
 
 FailureOr<int64_t> mlir::vptq::gpu_kernels::emitMmaMatmulKernel(
     MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
-    PlacementAttr placement, const TargetInfo &target) {
+    PlacementAttr placement, const TargetInfo &target, bool warpgroups) {
   LayerConfig c = op.getConfig().getLayerConfig();
   Type activation = getElementTypeOrSelf(op.getInput().getType());
   Type model = getElementTypeOrSelf(op.getCentroids().getType());
@@ -1391,7 +1759,9 @@ FailureOr<int64_t> mlir::vptq::gpu_kernels::emitMmaMatmulKernel(
   if (auto outType = dyn_cast<MemRefType>(op.getInit().getType());
       !outType || !isa<FloatType>(outType.getElementType()))
     return op.emitOpError("expects a float output");
-  MmaMatmulKernelEmitter emitter(op, kernel, tiling, placement);
+  MmaMatmulKernelEmitter emitter(op, kernel, tiling, placement,
+                                 warpgroups &&
+                                     mmaUsesWarpgroups(c, tiling, target));
   emitter.emit();
   return emitter.sharedBytes();
 }

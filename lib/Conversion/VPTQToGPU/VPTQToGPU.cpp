@@ -1174,7 +1174,7 @@ struct ConvertVPTQToGPU
           sharedBytes = *bytes;
         } else if (tiling.getMma()) {
           FailureOr<int64_t> bytes = emitMmaMatmulKernel(
-              matmul, kernel, tiling, placement, *target);
+              matmul, kernel, tiling, placement, *target, warpgroupMma);
           if (failed(bytes))
             return signalPassFailure();
           sharedBytes = *bytes;

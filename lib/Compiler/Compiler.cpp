@@ -814,10 +814,22 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
                       "one block per row tile)");
         continue;
       }
-      if (key == "mma") {
+      // 0/1 decisions, with what each value means.
+      auto [flag, meaning] =
+          key == "mma" ? std::pair{&out.mma, "0 (no tensor cores) or 1"}
+          : key == "shared_weights"
+              ? std::pair{&out.sharedWeights,
+                          "0 (weights dequantized into registers) or 1 "
+                          "(into shared memory)"}
+          : key == "staged_inputs"
+              ? std::pair{&out.stagedInputs,
+                          "0 (warps load activations themselves) or 1 "
+                          "(staged in shared memory)"}
+              : std::pair<int64_t *, const char *>{nullptr, nullptr};
+      if (flag) {
         if (value != "0" && value != "1")
-          return fail("mma must be 0 (no tensor cores) or 1");
-        out.mma = value == "1";
+          return fail(key.str() + " must be " + meaning);
+        *flag = value == "1";
         continue;
       }
       if (key == "codebook_shards") {
@@ -825,20 +837,6 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
             out.codebookShards < 0 || out.codebookShards == 1)
           return fail("codebook_shards must be 0 (not sharded) or the "
                       "number of shards, a power of two from 2");
-        continue;
-      }
-      if (key == "shared_weights") {
-        if (value != "0" && value != "1")
-          return fail("shared_weights must be 0 (weights dequantized into "
-                      "registers) or 1 (into shared memory)");
-        out.sharedWeights = value == "1";
-        continue;
-      }
-      if (key == "staged_inputs") {
-        if (value != "0" && value != "1")
-          return fail("staged_inputs must be 0 (warps load activations "
-                      "themselves) or 1 (staged in shared memory)");
-        out.stagedInputs = value == "1";
         continue;
       }
       if (key == "centroids_placement" || key == "res_centroids_placement") {

@@ -267,17 +267,16 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
   // within 1.13x on each): 128-row blocks of 8 warps, and batch tiles as
   // large as keep half the processors busy (4096 rows: 64; 8192: 128;
   // 11008 and more: 256).
-  if (target.hasWarpgroupMma()) {
-    int64_t rows = 1;
-    while (rows <= 32 && ((rows * c.vectorLen) % 64 != 0 ||
-                          rows * c.vectorLen < 128))
-      ++rows;
+  int64_t rows = 1;
+  while (rows <= 32 &&
+         ((rows * c.vectorLen) % 64 != 0 || rows * c.vectorLen < 128))
+    ++rows;
+  if (target.hasWarpgroupMma() && rows <= 32) {
     for (int64_t batchTile : {256, 128, 64}) {
-      if (rows > 32 ||
-          (batchTile > 64 &&
-           ceilDiv(c.numIndexRows(), rows) * ceilDiv(batchHint, batchTile) *
-                   2 <
-               target.numProcessors))
+      if (batchTile > 64 &&
+          ceilDiv(c.numIndexRows(), rows) * ceilDiv(batchHint, batchTile) *
+                  2 <
+              target.numProcessors)
         continue;
       auto tiling = TilingAttr::get(
           ctx, rows, 8, batchTile, batchTile > 64 ? 32 : 64, /*mma=*/true,

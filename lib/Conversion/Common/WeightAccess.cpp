@@ -111,9 +111,12 @@ static Value extractField(const EmitContext &e, Value lo, Value hi,
   return field;
 }
 
-Value mlir::vptq::emitExtractBits(const EmitContext &e, Value words,
-                                  ValueRange prefix, Value bitOffset,
-                                  int64_t bits, int64_t numWords) {
+/// The loads of the field at `bitOffset` of words[prefix..., :] (numWords
+/// words): the word holding its first bit, the next one (clamped to the
+/// last), and its shift (i64) in their 64-bit window, for extractField.
+static SmallVector<Value> loadBitWindow(const EmitContext &e, Value words,
+                                        ValueRange prefix, Value bitOffset,
+                                        int64_t numWords) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
   Value word = arith::ShRUIOp::create(b, loc, bitOffset, e.index(5));
@@ -122,10 +125,18 @@ Value mlir::vptq::emitExtractBits(const EmitContext &e, Value words,
   loIdx.push_back(word);
   hiIdx.push_back(nextWord);
   Value shift = arith::IndexCastUIOp::create(
-      b, loc, b.getI64Type(), arith::AndIOp::create(b, loc, bitOffset, e.index(31)));
-  return extractField(e, memref::LoadOp::create(b, loc, words, loIdx),
-                      memref::LoadOp::create(b, loc, words, hiIdx), shift,
-                      bits);
+      b, loc, b.getI64Type(),
+      arith::AndIOp::create(b, loc, bitOffset, e.index(31)));
+  return {memref::LoadOp::create(b, loc, words, loIdx),
+          memref::LoadOp::create(b, loc, words, hiIdx), shift};
+}
+
+Value mlir::vptq::emitExtractBits(const EmitContext &e, Value words,
+                                  ValueRange prefix, Value bitOffset,
+                                  int64_t bits, int64_t numWords) {
+  SmallVector<Value> window =
+      loadBitWindow(e, words, prefix, bitOffset, numWords);
+  return extractField(e, window[0], window[1], window[2], bits);
 }
 
 std::pair<Value, Value> mlir::vptq::emitSplitCode(const EmitContext &e,
@@ -182,19 +193,9 @@ SmallVector<Value> WeightAccess::loadIndices(const EmitContext &e, Value c,
     return loads;
   }
   // The two words holding the field, and its shift in their window.
-  const int64_t bits = cfg.indexBits + cfg.resIndexBits;
-  Value bitOffset = e.mul(g, e.index(bits));
-  Value word = arith::ShRUIOp::create(e.b, e.loc, bitOffset, e.index(5));
-  Value nextWord =
-      e.min(e.add(word, e.index(1)), e.index(cfg.packedWordsPerRow() - 1));
-  Value lo = memref::LoadOp::create(e.b, e.loc, w.indices,
-                                    ValueRange{c, n, word});
-  Value hi = memref::LoadOp::create(e.b, e.loc, w.indices,
-                                    ValueRange{c, n, nextWord});
-  Value shift = arith::IndexCastUIOp::create(
-      e.b, e.loc, e.b.getI64Type(),
-      arith::AndIOp::create(e.b, e.loc, bitOffset, e.index(31)));
-  return {lo, hi, shift};
+  return loadBitWindow(e, w.indices, {c, n},
+                       e.mul(g, e.index(cfg.indexBits + cfg.resIndexBits)),
+                       cfg.packedWordsPerRow());
 }
 
 std::pair<Value, Value>

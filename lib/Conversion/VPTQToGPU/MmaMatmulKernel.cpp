@@ -224,25 +224,27 @@ public:
     // Every warp is done with the codebooks (the partials alias them);
     // then each publishes its accumulators.
     gpu::BarrierOp::create(b, loc);
-    if (warpgroups)
+    if (warpgroups) {
       publishWarpgroupAccumulators(e, accs, partials);
-    Value firstTile = e.mul(batchWarp, e.index(grid.batchTilesPerWarp));
-    for (int64_t t = 0; t < (warpgroups ? 0 : grid.tilesPerWarp); ++t)
-      for (int64_t nt = 0; nt < grid.batchTilesPerWarp; ++nt)
-        for (int64_t i = 0; i < 4; ++i) {
-          // c0, c1: mma row g, batch rows 2q, 2q + 1; c2, c3: mma row g + 8.
-          // Register fragments interleave the rows (mma row g is output
-          // row 2g, g + 8 is 2g + 1); shared weights keep them in order.
-          Value m = sharedWeights
-                        ? e.add(sharedTileRow(e, t), e.index(i >= 2 ? 8 : 0))
-                        : e.add(tileRow(e, t), e.index(i >= 2 ? 1 : 0));
-          Value n = e.add(
-              e.add(e.mul(quad, e.index(2)),
-                    e.mul(firstTile, e.index(kTileN))),
-              e.index(nt * kTileN + (i & 1)));
-          memref::StoreOp::create(b, loc, accs[accIndex(t, nt, i)], partials,
-                                  ValueRange{colWarp, m, n});
-        }
+    } else {
+      Value firstTile = e.mul(batchWarp, e.index(grid.batchTilesPerWarp));
+      for (int64_t t = 0; t < grid.tilesPerWarp; ++t)
+        for (int64_t nt = 0; nt < grid.batchTilesPerWarp; ++nt)
+          for (int64_t i = 0; i < 4; ++i) {
+            // c0, c1: mma row g, batch rows 2q, 2q + 1; c2, c3: mma row g + 8.
+            // Register fragments interleave the rows (mma row g is output
+            // row 2g, g + 8 is 2g + 1); shared weights keep them in order.
+            Value m = sharedWeights
+                          ? e.add(sharedTileRow(e, t), e.index(i >= 2 ? 8 : 0))
+                          : e.add(tileRow(e, t), e.index(i >= 2 ? 1 : 0));
+            Value n = e.add(
+                e.add(e.mul(quad, e.index(2)),
+                      e.mul(firstTile, e.index(kTileN))),
+                e.index(nt * kTileN + (i & 1)));
+            memref::StoreOp::create(b, loc, accs[accIndex(t, nt, i)], partials,
+                                    ValueRange{colWarp, m, n});
+          }
+    }
     gpu::BarrierOp::create(b, loc);
     emitFor(b, loc, tid, e.index(M * Bt), e.index(threads),
             [&](OpBuilder &nb, Value item) {
@@ -532,7 +534,7 @@ private:
     SmallVector<Value> raw = gatherRawChunk(
         e, cb, e.index(Kc), loadChunkIndices(e, cb, e.index(Kc)));
     SmallVector<Value> words = loadChunkIndexWords(e, cb, e.index(2 * Kc));
-    if (copies)
+    if (nextCopies)
       waitInputs(e, nextCopies, /*pending=*/1);
     fenceAsyncProxy(b, loc);
     gpu::BarrierOp::create(b, loc);
@@ -1020,23 +1022,24 @@ private:
       // redo the last one.
       Value item = e.min(e.add(groupThread, e.index(i * groupThreads)),
                          e.index(items - 1));
-      Value r = arith::DivUIOp::create(e.b, e.loc, item, e.index(perRow));
-      Value k = e.mul(arith::RemUIOp::create(e.b, e.loc, item,
-                                             e.index(perRow)),
-                      e.index(w));
+      // Item -> (batch row r, piece of columns p): rows of perRow pieces;
+      // with warpgroups 8 consecutive threads copy the 8 rows of one core
+      // matrix (128 contiguous bytes), so a warp reads 4 pieces of each of
+      // 8 rows.
+      Value r, piece;
       if (warpgroups) {
-        // 8 consecutive threads copy the 8 rows of one core matrix (128
-        // contiguous bytes); a warp reads 4 pieces of each of 8 rows.
         Value rowBlock = arith::DivUIOp::create(e.b, e.loc, item,
                                                 e.index(8 * perRow));
         r = e.add(e.mul(rowBlock, e.index(8)),
                   arith::RemUIOp::create(e.b, e.loc, item, e.index(8)));
-        k = e.mul(arith::RemUIOp::create(
-                      e.b, e.loc,
-                      arith::DivUIOp::create(e.b, e.loc, item, e.index(8)),
-                      e.index(perRow)),
-                  e.index(w));
+        piece = arith::RemUIOp::create(
+            e.b, e.loc, arith::DivUIOp::create(e.b, e.loc, item, e.index(8)),
+            e.index(perRow));
+      } else {
+        r = arith::DivUIOp::create(e.b, e.loc, item, e.index(perRow));
+        piece = arith::RemUIOp::create(e.b, e.loc, item, e.index(perRow));
       }
+      Value k = e.mul(piece, e.index(w));
       Value srcRow = e.min(e.add(firstBatch, r), lastBatch);
       Value srcCol = e.min(e.add(chunkCol, k), e.index(cfg.inFeatures - w));
       Value srcElements = emitSelect(

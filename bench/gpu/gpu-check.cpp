@@ -421,7 +421,8 @@ int main(int argc, char **argv) {
              {"mma", k.launch.mma},
              {"persistent_blocks", k.launch.persistentBlocks},
              {"shared_weights", k.launch.sharedWeights},
-             {"staged_inputs", k.launch.stagedInputs}}},
+             {"staged_inputs", k.launch.stagedInputs},
+             {"register_wgmma", k.launch.registerWgmma}}},
            {"placement",
             {{"centroids", k.launch.centroidsPlacement},
              {"res_centroids", k.launch.resCentroidsPlacement}}}});

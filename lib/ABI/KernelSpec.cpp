@@ -43,6 +43,8 @@ std::string LinearSpec::key() const {
     os << "-sw" << sharedWeights;
   if (stagedInputs >= 0)
     os << "-si" << stagedInputs;
+  if (registerWgmma >= 0)
+    os << "-rw" << registerWgmma;
   if (!centroidsPlacement.empty() || !resCentroidsPlacement.empty())
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
   if (!dense && codebookShards >= 0)

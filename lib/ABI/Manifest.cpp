@@ -56,6 +56,8 @@ json specToJSON(const LinearSpec &spec) {
     j["shared_weights"] = spec.sharedWeights;
   if (spec.stagedInputs >= 0)
     j["staged_inputs"] = spec.stagedInputs;
+  if (spec.registerWgmma >= 0)
+    j["register_wgmma"] = spec.registerWgmma;
   if (spec.codebookShards >= 0)
     j["codebook_shards"] = spec.codebookShards;
   j["centroids_placement"] = spec.centroidsPlacement;
@@ -106,6 +108,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.persistentBlocks = j.value("persistent_blocks", int64_t(-1));
   spec.sharedWeights = j.value("shared_weights", int64_t(-1));
   spec.stagedInputs = j.value("staged_inputs", int64_t(-1));
+  spec.registerWgmma = j.value("register_wgmma", int64_t(-1));
   spec.codebookShards = j.value("codebook_shards", int64_t(-1));
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
@@ -187,6 +190,8 @@ std::string vptq::writeManifest(const BundleManifest &m) {
                          {"shared_weights", l.sharedWeights}};
       if (l.stagedInputs)
         entry["tiling"]["staged_inputs"] = true;
+      if (l.registerWgmma)
+        entry["tiling"]["register_wgmma"] = true;
       entry["placement"] = {{"centroids", l.centroidsPlacement},
                             {"res_centroids", l.resCentroidsPlacement}};
     }
@@ -259,6 +264,7 @@ std::string vptq::parseManifest(const std::string &text,
               t->value("persistent_blocks", int64_t(0));
           k.launch.sharedWeights = t->value("shared_weights", false);
           k.launch.stagedInputs = t->value("staged_inputs", false);
+          k.launch.registerWgmma = t->value("register_wgmma", false);
         }
         if (auto p = e.find("placement"); p != e.end()) {
           k.launch.centroidsPlacement = p->value("centroids", std::string());

@@ -20,6 +20,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.persistentBlocks = -1;
   s.sharedWeights = -1;
   s.stagedInputs = -1;
+  s.registerWgmma = -1;
   s.codebookShards = -1;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
@@ -29,7 +30,7 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
 bool vptq::hasDecisions(const LinearSpec &s) {
   return s.blockRows || s.warpsPerRow || s.batchTile || s.kChunk ||
          s.mma >= 0 || s.persistentBlocks >= 0 || s.sharedWeights >= 0 ||
-         s.stagedInputs >= 0 ||
+         s.stagedInputs >= 0 || s.registerWgmma >= 0 ||
          !s.centroidsPlacement.empty() || !s.resCentroidsPlacement.empty();
 }
 
@@ -56,6 +57,7 @@ std::string TuningDatabase::load(const std::string &path) {
       t.persistentBlocks = tiling.value("persistent_blocks", int64_t(0));
       t.sharedWeights = tiling.value("shared_weights", false);
       t.stagedInputs = tiling.value("staged_inputs", false);
+      t.registerWgmma = tiling.value("register_wgmma", false);
       t.codebookShards = e.value("codebook_shards", int64_t(-1));
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
@@ -107,6 +109,8 @@ std::string TuningDatabase::save(const std::string &path) const {
                        {"device", t.device}});
     if (t.stagedInputs)
       entries.back()["tiling"]["staged_inputs"] = true;
+    if (t.registerWgmma)
+      entries.back()["tiling"]["register_wgmma"] = true;
     if (t.codebookShards >= 0)
       entries.back()["codebook_shards"] = t.codebookShards;
   }
@@ -173,6 +177,7 @@ bool TuningDatabase::apply(const std::string &arch, LinearSpec &spec) const {
   spec.persistentBlocks = t->persistentBlocks;
   spec.sharedWeights = t->sharedWeights ? 1 : 0;
   spec.stagedInputs = t->stagedInputs ? 1 : 0;
+  spec.registerWgmma = t->registerWgmma ? 1 : 0;
   spec.centroidsPlacement = t->centroidsPlacement;
   spec.resCentroidsPlacement = t->resCentroidsPlacement;
   spec.codebookShards = t->codebookShards;

@@ -142,7 +142,7 @@ auto ::vptq::compiler::resolveLinearSpec(const LinearSpec &spec,
     // over: the sharded kernel has its own tiling.
     out.blockRows = out.warpsPerRow = out.batchTile = out.kChunk = 0;
     out.mma = out.persistentBlocks = out.sharedWeights = out.stagedInputs =
-        -1;
+        out.registerWgmma = -1;
     out.centroidsPlacement.clear();
     out.resCentroidsPlacement.clear();
   }
@@ -245,7 +245,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
           spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
           int64_t(1),
           spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
-          int64_t(32), false, int64_t(0), false, /*stagedInputs=*/false);
+          int64_t(32), false, int64_t(0), false, /*stagedInputs=*/false, /*registerWgmma=*/false);
       if (!tiling)
         return diags.error("invalid tiling");
     }
@@ -292,8 +292,30 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
                          "this layer fits " + chip.str() +
                          "'s shared memory");
   }
+  TilingAttr registerDefault;
+  if (spec.registerWgmma == 1 &&
+      (spec.mma == 0 || spec.sharedWeights == 1 || spec.stagedInputs == 1))
+    return diags.error("register_wgmma = 1 is a tensor-core form of its own: "
+                       "it takes no mma = 0, shared_weights = 1 or "
+                       "staged_inputs = 1");
+  if (spec.registerWgmma == 1) {
+    if (!tensorCores || !target->hasWarpgroupMma())
+      return diags.error("register_wgmma = 1 needs warpgroup multiplies: an "
+                         "NVIDIA sm_90a chip (got " +
+                         chip.str() + ") and f16 or bf16 activations of the "
+                         "model dtype");
+    registerDefault = getDefaultRegisterWgmmaTiling(
+        ctx, spec.config, toMLIRType(ctx, spec.model), *target,
+        ::vptq::decisionBatch(spec));
+    if (!registerDefault)
+      return diags.error("register_wgmma = 1: no register-warpgroup tiling "
+                         "of this layer (even vector_len) fits " +
+                         chip.str() + "'s shared memory");
+  }
   auto defaultTiling = [&] {
     int64_t batch = ::vptq::decisionBatch(spec);
+    if (registerDefault)
+      return registerDefault;
     if (spec.codebookShards > 0)
       return getDefaultShardedTiling(ctx, spec.config, *target,
                                      spec.codebookShards);
@@ -307,7 +329,8 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk ||
       spec.mma >= 0 || spec.persistentBlocks >= 0 ||
-      spec.sharedWeights >= 0 || spec.stagedInputs >= 0) {
+      spec.sharedWeights >= 0 || spec.stagedInputs >= 0 ||
+      spec.registerWgmma >= 0) {
     TilingAttr base = defaultTiling();
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(
@@ -321,7 +344,9 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
         spec.sharedWeights >= 0 ? spec.sharedWeights == 1
                                 : base.getSharedWeights(),
         spec.stagedInputs >= 0 ? spec.stagedInputs == 1
-                               : base.getStagedInputs());
+                               : base.getStagedInputs(),
+        spec.registerWgmma >= 0 ? spec.registerWgmma == 1
+                                : base.getRegisterWgmma());
     if (!tiling)
       return diags.error("invalid tiling");
   }
@@ -560,6 +585,7 @@ compileGPUModule(MLIRContext *ctx, ModuleOp module, const GPUTarget &target,
     l.persistentBlocks = tiling.getPersistentBlocks();
     l.sharedWeights = tiling.getSharedWeights();
     l.stagedInputs = tiling.getStagedInputs();
+    l.registerWgmma = tiling.getRegisterWgmma();
   }
   if (auto placement = info.getAs<PlacementAttr>("placement")) {
     l.centroidsPlacement =
@@ -825,6 +851,10 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
               ? std::pair{&out.stagedInputs,
                           "0 (warps load activations themselves) or 1 "
                           "(staged in shared memory)"}
+          : key == "register_wgmma"
+              ? std::pair{&out.registerWgmma,
+                          "0 or 1 (warpgroups multiply weights dequantized "
+                          "into registers; NVIDIA sm_90a)"}
               : std::pair<int64_t *, const char *>{nullptr, nullptr};
       if (flag) {
         if (value != "0" && value != "1")

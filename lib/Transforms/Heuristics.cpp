@@ -156,7 +156,7 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   auto tiling = [&](int64_t batchTile, int64_t kChunk) {
     return TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                            /*mma=*/true, /*persistentBlocks=*/0,
-                           /*sharedWeights=*/false, /*stagedInputs=*/false);
+                           /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   };
   // Operands read straight into registers (mmaReadsOperandsDirectly),
   // measured on an H100 at batches 4-64 over the speed harness's layers
@@ -212,14 +212,14 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
     TilingAttr mid = TilingAttr::get(
         ctx, std::max(minRows, rows / c.vectorLen), midWarps, midBatchTile,
         midChunk, /*mma=*/true, /*persistentBlocks=*/0,
-        /*sharedWeights=*/false, /*stagedInputs=*/false);
+        /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
     if ((mid.getBlockRows() * c.vectorLen) % 16 == 0 && directFits(mid))
       return mid;
   }
   auto directTiling = [&](int64_t rows, int64_t kChunk) {
     return TilingAttr::get(ctx, rows, warps, smallCodebooks ? 16 : 32, kChunk,
                            /*mma=*/true, /*persistentBlocks=*/0,
-                           /*sharedWeights=*/false, /*stagedInputs=*/false);
+                           /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   };
   // Tens of rows where the rule above needs too many accumulators (V = 12:
   // 48-row tiles) and the codebooks sit in shared memory (v12-k4096-k4096:
@@ -281,7 +281,7 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
       auto tiling = TilingAttr::get(
           ctx, rows, 8, batchTile, batchTile > 64 ? 32 : 64, /*mma=*/true,
           /*persistentBlocks=*/0, /*sharedWeights=*/true,
-          /*stagedInputs=*/false);
+          /*stagedInputs=*/false, /*registerWgmma=*/false);
       if (mmaUsesWarpgroups(c, tiling, target) &&
           mmaTilingFits(c, modelType, target, tiling,
                         getDefaultPlacement(ctx, c, modelType, target, tiling)))
@@ -302,7 +302,7 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
         auto tiling =
             TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                             /*mma=*/true, /*persistentBlocks=*/0,
-                            /*sharedWeights=*/true, /*stagedInputs=*/false);
+                            /*sharedWeights=*/true, /*stagedInputs=*/false, /*registerWgmma=*/false);
         if (mmaTilingFits(
                 c, modelType, target, tiling,
                 getDefaultPlacement(ctx, c, modelType, target, tiling)))
@@ -315,9 +315,13 @@ bool mlir::vptq::mmaTilingFits(const LayerConfig &c, Type modelType,
                                const TargetInfo &target, TilingAttr tiling,
                                PlacementAttr placement) {
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
-  const int64_t budget = mmaUsesWarpgroups(c, tiling, target)
+  const int64_t budget = mmaUsesWarpgroups(c, tiling, target) ||
+                                 tiling.getRegisterWgmma()
                              ? kMaxWarpgroupAccumulators
                              : kMaxMmaAccumulators;
+  if (tiling.getRegisterWgmma() &&
+      !mmaUsesRegisterWarpgroups(c, tiling, target))
+    return false;
   return grid.valid && grid.accumulators <= budget &&
          getSharedMemoryBytes(c, modelType, tiling, placement,
                               mmaUsesWarpgroups(c, tiling, target)) <=
@@ -357,6 +361,44 @@ bool mlir::vptq::mmaUsesWarpgroups(const LayerConfig &c, TilingAttr tiling,
   return grid.valid && grid.accumulators <= kMaxWarpgroupAccumulators;
 }
 
+bool mlir::vptq::mmaUsesRegisterWarpgroups(const LayerConfig &c,
+                                           TilingAttr tiling,
+                                           const TargetInfo &target) {
+  if (!target.hasWarpgroupMma() || !tiling.getRegisterWgmma())
+    return false;
+  MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
+  return grid.valid && grid.accumulators <= kMaxWarpgroupAccumulators;
+}
+
+TilingAttr mlir::vptq::getDefaultRegisterWgmmaTiling(
+    MLIRContext *ctx, const LayerConfig &c, Type modelType,
+    const TargetInfo &target, int64_t batchHint) {
+  if (!target.hasWarpgroupMma() || c.vectorLen % 2 != 0)
+    return {};
+  const int64_t maxTile = std::max<int64_t>(roundUp(batchHint, 8), 8);
+  for (int64_t groups : {2, 1})
+    for (int64_t tiles = 1; tiles <= 4; ++tiles) {
+      const int64_t rows = 64 * tiles * groups;
+      if (rows % c.vectorLen != 0 || rows / c.vectorLen > 32)
+        continue;
+      for (int64_t batchTile : {128, 64, 32, 16, 8}) {
+        if (batchTile > maxTile && batchTile != 8)
+          continue;
+        for (int64_t kChunk : {64, 32}) {
+          auto tiling = TilingAttr::get(
+              ctx, rows / c.vectorLen, 4 * groups, batchTile, kChunk,
+              /*mma=*/true, /*persistentBlocks=*/0, /*sharedWeights=*/false,
+              /*stagedInputs=*/false, /*registerWgmma=*/true);
+          if (mmaTilingFits(
+                  c, modelType, target, tiling,
+                  getDefaultPlacement(ctx, c, modelType, target, tiling)))
+            return tiling;
+        }
+      }
+    }
+  return {};
+}
+
 MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
                                        TilingAttr tiling) {
   MmaWarpGrid grid;
@@ -364,6 +406,22 @@ MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
   const int64_t tiles =
       std::max<int64_t>(tiling.getBlockRows() * c.vectorLen / 16, 1);
   const int64_t batchTiles = std::max<int64_t>(tiling.getBatchTile() / 8, 1);
+  if (tiling.getRegisterWgmma()) {
+    const int64_t groups = warps / 4;
+    const int64_t rows = tiling.getBlockRows() * c.vectorLen;
+    grid.valid = warps % 4 == 0 && rows % (64 * groups) == 0 &&
+                 c.vectorLen % 2 == 0;
+    grid.rowWarps = warps;
+    grid.tilesPerWarp = std::max<int64_t>(rows / (64 * groups), 1);
+    for (int64_t p : {4, 2, 1})
+      if (c.vectorLen % (2 * p) == 0 && grid.tilesPerWarp % p == 0) {
+        grid.vectorTiles = p;
+        break;
+      }
+    grid.batchTilesPerWarp = batchTiles;
+    grid.accumulators = grid.tilesPerWarp * grid.batchTilesPerWarp * 4;
+    return grid;
+  }
   if (tiling.getSharedWeights()) {
     // Row warps x batch warps, each warp a tilesPerWarp x batchTilesPerWarp
     // grid of mma tiles: the split that loads the fewest fragments per
@@ -443,11 +501,47 @@ int64_t mlir::vptq::getBlocksPerProcessor(const TargetInfo &target,
                              1, byThreads);
 }
 
+/// The long-prompt tiling of register warpgroups where they beat the
+/// shared-weight ones (bench/results/2026-11-30-h100-register-wgmma.md,
+/// harness at batch 256, v8-k4096: 1.24x on 11008 x 4096, 1.46x on
+/// 13824 x 5120, 1.42x on 28672 x 8192; 0.91-1.05x on 8192-row layers,
+/// slower on 4096-row layers, on global codebooks and on split weights in
+/// the tuning sweeps): layers of more than 8192 rows without split weights
+/// whose main codebook sits in shared memory get two warpgroups of two
+/// 64-row tiles each, batch tiles of 128 and 64-column chunks. Null
+/// elsewhere.
+static TilingAttr getLongPromptRegisterWgmmaTiling(MLIRContext *ctx,
+                                                   const LayerConfig &c,
+                                                   Type modelType,
+                                                   const TargetInfo &target) {
+  constexpr int64_t kRows = 256, kMaxOtherOutFeatures = 8192;
+  if (!target.hasWarpgroupMma() || mmaSplitsWeights(c) ||
+      c.outFeatures <= kMaxOtherOutFeatures || kRows % c.vectorLen != 0 ||
+      kRows / c.vectorLen > 32)
+    return {};
+  auto tiling = TilingAttr::get(ctx, kRows / c.vectorLen, 8, 128, 64,
+                                /*mma=*/true, /*persistentBlocks=*/0,
+                                /*sharedWeights=*/false,
+                                /*stagedInputs=*/false,
+                                /*registerWgmma=*/true);
+  PlacementAttr placement =
+      getDefaultPlacement(ctx, c, modelType, target, tiling);
+  if (sharedCodebookCopies(placement.getCentroids()) == 0 ||
+      !mmaTilingFits(c, modelType, target, tiling, placement))
+    return {};
+  return tiling;
+}
+
 TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         const LayerConfig &c, Type modelType,
                                         const TargetInfo &target,
                                         int64_t batchHint, bool tensorCores) {
   batchHint = std::max<int64_t>(batchHint, 1);
+  if (tensorCores && target.hasTensorCores() &&
+      batchHint >= kSharedWeightsMinBatch)
+    if (TilingAttr registers =
+            getLongPromptRegisterWgmmaTiling(ctx, c, modelType, target))
+      return registers;
   if (tensorCores && target.hasTensorCores() &&
       batchHint >= kSharedWeightsMinBatch)
     if (TilingAttr shared =
@@ -466,7 +560,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // rows of work (the attribute caps a block at 32 rows).
     int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
-                           32, false, 0, false, /*stagedInputs=*/false);
+                           32, false, 0, false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
   if (batchHint >= 4) {
@@ -478,7 +572,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         2 * target.numProcessors);
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
     return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0,
-                           false, /*stagedInputs=*/false);
+                           false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
@@ -496,7 +590,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       ctx,
       shrinkBlockRows(std::max<int64_t>(1, 8 / warpsPerRow), rows,
                       batchBlocks, 2 * target.numProcessors),
-      warpsPerRow, batchTile, kChunk, false, 0, false, /*stagedInputs=*/false);
+      warpsPerRow, batchTile, kChunk, false, 0, false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   // Blocks that stage much whatever their rows -- a shared codebook of 32
   // KiB or more, activations gathered through a permutation or scaled by
   // the channel norm -- get up to 1024 threads, so that more rows share
@@ -524,7 +618,7 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       shrinkBlockRows(32 / warpsPerRow, rows, batchBlocks, target.numProcessors);
   auto make = [&](int64_t k, int64_t persistent) {
     return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
-                           persistent, false, /*stagedInputs=*/false);
+                           persistent, false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   };
   TilingAttr tiling = make(kChunk, 0);
   // Persistent blocks stage codebooks once only with one codebook group.
@@ -594,7 +688,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
   if (!target.isGPU())
     return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
                            1, std::min<int64_t>(batchHint, 4), 32, false, 0,
-                           false, /*stagedInputs=*/false);
+                           false, /*stagedInputs=*/false, /*registerWgmma=*/false);
   int64_t batchTile = std::min<int64_t>(batchHint, 8);
   int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
   int64_t blockRows = 8;
@@ -603,7 +697,7 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
              2 * target.numProcessors)
     blockRows /= 2;
   return TilingAttr::get(ctx, blockRows, 1, batchTile, 32, false, 0, false,
-                         /*stagedInputs=*/false);
+                         /*stagedInputs=*/false, /*registerWgmma=*/false);
 }
 
 int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,
@@ -655,22 +749,29 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
     // at most 64 bytes need no padding to keep those on distinct banks,
     // longer ones 16 bytes (as ldmatrix's 8 rows do).
     // Warpgroups read core matrices of 128 contiguous bytes: no padding.
+    // Register warpgroups copy core matrices as the shared-weight ones do,
+    // four stages deep, and keep no weight tile.
     warpgroups = warpgroups && tiling.getSharedWeights();
-    l.inputStride = (staged && tiling.getKChunk() * elem <= 64) || warpgroups
+    const bool coreMatrices = warpgroups || tiling.getRegisterWgmma();
+    l.inputStride = (staged && tiling.getKChunk() * elem <= 64) || coreMatrices
                         ? tiling.getKChunk()
                         : tiling.getKChunk() + 8;
     l.stages = tiling.getSharedWeights() || staged ? 2 : 1;
     l.weightStages = l.stages;
-    if (warpgroups) {
+    if (coreMatrices)
       l.stages = kWarpgroupInputStages;
+    if (warpgroups)
       l.weightStages = kWarpgroupWeightStages;
-    }
     if (!direct || staged)
       buffers.place(l.inputs, l.inputsBytes,
                     l.stages * getMmaWarpGrid(c, tiling).colWarps *
                         tiling.getBatchTile() * l.inputStride * elem);
     if (mmaWalksInputColumns(c, tiling))
       buffers.place(l.inversePerm, l.inversePermBytes, c.inFeatures * 2);
+    if (tiling.getRegisterWgmma())
+      buffers.place(l.codes, l.codesBytes,
+                    kRegisterWgmmaCodeStages * tiling.getBlockRows() *
+                        (tiling.getKChunk() + kRegisterWgmmaCodePadding) * 4);
     if (tiling.getSharedWeights()) {
       l.weightStride = warpgroups ? rows : rows + 8;
       buffers.place(l.weights, l.weightsBytes,
@@ -811,7 +912,7 @@ TilingAttr mlir::vptq::getDefaultShardedTiling(MLIRContext *ctx,
   return TilingAttr::get(ctx, /*blockRows=*/32 / best, best,
                          /*batchTile=*/1, roundUp(c.groupSize, 128),
                          /*mma=*/false, clusters * shards,
-                         /*sharedWeights=*/false, /*stagedInputs=*/false);
+                         /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
 }
 
 int64_t mlir::vptq::getDefaultCodebookShards(const LayerConfig &c,

@@ -43,7 +43,8 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           pick(warpsPerRow, base.getWarpsPerRow()),
           pick(batchTile, base.getBatchTile()),
           pick(kChunk, base.getKChunk()), base.getMma(), persistent,
-          base.getSharedWeights(), base.getStagedInputs());
+          base.getSharedWeights(), base.getStagedInputs(),
+          base.getRegisterWgmma());
     };
     auto batchOf = [&](Value input) {
       int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);

@@ -21,6 +21,7 @@ void applyTuning(LinearSpec &spec, const LinearTuning &t) {
   spec.persistentBlocks = t.persistentBlocks;
   spec.sharedWeights = t.sharedWeights;
   spec.stagedInputs = t.stagedInputs;
+  spec.registerWgmma = t.registerWgmma;
   spec.codebookShards = t.codebookShards;
   spec.centroidsPlacement = t.centroidsPlacement;
   spec.resCentroidsPlacement = t.resCentroidsPlacement;

@@ -105,3 +105,34 @@ func.func @f(%x: memref<?x1024xf16>, %i: memref<1x8x384xi32>,
                              k_chunk = 32, mma = true, staged_inputs = true>}
   return
 }
+
+// -----
+
+// Register warpgroups split the rows into 64-row tiles per warpgroup: 8
+// index rows of 12 = 96 rows do not split.
+func.func @f(%x: memref<?x1024xf16>, %i: memref<1x8x384xi32>,
+             %c: memref<1x49152xf16>, %y: memref<?x96xf16>) {
+  // expected-error @+1 {{tiling with register_wgmma: block_rows x vector_len = 8 x 12 must split into whole 64-row tiles for each of the 1 warpgroups, and vector_len must be even}}
+  vptq.matmul #vptq.vq<in_features = 1024, out_features = 96, vector_len = 12,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x1024xf16>) indices(%i : memref<1x8x384xi32>)
+      centroids(%c : memref<1x49152xf16>) outs(%y : memref<?x96xf16>)
+      {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 64,
+                             k_chunk = 32, mma = true, register_wgmma = true>}
+  return
+}
+
+// -----
+
+// Two 64-row tiles over a 256-row batch tile: 256 accumulators per thread.
+func.func @f(%x: memref<?x1024xf16>, %i: memref<1x16x384xi32>,
+             %c: memref<1x32768xf16>, %y: memref<?x128xf16>) {
+  // expected-error @+1 {{tiling with register_wgmma keeps 256 f32 accumulators per thread, more than 128}}
+  vptq.matmul #vptq.vq<in_features = 1024, out_features = 128, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x1024xf16>) indices(%i : memref<1x16x384xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x128xf16>)
+      {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 4, batch_tile = 256,
+                             k_chunk = 32, mma = true, register_wgmma = true>}
+  return
+}

@@ -385,6 +385,18 @@ func.func @dense(%x: memref<?x4096xf16>, %w: memref<32000x4096xf16>,
 // SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 256, k_chunk = 32, mma = true, shared_weights = true>}
 // SM80-LABEL: func.func @batch256
 // SM80: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128, k_chunk = 64, mma = true, shared_weights = true>}
+// Register warpgroups (register_wgmma) where they measured faster on the
+// H100: more than 8192 rows, a codebook in shared memory (4096 x 8) and no
+// split weights: two warpgroups of two 64-row tiles (32 index rows), batch
+// tiles of 128, chunks of 64. 8192 rows keep the shared-weight rule, as do
+// sm_80 (no wgmma) and 11008 rows with a global (65536-entry) codebook
+// (@batch256 above).
+// SM90-LABEL: func.func @batch256_rows11008_shared
+// SM90: {tiling = #vptq.tiling<block_rows = 32, warps_per_row = 8, batch_tile = 128, k_chunk = 64, mma = true, register_wgmma = true>}
+// SM80-LABEL: func.func @batch256_rows11008_shared
+// SM80: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128, k_chunk = 64, mma = true, shared_weights = true>}
+// SM90-LABEL: func.func @batch256_rows8192_shared
+// SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128, k_chunk = 32, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch256_rows4096
 // SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 64, k_chunk = 64, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch256_v5_res
@@ -400,6 +412,22 @@ func.func @batch256(%x: memref<256x4096xf16>, %i: memref<1x1376x2048xi32>,
                        num_centroids = 65536, packed = true>
       input(%x : memref<256x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
       centroids(%c : memref<1x524288xf16>) outs(%y : memref<256x11008xf16>)
+  return
+}
+func.func @batch256_rows11008_shared(%x: memref<256x4096xf16>, %i: memref<1x1376x1536xi32>,
+                                    %c: memref<1x32768xf16>, %y: memref<256x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<256x4096xf16>) indices(%i : memref<1x1376x1536xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<256x11008xf16>)
+  return
+}
+func.func @batch256_rows8192_shared(%x: memref<256x8192xf16>, %i: memref<1x1024x3072xi32>,
+                                   %c: memref<1x32768xf16>, %y: memref<256x8192xf16>) {
+  vptq.matmul #vptq.vq<in_features = 8192, out_features = 8192, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<256x8192xf16>) indices(%i : memref<1x1024x3072xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<256x8192xf16>)
   return
 }
 func.func @batch256_rows4096(%x: memref<256x4096xf16>, %i: memref<1x512x2048xi32>,

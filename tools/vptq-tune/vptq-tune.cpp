@@ -118,9 +118,12 @@ struct Decisions {
   bool sharedWeights = false;
   /// #vptq.tiling staged_inputs (with mma).
   bool stagedInputs = false;
+  /// #vptq.tiling register_wgmma (with mma, sm_90a).
+  bool registerWgmma = false;
   auto tie() const {
     return std::tie(blockRows, warpsPerRow, batchTile, kChunk, placement, mma,
-                    persistentBlocks, sharedWeights, stagedInputs);
+                    persistentBlocks, sharedWeights, stagedInputs,
+                    registerWgmma);
   }
   bool operator<(const Decisions &o) const { return tie() < o.tie(); }
 };
@@ -214,7 +217,7 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
       auto tiling = mlir::vptq::TilingAttr::getChecked(
           [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx,
           d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0),
-          false, /*stagedInputs=*/false);
+          false, /*stagedInputs=*/false, /*registerWgmma=*/false);
       if (!tiling)
         continue;
       auto placement = mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
@@ -263,7 +266,7 @@ std::set<Decisions> mmaCandidatesAround(mlir::MLIRContext &ctx,
     auto tiling = mlir::vptq::TilingAttr::getChecked(
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
-        /*sharedWeights=*/false, staged);
+        /*sharedWeights=*/false, staged, /*registerWgmma=*/false);
     if (!tiling ||
         (staged && !mlir::vptq::mmaReadsOperandsDirectly(c, tiling)))
       return;
@@ -334,7 +337,7 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
     auto tiling = mlir::vptq::TilingAttr::getChecked(
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
-        /*sharedWeights=*/true, /*stagedInputs=*/false);
+        /*sharedWeights=*/true, /*stagedInputs=*/false, /*registerWgmma=*/false);
     if (!tiling ||
         !mlir::vptq::mmaTilingFits(
             c, modelType, target, tiling,
@@ -365,6 +368,46 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
             added = add(b, w, t, k);
       }
     }
+  return out;
+}
+
+/// Register-warpgroup tilings (#vptq.tiling register_wgmma, sm_90a only)
+/// for `batch` rows: one or two warpgroups of 64 or 128 rows each, batch
+/// tiles of 64 to 256 rows not past the batch (rounded up to 8), column
+/// chunks of 32 or 64; those past kMaxWarpgroupAccumulators or the shared
+/// memory are left out.
+std::set<Decisions> registerWgmmaCandidates(
+    mlir::MLIRContext &ctx, const ref::LayerConfig &c, mlir::Type modelType,
+    const mlir::vptq::TargetInfo &target, int64_t batch) {
+  std::set<Decisions> out;
+  if (!target.hasWarpgroupMma() || c.vectorLen % 2 != 0)
+    return out;
+  mlir::ScopedDiagnosticHandler quiet(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  for (int64_t groups : {1, 2})
+    for (int64_t rows : {64, 128})
+      for (int64_t t : {64, 128, 256})
+        for (int64_t k : {32, 64}) {
+          const int64_t blockRows = groups * rows / c.vectorLen;
+          if ((groups * rows) % c.vectorLen != 0 ||
+              t > std::max<int64_t>(64, roundUp(batch, 8)))
+            continue;
+          auto tiling = mlir::vptq::TilingAttr::getChecked(
+              [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); },
+              &ctx, blockRows, 4 * groups, t, k, /*mma=*/true,
+              /*persistentBlocks=*/int64_t(0), /*sharedWeights=*/false,
+              /*stagedInputs=*/false, /*registerWgmma=*/true);
+          if (!tiling ||
+              !mlir::vptq::mmaTilingFits(
+                  c, modelType, target, tiling,
+                  mlir::vptq::getDefaultPlacement(&ctx, c, modelType, target,
+                                                  tiling)))
+            continue;
+          Decisions d{blockRows, 4 * groups, t, k, ""};
+          d.mma = true;
+          d.registerWgmma = true;
+          out.insert(d);
+        }
   return out;
 }
 
@@ -459,6 +502,11 @@ int candidates(const std::vector<std::string> &args) {
         for (const Decisions &d : sharedWeightCandidates(
                  ctx, spec->config, modelType, *target, b))
           all.insert(d);
+      if (b >= 64 &&
+          mlir::vptq::canUseTensorCores(*target, modelType, modelType))
+        for (const Decisions &d : registerWgmmaCandidates(
+                 ctx, spec->config, modelType, *target, b))
+          all.insert(d);
     }
     os << layer << "\n";
     for (const Decisions &d : all) {
@@ -473,6 +521,8 @@ int candidates(const std::vector<std::string> &args) {
         os << ",shared_weights=1";
       if (d.stagedInputs)
         os << ",staged_inputs=1";
+      if (d.registerWgmma)
+        os << ",register_wgmma=1";
       os << ",persistent_blocks=" << d.persistentBlocks;
       os << "\n";
     }
@@ -569,6 +619,7 @@ int select(const std::vector<std::string> &args) {
     e.persistentBlocks = t.value("persistent_blocks", int64_t(0));
     e.sharedWeights = t.value("shared_weights", false);
     e.stagedInputs = t.value("staged_inputs", false);
+    e.registerWgmma = t.value("register_wgmma", false);
     e.centroidsPlacement = best->r.at("placement").value("centroids", "");
     e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
     e.us = best->r.at("median_us").get<double>();

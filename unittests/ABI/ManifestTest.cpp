@@ -36,6 +36,8 @@ TEST(Manifest, WritesWhatItReads) {
   gpu.launch.mma = true;
   gpu.launch.stagedInputs = true;
   gpu.spec.stagedInputs = 1;
+  gpu.launch.registerWgmma = true;
+  gpu.spec.registerWgmma = 0;
   gpu.inputHash = "abc";
   BundleKernel cpu;
   cpu.id = "k1";
@@ -76,6 +78,10 @@ TEST(Manifest, WritesWhatItReads) {
   EXPECT_TRUE(back.kernels[0].launch.stagedInputs);
   EXPECT_EQ(back.kernels[0].spec.stagedInputs, 1);
   EXPECT_FALSE(back.kernels[1].launch.stagedInputs);
+  EXPECT_TRUE(back.kernels[0].launch.registerWgmma);
+  EXPECT_EQ(back.kernels[0].spec.registerWgmma, 0);
+  EXPECT_FALSE(back.kernels[1].launch.registerWgmma);
+  EXPECT_EQ(back.kernels[1].spec.registerWgmma, -1);
   EXPECT_EQ(back.kernels[1].cpu, "znver3");
   // The dense layer's arguments: input, weight, bias, output.
   ASSERT_EQ(back.kernels[1].args.size(), 4u);

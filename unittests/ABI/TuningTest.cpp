@@ -170,11 +170,17 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   staged.mma = true;
   staged.stagedInputs = true;
   db.add(staged);
+  TuningEntry registers = entry(s, 256, 8);
+  registers.mma = true;
+  registers.registerWgmma = true;
+  db.add(registers);
   std::string path = tempPath("vptq-tuning-roundtrip.json");
   ASSERT_EQ(db.save(path), "");
   TuningDatabase back;
   ASSERT_EQ(back.load(path), "");
-  ASSERT_EQ(back.entries().size(), 4u);
+  ASSERT_EQ(back.entries().size(), 5u);
+  EXPECT_TRUE(back.entries()[4].registerWgmma);
+  EXPECT_FALSE(back.entries()[2].registerWgmma);
   EXPECT_TRUE(back.entries()[3].sharedWeights);
   EXPECT_FALSE(back.entries()[1].sharedWeights);
   EXPECT_TRUE(back.entries()[2].stagedInputs);
@@ -185,6 +191,12 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   ASSERT_TRUE(back.apply("sm_90a", applied));
   EXPECT_EQ(applied.stagedInputs, 1);
   EXPECT_NE(applied.key().find("-si1"), std::string::npos);
+  EXPECT_EQ(applied.registerWgmma, 0);
+  LinearSpec prompt = s;
+  prompt.batch = 300;
+  ASSERT_TRUE(back.apply("sm_90a", prompt));
+  EXPECT_EQ(prompt.registerWgmma, 1);
+  EXPECT_NE(prompt.key().find("-rw1"), std::string::npos);
   // Saved sorted by batch.
   EXPECT_EQ(back.entries()[0].batch, 1);
   EXPECT_EQ(back.entries()[0].persistentBlocks, 264);

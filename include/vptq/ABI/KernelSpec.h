@@ -68,6 +68,10 @@ struct LinearSpec {
   /// that read their codes into registers (#vptq.tiling staged_inputs): 1
   /// yes, 0 no, -1 choose.
   int64_t stagedInputs = -1;
+  /// Warpgroups multiplying with wgmma from weights dequantized into
+  /// registers (#vptq.tiling register_wgmma, NVIDIA sm_90a): 1 yes, 0 no,
+  /// -1 choose.
+  int64_t registerWgmma = -1;
   /// "global", "shared", "replicated", "registers" or "" (choose).
   std::string centroidsPlacement, resCentroidsPlacement;
   /// The main codebook sharded over the blocks of a thread-block cluster
@@ -213,6 +217,8 @@ struct LaunchInfo {
   bool sharedWeights = false;
   /// Activations staged in shared memory (#vptq.tiling staged_inputs).
   bool stagedInputs = false;
+  /// Warpgroups on register weights (#vptq.tiling register_wgmma).
+  bool registerWgmma = false;
   /// The kernel waits for its predecessor itself (griddepcontrol): launch
   /// it with programmatic stream serialization so that it may overlap the
   /// previous kernel of the stream.

@@ -44,6 +44,8 @@ struct TuningEntry {
   bool sharedWeights = false;
   /// Activations staged in shared memory (#vptq.tiling staged_inputs).
   bool stagedInputs = false;
+  /// Warpgroups on register weights (#vptq.tiling register_wgmma).
+  bool registerWgmma = false;
   std::string centroidsPlacement, resCentroidsPlacement;
   /// Codebook shards (LinearSpec::codebookShards; -1: left to the
   /// compiler, which drops the entry's tiling when it shards).

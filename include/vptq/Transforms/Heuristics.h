@@ -124,6 +124,14 @@ inline bool mmaSplitsWeights(const LayerConfig &config) {
 /// 2Pg + 2p + 1); the row warps split whole groups (any number of column
 /// groups: such kernels use no named barriers, except with staged_inputs,
 /// where `valid` is false past 15 column groups of several warps).
+///
+/// Register warpgroups (register_wgmma): warps_per_row / 4 warpgroups split
+/// the rows, each `tilesPerWarp` 64-row wgmma tiles; warp w of warpgroup G
+/// is row warp 4G + w (rowWarps = warps_per_row), whose 16 rows of each
+/// wgmma tile form its tiles as above (groups of `vectorTiles`), and it
+/// holds the whole batch tile (batchTilesPerWarp 8-row tiles, colWarps = 1).
+/// `valid` is false when the rows do not split into whole 64-row tiles per
+/// warpgroup or the vector length is odd.
 struct MmaWarpGrid {
   int64_t rowWarps = 1, colWarps = 1, batchWarps = 1, tilesPerWarp = 1,
           batchTilesPerWarp = 1, vectorTiles = 1;
@@ -158,6 +166,12 @@ WarpgroupGrid getWarpgroupGrid(const LayerConfig &config, TilingAttr tiling);
 /// leaves room for beside the dequantization.
 constexpr int64_t kMaxWarpgroupAccumulators = 128;
 
+/// Register warpgroups (#vptq.tiling register_wgmma) stage the decoded codes
+/// of three chunks in shared memory: [stage][block_rows][k_chunk + 8] i32,
+/// the padding keeping the index rows a half-warp reads on distinct banks.
+constexpr int64_t kRegisterWgmmaCodeStages = 3;
+constexpr int64_t kRegisterWgmmaCodePadding = 8;
+
 /// Pipeline depth of warpgroup kernels: activations are copied two chunks
 /// ahead into 4 stages and each chunk's wgmmas may run on while the next
 /// chunk's are issued (one group in flight), so weights take 3 stages.
@@ -180,6 +194,28 @@ bool mmaUsesWarpgroups(const LayerConfig &config, TilingAttr tiling,
 bool mmaTilingFits(const LayerConfig &config, Type modelType,
                    const TargetInfo &target, TilingAttr tiling,
                    PlacementAttr placement);
+
+/// Whether a `tiling` multiplies with register warpgroups (#vptq.tiling
+/// register_wgmma) that `target` runs (sm_90a) within
+/// kMaxWarpgroupAccumulators.
+bool mmaUsesRegisterWarpgroups(const LayerConfig &config, TilingAttr tiling,
+                               const TargetInfo &target);
+
+/// The register-warpgroup tiling (#vptq.tiling register_wgmma) for
+/// `batchHint` rows that vptq-compile takes for register_wgmma = 1 without
+/// a tiling: two warpgroups (one if the rows allow no two) of the fewest
+/// 64-row tiles that hold whole vectors, the largest batch tile of 128, 64,
+/// 32, 16 or 8 rows (not past the batch) within kMaxWarpgroupAccumulators,
+/// 64-column chunks (32 if 64 do not fit the shared memory). Not the
+/// default at any batch: on an H100 these kernels ran 1.03-1.3x slower than
+/// the shared-weight warpgroup ones at batch 256 (bench/results/
+/// 2026-11-30-h100-register-wgmma.md). Null when the target has no
+/// warpgroup multiplies or no such tiling fits.
+TilingAttr getDefaultRegisterWgmmaTiling(MLIRContext *ctx,
+                                         const LayerConfig &config,
+                                         Type modelType,
+                                         const TargetInfo &target,
+                                         int64_t batchHint = 256);
 
 /// Whether tensor-core kernels can dequantize `config`'s weights straight
 /// into mma operand registers: each lane reads two adjacent rows of a
@@ -214,7 +250,8 @@ inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
 /// two elements at least (getMmaInputCopyWidth).
 inline bool mmaReadsOperandsDirectly(const LayerConfig &config,
                                      TilingAttr tiling) {
-  if (!tiling.getMma() || tiling.getSharedWeights() || !config.packed ||
+  if (!tiling.getMma() || tiling.getSharedWeights() ||
+      tiling.getRegisterWgmma() || !config.packed ||
       config.enablePerm || getMmaInputCopyWidth(config) < 2)
     return false;
   const int64_t bits = config.indexBits + config.resIndexBits;
@@ -301,7 +338,9 @@ struct SharedMemoryLayout {
   /// per element when indices are unpacked; none when the kernel reads its
   /// codes into registers, getDirectCodeGroup; sharded kernels: the
   /// block's shard offsets of its cluster's rows, [rows per cluster + 1]
-  /// i32).
+  /// i32; register warpgroups: decoded codes, res << index_bits | idx,
+  /// [kRegisterWgmmaCodeStages][block_rows][k_chunk +
+  /// kRegisterWgmmaCodePadding] i32).
   int64_t codes = 0, codesBytes = 0, stagedWords = 0;
   /// Staged activations: [batch_tile][k_chunk] f32 (sharded kernels:
   /// inputsElemBytes per element).

@@ -43,6 +43,15 @@
 // issued asynchronously, and the warps dequantize the next chunk into the
 // other stage while they run (emitWarpgroupChunkLoop).
 //
+// With register warpgroups (#vptq.tiling register_wgmma, sm_90a) there is
+// no weight tile: the warpgroups split the rows into 64-row wgmma tiles,
+// each warp dequantizes its 16 rows of each tile straight into wgmma's A
+// registers (the register fragments above, in natural column order, from
+// codes the block decodes once per chunk into shared memory), and the
+// block copies the activations into K-major core matrices (B, read
+// through descriptors), four stages deep; a chunk's wgmmas run while the
+// block stages later chunks (emitRegisterWgmmaLoop).
+//
 //===----------------------------------------------------------------------===//
 
 #include "MmaMatmulKernel.h"
@@ -88,7 +97,8 @@ public:
                                      warpgroups)),
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
         sharedWeights(tiling.getSharedWeights()),
-        warpgroups(warpgroups), wgGrid(getWarpgroupGrid(cfg, tiling)),
+        warpgroups(warpgroups), registerWgmma(tiling.getRegisterWgmma()),
+        wgGrid(getWarpgroupGrid(cfg, tiling)),
         walksInputColumns(mmaWalksInputColumns(cfg, tiling)),
         direct(mmaReadsOperandsDirectly(cfg, tiling)),
         stagedDirect(direct && tiling.getStagedInputs()),
@@ -162,6 +172,22 @@ public:
           b, loc, base, e.i64(layout.weights));
       inputsAddress = arith::AddIOp::create(
           b, loc, base, e.i64(layout.inputs));
+    } else if (registerWgmma) {
+      // [stage][k / 8][batch row / 8][batch row % 8][k % 8].
+      inputTiles = sharedView(
+          b, loc, dsm, layout.inputs,
+          {layout.stages, tiling.getKChunk() / 8, Bt / 8, 8, 8}, modelType);
+      inputsAddress = arith::AddIOp::create(
+          b, loc,
+          arith::IndexCastUIOp::create(
+              b, loc, b.getI64Type(),
+              memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dsm)),
+          e.i64(layout.inputs));
+      codeTiles = sharedView(
+          b, loc, dsm, layout.codes,
+          {kRegisterWgmmaCodeStages, tiling.getBlockRows(),
+           tiling.getKChunk() + kRegisterWgmmaCodePadding},
+          b.getI32Type());
     } else if (!direct || stagedDirect) {
       inputTiles = sharedView(b, loc, dsm, layout.inputs,
                               {layout.stages, grid.colWarps, Bt,
@@ -213,6 +239,8 @@ public:
           }
           if (warpgroups)
             return emitWarpgroupChunkLoop(b1, loc, cb, accIn);
+          if (registerWgmma)
+            return emitRegisterWgmmaLoop(b1, loc, cb, accIn);
           if (sharedWeights)
             return emitSharedChunkLoop(b1, loc, cb, accIn);
           if (stagedDirect)
@@ -534,9 +562,7 @@ private:
     SmallVector<Value> raw = gatherRawChunk(
         e, cb, e.index(Kc), loadChunkIndices(e, cb, e.index(Kc)));
     SmallVector<Value> words = loadChunkIndexWords(e, cb, e.index(2 * Kc));
-    if (nextCopies)
-      waitInputs(e, nextCopies, /*pending=*/1);
-    fenceAsyncProxy(b, loc);
+    publishCopies(e, nextCopies);
     gpu::BarrierOp::create(b, loc);
     const size_t numAcc = accIn.size(), numRaw = raw.size();
     SmallVector<Value> init(accIn);
@@ -546,12 +572,8 @@ private:
         b, loc, e.index(0), e.index(chunkColumns()), e.index(Kc), init,
         [&](OpBuilder &lb, Value k0, ValueRange carried) {
           EmitContext le{lb, loc};
-          Value chunk = arith::DivUIOp::create(lb, loc, k0, le.index(Kc));
           auto stageOf = [&](int64_t ahead, int64_t stages) {
-            return arith::RemUIOp::create(
-                       lb, loc, le.add(chunk, le.index(ahead)),
-                       le.index(stages))
-                .getResult();
+            return chunkStage(le, k0, ahead, stages);
           };
           SmallVector<Value> acc = multiplyWarpgroups(
               le, stageOf(0, weightStages), stageOf(0, inputStages),
@@ -566,9 +588,7 @@ private:
                      finishChunk(le, k1, SmallVector<Value>(carried.slice(
                                              numAcc, numRaw))),
                      stageOf(1, weightStages));
-          if (copies2)
-            waitInputs(le, copies2, /*pending=*/1);
-          fenceAsyncProxy(lb, loc);
+          publishCopies(le, copies2);
           SmallVector<Value> rawAfter = gatherRawChunk(
               le, cb, k2,
               decodeChunkIndices(le, SmallVector<Value>(carried.drop_front(
@@ -581,12 +601,39 @@ private:
           acc.append(wordsAfter);
           return acc;
         });
-    // The last chunk's wgmmas and the copies past the end complete before
-    // the accumulators are read or the shared memory reused.
-    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    return drainWarpgroups(e, copies, results, numAcc);
+  }
+
+  /// The stage of `stages` that the chunk `ahead` chunks after the one at
+  /// column k0 uses: (k0 / k_chunk + ahead) mod stages.
+  Value chunkStage(const EmitContext &e, Value k0, int64_t ahead,
+                   int64_t stages) const {
+    Value chunk =
+        arith::DivUIOp::create(e.b, e.loc, k0, e.index(tiling.getKChunk()));
+    return arith::RemUIOp::create(e.b, e.loc, e.add(chunk, e.index(ahead)),
+                                  e.index(stages));
+  }
+
+  /// Warpgroup pipelines: waits until only the newest group of input
+  /// copies, `newest` (null: none were asynchronous), is in flight, then
+  /// makes the thread's shared writes visible to the tensor cores.
+  void publishCopies(const EmitContext &e, Value newest) {
+    if (newest)
+      waitInputs(e, newest, /*pending=*/1);
+    fenceAsyncProxy(e.b, e.loc);
+  }
+
+  /// Ends a warpgroup pipeline: the last chunk's wgmmas and the copies past
+  /// the end (the group `copies` started) complete before the accumulators
+  /// are read or the shared memory reused. Returns the accumulators, the
+  /// first numAcc of the loop's `results`.
+  SmallVector<Value> drainWarpgroups(const EmitContext &e, Value copies,
+                                     SmallVector<Value> results,
+                                     size_t numAcc) {
+    NVVM::WgmmaWaitGroupSyncOp::create(e.b, e.loc, 0);
     if (copies)
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, copies,
-                                       b.getI32IntegerAttr(0));
+      nvgpu::DeviceAsyncWaitOp::create(e.b, e.loc, copies,
+                                       e.b.getI32IntegerAttr(0));
     results.resize(numAcc);
     return results;
   }
@@ -716,6 +763,318 @@ private:
       item = e.min(item, e.index(items - 1));
     return {arith::DivUIOp::create(e.b, e.loc, item, e.index(Kc)),
             arith::RemUIOp::create(e.b, e.loc, item, e.index(Kc))};
+  }
+
+  /// Whether the input tiles are K-major core matrices for wgmma.
+  bool coreMatrixInputs() const { return warpgroups || registerWgmma; }
+
+  //===--------------------------------------------------------------------===//
+  // Register warpgroups (#vptq.tiling register_wgmma)
+  //===--------------------------------------------------------------------===//
+
+  /// The chunks of codebook group cb multiplied by register warpgroups,
+  /// software pipelined: activations are copied two chunks ahead into
+  /// layout.stages (4) stages; the block loads each chunk's packed codes
+  /// three chunks ahead (coalesced, one thread per code as with shared
+  /// weights) and stores them decoded into kRegisterWgmmaCodeStages code
+  /// stages two chunks ahead, from which the lanes read theirs. Iteration
+  /// i dequantizes chunk i into A registers, issues its wgmmas
+  /// (asynchronously), copies chunk i + 2's activations, waits for chunk
+  /// i + 1's copies and fences them for the tensor cores (the fence also
+  /// waits for the thread's outstanding loads: the loads come after it),
+  /// stores chunk i + 2's codes, loads chunk i + 3's packed codes, and
+  /// waits for its wgmmas before the block barrier. Every wgmma input is
+  /// defined before the chunk's wgmma.fence and no fragment is carried
+  /// across iterations: otherwise ptxas serializes the wgmmas (C7513;
+  /// measured on an H100: bench/results/2026-11-30-h100-register-wgmma.md).
+  SmallVector<Value> emitRegisterWgmmaLoop(OpBuilder &b, Location loc,
+                                           Value cb, ValueRange accIn) {
+    EmitContext e{b, loc};
+    const int64_t Kc = tiling.getKChunk(), stages = layout.stages;
+    const int64_t codeStages = kRegisterWgmmaCodeStages;
+    Value colBase = groupColumn(e, cb);
+    Value copies = stageInputs(e, colBase, e.index(0));
+    Value nextCopies = stageInputs(e, e.add(colBase, e.index(Kc)), e.index(1));
+    storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(0)), e.index(0));
+    storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(Kc)), e.index(1));
+    SmallVector<Value> words = loadChunkIndexWords(e, cb, e.index(2 * Kc));
+    publishCopies(e, nextCopies);
+    gpu::BarrierOp::create(b, loc);
+    const size_t numAcc = accIn.size();
+    SmallVector<Value> init(accIn);
+    init.append(words);
+    SmallVector<Value> results = emitForAcc(
+        b, loc, e.index(0), e.index(cfg.groupSize), e.index(Kc), init,
+        [&](OpBuilder &lb, Value k0, ValueRange carried) {
+          EmitContext le{lb, loc};
+          auto stageOf = [&](int64_t ahead, int64_t count) {
+            return chunkStage(le, k0, ahead, count);
+          };
+          SmallVector<Value> a = dequantizeLaneChunk(
+              le, cb, k0, loadLaneCodes(le, stageOf(0, codeStages)));
+          SmallVector<Value> acc = multiplyRegisterWarpgroups(
+              le, stageOf(0, stages), a, carried.take_front(numAcc));
+          // Past the group's last chunk these read clamped columns into
+          // stages that nothing multiplies.
+          Value k2 = le.add(k0, le.index(2 * Kc));
+          Value copies2 =
+              stageInputs(le, le.add(colBase, k2), stageOf(2, stages));
+          publishCopies(le, copies2);
+          storeChunkCodes(le, SmallVector<Value>(carried.drop_front(numAcc)),
+                          stageOf(2, codeStages));
+          SmallVector<Value> wordsNext =
+              loadChunkIndexWords(le, cb, le.add(k2, le.index(Kc)));
+          NVVM::WgmmaWaitGroupSyncOp::create(lb, loc, 0);
+          gpu::BarrierOp::create(lb, loc);
+          acc.append(wordsNext);
+          return acc;
+        });
+    return drainWarpgroups(e, copies, results, numAcc);
+  }
+
+  /// Stores the thread's codes of a chunk, decoded from `words`
+  /// (loadChunkIndexWords), into code stage `stage`: res << index_bits |
+  /// idx at [stage][index row][column].
+  void storeChunkCodes(const EmitContext &e, ArrayRef<Value> words,
+                       Value stage) {
+    SmallVector<Value> indices = decodeChunkIndices(e, words);
+    const int64_t perItem = cfg.hasResidual() ? 2 : 1;
+    Type i32 = e.b.getI32Type();
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [r, k] = chunkItem(e, i);
+      Value code = arith::IndexCastUIOp::create(e.b, e.loc, i32,
+                                                indices[i * perItem]);
+      if (perItem == 2)
+        code = arith::OrIOp::create(
+            e.b, e.loc, code,
+            arith::ShLIOp::create(
+                e.b, e.loc,
+                arith::IndexCastUIOp::create(e.b, e.loc, i32,
+                                             indices[i * perItem + 1]),
+                e.i32(cfg.indexBits)));
+      memref::StoreOp::create(e.b, e.loc, code, codeTiles,
+                              ValueRange{stage, r, k});
+    }
+  }
+
+  /// The lane's codes of the chunk in code stage `stage`: per step, group
+  /// of grid.vectorTiles tiles (one index row) and code j (mma columns 2q,
+  /// 2q + 1, 2q + 8, 2q + 9), two adjacent ones per 8-byte read.
+  SmallVector<Value> loadLaneCodes(const EmitContext &e, Value stage) {
+    const int64_t T = grid.tilesPerWarp, P = grid.vectorTiles;
+    SmallVector<Value> rows;
+    for (int64_t t0 = 0; t0 < T; t0 += P)
+      rows.push_back(arith::DivUIOp::create(e.b, e.loc, tileRow(e, t0),
+                                            e.index(cfg.vectorLen)));
+    auto pairType = VectorType::get({2}, e.b.getI32Type());
+    SmallVector<Value> codes;
+    for (int64_t s = 0; s < tiling.getKChunk() / kTileK; ++s)
+      for (Value row : rows)
+        for (int64_t h = 0; h < 2; ++h) {
+          auto pair = vector::LoadOp::create(
+              e.b, e.loc, pairType, codeTiles,
+              ValueRange{stage, row, laneColumn(e, e.index(0), s, 2 * h)});
+          pair.setAlignment(8);
+          for (int64_t i = 0; i < 2; ++i)
+            codes.push_back(vector::ExtractOp::create(e.b, e.loc, pair,
+                                                      ArrayRef<int64_t>{i}));
+        }
+    return codes;
+  }
+
+  /// The group column of the lane's code j (0..3) of step s of the chunk at
+  /// column k0: mma columns 2q, 2q + 1, 2q + 8, 2q + 9 of the step.
+  Value laneColumn(const EmitContext &e, Value k0, int64_t s, int64_t j) {
+    return e.add(e.add(k0, e.mul(quad, e.index(2))),
+                 e.index(s * kTileK + (j & 1) + (j >= 2 ? 8 : 0)));
+  }
+
+  /// The A registers of the chunk at column k0 of group cb from the lane's
+  /// codes (loadLaneCodes): per step, part and tile, the four registers of
+  /// packFragment. Per group of P tiles and code, one read of the lane's 2P
+  /// rows of the vector (tile p of the group takes elements 2p, 2p + 1);
+  /// the residual, the norm and the hi / lo split as dequantizeStep; zero
+  /// past the group.
+  SmallVector<Value> dequantizeLaneChunk(const EmitContext &e, Value cb,
+                                         Value k0, ArrayRef<Value> codes) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t T = grid.tilesPerWarp, P = grid.vectorTiles;
+    const int64_t steps = tiling.getKChunk() / kTileK;
+    const bool partial = cfg.groupSize % tiling.getKChunk() != 0;
+    Value colBase = groupColumn(e, cb);
+    SmallVector<Value> a;
+    int64_t at = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      SmallVector<Value> cols, scales(4), shifts(4), inGroup(4);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value col = laneColumn(e, k0, s, j);
+        if (partial)
+          inGroup[j] = cmp(b, loc, arith::CmpIPredicate::ult, col,
+                           e.index(cfg.groupSize));
+        if (cfg.enableNorm) {
+          Value p = wa.emitInputColumn(
+              e, e.min(e.add(colBase, col), e.index(cfg.inFeatures - 1)));
+          scales[j] = e.loadF32(wa.values().weightScale, {p});
+          shifts[j] = e.loadF32(wa.values().weightBias, {p});
+        }
+      }
+      SmallVector<SmallVector<Value>> hi(T), lo(T);
+      for (int64_t t0 = 0; t0 < T; t0 += P) {
+        Value first = vectorRowOf(e, tileRow(e, t0)).second;
+        for (int64_t j = 0; j < 4; ++j) {
+          auto [idx, res] = emitSplitCode(e, codes[at++], cfg.indexBits,
+                                          cfg.resIndexBits);
+          appendGroupPairs(e, cb, idx, res, first, scales[j], shifts[j],
+                           inGroup[j], t0, hi, lo);
+        }
+      }
+      for (int64_t t = 0; t < T; ++t)
+        for (Value reg : packFragment(e, hi[t]))
+          a.push_back(asWord(e, reg));
+      if (split)
+        for (int64_t t = 0; t < T; ++t)
+          for (Value reg : packFragment(e, lo[t]))
+            a.push_back(asWord(e, reg));
+    }
+    return a;
+  }
+
+  /// For the code (idx, res) of a lane's group of P = grid.vectorTiles
+  /// tiles from tile t0: one read of its 2P rows of the vector from element
+  /// `first` (in the codebook's type), and pairs 2p, 2p + 1 appended to
+  /// hi[t0 + p]; with split weights the f32 weights (residual, the norm's
+  /// `scale` and `shift` when set) rounded into hi and their rounding error
+  /// into lo[t0 + p]. Zero unless `inGroup` (when set).
+  void appendGroupPairs(const EmitContext &e, Value cb, Value idx, Value res,
+                        Value first, Value scale, Value shift, Value inGroup,
+                        int64_t t0, SmallVectorImpl<SmallVector<Value>> &hi,
+                        SmallVectorImpl<SmallVector<Value>> &lo) {
+    const int64_t P = grid.vectorTiles;
+    auto zeroUnlessInGroup = [&](Value v) {
+      if (!inGroup)
+        return v;
+      auto type = cast<VectorType>(v.getType());
+      return emitSelect(
+          e.b, e.loc, inGroup, v,
+          arith::ConstantOp::create(
+              e.b, e.loc, type,
+              DenseElementsAttr::get(
+                  type, e.b.getZeroAttr(type.getElementType()))));
+    };
+    if (!split) {
+      Value v = zeroUnlessInGroup(SharedCodebooks::gatherPart(
+          e, cfg, codebooks.centroids, wa.values().centroids, cb, idx, first,
+          2 * P, codebooks.copyFor(false, laneCopy), /*widen=*/false));
+      for (int64_t p = 0; p < P; ++p)
+        hi[t0 + p].push_back(pairOf(e, v, p));
+      return;
+    }
+    Value w = zeroUnlessInGroup(
+        gatherWeights(e, cb, idx, res, first, 2 * P, scale, shift));
+    Value h = e.fromF32(w, VectorType::get({2 * P}, modelType));
+    Value l = lowPart(e, w, h);
+    for (int64_t p = 0; p < P; ++p) {
+      hi[t0 + p].push_back(pairOf(e, h, p));
+      lo[t0 + p].push_back(pairOf(e, l, p));
+    }
+  }
+
+  /// An mma operand register (toOperand) as i32.
+  static Value asWord(const EmitContext &e, Value reg) {
+    if (reg.getType().isInteger(32))
+      return reg;
+    Value word = vector::BitCastOp::create(
+        e.b, e.loc, VectorType::get({1}, e.b.getI32Type()), reg);
+    return vector::ExtractOp::create(e.b, e.loc, word, ArrayRef<int64_t>{0});
+  }
+
+  /// Issues the warpgroup's wgmmas of the chunk in input stage `stage` with
+  /// the A registers `a` (dequantizeLaneChunk): per 16-column step, part
+  /// and 64-row tile one wgmma.m64nNk16 (N = batch_tile) accumulating into
+  /// the tile's accumulators, then commits them as one group (the caller
+  /// waits for it). The wgmma ops have no register-A form in the NVVM
+  /// dialect: they are inline PTX.
+  SmallVector<Value> multiplyRegisterWarpgroups(const EmitContext &e,
+                                                Value stage, ValueRange a,
+                                                ValueRange accIn) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    const int64_t Kc = tiling.getKChunk(), N = tiling.getBatchTile();
+    const int64_t T = grid.tilesPerWarp, parts = split ? 2 : 1;
+    const int64_t perTile = N / 2, coreBytes = 128;
+    Value bBase = e.add(
+        inputsAddress,
+        arith::IndexCastUIOp::create(
+            b, loc, b.getI64Type(),
+            e.mul(stage, e.index((Kc / 8) * (N / 8) * coreBytes))));
+    // Every wgmma input is defined before wgmma.fence: ptxas serializes
+    // wgmmas whose input registers other instructions define between the
+    // fence and them (C7513).
+    SmallVector<Value> descs;
+    for (int64_t s = 0; s < Kc / kTileK; ++s)
+      descs.push_back(matrixDescriptor(
+          e, e.add(bBase, e.i64(2 * s * (N / 8) * coreBytes)), N * 16,
+          coreBytes));
+    NVVM::WgmmaFenceAlignedOp::create(b, loc);
+    SmallVector<Value> acc(accIn);
+    for (int64_t s = 0; s < Kc / kTileK; ++s) {
+      Value descB = descs[s];
+      for (int64_t part = 0; part < parts; ++part)
+        for (int64_t t = 0; t < T; ++t) {
+          ValueRange regs =
+              a.slice(((s * parts + part) * T + t) * 4, 4);
+          MutableArrayRef<Value> tile(acc.data() + t * perTile, perTile);
+          SmallVector<Value> d = emitRegisterWgmma(e, tile, regs, descB);
+          std::copy(d.begin(), d.end(), tile.begin());
+        }
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+    return acc;
+  }
+
+  /// One wgmma.mma_async.m64nNk16 with f32 accumulators `acc` (N / 2 of
+  /// them), A from the four registers `a` and B from descriptor `descB`
+  /// (K-major: no transpose), as inline PTX; returns the new accumulators.
+  SmallVector<Value> emitRegisterWgmma(const EmitContext &e,
+                                       ArrayRef<Value> acc, ValueRange a,
+                                       Value descB) {
+    OpBuilder &b = e.b;
+    const int64_t n = acc.size();
+    std::string ptx;
+    llvm::raw_string_ostream os(ptx);
+    const char *type = modelType.isF16() ? "f16" : "bf16";
+    // scale-d is an immediate: a register defined after wgmma.fence would
+    // make ptxas serialize the wgmmas (C7513).
+    os << "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+       << "wgmma.mma_async.sync.aligned.m64n" << 2 * n << "k16.f32."
+       << type << "." << type << " {";
+    for (int64_t i = 0; i < n; ++i)
+      os << (i ? ", $" : "$") << i;
+    os << "}, {$" << 2 * n << ", $" << 2 * n + 1 << ", $" << 2 * n + 2
+       << ", $" << 2 * n + 3 << "}, $" << 2 * n + 4 << ", p, 1, 1, 0;\n}";
+    SmallVector<std::string> constraints(n, "=f");
+    SmallVector<Value> operands(acc);
+    for (int64_t i = 0; i < n; ++i)
+      constraints.push_back(std::to_string(i));
+    for (Value reg : a) {
+      operands.push_back(reg);
+      constraints.push_back("r");
+    }
+    operands.push_back(descB);
+    constraints.push_back("l");
+    auto structType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(n, b.getF32Type()));
+    auto asmOp = LLVM::InlineAsmOp::create(
+        b, e.loc, structType, operands, ptx, llvm::join(constraints, ","),
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+        ArrayAttr());
+    SmallVector<Value> d;
+    for (int64_t i = 0; i < n; ++i)
+      d.push_back(LLVM::ExtractValueOp::create(b, e.loc, asmOp.getResult(0),
+                                               ArrayRef<int64_t>{i}));
+    return d;
   }
 
   /// The columns the chunks walk: the group's, or every input column.
@@ -1027,7 +1386,7 @@ private:
       // matrix (128 contiguous bytes), so a warp reads 4 pieces of each of
       // 8 rows.
       Value r, piece;
-      if (warpgroups) {
+      if (coreMatrixInputs()) {
         Value rowBlock = arith::DivUIOp::create(e.b, e.loc, item,
                                                 e.index(8 * perRow));
         r = e.add(e.mul(rowBlock, e.index(8)),
@@ -1062,7 +1421,7 @@ private:
   /// K-major core matrices [tile][k / 8][r / 8][r % 8][k % 8].
   SmallVector<Value> inputTileIndices(const EmitContext &e, Value tile,
                                       Value r, Value k) const {
-    if (!warpgroups)
+    if (!coreMatrixInputs())
       return {tile, colWarp, r, k};
     auto div = [&](Value v) {
       return arith::DivUIOp::create(e.b, e.loc, v, e.index(8)).getResult();
@@ -1560,7 +1919,6 @@ private:
     // group of P tiles and code, one read of the lane's 2P rows of the
     // vector; tile p of the group takes elements 2p, 2p + 1.
     const int64_t P = grid.vectorTiles;
-    auto modelVec = VectorType::get({2 * P}, modelType);
     const int64_t wordsPerGroup = words.size() / (T / P);
     SmallVector<SmallVector<Value>> a(steps);
     for (int64_t s = 0; s < steps; ++s) {
@@ -1573,25 +1931,10 @@ private:
           auto [idx, res] = emitSplitCode(
               e, emitExtractCode(e, groupWords, 4 * s + j, bits),
               cfg.indexBits, cfg.resIndexBits);
-          if (!split) {
-            Value v = SharedCodebooks::gatherPart(
-                e, cfg, codebooks.centroids, wa.values().centroids, cb, idx,
-                first, 2 * P, codebooks.copyFor(false, laneCopy),
-                /*widen=*/false);
-            for (int64_t p = 0; p < P; ++p)
-              hi[t0 + p].push_back(pairOf(e, v, p));
-            continue;
-          }
-          Value w = gatherWeights(
-              e, cb, idx, res, first, 2 * P,
-              cfg.enableNorm ? scales[4 * s + j] : Value(),
-              cfg.enableNorm ? shifts[4 * s + j] : Value());
-          Value h = e.fromF32(w, modelVec);
-          Value l = lowPart(e, w, h);
-          for (int64_t p = 0; p < P; ++p) {
-            hi[t0 + p].push_back(pairOf(e, h, p));
-            lo[t0 + p].push_back(pairOf(e, l, p));
-          }
+          appendGroupPairs(e, cb, idx, res, first,
+                           cfg.enableNorm ? scales[4 * s + j] : Value(),
+                           cfg.enableNorm ? shifts[4 * s + j] : Value(),
+                           Value(), t0, hi, lo);
         }
       }
       for (int64_t t = 0; t < T; ++t)
@@ -1693,6 +2036,9 @@ private:
   /// Whether shared weights are multiplied by warpgroups (wgmma; see
   /// mmaUsesWarpgroups), and how.
   bool warpgroups;
+  /// Whether warpgroups multiply weights dequantized into registers
+  /// (#vptq.tiling register_wgmma).
+  bool registerWgmma;
   WarpgroupGrid wgGrid;
   /// Whether the chunks walk the input columns (mmaWalksInputColumns).
   bool walksInputColumns;
@@ -1715,6 +2061,8 @@ private:
   /// The copy of a replicated codebook the lane reads (emitLaneCopy).
   Value laneCopy;
   Value inputTiles, weightTiles, inversePerm;
+  /// Register warpgroups: the decoded codes of the block's chunks.
+  Value codeTiles;
   /// Warpgroups: the warp's group along the rows and the batch, its warp
   /// within the group, and the shared addresses (i64) of the weight and
   /// input tiles.
@@ -1736,6 +2084,23 @@ FailureOr<int64_t> mlir::vptq::gpu_kernels::emitMmaMatmulKernel(
            << "codebooks' type (got " << activation << " and " << model
            << ")";
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
+  if (tiling.getRegisterWgmma()) {
+    if (!target.hasWarpgroupMma())
+      return op.emitOpError("tiling with register_wgmma needs warpgroup "
+                            "multiplies: an NVIDIA sm_90a chip (got ")
+             << target.chip << ")";
+    if (!grid.valid)
+      return op.emitOpError("tiling with register_wgmma: block_rows x "
+                            "vector_len = ")
+             << tiling.getBlockRows() << " x " << c.vectorLen
+             << " must split into whole 64-row tiles for each of the "
+             << tiling.getWarpsPerRow() / 4
+             << " warpgroups, and vector_len must be even";
+    if (grid.accumulators > kMaxWarpgroupAccumulators)
+      return op.emitOpError("tiling with register_wgmma keeps ")
+             << grid.accumulators << " f32 accumulators per thread, more "
+             << "than " << kMaxWarpgroupAccumulators;
+  }
   if (!grid.valid && !tiling.getSharedWeights())
     return op.emitOpError("tiling with staged_inputs: ")
            << grid.colWarps << " column groups of " << grid.rowWarps

@@ -171,7 +171,8 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockRows, int64_t warpsPerRow,
                                  int64_t batchTile, int64_t kChunk, bool mma,
                                  int64_t persistentBlocks,
-                                 bool sharedWeights, bool stagedInputs) {
+                                 bool sharedWeights, bool stagedInputs,
+                                 bool registerWgmma) {
   if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
     return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
                           "batch_tile must be positive";
@@ -183,6 +184,13 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (stagedInputs && (!mma || sharedWeights))
     return emitError() << "#vptq.tiling: staged_inputs needs mma = true "
                           "without shared_weights";
+  if (registerWgmma && (!mma || sharedWeights || stagedInputs))
+    return emitError() << "#vptq.tiling: register_wgmma needs mma = true "
+                          "without shared_weights or staged_inputs";
+  if (registerWgmma && warpsPerRow % 4 != 0)
+    return emitError() << "#vptq.tiling: register_wgmma needs whole "
+                          "warpgroups: warps_per_row = "
+                       << warpsPerRow << " is not a multiple of 4";
   if (mma) {
     if (persistentBlocks != 0)
       return emitError() << "#vptq.tiling: persistent_blocks is not "
@@ -193,7 +201,7 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (blockRows > 32)
       return emitError() << "#vptq.tiling: block_rows = " << blockRows
                          << " exceeds 32";
-    const int64_t maxBatchTile = sharedWeights ? 256 : 128;
+    const int64_t maxBatchTile = sharedWeights || registerWgmma ? 256 : 128;
     if (batchTile % 8 != 0 || batchTile > maxBatchTile)
       return emitError() << "#vptq.tiling: with mma, batch_tile = "
                          << batchTile << " must be a multiple of 8 and at most "

@@ -38,6 +38,9 @@ struct LinearTuning {
   /// tensor-core kernels that read their codes into registers
   /// (#vptq.tiling staged_inputs): 1 yes, 0 no, -1 choose.
   int64_t stagedInputs = -1;
+  /// Warpgroups multiplying weights dequantized into registers with wgmma
+  /// (#vptq.tiling register_wgmma, NVIDIA sm_90a): 1 yes, 0 no, -1 choose.
+  int64_t registerWgmma = -1;
   /// The main codebook sharded over thread-block clusters (decode kernels
   /// on sm_90+): S > 1 shards, 0 not sharded (saves the 4 bytes per index
   /// the sharded layout adds in device memory), -1 choose.

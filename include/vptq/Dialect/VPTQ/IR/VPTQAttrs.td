@@ -181,6 +181,18 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
       from it, instead of each warp loading them from global memory (8
       cache lines per 16-byte warp load: batch tiles of 64 rows reread the
       activations once per warp along the rows).
+    * `register_wgmma` (default false; with `mma`, without `shared_weights`
+      or `staged_inputs`; NVIDIA sm_90a): the block's `warps_per_row` (a
+      multiple of 4) warps form warpgroups that split its rows into 64-row
+      tiles (`block_rows * V` a multiple of 64 per warpgroup) and multiply
+      with `wgmma.mma_async` whose weight operand comes from registers: each
+      warp dequantizes its rows straight into the A registers (as the
+      register fragments above, in natural column order), and the block
+      copies each chunk's `batch_tile` (a multiple of 8, at most 256, one
+      wgmma N) rows of activations into K-major 8 x 8 core matrices in
+      shared memory, four stages deep, which the tensor cores read through
+      descriptors. No weight tile in shared memory and no split along the
+      columns: each weight is dequantized once per block.
 
     Example:
 
@@ -195,6 +207,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
                  k_chunk = 64, mma = true, shared_weights = true>
     #vptq.tiling<block_rows = 16, warps_per_row = 4, batch_tile = 64,
                  k_chunk = 32, mma = true, staged_inputs = true>
+    #vptq.tiling<block_rows = 8, warps_per_row = 4, batch_tile = 128,
+                 k_chunk = 32, mma = true, register_wgmma = true>
     ```
   }];
   let parameters = (ins
@@ -205,7 +219,8 @@ def VPTQ_TilingAttr : VPTQ_Attr<"Tiling", "tiling"> {
     DefaultValuedParameter<"bool", "false">:$mma,
     DefaultValuedParameter<"int64_t", "0">:$persistent_blocks,
     DefaultValuedParameter<"bool", "false">:$shared_weights,
-    DefaultValuedParameter<"bool", "false">:$staged_inputs
+    DefaultValuedParameter<"bool", "false">:$staged_inputs,
+    DefaultValuedParameter<"bool", "false">:$register_wgmma
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

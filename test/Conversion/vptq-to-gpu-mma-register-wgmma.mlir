@@ -1,0 +1,98 @@
+// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.matmul --implicit-check-not=nvgpu.ldmatrix --implicit-check-not=nvvm.mma.sync
+// RUN: not vptq-opt %s -split-input-file -convert-vptq-to-gpu="chip=sm_80" 2>&1 | FileCheck %s --check-prefix=AMPERE
+
+// Register warpgroups (#vptq.tiling register_wgmma, sm_90a): 16 index rows
+// of 8 = 128 rows, 8 warps = two warpgroups of one 64-row tile each over
+// the 128-row batch tile (64 accumulators per thread). Shared memory: the
+// 64 KiB codebook, 4 input stages of K-major core matrices
+// [stage][k / 8][batch row / 8][8][8] (4 x 8 KiB) and 3 code stages
+// [stage][index row][32 + 8] i32 (7680 bytes): 105984 bytes, the 128 x 128
+// f32 partials at offset 0 over them. No weight tile.
+// CHECK-LABEL: func.func @register_wgmma
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c32, %{{.+}}, %c1) threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c105984_i32
+// B descriptor fields (no swizzling, in 16-byte units): 2048 bytes between
+// core matrices along K (128 batch rows of 16 bytes), 128 along N.
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK-DAG: %[[BFIELDS:.+]] = arith.constant 34368126976 : i64
+// CHECK:   %[[IN:.+]] = memref.view %{{.+}}[%c65536][] : {{.*}} to memref<4x4x16x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[CODES:.+]] = memref.view %{{.+}}[%c98304][] : {{.*}} to memref<3x16x40xi32, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.view {{.*}}x8x8xf16
+// Prologue: chunks 0 and 1's activations, chunks 0 and 1's codes decoded
+// into code stages 0 and 1 (one code per thread and item), the wait for
+// chunk 0's copies, the fence and a barrier.
+// CHECK:   nvgpu.device_async_copy %{{.+}}, %[[IN]][%c0, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}], 8
+// CHECK:   nvgpu.device_async_copy %{{.+}}, %[[IN]][%c1, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}], 8
+// CHECK:   memref.store %{{.+}}, %[[CODES]][%c0, %{{.+}}, %{{.+}}] : memref<3x16x40xi32
+// CHECK:   memref.store %{{.+}}, %[[CODES]][%c1, %{{.+}}, %{{.+}}] : memref<3x16x40xi32
+// CHECK:   nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK:   nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK:   gpu.barrier
+// Per 32-column chunk: the lane's codes two at a time, its A fragments
+// (two adjacent rows of a vector per code),
+// the B descriptors, and only then wgmma.fence and two k16 steps, one
+// m64n128k16 each with A from four registers and scale-d an immediate (no
+// input register of a wgmma is defined after the fence: ptxas would
+// serialize them), committed as one group ...
+// CHECK:   scf.for
+// CHECK:     vector.load %[[CODES]][%{{.+}}, %{{.+}}, %{{.+}}] {alignment = 8 : i64} : {{.*}}, vector<2xi32>
+// CHECK:     vector.load %{{.+}}[%c0, %{{.+}}] {alignment = 4 : i64} : memref<1x32768xf16, #gpu.address_space<workgroup>>, vector<2xf16>
+// CHECK:     %[[DB:.+]] = arith.ori %{{.+}}, %[[BFIELDS]] : i64
+// CHECK:     arith.ori %{{.+}}, %[[BFIELDS]] : i64
+// CHECK-NEXT: nvvm.wgmma.fence.aligned
+// CHECK-NEXT: llvm.inline_asm has_side_effects "{\0A.reg .pred p;\0Asetp.ne.b32 p, 1, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {$0, {{.*}}, $63}, {$128, $129, $130, $131}, $132, p, 1, 1, 0;\0A}", "=f,{{.*}},=f,0,1,{{.*}},63,r,r,r,r,l" {{.*}}, %[[DB]] :
+// CHECK:     llvm.inline_asm has_side_effects {{.*}}m64n128k16.f32.f16.f16
+// CHECK-NOT: llvm.inline_asm
+// CHECK:     nvvm.wgmma.commit.group.sync.aligned
+// ... then chunk i + 2's copies, the wait for chunk i + 1's and the fence,
+// chunk i + 2's codes (loaded an iteration earlier) into their stage,
+// chunk i + 3's code loads, and the wait for the chunk's wgmmas before
+// the barrier.
+// CHECK:     nvgpu.device_async_copy
+// CHECK:     nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK:     nvvm.fence.proxy
+// CHECK:     memref.store %{{.+}}, %[[CODES]]
+// CHECK:     memref.load
+// CHECK:     nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:     gpu.barrier
+// CHECK:   nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:   nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
+// CHECK:   gpu.barrier
+// AMPERE: error: 'vptq.matmul' op tiling with register_wgmma needs warpgroup multiplies: an NVIDIA sm_90a chip (got sm_80)
+func.func @register_wgmma(%x: memref<?x4096xf16>, %i: memref<1x512x1536xi32>,
+                          %c: memref<1x32768xf16>, %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x1536xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x4096xf16>)
+      {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128,
+                             k_chunk = 32, mma = true, register_wgmma = true>}
+  return
+}
+
+// -----
+
+// bf16 with a residual: split weights, so per step and tile two wgmmas
+// (hi and lo parts). One warpgroup over 128 rows = two 64-row tiles (P = 2:
+// each lane reads 4 rows of a vector), N = 64: 2 steps x 2 parts x 2 tiles
+// per 32-column chunk. The 256 x 8 main codebook is replicated (8 copies).
+// CHECK-LABEL: func.func @register_wgmma_split
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_matmul_0 blocks in (%c8, %{{.+}}, %c1) threads in (%c128, %c1, %c1) dynamic_shared_memory_size %c60928_i32
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   memref.view %{{.+}}[%c36864][] : {{.*}} to memref<4x4x8x8x8xbf16, #gpu.address_space<workgroup>>
+// CHECK:   memref.view %{{.+}}[%c53248][] : {{.*}} to memref<3x16x40xi32, #gpu.address_space<workgroup>>
+// CHECK:   scf.for
+// CHECK-COUNT-8: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, {$64, $65, $66, $67}, $68, p, 1, 1, 0;
+// CHECK-NOT: llvm.inline_asm
+// CHECK:     nvvm.wgmma.commit.group.sync.aligned
+func.func @register_wgmma_split(%x: memref<?x2048xbf16>, %i: memref<1x128x1024xi32>,
+                                %c: memref<1x2048xbf16>, %r: memref<1x2048xbf16>,
+                                %y: memref<?x1024xbf16>) {
+  vptq.matmul #vptq.vq<in_features = 2048, out_features = 1024, vector_len = 8,
+                       num_centroids = 256, num_res_centroids = 256, packed = true>
+      input(%x : memref<?x2048xbf16>) indices(%i : memref<1x128x1024xi32>)
+      centroids(%c : memref<1x2048xbf16>) res_centroids(%r : memref<1x2048xbf16>)
+      outs(%y : memref<?x1024xbf16>)
+      {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 4, batch_tile = 64,
+                             k_chunk = 32, mma = true, register_wgmma = true>}
+  return
+}

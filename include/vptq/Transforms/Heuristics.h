@@ -172,6 +172,32 @@ constexpr int64_t kMaxWarpgroupAccumulators = 128;
 constexpr int64_t kRegisterWgmmaCodeStages = 3;
 constexpr int64_t kRegisterWgmmaCodePadding = 8;
 
+/// Register warpgroups copy each chunk's packed code words into a ring of
+/// kRegisterWgmmaWordStages chunks in shared memory ([stage][block_rows]
+/// [k_chunk * bits / 32] i32), four chunks ahead, with asynchronous copies
+/// of getRegisterWgmmaWordCopyWidth words: loaded into registers instead,
+/// they were still in flight a chunk later and the fence before each
+/// chunk's wgmmas waited for them (H100 profile, bench/results/
+/// 2026-11-30-h100-register-wgmma.md).
+constexpr int64_t kRegisterWgmmaWordStages = 4;
+
+/// Words per asynchronous copy of a register-warpgroup kernel's packed code
+/// words (4, 2 or 1, dividing both a chunk's words per index row and a
+/// packed row), or 0 when it loads them into registers instead (unpacked
+/// indices, or chunks that are no whole number of words).
+inline int64_t getRegisterWgmmaWordCopyWidth(const LayerConfig &config,
+                                             TilingAttr tiling) {
+  const int64_t bits = config.indexBits + config.resIndexBits;
+  if (!tiling.getRegisterWgmma() || !config.packed ||
+      (tiling.getKChunk() * bits) % 32 != 0)
+    return 0;
+  const int64_t chunkWords = tiling.getKChunk() * bits / 32;
+  for (int64_t w : {4, 2, 1})
+    if (chunkWords % w == 0 && config.packedWordsPerRow() % w == 0)
+      return w;
+  return 0;
+}
+
 /// Pipeline depth of warpgroup kernels: activations are copied two chunks
 /// ahead into 4 stages and each chunk's wgmmas may run on while the next
 /// chunk's are issued (one group in flight), so weights take 3 stages.
@@ -206,9 +232,11 @@ bool mmaUsesRegisterWarpgroups(const LayerConfig &config, TilingAttr tiling,
 /// a tiling: two warpgroups (one if the rows allow no two) of the fewest
 /// 64-row tiles that hold whole vectors, the largest batch tile of 128, 64,
 /// 32, 16 or 8 rows (not past the batch) within kMaxWarpgroupAccumulators,
-/// 64-column chunks (32 if 64 do not fit the shared memory). Not the
-/// default at any batch: on an H100 these kernels ran 1.03-1.3x slower than
-/// the shared-weight warpgroup ones at batch 256 (bench/results/
+/// 64-column chunks (32 if 64 do not fit the shared memory). The batch
+/// >= 128 default (getDefaultTiling) takes register warpgroups only for
+/// layers of more than 8192 rows without split weights whose main codebook
+/// is in shared memory; elsewhere they were slower than or level with the
+/// shared-weight warpgroup kernels on an H100 (bench/results/
 /// 2026-11-30-h100-register-wgmma.md). Null when the target has no
 /// warpgroup multiplies or no such tiling fits.
 TilingAttr getDefaultRegisterWgmmaTiling(MLIRContext *ctx,
@@ -360,6 +388,9 @@ struct SharedMemoryLayout {
   /// Kernels that walk the input columns (mmaWalksInputColumns): the
   /// inverse permutation, [in_features] i16.
   int64_t inversePerm = 0, inversePermBytes = 0;
+  /// Register warpgroups: the ring of packed code words
+  /// (kRegisterWgmmaWordStages, getRegisterWgmmaWordCopyWidth).
+  int64_t packedWords = 0, packedWordsBytes = 0;
   /// Tensor-core kernels (mma = true) keep no codes or norm: the
   /// codebooks, each column group's staged chunk of activations as
   /// `inputs` [stages][colWarps][batch_tile][inputStride] in the model type

@@ -188,6 +188,11 @@ public:
           {kRegisterWgmmaCodeStages, tiling.getBlockRows(),
            tiling.getKChunk() + kRegisterWgmmaCodePadding},
           b.getI32Type());
+      if (getRegisterWgmmaWordCopyWidth(cfg, tiling))
+        wordRing = sharedView(
+            b, loc, dsm, layout.packedWords,
+            {kRegisterWgmmaWordStages, tiling.getBlockRows(), chunkWords()},
+            b.getI32Type());
     } else if (!direct || stagedDirect) {
       inputTiles = sharedView(b, loc, dsm, layout.inputs,
                               {layout.stages, grid.colWarps, Bt,
@@ -774,35 +779,53 @@ private:
 
   /// The chunks of codebook group cb multiplied by register warpgroups,
   /// software pipelined: activations are copied two chunks ahead into
-  /// layout.stages (4) stages; the block loads each chunk's packed codes
-  /// three chunks ahead (coalesced, one thread per code as with shared
-  /// weights) and stores them decoded into kRegisterWgmmaCodeStages code
-  /// stages two chunks ahead, from which the lanes read theirs. Iteration
-  /// i dequantizes chunk i into A registers, issues its wgmmas
-  /// (asynchronously), copies chunk i + 2's activations, waits for chunk
+  /// layout.stages (4) stages; each chunk's codes are decoded once per
+  /// block (one thread per code, as with shared weights) into
+  /// kRegisterWgmmaCodeStages code stages a chunk ahead, from which the
+  /// lanes read theirs. The packed code words come, with wordRing, from a
+  /// ring of kRegisterWgmmaWordStages chunks the block copies
+  /// asynchronously four chunks ahead (each chunk's word copies form a copy
+  /// group after its activations' one, so that waiting for a chunk's
+  /// activations leaves the two newest word groups in flight); otherwise
+  /// from registers loaded three chunks ahead. Iteration i dequantizes
+  /// chunk i into A registers, issues its wgmmas (asynchronously), copies
+  /// chunk i + 2's activations (and chunk i + 4's words), waits for chunk
   /// i + 1's copies and fences them for the tensor cores (the fence also
-  /// waits for the thread's outstanding loads: the loads come after it),
-  /// stores chunk i + 2's codes, loads chunk i + 3's packed codes, and
-  /// waits for its wgmmas before the block barrier. Every wgmma input is
-  /// defined before the chunk's wgmma.fence and no fragment is carried
-  /// across iterations: otherwise ptxas serializes the wgmmas (C7513;
-  /// measured on an H100: bench/results/2026-11-30-h100-register-wgmma.md).
+  /// waits for the thread's outstanding loads: register loads come after
+  /// it), decodes the next codes, and waits for its wgmmas before the
+  /// block barrier. Every wgmma input is defined before the chunk's
+  /// wgmma.fence and no fragment is carried across iterations: otherwise
+  /// ptxas serializes the wgmmas (C7513; measured on an H100:
+  /// bench/results/2026-11-30-h100-register-wgmma.md).
   SmallVector<Value> emitRegisterWgmmaLoop(OpBuilder &b, Location loc,
                                            Value cb, ValueRange accIn) {
     EmitContext e{b, loc};
     const int64_t Kc = tiling.getKChunk(), stages = layout.stages;
     const int64_t codeStages = kRegisterWgmmaCodeStages;
+    const int64_t wordStages = kRegisterWgmmaWordStages;
     Value colBase = groupColumn(e, cb);
     Value copies = stageInputs(e, colBase, e.index(0));
     Value nextCopies = stageInputs(e, e.add(colBase, e.index(Kc)), e.index(1));
-    storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(0)), e.index(0));
-    storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(Kc)), e.index(1));
-    SmallVector<Value> words = loadChunkIndexWords(e, cb, e.index(2 * Kc));
-    publishCopies(e, nextCopies);
-    gpu::BarrierOp::create(b, loc);
-    const size_t numAcc = accIn.size();
     SmallVector<Value> init(accIn);
-    init.append(words);
+    const size_t numAcc = accIn.size();
+    if (wordRing) {
+      // Chunks 0-3's words; everything lands before chunk 0's codes.
+      Value words;
+      for (int64_t c = 0; c < wordStages; ++c)
+        words = copyChunkWords(e, cb, e.index(c * Kc), e.index(c));
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, words,
+                                       b.getI32IntegerAttr(0));
+      gpu::BarrierOp::create(b, loc);
+      storeRingCodes(e, e.index(0), e.index(0), e.index(0));
+      fenceAsyncProxy(b, loc);
+    } else {
+      storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(0)), e.index(0));
+      storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(Kc)),
+                      e.index(1));
+      init.append(loadChunkIndexWords(e, cb, e.index(2 * Kc)));
+      publishCopies(e, nextCopies);
+    }
+    gpu::BarrierOp::create(b, loc);
     SmallVector<Value> results = emitForAcc(
         b, loc, e.index(0), e.index(cfg.groupSize), e.index(Kc), init,
         [&](OpBuilder &lb, Value k0, ValueRange carried) {
@@ -819,17 +842,96 @@ private:
           Value k2 = le.add(k0, le.index(2 * Kc));
           Value copies2 =
               stageInputs(le, le.add(colBase, k2), stageOf(2, stages));
-          publishCopies(le, copies2);
-          storeChunkCodes(le, SmallVector<Value>(carried.drop_front(numAcc)),
-                          stageOf(2, codeStages));
-          SmallVector<Value> wordsNext =
-              loadChunkIndexWords(le, cb, le.add(k2, le.index(Kc)));
+          if (wordRing) {
+            // Chunk i + 4's words go to the ring stage chunk i's left
+            // (decoded in iteration i - 1). The wait leaves them and the
+            // previous chunk's in flight (and chunk i + 2's activations):
+            // it completes chunk i + 1's activations and chunk i + 2's
+            // words, which the next iteration decodes after the barrier.
+            Value words = copyChunkWords(
+                le, cb, le.add(k0, le.index(wordStages * Kc)),
+                stageOf(0, wordStages));
+            nvgpu::DeviceAsyncWaitOp::create(
+                lb, loc, words, lb.getI32IntegerAttr(copies2 ? 3 : 2));
+            fenceAsyncProxy(lb, loc);
+            storeRingCodes(le, stageOf(1, wordStages), stageOf(1, codeStages),
+                           le.add(k0, le.index(Kc)));
+          } else {
+            publishCopies(le, copies2);
+            // Chunk i + 2's codes from the words loaded an iteration ago,
+            // and chunk i + 3's loads.
+            storeChunkCodes(le,
+                            SmallVector<Value>(carried.drop_front(numAcc)),
+                            stageOf(2, codeStages));
+            llvm::append_range(
+                acc, loadChunkIndexWords(le, cb, le.add(k2, le.index(Kc))));
+          }
           NVVM::WgmmaWaitGroupSyncOp::create(lb, loc, 0);
           gpu::BarrierOp::create(lb, loc);
-          acc.append(wordsNext);
           return acc;
         });
     return drainWarpgroups(e, copies, results, numAcc);
+  }
+
+  /// Packed code words per index row of a chunk: k_chunk * bits / 32.
+  int64_t chunkWords() const {
+    return tiling.getKChunk() * (cfg.indexBits + cfg.resIndexBits) / 32;
+  }
+
+  /// Copies the packed code words of the block's index rows for the chunk
+  /// at column k0 of group cb (past the row's end: its last words) into
+  /// stage `stage` of the word ring, as one group of asynchronous copies of
+  /// getRegisterWgmmaWordCopyWidth words; returns its token.
+  Value copyChunkWords(const EmitContext &e, Value cb, Value k0,
+                       Value stage) {
+    const int64_t w = getRegisterWgmmaWordCopyWidth(cfg, tiling);
+    const int64_t R = tiling.getBlockRows(), perRow = chunkWords() / w;
+    const int64_t threads = tiling.getThreads(), items = R * perRow;
+    const int64_t bits = cfg.indexBits + cfg.resIndexBits;
+    Value firstWord = arith::DivUIOp::create(
+        e.b, e.loc, e.mul(k0, e.index(bits)), e.index(32));
+    SmallVector<Value> tokens;
+    for (int64_t i = 0; i < ceilDiv(items, threads); ++i) {
+      Value item =
+          e.min(e.add(tid, e.index(i * threads)), e.index(items - 1));
+      Value r = arith::DivUIOp::create(e.b, e.loc, item, e.index(perRow));
+      Value piece = e.mul(
+          arith::RemUIOp::create(e.b, e.loc, item, e.index(perRow)),
+          e.index(w));
+      Value row = e.min(e.add(firstIndexRow, r),
+                        e.index(cfg.numIndexRows() - 1));
+      Value src = e.min(e.add(firstWord, piece),
+                        e.index(cfg.packedWordsPerRow() - w));
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
+          wordRing, ValueRange{stage, r, piece}, wa.values().indices,
+          ValueRange{cb, row, src}, e.b.getIndexAttr(w), Value(),
+          w == 4 ? e.b.getUnitAttr() : UnitAttr()));
+    }
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
+        tokens);
+  }
+
+  /// Decodes the thread's codes of the chunk at column k0 from word-ring
+  /// stage `stage` into code stage `codeStage` (res << index_bits | idx;
+  /// columns past the group get code 0).
+  void storeRingCodes(const EmitContext &e, Value stage, Value codeStage,
+                      Value k0) {
+    const int64_t bits = cfg.indexBits + cfg.resIndexBits;
+    for (int64_t i = 0; i < chunkItems(); ++i) {
+      auto [r, k] = chunkItem(e, i);
+      Value code = emitExtractBits(e, wordRing, ValueRange{stage, r},
+                                   e.mul(k, e.index(bits)), bits,
+                                   chunkWords());
+      if (cfg.groupSize % tiling.getKChunk() != 0)
+        code = emitSelect(e.b, e.loc,
+                          cmp(e.b, e.loc, arith::CmpIPredicate::ult,
+                              e.add(k0, k), e.index(cfg.groupSize)),
+                          code, e.i32(0));
+      memref::StoreOp::create(e.b, e.loc, code, codeTiles,
+                              ValueRange{codeStage, r, k});
+    }
   }
 
   /// Stores the thread's codes of a chunk, decoded from `words`
@@ -2061,8 +2163,9 @@ private:
   /// The copy of a replicated codebook the lane reads (emitLaneCopy).
   Value laneCopy;
   Value inputTiles, weightTiles, inversePerm;
-  /// Register warpgroups: the decoded codes of the block's chunks.
-  Value codeTiles;
+  /// Register warpgroups: the decoded codes of the block's chunks, and
+  /// the ring of their packed words (null when loaded into registers).
+  Value codeTiles, wordRing;
   /// Warpgroups: the warp's group along the rows and the batch, its warp
   /// within the group, and the shared addresses (i64) of the weight and
   /// input tiles.

@@ -134,3 +134,25 @@ func.func @register_wgmma_unpacked(%x: memref<?x2040xf16>, %i: memref<1x128x2040
                              k_chunk = 32, mma = true, register_wgmma = true>}
   return
 }
+
+// -----
+
+// 2056 packed columns: 65 chunks of 32, the last partial: its codes past
+// the group decode to 0 (and its weights are zero); 771 words per row
+// take 4-byte word copies.
+// CHECK-LABEL: func.func @register_wgmma_partial_chunk
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   nvgpu.device_async_copy %{{.+}}, 1 : memref<1x128x771xi32>
+// CHECK:   %[[IN:.+]] = arith.cmpi ult, %{{.+}}, %c2056 : index
+// CHECK:   arith.select %[[IN]], %{{.+}}, %c0_i32 : i32
+// CHECK:   scf.for %{{.+}} = %c0 to %c2056 step %c32
+func.func @register_wgmma_partial_chunk(%x: memref<?x2056xf16>, %i: memref<1x128x771xi32>,
+                                        %c: memref<1x32768xf16>, %y: memref<?x1024xf16>) {
+  vptq.matmul #vptq.vq<in_features = 2056, out_features = 1024, vector_len = 8,
+                       num_centroids = 4096, packed = true>
+      input(%x : memref<?x2056xf16>) indices(%i : memref<1x128x771xi32>)
+      centroids(%c : memref<1x32768xf16>) outs(%y : memref<?x1024xf16>)
+      {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 64,
+                             k_chunk = 32, mma = true, register_wgmma = true>}
+  return
+}

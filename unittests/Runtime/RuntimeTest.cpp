@@ -212,11 +212,19 @@ TEST(KernelCache, LinearTuningFixesDecisions) {
   EXPECT_EQ(spec.mma, 1);
   EXPECT_EQ(spec.stagedInputs, 1);
   EXPECT_EQ(spec.sharedWeights, -1);
+  EXPECT_EQ(spec.registerWgmma, -1);
   EXPECT_NE(spec.key().find("-mma1"), std::string::npos) << spec.key();
   EXPECT_NE(spec.key().find("-si1"), std::string::npos) << spec.key();
   LinearSpec open = makeQuantizedSpec(config, DType::F16, DType::F16, {});
   EXPECT_EQ(open.stagedInputs, -1);
   EXPECT_EQ(open.key().find("-si"), std::string::npos) << open.key();
+  LinearTuning registers;
+  registers.registerWgmma = 1;
+  LinearSpec rw =
+      makeQuantizedSpec(config, DType::F16, DType::F16, registers);
+  EXPECT_EQ(rw.registerWgmma, 1);
+  EXPECT_NE(rw.key().find("-rw1"), std::string::npos) << rw.key();
+  EXPECT_EQ(open.key().find("-rw"), std::string::npos) << open.key();
 }
 
 // Kernels the runtime compiles take their decisions from the autotuner's

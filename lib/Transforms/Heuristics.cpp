@@ -503,8 +503,8 @@ int64_t mlir::vptq::getBlocksPerProcessor(const TargetInfo &target,
 
 /// The long-prompt tiling of register warpgroups where they beat the
 /// shared-weight ones (bench/results/2026-11-30-h100-register-wgmma.md,
-/// harness at batch 256, v8-k4096: 1.18x on 11008 x 4096, 1.45x on
-/// 13824 x 5120, 1.33x on 28672 x 8192; 0.91-1.05x on 8192-row layers,
+/// harness at batch 256, v8-k4096: 1.21x on 11008 x 4096, 1.43x on
+/// 13824 x 5120, 1.35x on 28672 x 8192; 0.91-1.05x on 8192-row layers,
 /// slower on 4096-row layers, on global codebooks and on split weights in
 /// the tuning sweeps): layers of more than 8192 rows without split weights
 /// whose main codebook sits in shared memory get two warpgroups of two

@@ -51,14 +51,15 @@
 // CHECK:     llvm.inline_asm has_side_effects {{.*}}m64n128k16.f32.f16.f16
 // CHECK-NOT: llvm.inline_asm
 // CHECK:     nvvm.wgmma.commit.group.sync.aligned
-// ... then chunk i + 2's activations and chunk i + 4's words, a wait that
-// leaves the three newest copy groups in flight, the fence, chunk i + 1's
-// codes from its ring stage, and the wait for the chunk's wgmmas before
-// the barrier.
+// ... then a wait that leaves only the newest copy group (chunk i + 3's
+// words) in flight and the fence, and only after them (the fence waits for
+// every copy in flight) chunk i + 2's activations and chunk i + 4's words;
+// chunk i + 1's codes from its ring stage, and the wait for the chunk's
+// wgmmas before the barrier.
+// CHECK:     nvgpu.device_async_wait %{{.+}} {numGroups = 1 : i32}
+// CHECK-NEXT: nvvm.fence.proxy
 // CHECK:     nvgpu.device_async_copy %{{.+}}, %[[IN]]
 // CHECK:     nvgpu.device_async_copy %{{.+}}, %[[WORDS]]
-// CHECK:     nvgpu.device_async_wait %{{.+}} {numGroups = 3 : i32}
-// CHECK:     nvvm.fence.proxy
 // CHECK:     memref.load %[[WORDS]]
 // CHECK:     memref.store %{{.+}}, %[[CODES]]
 // CHECK:     nvvm.wgmma.wait.group.sync.aligned 0

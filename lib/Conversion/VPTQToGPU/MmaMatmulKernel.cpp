@@ -784,19 +784,19 @@ private:
   /// kRegisterWgmmaCodeStages code stages a chunk ahead, from which the
   /// lanes read theirs. The packed code words come, with wordRing, from a
   /// ring of kRegisterWgmmaWordStages chunks the block copies
-  /// asynchronously four chunks ahead (each chunk's word copies form a copy
-  /// group after its activations' one, so that waiting for a chunk's
-  /// activations leaves the two newest word groups in flight); otherwise
-  /// from registers loaded three chunks ahead. Iteration i dequantizes
-  /// chunk i into A registers, issues its wgmmas (asynchronously), copies
-  /// chunk i + 2's activations (and chunk i + 4's words), waits for chunk
-  /// i + 1's copies and fences them for the tensor cores (the fence also
-  /// waits for the thread's outstanding loads: register loads come after
-  /// it), decodes the next codes, and waits for its wgmmas before the
-  /// block barrier. Every wgmma input is defined before the chunk's
-  /// wgmma.fence and no fragment is carried across iterations: otherwise
-  /// ptxas serializes the wgmmas (C7513; measured on an H100:
-  /// bench/results/2026-11-30-h100-register-wgmma.md).
+  /// asynchronously four chunks ahead (a copy group per chunk, after its
+  /// activations'); otherwise from registers loaded three chunks ahead.
+  /// Iteration i dequantizes chunk i into A registers, issues its wgmmas
+  /// (asynchronously), waits for chunk i + 1's copies and fences them for
+  /// the tensor cores, decodes the next codes, and waits for its wgmmas
+  /// before the block barrier. The fence waits for the thread's
+  /// outstanding loads and copies: register loads, and with the ring the
+  /// next chunks' copies, come after it. Every wgmma input is defined
+  /// before the chunk's wgmma.fence and no fragment is carried across
+  /// iterations: otherwise ptxas serializes the wgmmas (C7513). Measured on
+  /// an H100: bench/results/2026-11-30-h100-register-wgmma.md (overlapping
+  /// a chunk's wgmmas with the next chunk's dequantization, in alternating
+  /// registers, ran slower).
   SmallVector<Value> emitRegisterWgmmaLoop(OpBuilder &b, Location loc,
                                            Value cb, ValueRange accIn) {
     EmitContext e{b, loc};
@@ -808,9 +808,9 @@ private:
     Value nextCopies = stageInputs(e, e.add(colBase, e.index(Kc)), e.index(1));
     SmallVector<Value> init(accIn);
     const size_t numAcc = accIn.size();
+    Value words;
     if (wordRing) {
       // Chunks 0-3's words; everything lands before chunk 0's codes.
-      Value words;
       for (int64_t c = 0; c < wordStages; ++c)
         words = copyChunkWords(e, cb, e.index(c * Kc), e.index(c));
       nvgpu::DeviceAsyncWaitOp::create(b, loc, words,
@@ -840,23 +840,25 @@ private:
           // Past the group's last chunk these read clamped columns into
           // stages that nothing multiplies.
           Value k2 = le.add(k0, le.index(2 * Kc));
-          Value copies2 =
-              stageInputs(le, le.add(colBase, k2), stageOf(2, stages));
           if (wordRing) {
-            // Chunk i + 4's words go to the ring stage chunk i's left
-            // (decoded in iteration i - 1). The wait leaves them and the
-            // previous chunk's in flight (and chunk i + 2's activations):
-            // it completes chunk i + 1's activations and chunk i + 2's
-            // words, which the next iteration decodes after the barrier.
-            Value words = copyChunkWords(
-                le, cb, le.add(k0, le.index(wordStages * Kc)),
-                stageOf(0, wordStages));
-            nvgpu::DeviceAsyncWaitOp::create(
-                lb, loc, words, lb.getI32IntegerAttr(copies2 ? 3 : 2));
+            // Only chunk i + 3's words (the newest group) stay in flight:
+            // chunk i + 1's activations are fenced for the tensor cores and
+            // chunk i + 2's words are complete for the next iteration. The
+            // fence waits for every copy in flight, so the next copies
+            // come after it: chunk i + 2's activations and chunk i + 4's
+            // words, into the ring stage chunk i's left (decoded in
+            // iteration i - 1).
+            nvgpu::DeviceAsyncWaitOp::create(lb, loc, words,
+                                             lb.getI32IntegerAttr(1));
             fenceAsyncProxy(lb, loc);
+            stageInputs(le, le.add(colBase, k2), stageOf(2, stages));
+            copyChunkWords(le, cb, le.add(k0, le.index(wordStages * Kc)),
+                           stageOf(0, wordStages));
             storeRingCodes(le, stageOf(1, wordStages), stageOf(1, codeStages),
                            le.add(k0, le.index(Kc)));
           } else {
+            Value copies2 =
+                stageInputs(le, le.add(colBase, k2), stageOf(2, stages));
             publishCopies(le, copies2);
             // Chunk i + 2's codes from the words loaded an iteration ago,
             // and chunk i + 3's loads.

@@ -242,10 +242,10 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
                                               ::vptq::decisionBatch(spec));
       tiling = TilingAttr::getChecked(
           [&] { return emitError(loc); }, ctx,
-          spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(),
-          int64_t(1),
+          spec.blockRows > 0 ? spec.blockRows : base.getBlockRows(), int64_t(1),
           spec.batchTile > 0 ? spec.batchTile : base.getBatchTile(),
-          int64_t(32), false, int64_t(0), false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+          int64_t(32), false, int64_t(0), false, /*stagedInputs=*/false,
+          /*registerWgmma=*/false);
       if (!tiling)
         return diags.error("invalid tiling");
     }
@@ -293,16 +293,16 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
                          "'s shared memory");
   }
   TilingAttr registerDefault;
-  if (spec.registerWgmma == 1 &&
-      (spec.mma == 0 || spec.sharedWeights == 1 || spec.stagedInputs == 1))
-    return diags.error("register_wgmma = 1 is a tensor-core form of its own: "
-                       "it takes no mma = 0, shared_weights = 1 or "
-                       "staged_inputs = 1");
   if (spec.registerWgmma == 1) {
+    if (spec.mma == 0 || spec.sharedWeights == 1 || spec.stagedInputs == 1)
+      return diags.error("register_wgmma = 1 is a tensor-core form of its "
+                         "own: it takes no mma = 0, shared_weights = 1 or "
+                         "staged_inputs = 1");
     if (!tensorCores || !target->hasWarpgroupMma())
       return diags.error("register_wgmma = 1 needs warpgroup multiplies: an "
                          "NVIDIA sm_90a chip (got " +
-                         chip.str() + ") and f16 or bf16 activations of the "
+                         chip.str() +
+                         ") and f16 or bf16 activations of the "
                          "model dtype");
     registerDefault = getDefaultRegisterWgmmaTiling(
         ctx, spec.config, toMLIRType(ctx, spec.model), *target,
@@ -328,9 +328,8 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
   };
   TilingAttr tiling;
   if (spec.blockRows || spec.warpsPerRow || spec.batchTile || spec.kChunk ||
-      spec.mma >= 0 || spec.persistentBlocks >= 0 ||
-      spec.sharedWeights >= 0 || spec.stagedInputs >= 0 ||
-      spec.registerWgmma >= 0) {
+      spec.mma >= 0 || spec.persistentBlocks >= 0 || spec.sharedWeights >= 0 ||
+      spec.stagedInputs >= 0 || spec.registerWgmma >= 0) {
     TilingAttr base = defaultTiling();
     auto pick = [](int64_t v, int64_t d) { return v > 0 ? v : d; };
     tiling = TilingAttr::getChecked(

@@ -156,7 +156,8 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
   auto tiling = [&](int64_t batchTile, int64_t kChunk) {
     return TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                            /*mma=*/true, /*persistentBlocks=*/0,
-                           /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                           /*sharedWeights=*/false, /*stagedInputs=*/false,
+                           /*registerWgmma=*/false);
   };
   // Operands read straight into registers (mmaReadsOperandsDirectly),
   // measured on an H100 at batches 4-64 over the speed harness's layers
@@ -212,14 +213,16 @@ TilingAttr mlir::vptq::getDefaultMmaTiling(MLIRContext *ctx,
     TilingAttr mid = TilingAttr::get(
         ctx, std::max(minRows, rows / c.vectorLen), midWarps, midBatchTile,
         midChunk, /*mma=*/true, /*persistentBlocks=*/0,
-        /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+        /*sharedWeights=*/false, /*stagedInputs=*/false,
+        /*registerWgmma=*/false);
     if ((mid.getBlockRows() * c.vectorLen) % 16 == 0 && directFits(mid))
       return mid;
   }
   auto directTiling = [&](int64_t rows, int64_t kChunk) {
     return TilingAttr::get(ctx, rows, warps, smallCodebooks ? 16 : 32, kChunk,
                            /*mma=*/true, /*persistentBlocks=*/0,
-                           /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                           /*sharedWeights=*/false, /*stagedInputs=*/false,
+                           /*registerWgmma=*/false);
   };
   // Tens of rows where the rule above needs too many accumulators (V = 12:
   // 48-row tiles) and the codebooks sit in shared memory (v12-k4096-k4096:
@@ -302,7 +305,8 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
         auto tiling =
             TilingAttr::get(ctx, blockRows, warps, batchTile, kChunk,
                             /*mma=*/true, /*persistentBlocks=*/0,
-                            /*sharedWeights=*/true, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                            /*sharedWeights=*/true, /*stagedInputs=*/false,
+                            /*registerWgmma=*/false);
         if (mmaTilingFits(
                 c, modelType, target, tiling,
                 getDefaultPlacement(ctx, c, modelType, target, tiling)))
@@ -315,10 +319,10 @@ bool mlir::vptq::mmaTilingFits(const LayerConfig &c, Type modelType,
                                const TargetInfo &target, TilingAttr tiling,
                                PlacementAttr placement) {
   MmaWarpGrid grid = getMmaWarpGrid(c, tiling);
-  const int64_t budget = mmaUsesWarpgroups(c, tiling, target) ||
-                                 tiling.getRegisterWgmma()
-                             ? kMaxWarpgroupAccumulators
-                             : kMaxMmaAccumulators;
+  const int64_t budget =
+      mmaUsesWarpgroups(c, tiling, target) || tiling.getRegisterWgmma()
+          ? kMaxWarpgroupAccumulators
+          : kMaxMmaAccumulators;
   if (tiling.getRegisterWgmma() &&
       !mmaUsesRegisterWarpgroups(c, tiling, target))
     return false;
@@ -370,9 +374,11 @@ bool mlir::vptq::mmaUsesRegisterWarpgroups(const LayerConfig &c,
   return grid.valid && grid.accumulators <= kMaxWarpgroupAccumulators;
 }
 
-TilingAttr mlir::vptq::getDefaultRegisterWgmmaTiling(
-    MLIRContext *ctx, const LayerConfig &c, Type modelType,
-    const TargetInfo &target, int64_t batchHint) {
+TilingAttr mlir::vptq::getDefaultRegisterWgmmaTiling(MLIRContext *ctx,
+                                                     const LayerConfig &c,
+                                                     Type modelType,
+                                                     const TargetInfo &target,
+                                                     int64_t batchHint) {
   if (!target.hasWarpgroupMma() || c.vectorLen % 2 != 0)
     return {};
   const int64_t maxTile = std::max<int64_t>(roundUp(batchHint, 8), 8);
@@ -407,10 +413,11 @@ MmaWarpGrid mlir::vptq::getMmaWarpGrid(const LayerConfig &c,
       std::max<int64_t>(tiling.getBlockRows() * c.vectorLen / 16, 1);
   const int64_t batchTiles = std::max<int64_t>(tiling.getBatchTile() / 8, 1);
   if (tiling.getRegisterWgmma()) {
-    const int64_t groups = warps / 4;
+    // Fewer than 4 warps (no whole warpgroup) count as one group, invalid.
+    const int64_t groups = std::max<int64_t>(warps / 4, 1);
     const int64_t rows = tiling.getBlockRows() * c.vectorLen;
-    grid.valid = warps % 4 == 0 && rows % (64 * groups) == 0 &&
-                 c.vectorLen % 2 == 0;
+    grid.valid =
+        warps % 4 == 0 && rows % (64 * groups) == 0 && c.vectorLen % 2 == 0;
     grid.rowWarps = warps;
     grid.tilesPerWarp = std::max<int64_t>(rows / (64 * groups), 1);
     for (int64_t p : {4, 2, 1})
@@ -538,16 +545,14 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         int64_t batchHint, bool tensorCores) {
   batchHint = std::max<int64_t>(batchHint, 1);
   if (tensorCores && target.hasTensorCores() &&
-      batchHint >= kSharedWeightsMinBatch)
+      batchHint >= kSharedWeightsMinBatch) {
     if (TilingAttr registers =
             getLongPromptRegisterWgmmaTiling(ctx, c, modelType, target))
       return registers;
-  if (tensorCores && target.hasTensorCores() &&
-      batchHint >= kSharedWeightsMinBatch)
-    if (TilingAttr shared =
-            getDefaultSharedWeightsTiling(ctx, c, modelType, target,
-                                          batchHint))
+    if (TilingAttr shared = getDefaultSharedWeightsTiling(
+            ctx, c, modelType, target, batchHint))
       return shared;
+  }
   if (tensorCores && target.hasTensorCores() && batchHint >= 4 &&
       mmaSupportsVectorLen(c))
     return getDefaultMmaTiling(ctx, c, target, batchHint);
@@ -560,7 +565,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
     // rows of work (the attribute caps a block at 32 rows).
     int64_t blockRows = std::clamp<int64_t>(rows / 64, 1, 32);
     return TilingAttr::get(ctx, blockRows, 1, std::min<int64_t>(batchHint, 4),
-                           32, false, 0, false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                           32, false, 0, false, /*stagedInputs=*/false,
+                           /*registerWgmma=*/false);
   }
   int64_t codes = c.numCodebooks * c.groupSize;
   if (batchHint >= 4) {
@@ -572,7 +578,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
                                         2 * target.numProcessors);
     int64_t kChunk = std::min<int64_t>(256, roundUp(c.groupSize, 128));
     return TilingAttr::get(ctx, blockRows, 1, batchTile, kChunk, false, 0,
-                           false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                           false, /*stagedInputs=*/false,
+                           /*registerWgmma=*/false);
   }
   // About 512 codes of each row per warp; more warps split long rows.
   int64_t warpsPerRow = std::clamp<int64_t>(
@@ -588,9 +595,10 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   // few blocks to fill the machine twice over.
   TilingAttr small = TilingAttr::get(
       ctx,
-      shrinkBlockRows(std::max<int64_t>(1, 8 / warpsPerRow), rows,
-                      batchBlocks, 2 * target.numProcessors),
-      warpsPerRow, batchTile, kChunk, false, 0, false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+      shrinkBlockRows(std::max<int64_t>(1, 8 / warpsPerRow), rows, batchBlocks,
+                      2 * target.numProcessors),
+      warpsPerRow, batchTile, kChunk, false, 0, false, /*stagedInputs=*/false,
+      /*registerWgmma=*/false);
   // Blocks that stage much whatever their rows -- a shared codebook of 32
   // KiB or more, activations gathered through a permutation or scaled by
   // the channel norm -- get up to 1024 threads, so that more rows share
@@ -618,7 +626,8 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
       shrinkBlockRows(32 / warpsPerRow, rows, batchBlocks, target.numProcessors);
   auto make = [&](int64_t k, int64_t persistent) {
     return TilingAttr::get(ctx, blockRows, warpsPerRow, batchTile, k, false,
-                           persistent, false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                           persistent, false, /*stagedInputs=*/false,
+                           /*registerWgmma=*/false);
   };
   TilingAttr tiling = make(kChunk, 0);
   // Persistent blocks stage codebooks once only with one codebook group.
@@ -686,9 +695,9 @@ TilingAttr mlir::vptq::getDefaultDenseTiling(MLIRContext *ctx,
                                              int64_t batchHint) {
   batchHint = std::max<int64_t>(batchHint, 1);
   if (!target.isGPU())
-    return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32),
-                           1, std::min<int64_t>(batchHint, 4), 32, false, 0,
-                           false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+    return TilingAttr::get(ctx, std::clamp<int64_t>(outFeatures / 64, 1, 32), 1,
+                           std::min<int64_t>(batchHint, 4), 32, false, 0, false,
+                           /*stagedInputs=*/false, /*registerWgmma=*/false);
   int64_t batchTile = std::min<int64_t>(batchHint, 8);
   int64_t batchBlocks = (batchHint + batchTile - 1) / batchTile;
   int64_t blockRows = 8;
@@ -917,7 +926,8 @@ TilingAttr mlir::vptq::getDefaultShardedTiling(MLIRContext *ctx,
   return TilingAttr::get(ctx, /*blockRows=*/32 / best, best,
                          /*batchTile=*/1, roundUp(c.groupSize, 128),
                          /*mma=*/false, clusters * shards,
-                         /*sharedWeights=*/false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+                         /*sharedWeights=*/false, /*stagedInputs=*/false,
+                         /*registerWgmma=*/false);
 }
 
 int64_t mlir::vptq::getDefaultCodebookShards(const LayerConfig &c,

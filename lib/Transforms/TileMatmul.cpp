@@ -41,10 +41,9 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
           [&] { return op->emitOpError("invalid tiling: "); }, &getContext(),
           pick(blockRows, base.getBlockRows()),
           pick(warpsPerRow, base.getWarpsPerRow()),
-          pick(batchTile, base.getBatchTile()),
-          pick(kChunk, base.getKChunk()), base.getMma(), persistent,
-          base.getSharedWeights(), base.getStagedInputs(),
-          base.getRegisterWgmma());
+          pick(batchTile, base.getBatchTile()), pick(kChunk, base.getKChunk()),
+          base.getMma(), persistent, base.getSharedWeights(),
+          base.getStagedInputs(), base.getRegisterWgmma());
     };
     auto batchOf = [&](Value input) {
       int64_t batch = cast<ShapedType>(input.getType()).getDimSize(0);

@@ -216,8 +216,8 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
     for (int64_t k : {d.kChunk, roundUp(c.groupSize, granule)}) {
       auto tiling = mlir::vptq::TilingAttr::getChecked(
           [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx,
-          d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0),
-          false, /*stagedInputs=*/false, /*registerWgmma=*/false);
+          d.blockRows, d.warpsPerRow, d.batchTile, k, false, int64_t(0), false,
+          /*stagedInputs=*/false, /*registerWgmma=*/false);
       if (!tiling)
         continue;
       auto placement = mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
@@ -337,7 +337,8 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
     auto tiling = mlir::vptq::TilingAttr::getChecked(
         [&] { return mlir::emitError(mlir::UnknownLoc::get(&ctx)); }, &ctx, b,
         w, t, k, /*mma=*/true, /*persistentBlocks=*/int64_t(0),
-        /*sharedWeights=*/true, /*stagedInputs=*/false, /*registerWgmma=*/false);
+        /*sharedWeights=*/true, /*stagedInputs=*/false,
+        /*registerWgmma=*/false);
     if (!tiling ||
         !mlir::vptq::mmaTilingFits(
             c, modelType, target, tiling,
@@ -376,9 +377,10 @@ std::set<Decisions> sharedWeightCandidates(mlir::MLIRContext &ctx,
 /// tiles of 64 to 256 rows not past the batch (rounded up to 8), column
 /// chunks of 32 or 64; those past kMaxWarpgroupAccumulators or the shared
 /// memory are left out.
-std::set<Decisions> registerWgmmaCandidates(
-    mlir::MLIRContext &ctx, const ref::LayerConfig &c, mlir::Type modelType,
-    const mlir::vptq::TargetInfo &target, int64_t batch) {
+std::set<Decisions>
+registerWgmmaCandidates(mlir::MLIRContext &ctx, const ref::LayerConfig &c,
+                        mlir::Type modelType,
+                        const mlir::vptq::TargetInfo &target, int64_t batch) {
   std::set<Decisions> out;
   if (!target.hasWarpgroupMma() || c.vectorLen % 2 != 0)
     return out;
@@ -397,11 +399,10 @@ std::set<Decisions> registerWgmmaCandidates(
               &ctx, blockRows, 4 * groups, t, k, /*mma=*/true,
               /*persistentBlocks=*/int64_t(0), /*sharedWeights=*/false,
               /*stagedInputs=*/false, /*registerWgmma=*/true);
-          if (!tiling ||
-              !mlir::vptq::mmaTilingFits(
-                  c, modelType, target, tiling,
-                  mlir::vptq::getDefaultPlacement(&ctx, c, modelType, target,
-                                                  tiling)))
+          if (!tiling || !mlir::vptq::mmaTilingFits(
+                             c, modelType, target, tiling,
+                             mlir::vptq::getDefaultPlacement(&ctx, c, modelType,
+                                                             target, tiling)))
             continue;
           Decisions d{blockRows, 4 * groups, t, k, ""};
           d.mma = true;
@@ -504,8 +505,8 @@ int candidates(const std::vector<std::string> &args) {
           all.insert(d);
       if (b >= 64 &&
           mlir::vptq::canUseTensorCores(*target, modelType, modelType))
-        for (const Decisions &d : registerWgmmaCandidates(
-                 ctx, spec->config, modelType, *target, b))
+        for (const Decisions &d :
+             registerWgmmaCandidates(ctx, spec->config, modelType, *target, b))
           all.insert(d);
     }
     os << layer << "\n";

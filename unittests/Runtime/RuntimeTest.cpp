@@ -220,8 +220,7 @@ TEST(KernelCache, LinearTuningFixesDecisions) {
   EXPECT_EQ(open.key().find("-si"), std::string::npos) << open.key();
   LinearTuning registers;
   registers.registerWgmma = 1;
-  LinearSpec rw =
-      makeQuantizedSpec(config, DType::F16, DType::F16, registers);
+  LinearSpec rw = makeQuantizedSpec(config, DType::F16, DType::F16, registers);
   EXPECT_EQ(rw.registerWgmma, 1);
   EXPECT_NE(rw.key().find("-rw1"), std::string::npos) << rw.key();
   EXPECT_EQ(open.key().find("-rw"), std::string::npos) << open.key();

@@ -279,8 +279,8 @@ inline int64_t getMmaInputCopyWidth(const LayerConfig &config) {
 inline bool mmaReadsOperandsDirectly(const LayerConfig &config,
                                      TilingAttr tiling) {
   if (!tiling.getMma() || tiling.getSharedWeights() ||
-      tiling.getRegisterWgmma() || !config.packed ||
-      config.enablePerm || getMmaInputCopyWidth(config) < 2)
+      tiling.getRegisterWgmma() || !config.packed || config.enablePerm ||
+      getMmaInputCopyWidth(config) < 2)
     return false;
   const int64_t bits = config.indexBits + config.resIndexBits;
   const int64_t run = tiling.getKChunk() / 4;

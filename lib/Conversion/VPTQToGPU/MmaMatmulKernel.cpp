@@ -96,8 +96,8 @@ public:
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement,
                                      warpgroups)),
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),
-        sharedWeights(tiling.getSharedWeights()),
-        warpgroups(warpgroups), registerWgmma(tiling.getRegisterWgmma()),
+        sharedWeights(tiling.getSharedWeights()), warpgroups(warpgroups),
+        registerWgmma(tiling.getRegisterWgmma()),
         wgGrid(getWarpgroupGrid(cfg, tiling)),
         walksInputColumns(mmaWalksInputColumns(cfg, tiling)),
         direct(mmaReadsOperandsDirectly(cfg, tiling)),
@@ -183,11 +183,10 @@ public:
               b, loc, b.getI64Type(),
               memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dsm)),
           e.i64(layout.inputs));
-      codeTiles = sharedView(
-          b, loc, dsm, layout.codes,
-          {kRegisterWgmmaCodeStages, tiling.getBlockRows(),
-           tiling.getKChunk() + kRegisterWgmmaCodePadding},
-          b.getI32Type());
+      codeTiles = sharedView(b, loc, dsm, layout.codes,
+                             {kRegisterWgmmaCodeStages, tiling.getBlockRows(),
+                              tiling.getKChunk() + kRegisterWgmmaCodePadding},
+                             b.getI32Type());
       if (getRegisterWgmmaWordCopyWidth(cfg, tiling))
         wordRing = sharedView(
             b, loc, dsm, layout.packedWords,
@@ -664,6 +663,28 @@ private:
     return arith::OrIOp::create(e.b, e.loc, start, e.i64(fields));
   }
 
+  /// The shared address (i64) of input stage `stage`'s K-major core
+  /// matrices, from byte `offset` (index; null: 0) within the stage.
+  Value inputStageAddress(const EmitContext &e, Value stage,
+                          Value offset) const {
+    const int64_t stageBytes =
+        (tiling.getKChunk() / 8) * (tiling.getBatchTile() / 8) * 128;
+    Value bytes = e.mul(stage, e.index(stageBytes));
+    if (offset)
+      bytes = e.add(bytes, offset);
+    return e.add(inputsAddress, arith::IndexCastUIOp::create(
+                                    e.b, e.loc, e.b.getI64Type(), bytes));
+  }
+
+  /// The descriptor of a wgmma's B operand (activations) for 16-column
+  /// step `step` from the input-stage address `base` (inputStageAddress):
+  /// batch_tile * 16 bytes between core matrices along K, 128 along N.
+  Value inputDescriptor(const EmitContext &e, Value base, int64_t step) const {
+    const int64_t rowBlocks = tiling.getBatchTile() / 8;
+    return matrixDescriptor(e, e.add(base, e.i64(2 * step * rowBlocks * 128)),
+                            rowBlocks * 128, 128);
+  }
+
   /// Issues the warpgroup's wgmmas of the chunk in weight stage
   /// `weightStage` and input stage `inputStage`: per
   /// 16-column step, part and 64-row tile, one wgmma.m64nNk16 (N = the
@@ -674,14 +695,13 @@ private:
                                         ValueRange accIn) {
     OpBuilder &b = e.b;
     Location loc = e.loc;
-    const int64_t Kc = tiling.getKChunk(), Bt = tiling.getBatchTile();
+    const int64_t Kc = tiling.getKChunk();
     const int64_t M = tiling.getBlockRows() * cfg.vectorLen;
     const int64_t parts = split ? 2 : 1, T = wgGrid.rowTiles;
     const int64_t N = wgGrid.batchColumns, perTile = N / 2;
     const int64_t coreBytes = 128;
     // Bytes of one part of a weight stage and of an input stage.
     const int64_t weightPartBytes = (Kc / 8) * (M / 8) * coreBytes;
-    const int64_t inputStageBytes = (Kc / 8) * (Bt / 8) * coreBytes;
     auto toI64 = [&](Value v) {
       return arith::IndexCastUIOp::create(b, loc, b.getI64Type(), v)
           .getResult();
@@ -691,10 +711,8 @@ private:
         weightsAddress,
         toI64(e.add(e.mul(weightStage, e.index(parts * weightPartBytes)),
                     e.mul(rowGroup, e.index(T * 8 * coreBytes)))));
-    Value bBase = e.add(
-        inputsAddress,
-        toI64(e.add(e.mul(inputStage, e.index(inputStageBytes)),
-                    e.mul(batchGroup, e.index(N / 8 * coreBytes)))));
+    Value bBase = inputStageAddress(
+        e, inputStage, e.mul(batchGroup, e.index(N / 8 * coreBytes)));
     auto structType = LLVM::LLVMStructType::getLiteral(
         b.getContext(), SmallVector<Type>(perTile, b.getF32Type()));
     NVVM::WGMMATypes type = modelType.isF16() ? NVVM::WGMMATypes::f16
@@ -702,9 +720,7 @@ private:
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
     SmallVector<Value> acc(accIn);
     for (int64_t ks = 0; ks < Kc / kTileK; ++ks) {
-      Value descB = matrixDescriptor(
-          e, e.add(bBase, e.i64(2 * ks * (Bt / 8) * coreBytes)), Bt * 16,
-          coreBytes);
+      Value descB = inputDescriptor(e, bBase, ks);
       for (int64_t part = 0; part < parts; ++part)
         for (int64_t t = 0; t < T; ++t) {
           Value descA = matrixDescriptor(
@@ -797,8 +813,8 @@ private:
   /// an H100: bench/results/2026-11-30-h100-register-wgmma.md (overlapping
   /// a chunk's wgmmas with the next chunk's dequantization, in alternating
   /// registers, ran slower).
-  SmallVector<Value> emitRegisterWgmmaLoop(OpBuilder &b, Location loc,
-                                           Value cb, ValueRange accIn) {
+  SmallVector<Value> emitRegisterWgmmaLoop(OpBuilder &b, Location loc, Value cb,
+                                           ValueRange accIn) {
     EmitContext e{b, loc};
     const int64_t Kc = tiling.getKChunk(), stages = layout.stages;
     const int64_t codeStages = kRegisterWgmmaCodeStages;
@@ -813,15 +829,13 @@ private:
       // Chunks 0-3's words; everything lands before chunk 0's codes.
       for (int64_t c = 0; c < wordStages; ++c)
         words = copyChunkWords(e, cb, e.index(c * Kc), e.index(c));
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, words,
-                                       b.getI32IntegerAttr(0));
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, words, b.getI32IntegerAttr(0));
       gpu::BarrierOp::create(b, loc);
       storeRingCodes(e, e.index(0), e.index(0), e.index(0));
       fenceAsyncProxy(b, loc);
     } else {
       storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(0)), e.index(0));
-      storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(Kc)),
-                      e.index(1));
+      storeChunkCodes(e, loadChunkIndexWords(e, cb, e.index(Kc)), e.index(1));
       init.append(loadChunkIndexWords(e, cb, e.index(2 * Kc)));
       publishCopies(e, nextCopies);
     }
@@ -862,8 +876,7 @@ private:
             publishCopies(le, copies2);
             // Chunk i + 2's codes from the words loaded an iteration ago,
             // and chunk i + 3's loads.
-            storeChunkCodes(le,
-                            SmallVector<Value>(carried.drop_front(numAcc)),
+            storeChunkCodes(le, SmallVector<Value>(carried.drop_front(numAcc)),
                             stageOf(2, codeStages));
             llvm::append_range(
                 acc, loadChunkIndexWords(le, cb, le.add(k2, le.index(Kc))));
@@ -884,35 +897,56 @@ private:
   /// at column k0 of group cb (past the row's end: its last words) into
   /// stage `stage` of the word ring, as one group of asynchronous copies of
   /// getRegisterWgmmaWordCopyWidth words; returns its token.
-  Value copyChunkWords(const EmitContext &e, Value cb, Value k0,
-                       Value stage) {
+  Value copyChunkWords(const EmitContext &e, Value cb, Value k0, Value stage) {
     const int64_t w = getRegisterWgmmaWordCopyWidth(cfg, tiling);
     const int64_t R = tiling.getBlockRows(), perRow = chunkWords() / w;
     const int64_t threads = tiling.getThreads(), items = R * perRow;
     const int64_t bits = cfg.indexBits + cfg.resIndexBits;
     Value firstWord = arith::DivUIOp::create(
         e.b, e.loc, e.mul(k0, e.index(bits)), e.index(32));
-    SmallVector<Value> tokens;
-    for (int64_t i = 0; i < ceilDiv(items, threads); ++i) {
-      Value item =
-          e.min(e.add(tid, e.index(i * threads)), e.index(items - 1));
+    return emitCopyGroup(e, tid, threads, items, [&](Value item) {
       Value r = arith::DivUIOp::create(e.b, e.loc, item, e.index(perRow));
-      Value piece = e.mul(
-          arith::RemUIOp::create(e.b, e.loc, item, e.index(perRow)),
-          e.index(w));
-      Value row = e.min(e.add(firstIndexRow, r),
-                        e.index(cfg.numIndexRows() - 1));
-      Value src = e.min(e.add(firstWord, piece),
-                        e.index(cfg.packedWordsPerRow() - w));
-      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
-          wordRing, ValueRange{stage, r, piece}, wa.values().indices,
-          ValueRange{cb, row, src}, e.b.getIndexAttr(w), Value(),
-          w == 4 ? e.b.getUnitAttr() : UnitAttr()));
-    }
+      Value piece =
+          e.mul(arith::RemUIOp::create(e.b, e.loc, item, e.index(perRow)),
+                e.index(w));
+      Value row =
+          e.min(e.add(firstIndexRow, r), e.index(cfg.numIndexRows() - 1));
+      Value src =
+          e.min(e.add(firstWord, piece), e.index(cfg.packedWordsPerRow() - w));
+      return emitAsyncCopy(e, wordRing, ValueRange{stage, r, piece},
+                           wa.values().indices, ValueRange{cb, row, src}, w,
+                           Value());
+    });
+  }
+
+  /// One group of asynchronous copies: threads `thread` + i * `threads`
+  /// take work items 0 .. items - 1 (items past the last redo it), `copy`
+  /// issues an item's copy and returns its token. Returns the group's.
+  static Value emitCopyGroup(const EmitContext &e, Value thread,
+                             int64_t threads, int64_t items,
+                             function_ref<Value(Value)> copy) {
+    SmallVector<Value> tokens;
+    for (int64_t i = 0; i < ceilDiv(items, threads); ++i)
+      tokens.push_back(
+          copy(e.min(e.add(thread, e.index(i * threads)), e.index(items - 1))));
     return nvgpu::DeviceAsyncCreateGroupOp::create(
         e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
         tokens);
+  }
+
+  /// An asynchronous copy of `count` elements from src[srcIndices] to
+  /// dst[dstIndices] (`srcElements` of them read when set, the rest
+  /// zero-filled), bypassing L1 when it moves 16 bytes; returns its token.
+  static Value emitAsyncCopy(const EmitContext &e, Value dst,
+                             ValueRange dstIndices, Value src,
+                             ValueRange srcIndices, int64_t count,
+                             Value srcElements) {
+    const int64_t bytes =
+        count * cast<MemRefType>(src.getType()).getElementTypeBitWidth() / 8;
+    return nvgpu::DeviceAsyncCopyOp::create(
+        e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()), dst,
+        dstIndices, src, srcIndices, e.b.getIndexAttr(count), srcElements,
+        bytes == 16 ? e.b.getUnitAttr() : UnitAttr());
   }
 
   /// Decodes the thread's codes of the chunk at column k0 from word-ring
@@ -924,8 +958,7 @@ private:
     for (int64_t i = 0; i < chunkItems(); ++i) {
       auto [r, k] = chunkItem(e, i);
       Value code = emitExtractBits(e, wordRing, ValueRange{stage, r},
-                                   e.mul(k, e.index(bits)), bits,
-                                   chunkWords());
+                                   e.mul(k, e.index(bits)), bits, chunkWords());
       if (cfg.groupSize % tiling.getKChunk() != 0)
         code = emitSelect(e.b, e.loc,
                           cmp(e.b, e.loc, arith::CmpIPredicate::ult,
@@ -946,8 +979,8 @@ private:
     Type i32 = e.b.getI32Type();
     for (int64_t i = 0; i < chunkItems(); ++i) {
       auto [r, k] = chunkItem(e, i);
-      Value code = arith::IndexCastUIOp::create(e.b, e.loc, i32,
-                                                indices[i * perItem]);
+      Value code =
+          arith::IndexCastUIOp::create(e.b, e.loc, i32, indices[i * perItem]);
       if (perItem == 2)
         code = arith::OrIOp::create(
             e.b, e.loc, code,
@@ -1010,7 +1043,7 @@ private:
     SmallVector<Value> a;
     int64_t at = 0;
     for (int64_t s = 0; s < steps; ++s) {
-      SmallVector<Value> cols, scales(4), shifts(4), inGroup(4);
+      SmallVector<Value> scales(4), shifts(4), inGroup(4);
       for (int64_t j = 0; j < 4; ++j) {
         Value col = laneColumn(e, k0, s, j);
         if (partial)
@@ -1027,8 +1060,8 @@ private:
       for (int64_t t0 = 0; t0 < T; t0 += P) {
         Value first = vectorRowOf(e, tileRow(e, t0)).second;
         for (int64_t j = 0; j < 4; ++j) {
-          auto [idx, res] = emitSplitCode(e, codes[at++], cfg.indexBits,
-                                          cfg.resIndexBits);
+          auto [idx, res] =
+              emitSplitCode(e, codes[at++], cfg.indexBits, cfg.resIndexBits);
           appendGroupPairs(e, cb, idx, res, first, scales[j], shifts[j],
                            inGroup[j], t0, hi, lo);
         }
@@ -1059,12 +1092,11 @@ private:
       if (!inGroup)
         return v;
       auto type = cast<VectorType>(v.getType());
-      return emitSelect(
-          e.b, e.loc, inGroup, v,
-          arith::ConstantOp::create(
-              e.b, e.loc, type,
-              DenseElementsAttr::get(
-                  type, e.b.getZeroAttr(type.getElementType()))));
+      return emitSelect(e.b, e.loc, inGroup, v,
+                        arith::ConstantOp::create(
+                            e.b, e.loc, type,
+                            DenseElementsAttr::get(
+                                type, e.b.getZeroAttr(type.getElementType()))));
     };
     if (!split) {
       Value v = zeroUnlessInGroup(SharedCodebooks::gatherPart(
@@ -1106,28 +1138,21 @@ private:
     Location loc = e.loc;
     const int64_t Kc = tiling.getKChunk(), N = tiling.getBatchTile();
     const int64_t T = grid.tilesPerWarp, parts = split ? 2 : 1;
-    const int64_t perTile = N / 2, coreBytes = 128;
-    Value bBase = e.add(
-        inputsAddress,
-        arith::IndexCastUIOp::create(
-            b, loc, b.getI64Type(),
-            e.mul(stage, e.index((Kc / 8) * (N / 8) * coreBytes))));
+    const int64_t perTile = N / 2;
+    Value bBase = inputStageAddress(e, stage, Value());
     // Every wgmma input is defined before wgmma.fence: ptxas serializes
     // wgmmas whose input registers other instructions define between the
     // fence and them (C7513).
     SmallVector<Value> descs;
     for (int64_t s = 0; s < Kc / kTileK; ++s)
-      descs.push_back(matrixDescriptor(
-          e, e.add(bBase, e.i64(2 * s * (N / 8) * coreBytes)), N * 16,
-          coreBytes));
+      descs.push_back(inputDescriptor(e, bBase, s));
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
     SmallVector<Value> acc(accIn);
     for (int64_t s = 0; s < Kc / kTileK; ++s) {
       Value descB = descs[s];
       for (int64_t part = 0; part < parts; ++part)
         for (int64_t t = 0; t < T; ++t) {
-          ValueRange regs =
-              a.slice(((s * parts + part) * T + t) * 4, 4);
+          ValueRange regs = a.slice(((s * parts + part) * T + t) * 4, 4);
           MutableArrayRef<Value> tile(acc.data() + t * perTile, perTile);
           SmallVector<Value> d = emitRegisterWgmma(e, tile, regs, descB);
           std::copy(d.begin(), d.end(), tile.begin());
@@ -1151,12 +1176,12 @@ private:
     // scale-d is an immediate: a register defined after wgmma.fence would
     // make ptxas serialize the wgmmas (C7513).
     os << "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
-       << "wgmma.mma_async.sync.aligned.m64n" << 2 * n << "k16.f32."
-       << type << "." << type << " {";
+       << "wgmma.mma_async.sync.aligned.m64n" << 2 * n << "k16.f32." << type
+       << "." << type << " {";
     for (int64_t i = 0; i < n; ++i)
       os << (i ? ", $" : "$") << i;
-    os << "}, {$" << 2 * n << ", $" << 2 * n + 1 << ", $" << 2 * n + 2
-       << ", $" << 2 * n + 3 << "}, $" << 2 * n + 4 << ", p, 1, 1, 0;\n}";
+    os << "}, {$" << 2 * n << ", $" << 2 * n + 1 << ", $" << 2 * n + 2 << ", $"
+       << 2 * n + 3 << "}, $" << 2 * n + 4 << ", p, 1, 1, 0;\n}";
     SmallVector<std::string> constraints(n, "=f");
     SmallVector<Value> operands(acc);
     for (int64_t i = 0; i < n; ++i)
@@ -1479,12 +1504,9 @@ private:
       return Value();
     }
     const int64_t w = stageWidth, perRow = Kc / w, items = Bt * perRow;
-    SmallVector<Value> tokens;
-    for (int64_t i = 0; i < ceilDiv(items, groupThreads); ++i) {
-      // Items past the tile (when it has fewer than the group's threads)
-      // redo the last one.
-      Value item = e.min(e.add(groupThread, e.index(i * groupThreads)),
-                         e.index(items - 1));
+    // Items past the tile (when it has fewer than the group's threads) redo
+    // the last one.
+    return emitCopyGroup(e, groupThread, groupThreads, items, [&](Value item) {
       // Item -> (batch row r, piece of columns p): rows of perRow pieces;
       // with warpgroups 8 consecutive threads copy the 8 rows of one core
       // matrix (128 contiguous bytes), so a warp reads 4 pieces of each of
@@ -1508,16 +1530,9 @@ private:
       Value srcElements = emitSelect(
           e.b, e.loc, cmp(e.b, e.loc, arith::CmpIPredicate::ult, r, liveRows),
           e.index(w), e.index(0));
-      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
-          inputTiles, inputTileIndices(e, tile, r, k), x,
-          ValueRange{srcRow, srcCol},
-          e.b.getIndexAttr(w), srcElements,
-          w * 2 == 16 ? e.b.getUnitAttr() : UnitAttr()));
-    }
-    return nvgpu::DeviceAsyncCreateGroupOp::create(
-        e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
-        tokens);
+      return emitAsyncCopy(e, inputTiles, inputTileIndices(e, tile, r, k), x,
+                           ValueRange{srcRow, srcCol}, w, srcElements);
+    });
   }
 
   /// The indices of batch row r, column k of stage `tile` of the column
@@ -1546,14 +1561,12 @@ private:
     Location loc = e.loc;
     const int64_t T = grid.tilesPerWarp;
     Value colBase = groupColumn(e, cb);
-    Value twoQuad = e.mul(quad, e.index(2));
     // The lane's code columns 2q, 2q + 1, 2q + 8, 2q + 9 of the step and,
     // with the norm, the scale and bias of the input columns they multiply.
     auto vecType = VectorType::get({2}, b.getF32Type());
     SmallVector<Value> cols, scales(4), shifts(4);
     for (int64_t j = 0; j < 4; ++j) {
-      Value col =
-          e.add(e.add(k0, twoQuad), e.index((j & 1) + (j >= 2 ? 8 : 0)));
+      Value col = laneColumn(e, k0, 0, j);
       cols.push_back(col);
       if (cfg.enableNorm) {
         Value p = wa.emitInputColumn(

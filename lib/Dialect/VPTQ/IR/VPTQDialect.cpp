@@ -170,9 +170,8 @@ QuantConfigAttr::withChanges(function_ref<void(LC &)> fn) const {
 LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockRows, int64_t warpsPerRow,
                                  int64_t batchTile, int64_t kChunk, bool mma,
-                                 int64_t persistentBlocks,
-                                 bool sharedWeights, bool stagedInputs,
-                                 bool registerWgmma) {
+                                 int64_t persistentBlocks, bool sharedWeights,
+                                 bool stagedInputs, bool registerWgmma) {
   if (blockRows < 1 || warpsPerRow < 1 || batchTile < 1)
     return emitError() << "#vptq.tiling: block_rows, warps_per_row and "
                           "batch_tile must be positive";

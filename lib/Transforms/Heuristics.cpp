@@ -633,31 +633,43 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   // Persistent blocks stage codebooks once only with one codebook group.
   if (c.numCodebooks != 1)
     return tiling;
+  // Shared memory as the lowering lays it out: with the activation rows
+  // where it stages them (stagesInputRow).
+  auto bytesOf = [&](TilingAttr t, PlacementAttr p) {
+    return getSharedMemoryLayout(c, modelType, t, p, /*warpgroups=*/false,
+                                 stagesInputRow(c, modelType, t, p, target))
+        .total;
+  };
   auto blocksOf = [&](TilingAttr t, PlacementAttr p) {
-    return getBlocksPerProcessor(target, t.getThreads(),
-                                 getSharedMemoryBytes(c, modelType, t, p));
+    return getBlocksPerProcessor(target, t.getThreads(), bytesOf(t, p));
   };
   PlacementAttr placement =
       getDefaultPlacement(ctx, c, modelType, target, tiling);
   // The whole group in one chunk (activations staged once per block) when
   // that keeps the codebooks where they were, does not cost a resident
   // block per processor below two and, when the staging gathers the
-  // activations (and weight_scale) through the permutation, leaves the L1
-  // cache room for them beside the blocks' shared memory: on NVIDIA chips
-  // L1 and shared memory share one array, of which 29 KiB stay L1 at the
-  // largest shared carveout. Two blocks of a 64 KiB codebook and 11008 f32
-  // activations left 28 KiB of L1 for 43 KiB of gathered x and
-  // weight_scale, and ran 2.3x slower than 2048-column chunks (the gathers
-  // went to L2; bench/results/2026-11-24-h100-direct-codes.md).
+  // activations (and weight_scale) through the permutation from global
+  // memory, leaves the L1 cache room for them beside the blocks' shared
+  // memory: on NVIDIA chips L1 and shared memory share one array, of which
+  // 29 KiB stay L1 at the largest shared carveout. Two blocks of a 64 KiB
+  // codebook and 11008 f32 activations left 28 KiB of L1 for 43 KiB of
+  // gathered x and weight_scale, and ran 2.3x slower than 2048-column
+  // chunks (the gathers went to L2;
+  // bench/results/2026-11-24-h100-direct-codes.md). Blocks that stage their
+  // activation rows gather from shared memory instead: the 11008-column
+  // down projection of the 7B v8-k4096 model took 17.8 us in one chunk
+  // against 20.7 us in 2048-column ones
+  // (bench/results/2026-12-01-h100-input-rows.md).
   int64_t whole = roundUp(c.groupSize, granule);
   if (whole > kChunk) {
     TilingAttr single = make(whole, 0);
     PlacementAttr singlePlacement =
         getDefaultPlacement(ctx, c, modelType, target, single);
-    int64_t singleBytes = getSharedMemoryBytes(c, modelType, single, placement);
+    int64_t singleBytes = bytesOf(single, placement);
     int64_t blocks = blocksOf(single, placement);
     bool leavesL1 = true;
-    if (c.enablePerm && target.kind == TargetInfo::Kind::NVVM) {
+    if (c.enablePerm && target.kind == TargetInfo::Kind::NVVM &&
+        !stagesInputRow(c, modelType, single, placement, target)) {
       constexpr int64_t kL1BesideShared = 29 * 1024;
       int64_t gathered =
           c.inFeatures * elemBytes(modelType) * (c.enableNorm ? 2 : 1);
@@ -734,11 +746,10 @@ int64_t mlir::vptq::getDirectCodeGroup(const LayerConfig &c, TilingAttr tiling,
   return codes;
 }
 
-SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
-                                                     Type modelType,
-                                                     TilingAttr tiling,
-                                                     PlacementAttr placement,
-                                                     bool warpgroups) {
+SharedMemoryLayout
+mlir::vptq::getSharedMemoryLayout(const LayerConfig &c, Type modelType,
+                                  TilingAttr tiling, PlacementAttr placement,
+                                  bool warpgroups, bool inputRow) {
   SharedMemoryLayout l;
   SharedBuffers buffers;
   int64_t elem = elemBytes(modelType);
@@ -813,8 +824,34 @@ SharedMemoryLayout mlir::vptq::getSharedMemoryLayout(const LayerConfig &c,
                 warps * tiling.getBatchTile() * c.vectorLen * 4);
   if (c.enableNorm)
     buffers.place(l.norm, l.normBytes, warps * tiling.getBatchTile() * 4);
+  if (inputRow)
+    buffers.place(l.inputRow, l.inputRowBytes,
+                  tiling.getBatchTile() * c.inFeatures * 4);
   l.total = buffers.offset;
   return l;
+}
+
+bool mlir::vptq::stagesInputRow(const LayerConfig &c, Type modelType,
+                                TilingAttr tiling, PlacementAttr placement,
+                                const TargetInfo &target) {
+  if (!target.isGPU() || tiling.getMma() || !c.enablePerm ||
+      tiling.getBatchTile() * c.inFeatures * 4 > kMaxInputRowBytes)
+    return false;
+  int64_t without =
+      getSharedMemoryBytes(c, modelType, tiling, placement, false);
+  int64_t with = getSharedMemoryLayout(c, modelType, tiling, placement, false,
+                                       /*inputRow=*/true)
+                     .total;
+  if (with > target.maxSharedBytes)
+    return false;
+  // Resident blocks the row grid can use (one batch tile along y).
+  int64_t blocks = ceilDiv(c.numIndexRows(), tiling.getBlockRows());
+  if (tiling.getPersistentBlocks() > 0)
+    blocks = std::min(blocks, tiling.getPersistentBlocks());
+  int64_t wanted =
+      std::min(getBlocksPerProcessor(target, tiling.getThreads(), without),
+               ceilDiv(blocks, target.numProcessors));
+  return getBlocksPerProcessor(target, tiling.getThreads(), with) >= wanted;
 }
 
 PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,

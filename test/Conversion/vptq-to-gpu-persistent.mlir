@@ -20,17 +20,38 @@
 // CHECK:   %[[CB:.+]] = memref.view {{.*}} to memref<1x2048xf16, #gpu.address_space<workgroup>>
 // CHECK-NOT: xi32, #gpu.address_space<workgroup>>
 // CHECK:   %[[XS:.+]] = memref.view {{.*}} to memref<1x128xf32, #gpu.address_space<workgroup>>
-// Codebook copy, the wait, the norm term (x . weight_bias), then the
-// activations through perm, times weight_scale.
+// Codebook copy; the permuted layer's row of activations fits
+// (stagesInputRow): one column per thread. Before the wait weight_scale
+// and weight_bias of column tid and the chunk's column tid through perm
+// (weights); after it x read in natural column order, the staged x * scale
+// and the norm term's share x * bias from the same load (summed over the
+// warp), a barrier, and the chunk gathered from the row through perm.
 // CHECK:   vector.store %{{.+}}, %[[CB]]
 // CHECK-NOT: memref.load %arg0
+// CHECK:   %[[S:.+]] = memref.load %arg4[%thread_id_x] : memref<128xf16>
+// CHECK:   %[[SF:.+]] = arith.extf %[[S]] : f16 to f32
+// CHECK:   %[[NB:.+]] = memref.load %arg5[%thread_id_x] : memref<128xf16>
+// CHECK:   %[[NBF:.+]] = arith.extf %[[NB]] : f16 to f32
+// CHECK:   %[[P:.+]] = memref.load %arg3[%thread_id_x] : memref<128xi16>
+// CHECK:   %[[COL:.+]] = arith.index_castui %[[P]] : i16 to index
 // CHECK:   nvvm.griddepcontrol wait
 // CHECK-NOT: nvvm.griddepcontrol
-// CHECK:   memref.load %arg5
-// CHECK:   memref.load %arg3[%{{.+}}] : memref<128xi16>
-// CHECK:   memref.load %arg4
-// CHECK:   memref.store %{{.+}}, %[[XS]]
+// CHECK:   %[[X:.+]] = memref.load %arg0[%{{.+}}, %thread_id_x] : memref<?x128xf16>
+// CHECK:   %[[XF:.+]] = arith.extf %[[X]] : f16 to f32
+// CHECK:   %[[XS_V:.+]] = arith.mulf %[[XF]], %[[SF]] : f32
+// CHECK:   %[[STAGED:.+]] = arith.select %[[IN:.+]], %[[XS_V]], %cst{{.*}} : f32
+// CHECK:   %[[XB:.+]] = arith.mulf %[[XF]], %[[NBF]] : f32
+// CHECK:   %[[TERM:.+]] = arith.select %[[IN]], %[[XB]], %cst{{.*}} : f32
+// CHECK:   memref.store %[[STAGED]], %[[ROWS:.+]][%c0, %thread_id_x] : memref<1x128xf32, #gpu.address_space<workgroup>>
+// CHECK:   gpu.shuffle  xor %[[TERM]], %c16_i32, %c32_i32 : f32
+// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK:   scf.if
+// CHECK:     memref.store %{{.+}}, %[[NORM:.+]][%{{.+}}, %c0] : memref<4x1xf32, #gpu.address_space<workgroup>>
 // CHECK:   gpu.barrier
+// CHECK-NEXT: %[[R:.+]] = memref.load %[[ROWS]][%c0, %[[COL]]]
+// CHECK-NEXT: %[[V:.+]] = arith.select %[[IN]], %[[R]], %cst{{.*}} : f32
+// CHECK-NEXT: memref.store %[[V]], %[[XS]][%c0, %thread_id_x]
+// CHECK-NEXT: gpu.barrier
 // CHECK:   %[[BX:.+]] = gpu.block_id  x
 // CHECK:   scf.for %[[TILE:.+]] = %[[BX]] to %c8 step %c3 {
 // CHECK:     %[[ROW0:.+]] = arith.muli %[[TILE]], %c2 : index

@@ -95,6 +95,54 @@ func.func @sharded(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
 
 // -----
 
+// With the norm: 1024 threads stage 4096 + 1 columns, 5 items each (the
+// fifth, tid + 4096, exists for thread 0 only: clamped to item 4096 and
+// its store and norm share masked). Each item's weight_scale and
+// weight_bias come before the wait (columns clamped to 4095); after it the
+// loads of x, the staged x * scale and the norm term x * bias (zero for
+// the padding column 4096 and past the batch), summed over the warp.
+// CHECK-LABEL: func.func @sharded_norm
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[C0:.+]] = arith.minui %thread_id_x, %c4095 : index
+// CHECK:   memref.load %arg3[%[[C0]]] : memref<4096xf16>
+// CHECK:   memref.load %arg4[%[[C0]]] : memref<4096xf16>
+// CHECK-COUNT-3: memref.load %arg4
+// CHECK:   %[[I4:.+]] = arith.addi %thread_id_x, %c4096 : index
+// CHECK:   %[[SI4:.+]] = arith.minui %[[I4]], %c4096 : index
+// CHECK:   %[[C4:.+]] = arith.minui %[[SI4]], %c4095 : index
+// CHECK:   memref.load %arg3[%[[C4]]]
+// CHECK:   memref.load %arg4[%[[C4]]]
+// CHECK-NEXT: arith.extf
+// CHECK-NEXT: nvvm.griddepcontrol wait
+// CHECK:   arith.cmpi ult, %thread_id_x, %c4096 : index
+// CHECK:   memref.load %arg0[%{{.+}}, %[[C0]]] : memref<?x4096xf16>
+// CHECK-COUNT-4: memref.load %arg0
+// CHECK:   %[[HAS4:.+]] = arith.cmpi ult, %[[I4]], %c4097 : index
+// CHECK:   %[[T4:.+]] = arith.select %[[HAS4]], %{{.+}}, %cst{{.*}} : f32
+// CHECK:   %[[SUM:.+]] = arith.addf %{{.+}}, %[[T4]] : f32
+// CHECK-COUNT-4: memref.store %{{.+}}, %[[XS:.+]][%c0, %{{.+}}] : memref<1x4097xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.if %[[HAS4]] {
+// CHECK-NEXT: memref.store %{{.+}}, %[[XS]][%c0, %[[SI4]]]
+// CHECK:   gpu.shuffle  xor %[[SUM]], %c16_i32, %c32_i32 : f32
+// CHECK:   memref.store %{{.+}} : memref<32x1xf32, #gpu.address_space<workgroup>>
+// CHECK:   gpu.barrier
+func.func @sharded_norm(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
+                        %c: memref<1x524288xf16>, %s: memref<4096xf16>,
+                        %nb: memref<4096xf16>, %e: memref<?xi32>,
+                        %o: memref<8x513xi32>, %y: memref<?x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096,
+                       vector_len = 8, num_centroids = 65536, packed = true,
+                       enable_norm = true>
+      input(%x : memref<?x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x524288xf16>)
+      weight_scale(%s : memref<4096xf16>) weight_bias(%nb : memref<4096xf16>)
+      shard_entries(%e : memref<?xi32>) shard_offsets(%o : memref<8x513xi32>)
+      outs(%y : memref<?x4096xf16>)
+  return
+}
+
+// -----
+
 // A 28672-wide layer: f32 activations (112 KiB) would not fit beside the
 // 128 KiB slice, so they are staged in the model type (f16: 56 KiB),
 // rounded once after scaling and widened per lookup.

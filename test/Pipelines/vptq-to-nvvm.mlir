@@ -28,7 +28,7 @@
 // HOST: gpu.launch_func @vptq_kernels::@vptq_matmul_0
 // HOST: gpu.binary @vptq_kernels
 // LAUNCH: func.func @matmul(
-// LAUNCH: gpu.launch_func @vptq_kernels::@vptq_matmul_0 {{.*}} {vptq.launch = {batch_tile = 2 : i64, block_size = 128 : i64, grid_dependency = true, grid_x = 2 : i64, kernel = "vptq_matmul_0", op = "matmul", placement = #vptq.placement<centroids = shared, res_centroids = registers>, shared_bytes = 5760 : i64, tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 2, k_chunk = 128>}}
+// LAUNCH: gpu.launch_func @vptq_kernels::@vptq_matmul_0 {{.*}} {vptq.launch = {batch_tile = 2 : i64, block_size = 128 : i64, grid_dependency = true, grid_x = 2 : i64, kernel = "vptq_matmul_0", op = "matmul", placement = #vptq.placement<centroids = shared, res_centroids = registers>, shared_bytes = 6784 : i64, tiling = #vptq.tiling<block_rows = 2, warps_per_row = 2, batch_tile = 2, k_chunk = 128>}}
 
 func.func @matmul(%x: tensor<?x128xf16>, %i: tensor<1x4x48xi32>,
                   %c: tensor<1x2048xf16>, %rc: tensor<1x128xf16>,

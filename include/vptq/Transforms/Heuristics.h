@@ -385,6 +385,10 @@ struct SharedMemoryLayout {
   int64_t stages = 1;
   /// Stages of the weight tile (`stages` but with warpgroups).
   int64_t weightStages = 1;
+  /// SIMT kernels of permuted layers that stage the activation rows
+  /// (stagesInputRow): x * weight_scale in natural column order,
+  /// [batch_tile][in_features] f32, from which the chunks gather.
+  int64_t inputRow = 0, inputRowBytes = 0;
   /// Kernels that walk the input columns (mmaWalksInputColumns): the
   /// inverse permutation, [in_features] i16.
   int64_t inversePerm = 0, inversePermBytes = 0;
@@ -421,11 +425,30 @@ int64_t getDirectCodeGroup(const LayerConfig &config, TilingAttr tiling,
 /// placement (see convert-vptq-to-gpu); `warpgroups` when a shared-weight
 /// tiling multiplies with warpgroups (mmaUsesWarpgroups): unpadded core
 /// matrices, kWarpgroupInputStages input and kWarpgroupWeightStages weight
-/// stages.
+/// stages; `inputRow` when a SIMT kernel stages its activation rows
+/// (stagesInputRow).
 SharedMemoryLayout getSharedMemoryLayout(const LayerConfig &config,
                                          Type modelType, TilingAttr tiling,
                                          PlacementAttr placement,
-                                         bool warpgroups = false);
+                                         bool warpgroups = false,
+                                         bool inputRow = false);
+
+/// Whether the SIMT kernel of a permuted layer stages its blocks' rows of
+/// activations, x * weight_scale (and the norm term) read in natural column
+/// order, into shared memory and gathers each chunk's columns through the
+/// permutation from there instead of from global memory: when the rows fit
+/// beside the rest of the layout in `target`'s shared memory without
+/// costing resident blocks the grid would fill (at most
+/// kMaxInputRowBytes). Every block reads every column, so gathers from
+/// global memory cost a wavefront per cache line they touch: on an H100
+/// the 4096 x 4096 v8-k4096 decode kernel took 10.0 us with perm and norm
+/// against 7.4 us without (bench/results/2026-12-01-h100-input-rows.md).
+bool stagesInputRow(const LayerConfig &config, Type modelType,
+                    TilingAttr tiling, PlacementAttr placement,
+                    const TargetInfo &target);
+
+/// The largest staged activation rows (stagesInputRow), in bytes.
+constexpr int64_t kMaxInputRowBytes = 64 * 1024;
 
 /// Bytes of shared memory a GPU kernel with this tiling and placement uses.
 inline int64_t getSharedMemoryBytes(const LayerConfig &config, Type modelType,

@@ -195,7 +195,8 @@ Value emitDynamicSharedMemory(OpBuilder &b, Location loc) {
 void emitThreadRounds(
     OpBuilder &b, Location loc, Value first, int64_t total, int64_t step,
     function_ref<Value(const EmitContext &, Value)> produce,
-    function_ref<void(const EmitContext &, Value, Value)> consume) {
+    function_ref<void(const EmitContext &, Value, Value)> consume,
+    bool clampedTail) {
   EmitContext e{b, loc};
   const int64_t batch = kLoadsInFlight * step;
   const int64_t batched = total / batch * batch;
@@ -212,41 +213,128 @@ void emitThreadRounds(
       for (int64_t u = 0; u < kLoadsInFlight; ++u)
         consume(ne, items[u], values[u]);
     });
-  if (batched < total)
-    emitFor(b, loc, batched ? e.add(first, e.index(batched)) : first,
-            e.index(total), e.index(step), [&](OpBuilder &nb, Value item) {
-      EmitContext ne{nb, loc};
-      consume(ne, item, produce(ne, item));
-    });
+  if (batched == total)
+    return;
+  Value tailFirst = batched ? e.add(first, e.index(batched)) : first;
+  if (!clampedTail) {
+    emitFor(b, loc, tailFirst, e.index(total), e.index(step),
+            [&](OpBuilder &nb, Value item) {
+              EmitContext ne{nb, loc};
+              consume(ne, item, produce(ne, item));
+            });
+    return;
+  }
+  // One round of at most kLoadsInFlight items, produced on items clamped to
+  // the last and consumed where the thread has them.
+  // Items of the first `whole` steps exist for every thread (first < step).
+  const int64_t whole = (total - batched) / step;
+  SmallVector<Value> items, values;
+  for (int64_t u = 0, n = ceilDiv(total - batched, step); u < n; ++u) {
+    items.push_back(u == 0 ? tailFirst : e.add(tailFirst, e.index(u * step)));
+    values.push_back(produce(
+        e, u < whole ? items.back() : e.min(items.back(), e.index(total - 1))));
+  }
+  for (auto [u, item, v] : llvm::enumerate(items, values)) {
+    if (int64_t(u) < whole) {
+      consume(e, item, v);
+      continue;
+    }
+    emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::ult, item, e.index(total)),
+           [&, item = item, v = v](OpBuilder &nb) {
+             consume(EmitContext{nb, loc}, item, v);
+           });
+  }
 }
 
-void emitStageScaledInputs(
-    OpBuilder &b, Location loc, const WeightAccess &wa, Value x, Value dst,
-    Value firstBatch, Value batch, int64_t batchTile, int64_t width,
-    Value tid, int64_t threads,
-    function_ref<Value(const EmitContext &, Value)> columnInRange,
-    function_ref<Value(const EmitContext &, Value)> inputColumn) {
+std::pair<Value, Value> ScaledInputStaging::split(const EmitContext &e,
+                                                  Value item,
+                                                  int64_t bound) const {
+  // Preloaded item u lies in [u * threads, bound): one batch row when both
+  // ends do.
+  if (bound > 0) {
+    int64_t j = (bound - 1) / width;
+    if ((bound - 1) / threads * threads / width == j)
+      return {e.index(j), j ? Value(arith::SubIOp::create(e.b, e.loc, item,
+                                                          e.index(j * width)))
+                            : item};
+  }
+  return {arith::DivUIOp::create(e.b, e.loc, item, e.index(width)),
+          arith::RemUIOp::create(e.b, e.loc, item, e.index(width))};
+}
+
+void ScaledInputStaging::loadWeights(const EmitContext &e, Value item,
+                                     int64_t bound, bool withBias,
+                                     Preloaded &w) const {
+  Value c = column0(e, split(e, item, bound).second);
+  if (!allColumnsInRange())
+    c = e.min(c, e.index(end - 1));
+  Value p = column(e, c);
+  const QuantizedWeightValues &weights = wa.values();
+  w.columns.push_back(p);
+  w.scales.push_back(weights.weightScale && !row
+                         ? e.loadF32(weights.weightScale, {p})
+                         : Value());
+  w.biases.push_back(withBias ? e.loadF32(weights.weightBias, {p}) : Value());
+}
+
+std::pair<Value, Value>
+ScaledInputStaging::scaledInput(const EmitContext &e, Value item, int64_t bound,
+                                Value p, Value scale, Value bias) const {
+  Location loc = e.loc;
+  auto [j, g] = split(e, item, bound);
+  Value bj = e.add(firstBatch, j);
+  Value valid = cmp(e.b, loc, arith::CmpIPredicate::ult, bj, batch);
+  if (!allColumnsInRange())
+    valid = andI(
+        e.b, loc, valid,
+        cmp(e.b, loc, arith::CmpIPredicate::ult, column0(e, g), e.index(end)));
+  Value zero = e.f32(0);
+  if (row) {
+    Value v = memref::LoadOp::create(e.b, loc, row, ValueRange{j, p});
+    return {emitSelect(e.b, loc, valid, v, zero), Value()};
+  }
+  Value lastBatch = arith::SubIOp::create(e.b, loc, batch, e.index(1));
+  Value xv = e.loadF32(x, {e.min(bj, lastBatch), p});
+  Value v = emitSelect(e.b, loc, valid, scale ? e.mul(xv, scale) : xv, zero);
+  Value norm =
+      bias ? emitSelect(e.b, loc, valid, e.mul(xv, bias), zero) : Value();
+  return {v, norm};
+}
+
+void ScaledInputStaging::emit(OpBuilder &b, Location loc) const {
   Type dstElem = cast<MemRefType>(dst.getType()).getElementType();
-  auto split = [&](const EmitContext &ne, Value item) {
-    return std::make_pair(
-        Value(arith::DivUIOp::create(ne.b, loc, item, ne.index(width))),
-        Value(arith::RemUIOp::create(ne.b, loc, item, ne.index(width))));
-  };
   emitThreadRounds(
       b, loc, tid, batchTile * width, threads,
       [&](const EmitContext &ne, Value item) -> Value {
+        if (allColumnsInRange()) {
+          Preloaded w;
+          loadWeights(ne, item, /*bound=*/0, /*withBias=*/false, w);
+          return scaledInput(ne, item, /*bound=*/0, w.columns[0], w.scales[0],
+                             Value())
+              .first;
+        }
+        // Chunks that may end past the columns load under a branch: clamped
+        // addresses outside one kept a register per item live across the
+        // chunk loop (LLVM hoisted their invariant parts), and ptxas then
+        // split a v16 layer's four codebook loads in two waits (13824 x
+        // 5120 and 8192 x 8192 at batch 1: 1.2x and 1.75x slower on an
+        // H100, bench/results/2026-12-01-h100-input-rows.md).
         Value j, g;
-        std::tie(j, g) = split(ne, item);
+        std::tie(j, g) = split(ne, item, /*bound=*/0);
+        Value c = column0(ne, g);
         Value bj = ne.add(firstBatch, j);
-        Value valid = andI(ne.b, loc,
-                           cmp(ne.b, loc, arith::CmpIPredicate::ult, bj, batch),
-                           columnInRange(ne, g));
+        Value valid = andI(
+            ne.b, loc, cmp(ne.b, loc, arith::CmpIPredicate::ult, bj, batch),
+            cmp(ne.b, loc, arith::CmpIPredicate::ult, c, ne.index(end)));
         auto ifOp = scf::IfOp::create(
             ne.b, loc, valid,
             [&](OpBuilder &tb, Location) {
               EmitContext te{tb, loc};
-              scf::YieldOp::create(
-                  tb, loc, wa.emitScaledInput(te, x, bj, inputColumn(te, g)));
+              Value p = column(te, c);
+              Value v = row ? Value(memref::LoadOp::create(tb, loc, row,
+                                                           ValueRange{j, p}))
+                            : wa.emitScaledInput(te, x, bj, p);
+              scf::YieldOp::create(tb, loc, v);
             },
             [&](OpBuilder &eb, Location) {
               scf::YieldOp::create(eb, loc, EmitContext{eb, loc}.f32(0));
@@ -254,38 +342,151 @@ void emitStageScaledInputs(
         return ifOp.getResult(0);
       },
       [&](const EmitContext &ne, Value item, Value v) {
-        auto [j, g] = split(ne, item);
+        auto [j, g] = split(ne, item, /*bound=*/0);
         memref::StoreOp::create(ne.b, loc, ne.fromF32(v, dstElem), dst,
                                 ValueRange{j, g});
-      });
+      },
+      /*clampedTail=*/true);
 }
 
-void emitNormTermPartials(OpBuilder &b, Location loc, Value x,
-                          Value weightBias, int64_t inFeatures,
-                          Value firstBatch, int64_t batchTile, Value tid,
-                          int64_t threads, Value warp, Value lane,
-                          Value norm) {
+/// Item u of the thread (tid + u * threads), clamped to the last item.
+static Value preloadedItem(const EmitContext &e, Value tid, int64_t u,
+                           int64_t threads, int64_t total) {
+  Value item = e.add(tid, e.index(u * threads));
+  return (u + 1) * threads > total ? e.min(item, e.index(total - 1)) : item;
+}
+
+ScaledInputStaging::Preloaded
+ScaledInputStaging::preload(OpBuilder &b, Location loc, bool withBias) const {
+  assert(canPreload() && "too many items per thread to preload");
+  EmitContext e{b, loc};
+  const int64_t total = batchTile * width;
+  Preloaded w;
+  for (int64_t u = 0, n = ceilDiv(total, threads); u < n; ++u)
+    loadWeights(e, preloadedItem(e, tid, u, threads, total),
+                std::min((u + 1) * threads, total), withBias, w);
+  return w;
+}
+
+SmallVector<Value>
+ScaledInputStaging::stagePreloaded(OpBuilder &b, Location loc,
+                                   const Preloaded &w) const {
+  EmitContext e{b, loc};
+  const int64_t total = batchTile * width;
+  Type dstElem = cast<MemRefType>(dst.getType()).getElementType();
+  bool withBias = !w.biases.empty() && w.biases.front();
+  // Null until the first term (x + 0.0 does not fold).
+  SmallVector<Value> sums(withBias ? batchTile : 0);
+  SmallVector<Value> items, values;
+  for (int64_t u = 0, n = w.columns.size(); u < n; ++u) {
+    Value item = preloadedItem(e, tid, u, threads, total);
+    const int64_t bound = std::min((u + 1) * threads, total);
+    auto [v, norm] =
+        scaledInput(e, item, bound, w.columns[u], w.scales[u], w.biases[u]);
+    items.push_back(item);
+    values.push_back(v);
+    if (!withBias)
+      continue;
+    // Clamped items repeat the last one: only the thread's own count.
+    if ((u + 1) * threads > total)
+      norm = emitSelect(b, loc,
+                        cmp(b, loc, arith::CmpIPredicate::ult,
+                            e.add(tid, e.index(u * threads)), e.index(total)),
+                        norm, e.f32(0));
+    Value j = split(e, item, bound).first;
+    for (int64_t r = 0; r < batchTile; ++r) {
+      Value term =
+          batchTile == 1
+              ? norm
+              : emitSelect(b, loc,
+                           cmp(b, loc, arith::CmpIPredicate::eq, j, e.index(r)),
+                           norm, e.f32(0));
+      sums[r] = sums[r] ? e.add(sums[r], term) : term;
+    }
+  }
+  for (auto [u, item] : llvm::enumerate(items)) {
+    const int64_t bound = std::min<int64_t>((u + 1) * threads, total);
+    auto store = [&, item = item, v = values[u]](OpBuilder &sb) {
+      EmitContext se{sb, loc};
+      auto [j, g] = split(se, item, bound);
+      memref::StoreOp::create(sb, loc, se.fromF32(v, dstElem), dst,
+                              ValueRange{j, g});
+    };
+    if ((int64_t(u) + 1) * threads > total)
+      emitIf(b, loc,
+             cmp(b, loc, arith::CmpIPredicate::ult,
+                 e.add(tid, e.index(u * threads)), e.index(total)),
+             store);
+    else
+      store(b);
+  }
+  return sums;
+}
+
+SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
+                                    Value weightBias, int64_t inFeatures,
+                                    Value firstBatch, int64_t batchTile,
+                                    Value tid, int64_t threads) {
   EmitContext e{b, loc};
   Value batch = memref::DimOp::create(b, loc, x, 0);
   Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
+  SmallVector<Value> rows;
+  for (int64_t j = 0; j < batchTile; ++j)
+    rows.push_back(e.min(e.add(firstBatch, e.index(j)), lastBatch));
+  // Adds the products of columns base + tid + u * threads (u < count),
+  // clamped to the last column and masked past it when `masked`; all loads
+  // come before the first product.
+  auto addRound = [&](const EmitContext &ne, Value base, int64_t count,
+                      bool masked, ValueRange acc) {
+    SmallVector<Value> cols, valid, biases;
+    SmallVector<SmallVector<Value>> xs(batchTile);
+    for (int64_t u = 0; u < count; ++u) {
+      Value col = ne.add(base, ne.add(tid, ne.index(u * threads)));
+      if (masked) {
+        valid.push_back(cmp(ne.b, loc, arith::CmpIPredicate::ult, col,
+                            ne.index(inFeatures)));
+        col = ne.min(col, ne.index(inFeatures - 1));
+      }
+      biases.push_back(ne.loadF32(weightBias, {col}));
+      for (int64_t j = 0; j < batchTile; ++j)
+        xs[j].push_back(ne.loadF32(x, {rows[j], col}));
+    }
+    SmallVector<Value> next(acc.begin(), acc.end());
+    for (int64_t j = 0; j < batchTile; ++j)
+      for (int64_t u = 0; u < count; ++u) {
+        Value prod = ne.mul(xs[j][u], biases[u]);
+        if (masked)
+          prod = emitSelect(ne.b, loc, valid[u], prod, ne.f32(0));
+        next[j] = ne.add(next[j], prod);
+      }
+    return next;
+  };
+  const int64_t round = kLoadsInFlight * threads;
+  const int64_t whole = inFeatures / round * round;
+  SmallVector<Value> sums(batchTile, e.f32(0));
+  if (whole > 0)
+    sums = emitForAcc(b, loc, e.index(0), e.index(whole), e.index(round), sums,
+                      [&](OpBuilder &nb, Value base, ValueRange acc) {
+                        return addRound(EmitContext{nb, loc}, base,
+                                        kLoadsInFlight, false, acc);
+                      });
+  if (whole < inFeatures)
+    sums = addRound(e, e.index(whole), ceilDiv(inFeatures - whole, threads),
+                    true, sums);
+  return sums;
+}
+
+void storeNormPartials(OpBuilder &b, Location loc, ArrayRef<Value> sums,
+                       Value warp, Value lane, Value norm) {
+  EmitContext e{b, loc};
   SmallVector<Value> partial;
-  for (int64_t j = 0; j < batchTile; ++j) {
-    Value bj = e.min(e.add(firstBatch, e.index(j)), lastBatch);
-    Value sum = emitForAcc(
-        b, loc, tid, e.index(inFeatures), e.index(threads), {e.f32(0)},
-        [&](OpBuilder &nb, Value col, ValueRange acc) {
-          EmitContext ne{nb, loc};
-          Value prod = ne.mul(ne.loadF32(x, {bj, col}),
-                              ne.loadF32(weightBias, {col}));
-          return SmallVector<Value>{ne.add(acc[0], prod)};
-        })[0];
+  for (Value sum : sums)
     partial.push_back(warpAllReduce(b, loc, sum));
-  }
   emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
          [&](OpBuilder &nb) {
            EmitContext ne{nb, loc};
-           for (int64_t j = 0; j < batchTile; ++j)
-             memref::StoreOp::create(nb, loc, partial[j], norm,
+           for (auto [j, v] : llvm::enumerate(partial))
+             memref::StoreOp::create(nb, loc, v, norm,
                                      ValueRange{warp, ne.index(j)});
          });
 }

@@ -13,7 +13,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+
+#include <functional>
 
 namespace mlir::vptq::gpu_kernels {
 
@@ -109,28 +112,98 @@ void emitGridDependencyWait(OpBuilder &b, Location loc);
 /// measured slower, bench/results/2026-11-23-h100-decode-step.md).
 void addGridDependencyControl(gpu::GPUFuncOp kernel);
 
-/// Stages dst[j, g] = x[firstBatch + j, p] * weight_scale[p] (as
-/// WeightAccess::emitScaledInput, computed in f32 and stored as dst's
-/// element type) for j < batchTile and g < width with
-/// all `threads` threads, p = inputColumn(g); zero where the batch row is
-/// past `batch` or columnInRange(g) is false (inputColumn is only
-/// evaluated for columns in range).
-void emitStageScaledInputs(
-    OpBuilder &b, Location loc, const WeightAccess &wa, Value x, Value dst,
-    Value firstBatch, Value batch, int64_t batchTile, int64_t width,
-    Value tid, int64_t threads,
-    function_ref<Value(const EmitContext &, Value)> columnInRange,
-    function_ref<Value(const EmitContext &, Value)> inputColumn);
+/// Activations staged into shared memory with all `threads` threads of a
+/// block: dst[j, g] = x[firstBatch + j, p] * weight_scale[p] with p =
+/// column(min(offset + g, end - 1)), for j < batchTile and g < width
+/// (computed in f32 as WeightAccess::emitScaledInput, stored as dst's
+/// element type); zero where the batch row is past `batch` or offset + g is
+/// not below `end`. Every load is unconditional on clamped indices, so that
+/// a thread's loads of several items overlap.
+struct ScaledInputStaging {
+  /// The weights one thread's items read: their columns (through the
+  /// permutation), scales and, for the norm term, weight_bias. They may be
+  /// read before the grid-dependency wait.
+  struct Preloaded {
+    SmallVector<Value> columns, scales, biases;
+  };
 
-/// The norm term sum_j x[b, j] * weightBias[j] of batch rows firstBatch ..
-/// firstBatch + batchTile - 1 (clamped to the batch) over the `threads`
-/// threads of a block: lane 0 of warp `warp` stores its warp's partial of
-/// batch row j at norm[warp, j] (the caller sums the warps' partials).
-void emitNormTermPartials(OpBuilder &b, Location loc, Value x,
-                          Value weightBias, int64_t inFeatures,
-                          Value firstBatch, int64_t batchTile, Value tid,
-                          int64_t threads, Value warp, Value lane,
-                          Value norm);
+  /// The most items per thread preload() holds in registers.
+  static constexpr int64_t kMaxPreloadedItems = 12;
+
+  const WeightAccess &wa;
+  Value x, dst, firstBatch, batch;
+  int64_t batchTile, width;
+  /// The first column (an index; null for 0) and the end of the columns.
+  Value offset;
+  int64_t end;
+  /// Set when offset + width <= end whatever the offset (no clamps).
+  bool wholeChunk;
+  Value tid;
+  int64_t threads;
+  std::function<Value(const EmitContext &, Value)> column;
+  /// When set, the activations come from this shared [batchTile][columns]
+  /// f32 buffer of x * weight_scale in natural column order (rows past the
+  /// batch zero), not from x and weight_scale: dst[j, g] = row[j, p].
+  Value row = {};
+
+  /// Stages every item in block-wide rounds (emitThreadRounds).
+  void emit(OpBuilder &b, Location loc) const;
+  /// True when each thread has at most kMaxPreloadedItems items.
+  bool canPreload() const {
+    return ceilDiv(batchTile * width, threads) <= kMaxPreloadedItems;
+  }
+  /// Reads the weights of the thread's items (canPreload); with `withBias`
+  /// their weight_bias too.
+  Preloaded preload(OpBuilder &b, Location loc, bool withBias) const;
+  /// Reads x for the preloaded items and stores them. With biases, returns
+  /// each batch row's share of the norm term, the thread's sum of x[b, p] *
+  /// weight_bias[p] over its items in range: the whole term once the
+  /// block's shares are summed when the columns in range are every input
+  /// column once.
+  SmallVector<Value> stagePreloaded(OpBuilder &b, Location loc,
+                                    const Preloaded &w) const;
+
+private:
+  /// True when every column of every item is below `end`.
+  bool allColumnsInRange() const {
+    std::optional<int64_t> c =
+        offset ? getConstantIntValue(offset) : std::optional<int64_t>(0);
+    return wholeChunk || (c && *c + width <= end);
+  }
+  /// offset + g.
+  Value column0(const EmitContext &e, Value g) const {
+    return offset ? e.add(offset, g) : g;
+  }
+  /// Batch row and column (j, g) of item `item`. `bound`, when positive,
+  /// says the item is preloaded item u of its thread: in [u * threads,
+  /// bound) with bound at most (u + 1) * threads; j is a constant when that
+  /// range lies in one batch row.
+  std::pair<Value, Value> split(const EmitContext &e, Value item,
+                                int64_t bound) const;
+  /// The weights of item `item` (below batchTile * width and `bound`).
+  void loadWeights(const EmitContext &e, Value item, int64_t bound,
+                   bool withBias, Preloaded &w) const;
+  /// x times the scale of item `item`, zero out of range, and with `bias`
+  /// x times it (zero out of range) as the second value.
+  std::pair<Value, Value> scaledInput(const EmitContext &e, Value item,
+                                      int64_t bound, Value column, Value scale,
+                                      Value bias) const;
+};
+
+/// Each thread's share of the norm term sum_c x[b, c] * weightBias[c] of
+/// batch rows firstBatch .. firstBatch + batchTile - 1 (clamped to the
+/// batch) over the `threads` threads of a block, one f32 per batch row,
+/// reading kLoadsInFlight columns at a time.
+SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
+                                    Value weightBias, int64_t inFeatures,
+                                    Value firstBatch, int64_t batchTile,
+                                    Value tid, int64_t threads);
+
+/// Sums the threads' shares `sums` (one per batch row) over warp `warp`:
+/// lane 0 stores batch row j's at norm[warp, j] (the caller sums the warps'
+/// partials).
+void storeNormPartials(OpBuilder &b, Location loc, ArrayRef<Value> sums,
+                       Value warp, Value lane, Value norm);
 
 /// Stores f32 `val` (+ bias[col] when `bias` is set) into y[row, col],
 /// rounded to y's element type.
@@ -146,11 +219,14 @@ constexpr int64_t kLoadsInFlight = 4;
 /// kLoadsInFlight at a time, all produced before any is consumed, so that
 /// their loads overlap: one load latency per batch instead of one per item
 /// (ncu showed copies' stores waiting on each load in turn); the rest goes
-/// one item at a time.
+/// one item at a time, or with `clampedTail` in one more round whose items
+/// are produced clamped to total - 1 (produce must accept any item below
+/// `total`) and consumed where they are below it.
 void emitThreadRounds(
     OpBuilder &b, Location loc, Value first, int64_t total, int64_t step,
     function_ref<Value(const EmitContext &, Value)> produce,
-    function_ref<void(const EmitContext &, Value, Value)> consume);
+    function_ref<void(const EmitContext &, Value, Value)> consume,
+    bool clampedTail = false);
 
 /// Copies `count` elements of codebook `c` (row c of a [NC, K] memref),
 /// from element `srcOffset` on (0 when null; a multiple of `count`), into

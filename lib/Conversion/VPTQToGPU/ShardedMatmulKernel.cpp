@@ -113,12 +113,27 @@ public:
                         shardEntries * V, tid, threads,
                         e.mul(rank, e.index(shardEntries * V)));
     stageRowOffsets(b, loc);
+    // The scales and norm biases of a thread's few columns come before the
+    // wait, and the norm term from the staging's loads of x.
+    ScaledInputStaging staging = inputStaging();
+    std::optional<ScaledInputStaging::Preloaded> preloaded;
+    if (staging.canPreload())
+      preloaded = staging.preload(b, loc, /*withBias=*/bool(norm));
     if (gridDependency)
       emitGridDependencyWait(b, loc);
-    stageInputs(b, loc);
-    if (norm)
-      emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
-                           firstBatch, Bt, tid, threads, warp, lane, norm);
+    if (preloaded) {
+      SmallVector<Value> sums = staging.stagePreloaded(b, loc, *preloaded);
+      if (norm)
+        storeNormPartials(b, loc, sums, warp, lane, norm);
+    } else {
+      staging.emit(b, loc);
+      if (norm)
+        storeNormPartials(b, loc,
+                          emitNormTermSums(b, loc, x, wa.values().weightBias,
+                                           cfg.inFeatures, firstBatch, Bt, tid,
+                                           threads),
+                          warp, lane, norm);
+    }
     gpu::BarrierOp::create(b, loc);
     emitRows(b, loc);
     emitClusterBarrier(b, loc);
@@ -163,18 +178,24 @@ private:
     });
   }
 
-  /// inputs[j, col] = x[b0 + j, col] * weight_scale[col] (zero past the
-  /// batch), inputs[j, in_features] = 0; rounded to the model type where
-  /// the layout narrows the inputs.
-  void stageInputs(OpBuilder &b, Location loc) {
-    emitStageScaledInputs(
-        b, loc, wa, x, inputs, firstBatch, batch, tiling.getBatchTile(),
-        cfg.inFeatures + 1, tid, tiling.getThreads(),
-        [&](const EmitContext &ne, Value col) {
-          return cmp(ne.b, ne.loc, arith::CmpIPredicate::ult, col,
-                     ne.index(cfg.inFeatures));
-        },
-        [](const EmitContext &, Value col) { return col; });
+  /// Staging of inputs[j, col] = x[b0 + j, col] * weight_scale[col] (zero
+  /// past the batch), inputs[j, in_features] = 0; rounded to the model type
+  /// where the layout narrows the inputs.
+  ScaledInputStaging inputStaging() const {
+    return ScaledInputStaging{
+        wa,
+        x,
+        inputs,
+        firstBatch,
+        batch,
+        tiling.getBatchTile(),
+        cfg.inFeatures + 1,
+        /*offset=*/Value(),
+        cfg.inFeatures,
+        /*wholeChunk=*/false,
+        tid,
+        tiling.getThreads(),
+        [](const EmitContext &, Value col) { return col; }};
   }
 
   /// Step 2: the block's shard of each row of the cluster's range.

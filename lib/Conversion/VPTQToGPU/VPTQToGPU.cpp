@@ -48,11 +48,14 @@ public:
   /// `gridDependency`: wait for the previous kernel of the stream
   /// (griddepcontrol) after staging what does not depend on it.
   MatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
-                      PlacementAttr placement, bool gridDependency)
+                      PlacementAttr placement, const TargetInfo &target,
+                      bool gridDependency)
       : gridDependency(gridDependency), cfg(op.getConfig().getLayerConfig()),
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling), placement(placement),
-        layout(getSharedMemoryLayout(cfg, modelType, tiling, placement)),
+        layout(getSharedMemoryLayout(
+            cfg, modelType, tiling, placement, /*warpgroups=*/false,
+            stagesInputRow(cfg, modelType, tiling, placement, target))),
         codeGroup(getDirectCodeGroup(cfg, tiling, placement)),
         x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
@@ -95,6 +98,9 @@ public:
                                 {R * S, Bt, V}, f32);
     if (layout.normBytes)
       sharedNorm = sharedView(b, loc, dsm, layout.norm, {R * S, Bt}, f32);
+    if (layout.inputRowBytes)
+      sharedRow =
+          sharedView(b, loc, dsm, layout.inputRow, {Bt, cfg.inFeatures}, f32);
 
     // Blocks stage what does not depend on the row tile once, before the
     // row loop of persistent blocks: the codebooks of a single codebook
@@ -106,12 +112,55 @@ public:
     Value cb0 = e.index(0);
     if (hoistCodebooks)
       loadCodebooks(b, loc, cb0);
+    // Staging reads the weights a thread can hold in registers (columns
+    // through the permutation, scales, norm biases) before the wait, so
+    // that only the loads of x follow it. With staged activation rows
+    // (stagesInputRow) the block reads x, the scales and the norm term in
+    // natural column order and the chunks gather their permuted columns
+    // from shared memory; without, activations staged once may take the
+    // norm term from the same loads when they are every input column (no
+    // outliers).
+    std::optional<ScaledInputStaging> rowStaging, staging;
+    std::optional<ScaledInputStaging::Preloaded> rowPreloaded, preloaded;
+    if (sharedRow) {
+      rowStaging.emplace(ScaledInputStaging{
+          wa, x, sharedRow, firstBatch, batch, Bt, cfg.inFeatures, Value(),
+          cfg.inFeatures, /*wholeChunk=*/true, tid, tiling.getThreads(),
+          [](const EmitContext &, Value col) { return col; }});
+      if (rowStaging->canPreload())
+        rowPreloaded = rowStaging->preload(b, loc, cfg.enableNorm);
+    }
+    const bool normFromRow = rowPreloaded && cfg.enableNorm;
+    bool normFromInputs = false;
+    if (hoistInputs) {
+      staging.emplace(inputStaging(b, loc, cb0, cb0));
+      if (staging->canPreload()) {
+        normFromInputs = !sharedRow && cfg.enableNorm && !cfg.hasOutliers();
+        preloaded = staging->preload(b, loc, normFromInputs);
+      }
+    }
     if (gridDependency)
       emitGridDependencyWait(b, loc);
-    if (cfg.enableNorm)
+    auto stage = [&](ScaledInputStaging &s,
+                     std::optional<ScaledInputStaging::Preloaded> &w,
+                     bool norm) {
+      if (!w) {
+        s.emit(b, loc);
+        return;
+      }
+      SmallVector<Value> sums = s.stagePreloaded(b, loc, *w);
+      if (norm)
+        storeNormPartials(b, loc, sums, warp, lane, sharedNorm);
+    };
+    if (rowStaging) {
+      stage(*rowStaging, rowPreloaded, normFromRow);
+      // The chunks gather from the whole row.
+      gpu::BarrierOp::create(b, loc);
+    }
+    if (cfg.enableNorm && !normFromRow && !normFromInputs)
       emitNormTerm(b, loc, warp);
-    if (hoistInputs)
-      stageInputs(b, loc, cb0, cb0);
+    if (staging)
+      stage(*staging, preloaded, normFromInputs);
     // With codes read into registers the row tiles stage nothing: one
     // barrier publishes what the block staged here.
     if (stagesNothingPerTile())
@@ -216,9 +265,12 @@ private:
   /// Norm term per batch row: sum_j x[b, j] * weight_bias[j], as per-warp
   /// partials in shared memory (summed in the epilogue).
   void emitNormTerm(OpBuilder &b, Location loc, Value warp) {
-    emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
-                         firstBatch, tiling.getBatchTile(), tid,
-                         tiling.getThreads(), warp, lane, sharedNorm);
+    storeNormPartials(b, loc,
+                      emitNormTermSums(b, loc, x, wa.values().weightBias,
+                                       cfg.inFeatures, firstBatch,
+                                       tiling.getBatchTile(), tid,
+                                       tiling.getThreads()),
+                      warp, lane, sharedNorm);
   }
 
   /// Lane L's share of a codebook held in registers: entry L as
@@ -368,22 +420,36 @@ private:
     });
   }
 
-  /// Stages x'[j, g] = x[b0 + j, perm[col]] * scale[perm[col]] for the
-  /// chunk's columns; zero past the batch or the group.
+  /// Staging of x'[j, g] = x[b0 + j, perm[col]] * scale[perm[col]] for the
+  /// columns col of the chunk from k0 on of group `cb`; zero past the batch
+  /// or the group.
+  ScaledInputStaging inputStaging(OpBuilder &b, Location loc, Value cb,
+                                  Value k0) const {
+    auto column = [this, cb](const EmitContext &te, Value c) {
+      Value colBase = te.add(te.index(cfg.outlierSize),
+                             te.mul(cb, te.index(cfg.groupSize)));
+      return wa.emitInputColumn(te, te.add(colBase, c));
+    };
+    // Chunks that divide the group are whole: no clamps or masks.
+    return ScaledInputStaging{wa,
+                              x,
+                              sharedInputs,
+                              firstBatch,
+                              batch,
+                              tiling.getBatchTile(),
+                              tiling.getKChunk(),
+                              k0,
+                              cfg.groupSize,
+                              cfg.groupSize % tiling.getKChunk() == 0,
+                              tid,
+                              tiling.getThreads(),
+                              column,
+                              sharedRow};
+  }
+
+  /// Stages the chunk from k0 on of group `cb` (inputStaging).
   void stageInputs(OpBuilder &b, Location loc, Value cb, Value k0) {
-    EmitContext e{b, loc};
-    Value colBase =
-        e.add(e.index(cfg.outlierSize), e.mul(cb, e.index(cfg.groupSize)));
-    emitStageScaledInputs(
-        b, loc, wa, x, sharedInputs, firstBatch, batch,
-        tiling.getBatchTile(), tiling.getKChunk(), tid, tiling.getThreads(),
-        [&](const EmitContext &ne, Value g) {
-          return cmp(ne.b, ne.loc, arith::CmpIPredicate::ult, ne.add(k0, g),
-                     ne.index(cfg.groupSize));
-        },
-        [&](const EmitContext &te, Value g) {
-          return wa.emitInputColumn(te, te.add(colBase, te.add(k0, g)));
-        });
+    inputStaging(b, loc, cb, k0).emit(b, loc);
   }
 
   /// True when row tiles stage neither codes nor activations (codes read
@@ -605,7 +671,7 @@ private:
   Value laneMain, laneRes;
   /// Persistent blocks: codebooks (and activations) staged once per block.
   bool hoistCodebooks = false, hoistInputs = false;
-  Value sharedCodes, sharedInputs, sharedPartials, sharedNorm;
+  Value sharedCodes, sharedInputs, sharedPartials, sharedNorm, sharedRow;
 };
 
 //===----------------------------------------------------------------------===//
@@ -1180,7 +1246,7 @@ struct ConvertVPTQToGPU
           sharedBytes = *bytes;
         } else {
           MatmulKernelEmitter emitter(matmul, kernel, tiling, placement,
-                                      overlap);
+                                      *target, overlap);
           emitter.emit();
           sharedBytes = emitter.sharedBytes();
         }

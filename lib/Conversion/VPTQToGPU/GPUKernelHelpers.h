@@ -117,8 +117,10 @@ void addGridDependencyControl(gpu::GPUFuncOp kernel);
 /// column(min(offset + g, end - 1)), for j < batchTile and g < width
 /// (computed in f32 as WeightAccess::emitScaledInput, stored as dst's
 /// element type); zero where the batch row is past `batch` or offset + g is
-/// not below `end`. Every load is unconditional on clamped indices, so that
-/// a thread's loads of several items overlap.
+/// not below `end`. Preloaded items, and emit()'s items when every column
+/// is in range, load unconditionally (clamped batch rows and columns,
+/// values selected), so that a thread's loads of several items overlap;
+/// emit() loads items of chunks that may end past `end` under a branch.
 struct ScaledInputStaging {
   /// The weights one thread's items read: their columns (through the
   /// permutation), scales and, for the norm term, weight_bias. They may be

@@ -633,12 +633,9 @@ TilingAttr mlir::vptq::getDefaultTiling(MLIRContext *ctx,
   // Persistent blocks stage codebooks once only with one codebook group.
   if (c.numCodebooks != 1)
     return tiling;
-  // Shared memory as the lowering lays it out: with the activation rows
-  // where it stages them (stagesInputRow).
+  // Shared memory as the lowering lays it out.
   auto bytesOf = [&](TilingAttr t, PlacementAttr p) {
-    return getSharedMemoryLayout(c, modelType, t, p, /*warpgroups=*/false,
-                                 stagesInputRow(c, modelType, t, p, target))
-        .total;
+    return getSimtSharedMemoryLayout(c, modelType, t, p, target).total;
   };
   auto blocksOf = [&](TilingAttr t, PlacementAttr p) {
     return getBlocksPerProcessor(target, t.getThreads(), bytesOf(t, p));
@@ -852,6 +849,14 @@ bool mlir::vptq::stagesInputRow(const LayerConfig &c, Type modelType,
       std::min(getBlocksPerProcessor(target, tiling.getThreads(), without),
                ceilDiv(blocks, target.numProcessors));
   return getBlocksPerProcessor(target, tiling.getThreads(), with) >= wanted;
+}
+
+SharedMemoryLayout mlir::vptq::getSimtSharedMemoryLayout(
+    const LayerConfig &c, Type modelType, TilingAttr tiling,
+    PlacementAttr placement, const TargetInfo &target) {
+  return getSharedMemoryLayout(
+      c, modelType, tiling, placement, /*warpgroups=*/false,
+      stagesInputRow(c, modelType, tiling, placement, target));
 }
 
 PlacementAttr mlir::vptq::getDefaultPlacement(MLIRContext *ctx,

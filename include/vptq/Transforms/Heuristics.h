@@ -447,6 +447,14 @@ bool stagesInputRow(const LayerConfig &config, Type modelType,
                     TilingAttr tiling, PlacementAttr placement,
                     const TargetInfo &target);
 
+/// The shared-memory layout of a SIMT matmul kernel as convert-vptq-to-gpu
+/// lays it out for `target`: with the activation rows where stagesInputRow
+/// says so.
+SharedMemoryLayout getSimtSharedMemoryLayout(const LayerConfig &config,
+                                             Type modelType, TilingAttr tiling,
+                                             PlacementAttr placement,
+                                             const TargetInfo &target);
+
 /// The largest staged activation rows (stagesInputRow), in bytes.
 constexpr int64_t kMaxInputRowBytes = 64 * 1024;
 

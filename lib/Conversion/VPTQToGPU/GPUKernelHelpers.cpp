@@ -262,10 +262,9 @@ std::pair<Value, Value> ScaledInputStaging::split(const EmitContext &e,
           arith::RemUIOp::create(e.b, e.loc, item, e.index(width))};
 }
 
-void ScaledInputStaging::loadWeights(const EmitContext &e, Value item,
-                                     int64_t bound, bool withBias,
-                                     Preloaded &w) const {
-  Value c = column0(e, split(e, item, bound).second);
+void ScaledInputStaging::loadWeights(const EmitContext &e, Value g,
+                                     bool withBias, Preloaded &w) const {
+  Value c = column0(e, g);
   if (!allColumnsInRange())
     c = e.min(c, e.index(end - 1));
   Value p = column(e, c);
@@ -277,11 +276,11 @@ void ScaledInputStaging::loadWeights(const EmitContext &e, Value item,
   w.biases.push_back(withBias ? e.loadF32(weights.weightBias, {p}) : Value());
 }
 
-std::pair<Value, Value>
-ScaledInputStaging::scaledInput(const EmitContext &e, Value item, int64_t bound,
-                                Value p, Value scale, Value bias) const {
+std::pair<Value, Value> ScaledInputStaging::scaledInput(const EmitContext &e,
+                                                        Value j, Value g,
+                                                        Value p, Value scale,
+                                                        Value bias) const {
   Location loc = e.loc;
-  auto [j, g] = split(e, item, bound);
   Value bj = e.add(firstBatch, j);
   Value valid = cmp(e.b, loc, arith::CmpIPredicate::ult, bj, batch);
   if (!allColumnsInRange())
@@ -306,11 +305,12 @@ void ScaledInputStaging::emit(OpBuilder &b, Location loc) const {
   emitThreadRounds(
       b, loc, tid, batchTile * width, threads,
       [&](const EmitContext &ne, Value item) -> Value {
+        Value j, g;
+        std::tie(j, g) = split(ne, item, /*bound=*/0);
         if (allColumnsInRange()) {
           Preloaded w;
-          loadWeights(ne, item, /*bound=*/0, /*withBias=*/false, w);
-          return scaledInput(ne, item, /*bound=*/0, w.columns[0], w.scales[0],
-                             Value())
+          loadWeights(ne, g, /*withBias=*/false, w);
+          return scaledInput(ne, j, g, w.columns[0], w.scales[0], Value())
               .first;
         }
         // Chunks that may end past the columns load under a branch: clamped
@@ -319,8 +319,6 @@ void ScaledInputStaging::emit(OpBuilder &b, Location loc) const {
         // split a v16 layer's four codebook loads in two waits (13824 x
         // 5120 and 8192 x 8192 at batch 1: 1.2x and 1.75x slower on an
         // H100, bench/results/2026-12-01-h100-input-rows.md).
-        Value j, g;
-        std::tie(j, g) = split(ne, item, /*bound=*/0);
         Value c = column0(ne, g);
         Value bj = ne.add(firstBatch, j);
         Value valid = andI(
@@ -356,6 +354,16 @@ static Value preloadedItem(const EmitContext &e, Value tid, int64_t u,
   return (u + 1) * threads > total ? e.min(item, e.index(total - 1)) : item;
 }
 
+/// Whether the thread has item u (tid + u * threads below `total`); null
+/// where every thread has it.
+static Value ownsPreloadedItem(const EmitContext &e, Value tid, int64_t u,
+                               int64_t threads, int64_t total) {
+  if ((u + 1) * threads <= total)
+    return {};
+  return cmp(e.b, e.loc, arith::CmpIPredicate::ult,
+             e.add(tid, e.index(u * threads)), e.index(total));
+}
+
 ScaledInputStaging::Preloaded
 ScaledInputStaging::preload(OpBuilder &b, Location loc, bool withBias) const {
   assert(canPreload() && "too many items per thread to preload");
@@ -363,8 +371,11 @@ ScaledInputStaging::preload(OpBuilder &b, Location loc, bool withBias) const {
   const int64_t total = batchTile * width;
   Preloaded w;
   for (int64_t u = 0, n = ceilDiv(total, threads); u < n; ++u)
-    loadWeights(e, preloadedItem(e, tid, u, threads, total),
-                std::min((u + 1) * threads, total), withBias, w);
+    loadWeights(e,
+                split(e, preloadedItem(e, tid, u, threads, total),
+                      std::min((u + 1) * threads, total))
+                    .second,
+                withBias, w);
   return w;
 }
 
@@ -377,23 +388,20 @@ ScaledInputStaging::stagePreloaded(OpBuilder &b, Location loc,
   bool withBias = !w.biases.empty() && w.biases.front();
   // Null until the first term (x + 0.0 does not fold).
   SmallVector<Value> sums(withBias ? batchTile : 0);
-  SmallVector<Value> items, values;
+  SmallVector<std::tuple<Value, Value, Value, Value>> stores;
   for (int64_t u = 0, n = w.columns.size(); u < n; ++u) {
-    Value item = preloadedItem(e, tid, u, threads, total);
-    const int64_t bound = std::min((u + 1) * threads, total);
+    auto [j, g] = split(e, preloadedItem(e, tid, u, threads, total),
+                        std::min((u + 1) * threads, total));
     auto [v, norm] =
-        scaledInput(e, item, bound, w.columns[u], w.scales[u], w.biases[u]);
-    items.push_back(item);
-    values.push_back(v);
+        scaledInput(e, j, g, w.columns[u], w.scales[u], w.biases[u]);
+    // Clamped items repeat the last one: stored and counted where the
+    // thread has them.
+    Value owns = ownsPreloadedItem(e, tid, u, threads, total);
+    stores.emplace_back(j, g, v, owns);
     if (!withBias)
       continue;
-    // Clamped items repeat the last one: only the thread's own count.
-    if ((u + 1) * threads > total)
-      norm = emitSelect(b, loc,
-                        cmp(b, loc, arith::CmpIPredicate::ult,
-                            e.add(tid, e.index(u * threads)), e.index(total)),
-                        norm, e.f32(0));
-    Value j = split(e, item, bound).first;
+    if (owns)
+      norm = emitSelect(b, loc, owns, norm, e.f32(0));
     for (int64_t r = 0; r < batchTile; ++r) {
       Value term =
           batchTile == 1
@@ -404,29 +412,37 @@ ScaledInputStaging::stagePreloaded(OpBuilder &b, Location loc,
       sums[r] = sums[r] ? e.add(sums[r], term) : term;
     }
   }
-  for (auto [u, item] : llvm::enumerate(items)) {
-    const int64_t bound = std::min<int64_t>((u + 1) * threads, total);
-    auto store = [&, item = item, v = values[u]](OpBuilder &sb) {
+  for (auto [j, g, v, owns] : stores) {
+    auto store = [&, j = j, g = g, v = v](OpBuilder &sb) {
       EmitContext se{sb, loc};
-      auto [j, g] = split(se, item, bound);
       memref::StoreOp::create(sb, loc, se.fromF32(v, dstElem), dst,
                               ValueRange{j, g});
     };
-    if ((int64_t(u) + 1) * threads > total)
-      emitIf(b, loc,
-             cmp(b, loc, arith::CmpIPredicate::ult,
-                 e.add(tid, e.index(u * threads)), e.index(total)),
-             store);
+    if (owns)
+      emitIf(b, loc, owns, store);
     else
       store(b);
   }
   return sums;
 }
 
-SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
-                                    Value weightBias, int64_t inFeatures,
-                                    Value firstBatch, int64_t batchTile,
-                                    Value tid, int64_t threads) {
+SmallVector<Value>
+ScaledInputStaging::stage(OpBuilder &b, Location loc,
+                          const std::optional<Preloaded> &w) const {
+  if (w)
+    return stagePreloaded(b, loc, *w);
+  emit(b, loc);
+  return {};
+}
+
+/// Each thread's share of the norm term sum_c x[b, c] * weightBias[c] of
+/// batch rows firstBatch .. firstBatch + batchTile - 1 (clamped to the
+/// batch) over the `threads` threads of a block, one f32 per batch row,
+/// reading kLoadsInFlight columns at a time.
+static SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
+                                           Value weightBias, int64_t inFeatures,
+                                           Value firstBatch, int64_t batchTile,
+                                           Value tid, int64_t threads) {
   EmitContext e{b, loc};
   Value batch = memref::DimOp::create(b, loc, x, 0);
   Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
@@ -438,7 +454,7 @@ SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
   // come before the first product.
   auto addRound = [&](const EmitContext &ne, Value base, int64_t count,
                       bool masked, ValueRange acc) {
-    SmallVector<Value> cols, valid, biases;
+    SmallVector<Value> valid, biases;
     SmallVector<SmallVector<Value>> xs(batchTile);
     for (int64_t u = 0; u < count; ++u) {
       Value col = ne.add(base, ne.add(tid, ne.index(u * threads)));
@@ -489,6 +505,16 @@ void storeNormPartials(OpBuilder &b, Location loc, ArrayRef<Value> sums,
              memref::StoreOp::create(nb, loc, v, norm,
                                      ValueRange{warp, ne.index(j)});
          });
+}
+
+void emitNormTermPartials(OpBuilder &b, Location loc, Value x, Value weightBias,
+                          int64_t inFeatures, Value firstBatch,
+                          int64_t batchTile, Value tid, int64_t threads,
+                          Value warp, Value lane, Value norm) {
+  storeNormPartials(b, loc,
+                    emitNormTermSums(b, loc, x, weightBias, inFeatures,
+                                     firstBatch, batchTile, tid, threads),
+                    warp, lane, norm);
 }
 
 void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,

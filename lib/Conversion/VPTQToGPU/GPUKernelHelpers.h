@@ -164,6 +164,9 @@ struct ScaledInputStaging {
   /// column once.
   SmallVector<Value> stagePreloaded(OpBuilder &b, Location loc,
                                     const Preloaded &w) const;
+  /// stagePreloaded(w) when `w` is set, else emit() (no norm shares).
+  SmallVector<Value> stage(OpBuilder &b, Location loc,
+                           const std::optional<Preloaded> &w) const;
 
 private:
   /// True when every column of every item is below `end`.
@@ -182,30 +185,31 @@ private:
   /// range lies in one batch row.
   std::pair<Value, Value> split(const EmitContext &e, Value item,
                                 int64_t bound) const;
-  /// The weights of item `item` (below batchTile * width and `bound`).
-  void loadWeights(const EmitContext &e, Value item, int64_t bound,
-                   bool withBias, Preloaded &w) const;
-  /// x times the scale of item `item`, zero out of range, and with `bias`
-  /// x times it (zero out of range) as the second value.
-  std::pair<Value, Value> scaledInput(const EmitContext &e, Value item,
-                                      int64_t bound, Value column, Value scale,
+  /// The weights of an item of chunk column `g`.
+  void loadWeights(const EmitContext &e, Value g, bool withBias,
+                   Preloaded &w) const;
+  /// x times the scale of the item (j, g) whose column is `column`, zero
+  /// out of range, and with `bias` x times it (zero out of range) as the
+  /// second value.
+  std::pair<Value, Value> scaledInput(const EmitContext &e, Value j, Value g,
+                                      Value column, Value scale,
                                       Value bias) const;
 };
-
-/// Each thread's share of the norm term sum_c x[b, c] * weightBias[c] of
-/// batch rows firstBatch .. firstBatch + batchTile - 1 (clamped to the
-/// batch) over the `threads` threads of a block, one f32 per batch row,
-/// reading kLoadsInFlight columns at a time.
-SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
-                                    Value weightBias, int64_t inFeatures,
-                                    Value firstBatch, int64_t batchTile,
-                                    Value tid, int64_t threads);
 
 /// Sums the threads' shares `sums` (one per batch row) over warp `warp`:
 /// lane 0 stores batch row j's at norm[warp, j] (the caller sums the warps'
 /// partials).
 void storeNormPartials(OpBuilder &b, Location loc, ArrayRef<Value> sums,
                        Value warp, Value lane, Value norm);
+
+/// storeNormPartials of the norm term sum_c x[b, c] * weightBias[c] of
+/// batch rows firstBatch .. firstBatch + batchTile - 1 (clamped to the
+/// batch) summed by the `threads` threads of a block, kLoadsInFlight
+/// columns at a time.
+void emitNormTermPartials(OpBuilder &b, Location loc, Value x, Value weightBias,
+                          int64_t inFeatures, Value firstBatch,
+                          int64_t batchTile, Value tid, int64_t threads,
+                          Value warp, Value lane, Value norm);
 
 /// Stores f32 `val` (+ bias[col] when `bias` is set) into y[row, col],
 /// rounded to y's element type.

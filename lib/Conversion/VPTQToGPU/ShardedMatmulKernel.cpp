@@ -121,19 +121,12 @@ public:
       preloaded = staging.preload(b, loc, /*withBias=*/bool(norm));
     if (gridDependency)
       emitGridDependencyWait(b, loc);
-    if (preloaded) {
-      SmallVector<Value> sums = staging.stagePreloaded(b, loc, *preloaded);
-      if (norm)
-        storeNormPartials(b, loc, sums, warp, lane, norm);
-    } else {
-      staging.emit(b, loc);
-      if (norm)
-        storeNormPartials(b, loc,
-                          emitNormTermSums(b, loc, x, wa.values().weightBias,
-                                           cfg.inFeatures, firstBatch, Bt, tid,
-                                           threads),
-                          warp, lane, norm);
-    }
+    SmallVector<Value> sums = staging.stage(b, loc, preloaded);
+    if (norm && preloaded)
+      storeNormPartials(b, loc, sums, warp, lane, norm);
+    else if (norm)
+      emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
+                           firstBatch, Bt, tid, threads, warp, lane, norm);
     gpu::BarrierOp::create(b, loc);
     emitRows(b, loc);
     emitClusterBarrier(b, loc);

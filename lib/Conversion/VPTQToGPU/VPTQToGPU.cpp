@@ -53,9 +53,8 @@ public:
       : gridDependency(gridDependency), cfg(op.getConfig().getLayerConfig()),
         wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
         modelType(wa.modelType()), tiling(tiling), placement(placement),
-        layout(getSharedMemoryLayout(
-            cfg, modelType, tiling, placement, /*warpgroups=*/false,
-            stagesInputRow(cfg, modelType, tiling, placement, target))),
+        layout(getSimtSharedMemoryLayout(cfg, modelType, tiling, placement,
+                                         target)),
         codeGroup(getDirectCodeGroup(cfg, tiling, placement)),
         x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
@@ -141,26 +140,20 @@ public:
     }
     if (gridDependency)
       emitGridDependencyWait(b, loc);
-    auto stage = [&](ScaledInputStaging &s,
-                     std::optional<ScaledInputStaging::Preloaded> &w,
-                     bool norm) {
-      if (!w) {
-        s.emit(b, loc);
-        return;
-      }
-      SmallVector<Value> sums = s.stagePreloaded(b, loc, *w);
-      if (norm)
-        storeNormPartials(b, loc, sums, warp, lane, sharedNorm);
-    };
     if (rowStaging) {
-      stage(*rowStaging, rowPreloaded, normFromRow);
+      SmallVector<Value> sums = rowStaging->stage(b, loc, rowPreloaded);
+      if (normFromRow)
+        storeNormPartials(b, loc, sums, warp, lane, sharedNorm);
       // The chunks gather from the whole row.
       gpu::BarrierOp::create(b, loc);
     }
     if (cfg.enableNorm && !normFromRow && !normFromInputs)
       emitNormTerm(b, loc, warp);
-    if (staging)
-      stage(*staging, preloaded, normFromInputs);
+    if (staging) {
+      SmallVector<Value> sums = staging->stage(b, loc, preloaded);
+      if (normFromInputs)
+        storeNormPartials(b, loc, sums, warp, lane, sharedNorm);
+    }
     // With codes read into registers the row tiles stage nothing: one
     // barrier publishes what the block staged here.
     if (stagesNothingPerTile())
@@ -265,12 +258,9 @@ private:
   /// Norm term per batch row: sum_j x[b, j] * weight_bias[j], as per-warp
   /// partials in shared memory (summed in the epilogue).
   void emitNormTerm(OpBuilder &b, Location loc, Value warp) {
-    storeNormPartials(b, loc,
-                      emitNormTermSums(b, loc, x, wa.values().weightBias,
-                                       cfg.inFeatures, firstBatch,
-                                       tiling.getBatchTile(), tid,
-                                       tiling.getThreads()),
-                      warp, lane, sharedNorm);
+    emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
+                         firstBatch, tiling.getBatchTile(), tid,
+                         tiling.getThreads(), warp, lane, sharedNorm);
   }
 
   /// Lane L's share of a codebook held in registers: entry L as

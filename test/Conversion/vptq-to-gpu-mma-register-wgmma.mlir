@@ -157,3 +157,41 @@ func.func @register_wgmma_partial_chunk(%x: memref<?x2056xf16>, %i: memref<1x128
                              k_chunk = 32, mma = true, register_wgmma = true>}
   return
 }
+
+// -----
+
+// A permutation gathers the activations with loads and stores (no copy
+// group to wait for), but the ring's copies of chunks past the group's end
+// are still in flight after the loop: the kernel waits for every copy
+// before the barrier after which the partials, over the ring, are written
+// (a global 65536-entry codebook leaves the ring inside them).
+// CHECK-LABEL: func.func @register_wgmma_perm
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK:   %[[IN:.+]] = memref.view %{{.+}} to memref<4x4x16x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[WORDS:.+]] = memref.view %{{.+}} to memref<4x16x16xi32, #gpu.address_space<workgroup>>
+// CHECK-NOT: nvgpu.device_async_copy %{{.+}}, %[[IN]]
+// CHECK:   scf.for
+// CHECK:     memref.store %{{.+}}, %[[IN]]
+// CHECK:     nvgpu.device_async_copy %{{.+}}, %[[WORDS]]
+// CHECK:     nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:     gpu.barrier
+// CHECK:   nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT: nvgpu.device_async_wait %{{.+}} {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK:   memref.store %{{.+}} : memref<1x128x128xf32, #gpu.address_space<workgroup>>
+func.func @register_wgmma_perm(%x: memref<?x1024xf16>, %i: memref<1x128x512xi32>,
+                               %c: memref<1x524288xf16>, %p: memref<1024xi16>,
+                               %s: memref<1024xf16>, %sb: memref<1024xf16>,
+                               %y: memref<?x1024xf16>) {
+  vptq.matmul #vptq.vq<in_features = 1024, out_features = 1024, vector_len = 8,
+                       num_centroids = 65536, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<?x1024xf16>) indices(%i : memref<1x128x512xi32>)
+      centroids(%c : memref<1x524288xf16>) perm(%p : memref<1024xi16>)
+      weight_scale(%s : memref<1024xf16>) weight_bias(%sb : memref<1024xf16>)
+      outs(%y : memref<?x1024xf16>)
+      {placement = #vptq.placement<centroids = global, res_centroids = global>,
+       tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128,
+                             k_chunk = 32, mma = true, register_wgmma = true>}
+  return
+}

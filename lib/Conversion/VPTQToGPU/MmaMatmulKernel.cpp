@@ -627,9 +627,10 @@ private:
     fenceAsyncProxy(e.b, e.loc);
   }
 
-  /// Ends a warpgroup pipeline: the last chunk's wgmmas and the copies past
-  /// the end (the group `copies` started) complete before the accumulators
-  /// are read or the shared memory reused. Returns the accumulators, the
+  /// Ends a warpgroup pipeline: the last chunk's wgmmas and every copy in
+  /// flight (`copies`, any token of the kernel's: the wait takes all
+  /// groups) complete before the accumulators are read or the shared memory
+  /// reused. Returns the accumulators, the
   /// first numAcc of the loop's `results`.
   SmallVector<Value> drainWarpgroups(const EmitContext &e, Value copies,
                                      SmallVector<Value> results,
@@ -885,7 +886,11 @@ private:
           gpu::BarrierOp::create(lb, loc);
           return acc;
         });
-    return drainWarpgroups(e, copies, results, numAcc);
+    // The ring's copies past the group's end are in flight even where the
+    // activations are staged without copies (a permutation gathers them):
+    // they must land before the partials, which alias the ring, are
+    // written.
+    return drainWarpgroups(e, copies ? copies : words, results, numAcc);
   }
 
   /// Packed code words per index row of a chunk: k_chunk * bits / 32.

@@ -122,12 +122,14 @@ std::string TuningDatabase::save(const std::string &path) const {
 }
 
 void TuningDatabase::add(const TuningEntry &entry) {
-  for (TuningEntry &t : entries_)
-    if (t.arch == entry.arch && t.layer == entry.layer &&
-        t.batch == entry.batch) {
-      t = entry;
-      return;
-    }
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [&](const TuningEntry &t) {
+                                  return t.arch == entry.arch &&
+                                         t.layer == entry.layer &&
+                                         runtimeBatchHint(t.batch) ==
+                                             runtimeBatchHint(entry.batch);
+                                }),
+                 entries_.end());
   entries_.push_back(entry);
 }
 

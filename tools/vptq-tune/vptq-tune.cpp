@@ -9,8 +9,9 @@
 // warps_per_row, batch_tile, k_chunk) and codebook placement, as
 // vptq-compile --layer lines; vptq-compile builds them into a bundle, and
 // vptq-gpu-check checks and times every one on the GPU; `select` reads the
-// timings and records the fastest correct kernel per (arch, layer, batch)
-// in the JSON database that vptq-compile --tuning and the runtime's JIT
+// timings and records the fastest correct kernel per (arch, layer, kind of
+// kernel; the geometric mean over the kind's timed batches) in the JSON
+// database that vptq-compile --tuning and the runtime's JIT
 // ($VPTQ_TUNING_DB) read. bench/gpu/prepare-speed.sh and run-speed.sh run
 // the steps.
 //
@@ -28,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -60,6 +62,10 @@ fastest of them, measured there, into a tuning database.
       --results FILE      vptq-gpu-check JSON (repeatable)
       -o FILE             the database (entries already there are kept
                           unless measured again)
+                          One entry per layer and kind of kernel (decode
+                          1-3 rows, prompt 4-31, mid-batch 32-127, long
+                          prompt 128+): the candidate with the lowest
+                          geometric mean over the kind's timed batches
       --report FILE       also a markdown table: tuned vs heuristic time
 )";
 
@@ -560,11 +566,13 @@ int select(const std::vector<std::string> &args) {
   }
   if (results.empty() || out.empty())
     die("select needs --results and -o (see --help)");
+  // (arch, layer, kind of kernel) -> runs. One kernel serves every batch
+  // of a kind (runtimeBatchHint: decode, prompt, mid-batch, long prompt),
+  // so a kind's batches are weighed together.
   struct Run {
     json r;
     std::string device;
   };
-  // (arch, layer, batch) -> runs.
   std::map<std::tuple<std::string, std::string, int64_t>, std::vector<Run>>
       groups;
   for (const std::string &path : results) {
@@ -579,7 +587,7 @@ int select(const std::vector<std::string> &args) {
           die(path + ": results carry no tuning_key (an older vptq-gpu-check)");
         groups[{r.at("arch").get<std::string>(),
                 r.at("tuning_key").get<std::string>(),
-                r.at("batch").get<int64_t>()}]
+                runtimeBatchHint(r.at("batch").get<int64_t>())}]
             .push_back({r, j.value("device", "")});
       }
     } catch (const json::exception &e) {
@@ -596,28 +604,56 @@ int select(const std::vector<std::string> &args) {
         "candidates |\n|---|---|---|---|---|---|---|\n";
   int entries = 0, incorrect = 0;
   for (auto &[key, runs] : groups) {
-    const auto &[arch, layer, batch] = key;
-    const Run *best = nullptr, *heuristic = nullptr;
-    int64_t correct = 0;
+    const auto &[arch, layer, kind] = key;
+    // A candidate is its decisions; it runs at each batch of the kind.
+    struct Candidate {
+      std::map<int64_t, const Run *> byBatch;
+      bool wrong = false, heuristic = false;
+      double us = 0; // Geometric mean over the kind's batches.
+    };
+    std::map<std::string, Candidate> candidates;
+    std::set<int64_t> batches;
     for (const Run &run : runs) {
+      int64_t batch = run.r.at("batch").get<int64_t>();
+      batches.insert(batch);
+      Candidate &c =
+          candidates[run.r.at("tiling").dump() + run.r.at("placement").dump() +
+                     (run.r.at("decided").get<bool>() ? "" : "h")];
+      c.heuristic = !run.r.at("decided").get<bool>();
+      c.byBatch[batch] = &run;
       if (!run.r.at("correct").get<bool>()) {
         ++incorrect;
-        continue;
+        c.wrong = true;
       }
-      ++correct;
-      if (!run.r.at("decided").get<bool>())
-        heuristic = &run;
-      if (!best || run.r.at("median_us").get<double>() <
-                       best->r.at("median_us").get<double>())
-        best = &run;
+    }
+    // Candidates wrong at any batch, or not timed at every one, never win.
+    const Candidate *best = nullptr, *heuristic = nullptr;
+    int64_t eligible = 0;
+    for (auto &[id, c] : candidates) {
+      if (c.wrong || c.byBatch.size() != batches.size())
+        continue;
+      double logSum = 0;
+      for (auto &[batch, run] : c.byBatch)
+        logSum += std::log(run->r.at("median_us").get<double>());
+      c.us = c.byBatch.size() == 1
+                 ? c.byBatch.begin()->second->r.at("median_us").get<double>()
+                 : std::exp(logSum / double(batches.size()));
+      ++eligible;
+      if (c.heuristic)
+        heuristic = &c;
+      if (!best || c.us < best->us)
+        best = &c;
     }
     if (!best)
       continue;
-    const json &t = best->r.at("tiling");
+    const Run &first = *best->byBatch.begin()->second;
+    const json &t = first.r.at("tiling");
     TuningEntry e;
     e.arch = arch;
     e.layer = layer;
-    e.batch = batch;
+    // Lookups take the largest timed batch not above the kernel's: the
+    // smallest of the kind serves all of them.
+    e.batch = *batches.begin();
     e.blockRows = t.at("block_rows").get<int64_t>();
     e.warpsPerRow = t.at("warps_per_row").get<int64_t>();
     e.batchTile = t.at("batch_tile").get<int64_t>();
@@ -627,12 +663,13 @@ int select(const std::vector<std::string> &args) {
     e.sharedWeights = t.value("shared_weights", false);
     e.stagedInputs = t.value("staged_inputs", false);
     e.registerWgmma = t.value("register_wgmma", false);
-    e.centroidsPlacement = best->r.at("placement").value("centroids", "");
-    e.resCentroidsPlacement = best->r.at("placement").value("res_centroids", "");
-    e.us = best->r.at("median_us").get<double>();
-    e.heuristicUs = heuristic ? heuristic->r.at("median_us").get<double>() : 0;
-    e.candidates = correct;
-    e.device = best->device;
+    e.centroidsPlacement = first.r.at("placement").value("centroids", "");
+    e.resCentroidsPlacement =
+        first.r.at("placement").value("res_centroids", "");
+    e.us = best->us;
+    e.heuristicUs = heuristic ? heuristic->us : 0;
+    e.candidates = eligible;
+    e.device = first.device;
     db.add(e);
     ++entries;
     char heuristicText[32] = "-", gain[32] = "-";
@@ -645,21 +682,24 @@ int select(const std::vector<std::string> &args) {
     if (e.persistentBlocks > 0)
       std::snprintf(persistent, sizeof(persistent), ", %lld persistent blocks",
                     (long long)e.persistentBlocks);
+    std::string batchText = llvm::join(
+        llvm::map_range(batches, [](int64_t b) { return std::to_string(b); }),
+        ", ");
     char line[600];
     std::snprintf(line, sizeof(line),
-                  "| %s %lldx%lld | %lld | %s | %.1f | %s | %lld x %lld x %lld "
+                  "| %s %lldx%lld | %s | %s | %.1f | %s | %lld x %lld x %lld "
                   "x %lld, %s%s%s | %lld |\n",
-                  best->r.value("config", "").c_str(),
-                  (long long)best->r.at("out_features").get<int64_t>(),
-                  (long long)best->r.at("in_features").get<int64_t>(),
-                  (long long)batch, heuristicText, e.us, gain,
+                  first.r.value("config", "").c_str(),
+                  (long long)first.r.at("out_features").get<int64_t>(),
+                  (long long)first.r.at("in_features").get<int64_t>(),
+                  batchText.c_str(), heuristicText, e.us, gain,
                   (long long)e.blockRows, (long long)e.warpsPerRow,
                   (long long)e.batchTile, (long long)e.kChunk,
                   e.centroidsPlacement.c_str(),
                   e.sharedWeights ? ", mma, shared weights"
                   : e.mma         ? ", mma"
                                   : "",
-                  persistent, (long long)correct);
+                  persistent, (long long)eligible);
     md << line;
   }
   if (std::string err = db.save(out); !err.empty())

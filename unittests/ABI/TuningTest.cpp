@@ -162,7 +162,9 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   TuningEntry persistent = entry(s, 1, 2);
   persistent.persistentBlocks = 264;
   db.add(persistent);
-  TuningEntry shared = entry(s, 64, 8);
+  // Another layer: one entry per layer and kind of batch (32 and 64 are
+  // both mid-batch).
+  TuningEntry shared = entry(layer(4096, 4096), 64, 8);
   shared.mma = true;
   shared.sharedWeights = true;
   db.add(shared);
@@ -179,12 +181,13 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   TuningDatabase back;
   ASSERT_EQ(back.load(path), "");
   ASSERT_EQ(back.entries().size(), 5u);
-  EXPECT_TRUE(back.entries()[4].registerWgmma);
+  // Sorted by layer ("in4096-out11008" first), then batch.
+  EXPECT_TRUE(back.entries()[3].registerWgmma);
   EXPECT_FALSE(back.entries()[2].registerWgmma);
-  EXPECT_TRUE(back.entries()[3].sharedWeights);
+  EXPECT_TRUE(back.entries()[4].sharedWeights);
   EXPECT_FALSE(back.entries()[1].sharedWeights);
   EXPECT_TRUE(back.entries()[2].stagedInputs);
-  EXPECT_FALSE(back.entries()[3].stagedInputs);
+  EXPECT_FALSE(back.entries()[4].stagedInputs);
   // Applied to a spec: the decision travels into its key.
   LinearSpec applied = s;
   applied.batch = 40;
@@ -206,6 +209,33 @@ TEST(Tuning, SaveAndLoadRoundTrip) {
   EXPECT_EQ(back.entries()[1].centroidsPlacement, "global");
   EXPECT_DOUBLE_EQ(back.entries()[1].us, 80.0);
   std::remove(path.c_str());
+}
+
+TEST(Tuning, AddReplacesTheSameKindOfBatch) {
+  // One kernel serves each kind of batch (decode 1-3, prompt 4-31,
+  // mid-batch 32-127, long prompt 128+): a new entry replaces the layer's
+  // entries of its kind, whatever their batch, and no other.
+  TuningDatabase db;
+  LinearSpec s = layer();
+  db.add(entry(s, 1, 2));
+  db.add(entry(s, 256, 8));
+  db.add(entry(s, 16, 4));
+  db.add(entry(layer(4096, 4096), 128, 1));
+  db.add(entry(s, 128, 16));
+  ASSERT_EQ(db.entries().size(), 4u);
+  LinearSpec longPrompt = s;
+  longPrompt.batchHint = 256;
+  const TuningEntry *t = db.lookup("sm_90a", longPrompt);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->batch, 128);
+  EXPECT_EQ(t->blockRows, 16);
+  LinearSpec decode = s;
+  ASSERT_NE(db.lookup("sm_90a", decode), nullptr);
+  EXPECT_EQ(db.lookup("sm_90a", decode)->blockRows, 2);
+  LinearSpec other = layer(4096, 4096);
+  other.batchHint = 256;
+  ASSERT_NE(db.lookup("sm_90a", other), nullptr);
+  EXPECT_EQ(db.lookup("sm_90a", other)->blockRows, 1);
 }
 
 TEST(Tuning, LoadErrorsNameTheFile) {

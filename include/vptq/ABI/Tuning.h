@@ -70,7 +70,8 @@ public:
   /// Writes the database to `path` (entries sorted); "" or an error.
   std::string save(const std::string &path) const;
 
-  /// Adds `entry`, replacing one with the same (arch, layer, batch).
+  /// Adds `entry`, replacing those of the same arch and layer whose batch
+  /// is of the same kind (runtimeBatchHint): one kernel serves a kind.
   void add(const TuningEntry &entry);
   const std::vector<TuningEntry> &entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }

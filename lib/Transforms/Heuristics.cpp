@@ -270,15 +270,25 @@ TilingAttr mlir::vptq::getDefaultSharedWeightsTiling(MLIRContext *ctx,
   // within 1.13x on each): 128-row blocks of 8 warps, and batch tiles as
   // large as keep half the processors busy (4096 rows: 64; 8192: 128;
   // 11008 and more: 256).
+  // Permuted layers walk their input columns, reading each block's indices
+  // in scattered order, and need more blocks: half the processors busy at
+  // the smallest batch the kernel serves (kSharedWeightsMinBatch), else the
+  // mma.sync tiling below. On the 7B-shaped perm + norm layers of 4096 rows
+  // that was 1.02-1.61x faster at batches 128 and 256 (bench/results/
+  // 2026-12-02-h100-long-prompt-perm.md).
   int64_t rows = 1;
   while (rows <= 32 &&
          ((rows * c.vectorLen) % 64 != 0 || rows * c.vectorLen < 128))
     ++rows;
   if (target.hasWarpgroupMma() && rows <= 32) {
     for (int64_t batchTile : {256, 128, 64}) {
-      if (batchTile > 64 &&
-          ceilDiv(c.numIndexRows(), rows) * ceilDiv(batchHint, batchTile) *
-                  2 <
+      auto blocks = [&](int64_t batch) {
+        return ceilDiv(c.numIndexRows(), rows) * ceilDiv(batch, batchTile);
+      };
+      if (batchTile > 64 && blocks(batchHint) * 2 < target.numProcessors)
+        continue;
+      if (c.enablePerm &&
+          blocks(std::min(batchHint, kSharedWeightsMinBatch)) * 2 <
               target.numProcessors)
         continue;
       auto tiling = TilingAttr::get(

@@ -399,6 +399,15 @@ func.func @dense(%x: memref<?x4096xf16>, %w: memref<32000x4096xf16>,
 // SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128, k_chunk = 32, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch256_rows4096
 // SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 64, k_chunk = 64, mma = true, shared_weights = true>}
+// A permutation (the 7B perm + norm layers): a warpgroup tiling must also
+// give half the processors a block at batch 128, the smallest batch the
+// long-prompt kernel serves. 4096 rows in 128-row blocks make 64 blocks
+// there, so the mma.sync tiling (split weights with the norm: chunks of
+// 32); 11008 rows keep their 86 blocks of 256 batch rows.
+// SM90-LABEL: func.func @batch256_rows4096_perm
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 8, batch_tile = 128, k_chunk = 32, mma = true, shared_weights = true>}
+// SM90-LABEL: func.func @batch256_rows11008_perm
+// SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 256, k_chunk = 32, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch256_v5_res
 // SM90: {tiling = #vptq.tiling<block_rows = 16, warps_per_row = 8, batch_tile = 128, k_chunk = 32, mma = true, shared_weights = true>}
 // SM90-LABEL: func.func @batch128_f32
@@ -436,6 +445,32 @@ func.func @batch256_rows4096(%x: memref<256x4096xf16>, %i: memref<1x512x2048xi32
                        num_centroids = 65536, packed = true>
       input(%x : memref<256x4096xf16>) indices(%i : memref<1x512x2048xi32>)
       centroids(%c : memref<1x524288xf16>) outs(%y : memref<256x4096xf16>)
+  return
+}
+func.func @batch256_rows4096_perm(%x: memref<256x4096xf16>, %i: memref<1x512x2048xi32>,
+                                 %c: memref<1x524288xf16>, %p: memref<4096xi16>,
+                                 %s: memref<4096xf16>, %sb: memref<4096xf16>,
+                                 %y: memref<256x4096xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 4096, vector_len = 8,
+                       num_centroids = 65536, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<256x4096xf16>) indices(%i : memref<1x512x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) perm(%p : memref<4096xi16>)
+      weight_scale(%s : memref<4096xf16>) weight_bias(%sb : memref<4096xf16>)
+      outs(%y : memref<256x4096xf16>)
+  return
+}
+func.func @batch256_rows11008_perm(%x: memref<256x4096xf16>, %i: memref<1x1376x2048xi32>,
+                                  %c: memref<1x524288xf16>, %p: memref<4096xi16>,
+                                  %s: memref<4096xf16>, %sb: memref<4096xf16>,
+                                  %y: memref<256x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<256x4096xf16>) indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) perm(%p : memref<4096xi16>)
+      weight_scale(%s : memref<4096xf16>) weight_bias(%sb : memref<4096xf16>)
+      outs(%y : memref<256x11008xf16>)
   return
 }
 func.func @batch256_v5_res(%x: memref<256x4096xf16>, %i: memref<1x2048x4096xi16>,

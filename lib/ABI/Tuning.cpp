@@ -121,19 +121,15 @@ std::string TuningDatabase::save(const std::string &path) const {
   return out ? std::string() : "cannot write tuning database " + path;
 }
 
-void TuningDatabase::add(const TuningEntry &entry) {
-  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
-                                [&](const TuningEntry &t) {
-                                  return t.arch == entry.arch &&
-                                         t.layer == entry.layer &&
-                                         runtimeBatchHint(t.batch) ==
-                                             runtimeBatchHint(entry.batch);
-                                }),
-                 entries_.end());
-  entries_.push_back(entry);
-}
-
 namespace {
+
+/// Decode (batch 1-3), prompt (4-31), mid-batch (32-127) and long-prompt
+/// (128 and more) kernels are different kernels: one entry serves a kind,
+/// and no kind borrows another's (a batch-1 tiling made a 7B prefill 3x
+/// slower).
+bool sameKind(int64_t batch, int64_t other) {
+  return runtimeBatchHint(batch) == runtimeBatchHint(other);
+}
 
 /// sm_90 and sm_90a run the same tilings best.
 std::string baseArch(const std::string &arch) {
@@ -144,18 +140,24 @@ std::string baseArch(const std::string &arch) {
 
 } // namespace
 
+void TuningDatabase::add(const TuningEntry &entry) {
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [&](const TuningEntry &t) {
+                                  return t.arch == entry.arch &&
+                                         t.layer == entry.layer &&
+                                         sameKind(t.batch, entry.batch);
+                                }),
+                 entries_.end());
+  entries_.push_back(entry);
+}
+
 const TuningEntry *TuningDatabase::lookup(const std::string &arch,
                                           const LinearSpec &spec) const {
   std::string key = tuningKey(spec), base = baseArch(arch);
   int64_t batch = decisionBatch(spec);
-  // Decode (batch 1-3), prompt (4-31), mid-batch (32-127) and long-prompt
-  // (128 and more) kernels never borrow each other's decisions: a batch-1
-  // tiling made a 7B prefill 3x slower.
-  auto kindOf = [](int64_t b) { return runtimeBatchHint(b); };
   const TuningEntry *below = nullptr, *smallest = nullptr;
   for (const TuningEntry &t : entries_) {
-    if (baseArch(t.arch) != base || t.layer != key ||
-        kindOf(t.batch) != kindOf(batch))
+    if (baseArch(t.arch) != base || t.layer != key || !sameKind(t.batch, batch))
       continue;
     if (t.batch <= batch && (!below || t.batch > below->batch))
       below = &t;

@@ -632,12 +632,17 @@ int select(const std::vector<std::string> &args) {
     for (auto &[id, c] : candidates) {
       if (c.wrong || c.byBatch.size() != batches.size())
         continue;
-      double logSum = 0;
-      for (auto &[batch, run] : c.byBatch)
-        logSum += std::log(run->r.at("median_us").get<double>());
-      c.us = c.byBatch.size() == 1
-                 ? c.byBatch.begin()->second->r.at("median_us").get<double>()
-                 : std::exp(logSum / double(batches.size()));
+      auto us = [](const Run *run) {
+        return run->r.at("median_us").get<double>();
+      };
+      if (c.byBatch.size() == 1) {
+        c.us = us(c.byBatch.begin()->second); // Exactly as measured.
+      } else {
+        double logSum = 0;
+        for (auto &[batch, run] : c.byBatch)
+          logSum += std::log(us(run));
+        c.us = std::exp(logSum / double(c.byBatch.size()));
+      }
       ++eligible;
       if (c.heuristic)
         heuristic = &c;

@@ -630,8 +630,8 @@ private:
   /// Ends a warpgroup pipeline: the last chunk's wgmmas and every copy in
   /// flight (`copies`, any token of the kernel's: the wait takes all
   /// groups) complete before the accumulators are read or the shared memory
-  /// reused. Returns the accumulators, the
-  /// first numAcc of the loop's `results`.
+  /// reused. Returns the accumulators, the first numAcc of the loop's
+  /// `results`.
   SmallVector<Value> drainWarpgroups(const EmitContext &e, Value copies,
                                      SmallVector<Value> results,
                                      size_t numAcc) {

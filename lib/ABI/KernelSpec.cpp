@@ -158,8 +158,9 @@ bool vptq::kernelArgsFit(const LinearSpec &spec,
 
 const std::vector<std::string> &vptq::getTransformerOpNames() {
   static const std::vector<std::string> names = {
-      "rms_norm",    "add_rms_norm", "rotary",  "attention", "silu_mul",
-      "add",         "gather_rows",  "scatter_rows", "nearest", "gram"};
+      "rms_norm",     "add_rms_norm", "rotary", "rotary_append",
+      "attention",    "silu_mul",     "add",    "gather_rows",
+      "scatter_rows", "nearest",      "gram"};
   return names;
 }
 
@@ -176,6 +177,9 @@ std::string OpSpec::key() const {
     os << "-param" << ref::dtypeName(paramType) << "-eps" << epsilon;
   else if (op == "rotary")
     os << "-hd" << headDim;
+  else if (op == "rotary_append")
+    os << "-cache" << ref::dtypeName(paramType) << "-h" << numHeads << "-kv"
+       << numKVHeads << "-hd" << headDim;
   else if (op == "attention")
     os << "-cache" << ref::dtypeName(paramType) << "-h" << numHeads << "-kv"
        << numKVHeads << "-hd" << headDim << "-scale" << scale;
@@ -202,6 +206,11 @@ std::string OpSpec::verify() const {
     return op + ": epsilon must be positive";
   if (op == "rotary" && (headDim <= 0 || headDim % 2 || width % headDim))
     return "rotary: head_dim must be positive, even and divide the width";
+  if (op == "rotary_append" &&
+      (numHeads <= 0 || numKVHeads <= 0 || headDim <= 0 || headDim % 2 ||
+       width != numHeads * headDim))
+    return "rotary_append: needs positive num_heads and num_kv_heads, an even "
+           "positive head_dim and width = num_heads x head_dim";
   if (op == "attention" &&
       (numHeads <= 0 || numKVHeads <= 0 || headDim <= 0 ||
        numHeads % numKVHeads || width != numHeads * headDim || scale <= 0))
@@ -227,6 +236,16 @@ std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
             {"positions", i32, {rows}},
             {"inv_freq", f32, {s.headDim / 2}},
             {"output", s.dtype, {rows, w}}};
+  if (s.op == "rotary_append") {
+    int64_t kv = s.numKVHeads * s.headDim;
+    return {{"query", s.dtype, {rows, w}},
+            {"key", s.dtype, {rows, kv}},
+            {"value", s.dtype, {rows, kv}},
+            {"positions", i32, {rows}},
+            {"inv_freq", f32, {s.headDim / 2}},
+            {"key_cache", s.paramType, {any, kv}},
+            {"value_cache", s.paramType, {any, kv}}};
+  }
   if (s.op == "attention") {
     int64_t kv = s.numKVHeads * s.headDim;
     return {{"query", s.dtype, {rows, w}},
@@ -265,16 +284,12 @@ DecoderOpSpecs vptq::getDecoderOpSpecs(const checkpoint::ModelArchitecture &a,
                                        ref::DType act, ref::DType normType,
                                        ref::DType embedType) {
   const int64_t qWidth = a.numHeads * a.headDim;
-  const int64_t kvWidth = a.numKVHeads * a.headDim;
   DecoderOpSpecs s;
   s.gather = {"gather_rows", act, embedType, a.hiddenSize};
   s.norm = {"rms_norm", act, normType, a.hiddenSize};
   s.norm.epsilon = a.rmsNormEps;
-  s.rotaryQ = {"rotary", act, act, qWidth};
-  s.rotaryQ.headDim = a.headDim;
-  s.rotaryK = s.rotaryQ;
-  s.rotaryK.width = kvWidth;
-  s.scatter = {"scatter_rows", act, act, kvWidth};
+  s.rotaryAppend = {"rotary_append", act,          act,      qWidth,
+                    a.numHeads,      a.numKVHeads, a.headDim};
   s.attention = {"attention", act,          act,      qWidth,
                  a.numHeads,  a.numKVHeads, a.headDim};
   s.attention.scale = 1.0 / std::sqrt(double(a.headDim));

@@ -415,6 +415,9 @@ buildOpModule(MLIRContext *ctx, const ::vptq::OpSpec &spec,
     AddRMSNormOp::create(b, loc, a[0], a[1], a[2], a[3], f64(spec.epsilon));
   else if (spec.op == "rotary")
     RotaryOp::create(b, loc, a[0], a[1], a[2], a[3], i64(spec.headDim));
+  else if (spec.op == "rotary_append")
+    RotaryAppendOp::create(b, loc, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                           i64(spec.headDim));
   else if (spec.op == "attention")
     AttentionOp::create(b, loc, a[0], a[1], a[2], a[3], a[4],
                         i64(spec.numHeads), i64(spec.numKVHeads),

@@ -42,8 +42,8 @@ public:
   std::unique_ptr<LinearLayer> lmHead;
   // Work buffers for up to maxChunk tokens.
   Tensor tokens, positions, x, h, q, k, v, attn, o, gate, up, logits;
-  std::shared_ptr<Kernel> gather, norm, rotaryQ, rotaryK, scatter, attention,
-      siluMul, addNorm;
+  std::shared_ptr<Kernel> gather, norm, rotaryAppend, attention, siluMul,
+      addNorm;
   std::shared_ptr<Graph> decodeGraph;
   bool decodeGraphFailed = false;
 
@@ -126,9 +126,7 @@ Status Model::Impl::getKernels(DType normType, DType embedType) {
   };
   VPTQ_RETURN_IF_ERROR(get(specs.gather, gather));
   VPTQ_RETURN_IF_ERROR(get(specs.norm, norm));
-  VPTQ_RETURN_IF_ERROR(get(specs.rotaryQ, rotaryQ));
-  VPTQ_RETURN_IF_ERROR(get(specs.rotaryK, rotaryK));
-  VPTQ_RETURN_IF_ERROR(get(specs.scatter, scatter));
+  VPTQ_RETURN_IF_ERROR(get(specs.rotaryAppend, rotaryAppend));
   VPTQ_RETURN_IF_ERROR(get(specs.attention, attention));
   VPTQ_RETURN_IF_ERROR(get(specs.siluMul, siluMul));
   VPTQ_RETURN_IF_ERROR(get(specs.addNorm, addNorm));
@@ -289,13 +287,8 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
         {[&] { return runLinear(*L.q, hs, qs); },
          [&] { return runLinear(*L.k, hs, ks); },
          [&] { return runLinear(*L.v, hs, vs); }}));
-    VPTQ_RETURN_IF_ERROR(rt->concurrently(
-        {[&] { return run(rotaryQ, {&qs, &pos, &invFreq, &qs}); },
-         [&]() -> Status {
-           VPTQ_RETURN_IF_ERROR(run(rotaryK, {&ks, &pos, &invFreq, &ks}));
-           return run(scatter, {&ks, &pos, &L.keyCache});
-         },
-         [&] { return run(scatter, {&vs, &pos, &L.valueCache}); }}));
+    VPTQ_RETURN_IF_ERROR(run(rotaryAppend, {&qs, &ks, &vs, &pos, &invFreq,
+                                            &L.keyCache, &L.valueCache}));
     VPTQ_RETURN_IF_ERROR(
         run(attention, {&qs, &L.keyCache, &L.valueCache, &pos, &as}));
     VPTQ_RETURN_IF_ERROR(runLinear(*L.o, as, os));

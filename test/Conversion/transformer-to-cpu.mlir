@@ -151,3 +151,37 @@ func.func @gather_silu_add(%t: memref<512x64xbf16>, %ids: memref<?xi32>, %x: mem
   vptq.add %x, %x, %x : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
   return
 }
+
+// -----
+
+// rotary_append on f32 rows with f16 caches: per row, 8 query and 4 key
+// rotary steps of 2 pairs, then 2 value steps of 8 elements (16 bytes of
+// the narrowest operand), as one loop of 14 steps; keys and values are
+// rounded once, into the caches at row positions[row].
+// CHECK-LABEL: func.func @rotary_append
+// CHECK: scf.parallel (%[[ROW:.*]]) =
+// CHECK:   %[[POS:.*]] = memref.load %arg3[%[[ROW]]] : memref<?xi32>
+// CHECK:   %[[TARGET:.*]] = arith.index_cast %[[POS]] : i32 to index
+// CHECK:   scf.for %[[J:.*]] = %c0 to %c14 step %c1
+// CHECK:     %[[ISQ:.*]] = arith.cmpi ult, %[[J]], %c8
+// CHECK:     scf.if %[[ISQ]] {
+// CHECK:       vector.store %{{.*}}, %arg0[%[[ROW]], %{{.*}}] {alignment = 8 : i64} : memref<?x32xf32>, vector<2xf32>
+// CHECK:       vector.store %{{.*}}, %arg0[%[[ROW]], %{{.*}}] {alignment = 8 : i64} : memref<?x32xf32>, vector<2xf32>
+// CHECK:     } else {
+// CHECK:       %[[KJ:.*]] = arith.subi %[[J]], %c8
+// CHECK:       %[[ISK:.*]] = arith.cmpi ult, %[[KJ]], %c4
+// CHECK:       scf.if %[[ISK]] {
+// CHECK:         vector.load %arg1[%[[ROW]], %{{.*}}] {alignment = 8 : i64} : memref<?x16xf32>, vector<2xf32>
+// CHECK:         arith.truncf %{{.*}} : vector<2xf32> to vector<2xf16>
+// CHECK:         vector.store %{{.*}}, %arg5[%[[TARGET]], %{{.*}}] {alignment = 4 : i64} : memref<64x16xf16>, vector<2xf16>
+// CHECK:         arith.truncf %{{.*}} : vector<2xf32> to vector<2xf16>
+// CHECK:         vector.store %{{.*}}, %arg5[%[[TARGET]], %{{.*}}] {alignment = 4 : i64} : memref<64x16xf16>, vector<2xf16>
+// CHECK:       } else {
+// CHECK:         %[[VJ:.*]] = arith.subi %[[J]], %c12
+// CHECK:         %[[AT:.*]] = arith.muli %[[VJ]], %c8
+// CHECK:         vector.load %arg2[%[[ROW]], %[[AT]]] {alignment = 16 : i64} : memref<?x16xf32>, vector<4xf32>
+// CHECK:         vector.store %{{.*}}, %arg6[%[[TARGET]], %[[AT]]] {alignment = 16 : i64} : memref<64x16xf16>, vector<8xf16>
+func.func @rotary_append(%q: memref<?x32xf32>, %k: memref<?x16xf32>, %v: memref<?x16xf32>, %p: memref<?xi32>, %inv: memref<4xf32>, %kc: memref<64x16xf16>, %vc: memref<64x16xf16>) {
+  vptq.rotary_append %q, %k, %v, %p, %inv, %kc, %vc {head_dim = 8 : i64} : memref<?x32xf32>, memref<?x16xf32>, memref<?x16xf32>, memref<?xi32>, memref<4xf32>, memref<64x16xf16>, memref<64x16xf16>
+  return
+}

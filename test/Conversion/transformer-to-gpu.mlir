@@ -1,4 +1,4 @@
-// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.rms_norm --implicit-check-not=vptq.attention --implicit-check-not=vptq.add
+// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.rms_norm --implicit-check-not=vptq.attention --implicit-check-not=vptq.add --implicit-check-not=vptq.rotary_append
 
 // The transformer ops on a GPU: one kernel each, row t in block row t
 // (grid (grid_x, T)).
@@ -134,5 +134,42 @@ func.func @elementwise(%g: memref<?x11008xf16>, %u: memref<?x11008xf16>,
   vptq.rotary %x, %p, %inv, %x {head_dim = 128 : i64} : memref<?x4096xf16>, memref<?xi32>, memref<64xf32>, memref<?x4096xf16>
   vptq.gather_rows %e, %p, %x : memref<32000x4096xf16>, memref<?xi32>, memref<?x4096xf16>
   vptq.scatter_rows %k, %p, %kc : memref<?x1024xf16>, memref<?xi32>, memref<2048x1024xf16>
+  return
+}
+
+// -----
+
+// rotary_append: the query's rotary steps (4096 / 2 / 2 = 1024), then the
+// key's (256, into the key cache row positions[t]), then the value's
+// 16-byte copies (128, into the value cache): 1408 steps over ceil(1408 /
+// 256) = 6 blocks of a row, a thread per step.
+// CHECK-LABEL: func.func @rotary_append
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_rotary_append_0 blocks in (%c6, %{{.*}}, %c1) threads in (%c256, %c1, %c1)
+// CHECK: gpu.func @vptq_rotary_append_0(%[[Q:[^:]*]]: memref<?x4096xf16>, %[[K:[^:]*]]: memref<?x1024xf16>, %[[V:[^:]*]]: memref<?x1024xf16>, %[[P:[^:]*]]: memref<?xi32>, %{{[^:]*}}: memref<64xf32>, %[[KC:[^:]*]]: memref<2048x1024xf16>, %[[VC:[^:]*]]: memref<2048x1024xf16>)
+// CHECK:   %[[ROW:.*]] = gpu.block_id y
+// CHECK:   %[[POS:.*]] = memref.load %[[P]][%[[ROW]]] : memref<?xi32>
+// CHECK:   %[[TARGET:.*]] = arith.index_cast %[[POS]] : i32 to index
+// CHECK:   scf.for %[[J:.*]] = %{{.*}} to %c1408 step %c1536
+// CHECK:     %[[ISQ:.*]] = arith.cmpi ult, %[[J]], %c1024
+// CHECK:     scf.if %[[ISQ]] {
+// CHECK-COUNT-2: math.cos
+// CHECK-COUNT-2: math.sin
+// CHECK:       vector.load %[[Q]][%[[ROW]], %{{.*}}] {alignment = 4 : i64} : memref<?x4096xf16>, vector<2xf16>
+// CHECK:       vector.store %{{.*}}, %[[Q]][%[[ROW]], %{{.*}}] {alignment = 4 : i64}
+// CHECK:       vector.store %{{.*}}, %[[Q]][%[[ROW]], %{{.*}}] {alignment = 4 : i64}
+// CHECK:     } else {
+// CHECK:       %[[KJ:.*]] = arith.subi %[[J]], %c1024
+// CHECK:       %[[ISK:.*]] = arith.cmpi ult, %[[KJ]], %c256
+// CHECK:       scf.if %[[ISK]] {
+// CHECK:         vector.load %[[K]][%[[ROW]], %{{.*}}] {alignment = 4 : i64} : memref<?x1024xf16>, vector<2xf16>
+// CHECK:         vector.store %{{.*}}, %[[KC]][%[[TARGET]], %{{.*}}] {alignment = 4 : i64}
+// CHECK:         vector.store %{{.*}}, %[[KC]][%[[TARGET]], %{{.*}}] {alignment = 4 : i64}
+// CHECK:       } else {
+// CHECK:         %[[VJ:.*]] = arith.subi %[[J]], %c1280
+// CHECK:         %[[AT:.*]] = arith.muli %[[VJ]], %c8
+// CHECK:         %[[VAL:.*]] = vector.load %[[V]][%[[ROW]], %[[AT]]] {alignment = 16 : i64} : memref<?x1024xf16>, vector<8xf16>
+// CHECK:         vector.store %[[VAL]], %[[VC]][%[[TARGET]], %[[AT]]] {alignment = 16 : i64} : memref<2048x1024xf16>, vector<8xf16>
+func.func @rotary_append(%q: memref<?x4096xf16>, %k: memref<?x1024xf16>, %v: memref<?x1024xf16>, %p: memref<?xi32>, %inv: memref<64xf32>, %kc: memref<2048x1024xf16>, %vc: memref<2048x1024xf16>) {
+  vptq.rotary_append %q, %k, %v, %p, %inv, %kc, %vc {head_dim = 128 : i64} : memref<?x4096xf16>, memref<?x1024xf16>, memref<?x1024xf16>, memref<?xi32>, memref<64xf32>, memref<2048x1024xf16>, memref<2048x1024xf16>
   return
 }

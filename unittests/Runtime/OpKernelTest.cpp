@@ -159,6 +159,45 @@ TEST_P(OpKernels, Rotary) {
               "rotary");
 }
 
+// q rotated in place, k rotated into key_cache[positions[t]], v copied into
+// value_cache[positions[t]]: the rest of both caches and the key rows stay
+// as they were. Key widths with 2-pair rotary and 16-byte copy steps
+// (head_dim 16) and with single pairs and 4-byte copies (head_dim 6).
+TEST_P(OpKernels, RotaryAppend) {
+  DType d = GetParam();
+  for (int64_t headDim : {16, 6}) {
+    const int64_t heads = 4, kvHeads = 2, cacheRows = 320;
+    const int64_t width = heads * headDim, kvWidth = kvHeads * headDim;
+    OpSpec spec{"rotary_append", d, d, width, heads, kvHeads, headDim};
+    std::vector<int32_t> pos = {5, 0, 300, 319};
+    const int64_t rows = int64_t(pos.size());
+    auto q = random(rows * width, d), k = random(rows * kvWidth, d);
+    auto v = random(rows * kvWidth, d);
+    auto kc = random(cacheRows * kvWidth, d),
+         vc = random(cacheRows * kvWidth, d);
+    std::vector<float> inv = ref::ropeInverseFrequencies(headDim, 10000.0);
+    Tensor tq = upload(q, {rows, width}, d), tk = upload(k, {rows, kvWidth}, d);
+    Tensor tv = upload(v, {rows, kvWidth}, d), tp = uploadInts(pos);
+    Tensor tinv = upload(inv, {headDim / 2}, DType::F32);
+    Tensor tkc = upload(kc, {cacheRows, kvWidth}, d);
+    Tensor tvc = upload(vc, {cacheRows, kvWidth}, d);
+    run(spec, {&tq, &tk, &tv, &tp, &tinv, &tkc, &tvc});
+    std::vector<float> rotatedK = ref::rotary(k, pos, inv, kvWidth, headDim);
+    for (int64_t t = 0; t < rows; ++t)
+      for (int64_t i = 0; i < kvWidth; ++i) {
+        kc[pos[t] * kvWidth + i] = rotatedK[t * kvWidth + i];
+        vc[pos[t] * kvWidth + i] = v[t * kvWidth + i];
+      }
+    std::string what = "rotary_append head_dim " + std::to_string(headDim);
+    // Angles up to 319 rad lose ~1e-5 in f32 range reduction.
+    expectClose(download(tq), ref::rotary(q, pos, inv, width, headDim), d, 5e-5,
+                (what + " query").c_str());
+    expectClose(download(tkc), kc, d, 5e-5, (what + " key cache").c_str());
+    expectClose(download(tvc), vc, d, 0, (what + " value cache").c_str());
+    expectClose(download(tk), k, d, 0, (what + " key").c_str());
+  }
+}
+
 TEST_P(OpKernels, Attention) {
   DType d = GetParam();
   for (int64_t headDim : {8, 64}) {

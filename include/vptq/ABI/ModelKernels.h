@@ -20,16 +20,14 @@ namespace vptq {
 struct DecoderOpSpecs {
   OpSpec gather;  // token embedding
   OpSpec norm;    // the first RMSNorm of a forward pass
-  OpSpec rotaryQ; // queries
-  OpSpec rotaryK; // keys
-  OpSpec scatter; // KV cache appends
+  /// Rotary embedding of queries and keys with the KV cache appends.
+  OpSpec rotaryAppend;
   OpSpec attention;
   OpSpec siluMul;
   OpSpec addNorm; // residual connections, each fused with the next RMSNorm
 
   std::vector<OpSpec> all() const {
-    return {gather, norm, rotaryQ, rotaryK, scatter, attention, siluMul,
-            addNorm};
+    return {gather, norm, rotaryAppend, attention, siluMul, addNorm};
   }
 };
 

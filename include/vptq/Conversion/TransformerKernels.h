@@ -2,14 +2,14 @@
 //-*-===//
 //
 // The CPU and GPU lowerings of the row ops (the transformer ops
-// vptq.rms_norm, vptq.add_rms_norm, vptq.rotary, vptq.attention,
-// vptq.silu_mul, vptq.add, vptq.gather_rows and vptq.scatter_rows, and the
-// quantizer ops vptq.nearest and vptq.gram) share their bodies: each op is
-// written once as the work of one row (or one (row, head) pair for
-// attention) split over `count` cooperating lanes, element-wise work in
-// 16-byte vector steps.
-// The CPU lowering runs rows in an scf.parallel with a single lane; the GPU
-// lowering maps lanes to threads and reduces with shuffles.
+// vptq.rms_norm, vptq.add_rms_norm, vptq.rotary, vptq.rotary_append,
+// vptq.attention, vptq.silu_mul, vptq.add, vptq.gather_rows and
+// vptq.scatter_rows, and the quantizer ops vptq.nearest and vptq.gram) share
+// their bodies: each op is written once as the work of one row (or one (row,
+// head) pair for attention) split over `count` cooperating lanes, element-wise
+// work in 16-byte vector steps. The CPU lowering runs rows in an scf.parallel
+// with a single lane; the GPU lowering maps lanes to threads and reduces with
+// shuffles.
 //
 //===----------------------------------------------------------------------===//
 

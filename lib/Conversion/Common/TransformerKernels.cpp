@@ -133,35 +133,144 @@ void emitRMSNorm(OpBuilder &b, Location loc, Operation *op, ValueRange v,
   });
 }
 
+/// Elements per vector step of a row op whose rows have `items` elements
+/// (rotary: pairs per head): 16 bytes of the op's narrowest float operand,
+/// halved until it divides `items`.
+int64_t vectorWidth(Operation *op, int64_t items, bool rotary) {
+  int64_t narrowest = 4;
+  for (Value operand : op->getOperands()) {
+    Type elem = cast<MemRefType>(operand.getType()).getElementType();
+    if (isa<FloatType>(elem))
+      narrowest =
+          std::min<int64_t>(narrowest, elem.getIntOrFloatBitWidth() / 8);
+  }
+  int64_t vw = 16 / narrowest;
+  // Rotary evaluates a sine and a cosine per element: at most 2 per lane,
+  // so that a decode step's rows spread over several blocks (8 per lane ran
+  // a 4096-wide row on one block, 4.8 us against 3.4 us with one pair).
+  if (rotary)
+    vw = std::min<int64_t>(vw, 2);
+  while (items % vw)
+    vw /= 2;
+  return vw;
+}
+
+/// The rotary and copy vector widths of vptq.rotary_append.
+std::pair<int64_t, int64_t> rotaryAppendWidths(RotaryAppendOp op) {
+  return {vectorWidth(op, op.getHeadDim() / 2, /*rotary=*/true),
+          vectorWidth(op, rowWidth(op.getValue()), /*rotary=*/false)};
+}
+
+/// Vector steps of one row of vptq.rotary_append.
+int64_t rotaryAppendSteps(RotaryAppendOp op) {
+  auto [rw, cw] = rotaryAppendWidths(op);
+  return (rowWidth(op.getQuery()) + rowWidth(op.getKey())) / 2 / rw +
+         rowWidth(op.getValue()) / cw;
+}
+
+/// Rotary step `j` of a row of heads of `h` elements, `vw` pairs (i, i +
+/// h/2) of one head: read from x[xRow], stored rotated into y[yRow]. `posF`
+/// is the row's position as vector<vw x f32>.
+void emitRotaryStep(const EmitContext &e, Value x, Value xRow, Value y,
+                    Value yRow, Value invFreq, Value posF, Value j, int64_t h,
+                    int64_t vw) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  int64_t half = h / 2, stepsPerHead = half / vw;
+  Value head = arith::DivUIOp::create(b, loc, j, e.index(stepsPerHead));
+  Value i = arith::RemUIOp::create(b, loc, j, e.index(stepsPerHead));
+  // Steps of vw elements: lo = head * h / vw + i, hi = lo + half / vw.
+  Value lo = e.add(e.mul(head, e.index(h / vw)), i);
+  Value hi = e.add(lo, e.index(stepsPerHead));
+  Value angle = e.mul(posF, loadStep(e, invFreq, ValueRange{}, i, vw));
+  Value cos = mapElements(
+      e, angle, [&](Value a) { return math::CosOp::create(b, loc, a); });
+  Value sin = mapElements(
+      e, angle, [&](Value a) { return math::SinOp::create(b, loc, a); });
+  Value a = loadStep(e, x, xRow, lo, vw), c = loadStep(e, x, xRow, hi, vw);
+  storeStep(e, arith::SubFOp::create(b, loc, e.mul(a, cos), e.mul(c, sin)), y,
+            yRow, lo);
+  storeStep(e, e.add(e.mul(c, cos), e.mul(a, sin)), y, yRow, hi);
+}
+
+/// Row `row`'s position as vector<vw x f32>.
+Value positionVector(const EmitContext &e, Value positions, Value row,
+                     int64_t vw) {
+  Value pos = memref::LoadOp::create(e.b, e.loc, positions, ValueRange{row});
+  return vector::BroadcastOp::create(
+      e.b, e.loc, VectorType::get({vw}, e.b.getF32Type()),
+      arith::SIToFPOp::create(e.b, e.loc, e.b.getF32Type(), pos));
+}
+
 /// vptq.rotary: a lane takes `vw` consecutive pairs (i, i + h/2) of a head.
 void emitRotary(OpBuilder &b, Location loc, RotaryOp op, ValueRange v,
                 Value row, const RowLanes &lanes, int64_t vw) {
   EmitContext e{b, loc};
-  Value x = v[0], positions = v[1], invFreq = v[2], y = v[3];
-  int64_t h = op.getHeadDim(), half = h / 2;
-  int64_t steps = rowWidth(x) / 2 / vw, stepsPerHead = half / vw;
-  Value pos = memref::LoadOp::create(b, loc, positions, ValueRange{row});
-  auto vecType = VectorType::get({vw}, b.getF32Type());
-  Value posF = vector::BroadcastOp::create(
-      b, loc, vecType, arith::SIToFPOp::create(b, loc, b.getF32Type(), pos));
-  forLanes(b, loc, lanes, e.index(steps), [&](OpBuilder &nb, Value j) {
-    EmitContext ne{nb, loc};
-    Value head = arith::DivUIOp::create(nb, loc, j, ne.index(stepsPerHead));
-    Value i = arith::RemUIOp::create(nb, loc, j, ne.index(stepsPerHead));
-    // Steps of vw elements: lo = head * h / vw + i, hi = lo + half / vw.
-    Value lo = ne.add(ne.mul(head, ne.index(h / vw)), i);
-    Value hi = ne.add(lo, ne.index(stepsPerHead));
-    Value angle = ne.mul(posF, loadStep(ne, invFreq, ValueRange{}, i, vw));
-    Value cos = mapElements(
-        ne, angle, [&](Value a) { return math::CosOp::create(nb, loc, a); });
-    Value sin = mapElements(
-        ne, angle, [&](Value a) { return math::SinOp::create(nb, loc, a); });
-    Value a = loadStep(ne, x, row, lo, vw), c = loadStep(ne, x, row, hi, vw);
-    storeStep(ne,
-              arith::SubFOp::create(nb, loc, ne.mul(a, cos), ne.mul(c, sin)),
-              y, row, lo);
-    storeStep(ne, ne.add(ne.mul(c, cos), ne.mul(a, sin)), y, row, hi);
-  });
+  Value x = v[0], invFreq = v[2], y = v[3];
+  int64_t h = op.getHeadDim();
+  Value posF = positionVector(e, v[1], row, vw);
+  forLanes(b, loc, lanes, e.index(rowWidth(x) / 2 / vw),
+           [&](OpBuilder &nb, Value j) {
+             emitRotaryStep(EmitContext{nb, loc}, x, row, y, row, invFreq, posF,
+                            j, h, vw);
+           });
+}
+
+/// Copy step `g` of width `vw`: dst[dstRow, step g] = src[srcRow, step g].
+void emitCopyStep(const EmitContext &e, Value src, Value srcRow, Value dst,
+                  Value dstRow, Value g, int64_t vw) {
+  storeStep(e, loadStep(e, src, srcRow, g, vw), dst, dstRow, g);
+}
+
+/// vptq.rotary_append: the row's query rotary steps, then its key rotary
+/// steps (into the key cache), then its value copy steps (into the value
+/// cache), as one range of steps over the lanes.
+void emitRotaryAppend(OpBuilder &b, Location loc, RotaryAppendOp op,
+                      ValueRange v, Value row, const RowLanes &lanes) {
+  EmitContext e{b, loc};
+  Value q = v[0], k = v[1], val = v[2], positions = v[3], invFreq = v[4],
+        kc = v[5], vc = v[6];
+  int64_t h = op.getHeadDim();
+  std::pair<int64_t, int64_t> widths = rotaryAppendWidths(op);
+  const int64_t rw = widths.first, cw = widths.second;
+  int64_t qSteps = rowWidth(q) / 2 / rw, kSteps = rowWidth(k) / 2 / rw;
+  int64_t vSteps = rowWidth(val) / cw;
+  Value target = loadIndex(e, positions, row);
+  Value posF = positionVector(e, positions, row, rw);
+  auto below = [&](OpBuilder &nb, Value x, int64_t n) {
+    return arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, x,
+                                 EmitContext{nb, loc}.index(n));
+  };
+  forLanes(b, loc, lanes, e.index(qSteps + kSteps + vSteps),
+           [&](OpBuilder &nb, Value j) {
+             scf::IfOp::create(
+                 nb, loc, below(nb, j, qSteps),
+                 [&](OpBuilder &tb, Location) {
+                   emitRotaryStep(EmitContext{tb, loc}, q, row, q, row, invFreq,
+                                  posF, j, h, rw);
+                   scf::YieldOp::create(tb, loc);
+                 },
+                 [&](OpBuilder &eb, Location) {
+                   Value kj = arith::SubIOp::create(
+                       eb, loc, j, EmitContext{eb, loc}.index(qSteps));
+                   scf::IfOp::create(
+                       eb, loc, below(eb, kj, kSteps),
+                       [&](OpBuilder &tb, Location) {
+                         emitRotaryStep(EmitContext{tb, loc}, k, row, kc,
+                                        target, invFreq, posF, kj, h, rw);
+                         scf::YieldOp::create(tb, loc);
+                       },
+                       [&](OpBuilder &vb, Location) {
+                         EmitContext ve{vb, loc};
+                         emitCopyStep(ve, val, row, vc, target,
+                                      arith::SubIOp::create(vb, loc, kj,
+                                                            ve.index(kSteps)),
+                                      cw);
+                         scf::YieldOp::create(vb, loc);
+                       });
+                   scf::YieldOp::create(eb, loc);
+                 });
+           });
 }
 
 void emitElementwise(OpBuilder &b, Location loc, Operation *op, ValueRange v,
@@ -196,8 +305,7 @@ void emitGatherScatter(OpBuilder &b, Location loc, Operation *op, ValueRange v,
   Value srcRow = gather ? target : row, dstRow = gather ? row : target;
   int64_t steps = rowWidth(dst) / vw;
   forLanes(b, loc, lanes, e.index(steps), [&](OpBuilder &nb, Value g) {
-    EmitContext ne{nb, loc};
-    storeStep(ne, loadStep(ne, src, srcRow, g, vw), dst, dstRow, g);
+    emitCopyStep(EmitContext{nb, loc}, src, srcRow, dst, dstRow, g, vw);
   });
 }
 
@@ -291,8 +399,9 @@ RowLanes RowLanes::single(const EmitContext &e) {
 }
 
 bool mlir::vptq::isRowOp(Operation *op) {
-  return isa<RMSNormOp, AddRMSNormOp, RotaryOp, AttentionOp, SiluMulOp, AddOp,
-             GatherRowsOp, ScatterRowsOp, NearestOp, GramOp>(op);
+  return isa<RMSNormOp, AddRMSNormOp, RotaryOp, RotaryAppendOp, AttentionOp,
+             SiluMulOp, AddOp, GatherRowsOp, ScatterRowsOp, NearestOp, GramOp>(
+      op);
 }
 
 Value mlir::vptq::getRowCountOperand(Operation *op) {
@@ -310,25 +419,10 @@ int64_t mlir::vptq::getRowVectorWidth(Operation *op) {
   else if (isa<SiluMulOp, AddOp, GatherRowsOp>(op))
     items = rowWidth(op->getOperand(2));
   else if (auto rotary = dyn_cast<RotaryOp>(op))
-    items = rotary.getHeadDim() / 2;
+    return vectorWidth(op, rotary.getHeadDim() / 2, /*rotary=*/true);
   else
     return 1;
-  // 16 bytes of the narrowest float operand; wider ones load in pieces.
-  int64_t narrowest = 4;
-  for (Value operand : op->getOperands()) {
-    Type elem = cast<MemRefType>(operand.getType()).getElementType();
-    if (isa<FloatType>(elem))
-      narrowest = std::min<int64_t>(narrowest, elem.getIntOrFloatBitWidth() / 8);
-  }
-  int64_t vw = 16 / narrowest;
-  // Rotary evaluates a sine and a cosine per element: at most 2 per lane,
-  // so that a decode step's rows spread over several blocks (8 per lane ran
-  // a 4096-wide row on one block, 4.8 us against 3.4 us with one pair).
-  if (isa<RotaryOp>(op))
-    vw = std::min<int64_t>(vw, 2);
-  while (items % vw)
-    vw /= 2;
-  return vw;
+  return vectorWidth(op, items, /*rotary=*/false);
 }
 
 void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
@@ -344,6 +438,8 @@ void mlir::vptq::emitTransformerRow(OpBuilder &b, Operation *op,
                        norm.getEpsilon().convertToDouble(), row, lanes, vw);
   if (auto rotary = dyn_cast<RotaryOp>(op))
     return emitRotary(b, loc, rotary, operands, row, lanes, vw);
+  if (auto fused = dyn_cast<RotaryAppendOp>(op))
+    return emitRotaryAppend(b, loc, fused, operands, row, lanes);
   if (isa<AddOp, SiluMulOp>(op))
     return emitElementwise(b, loc, op, operands, row, lanes, vw);
   if (isa<GatherRowsOp, ScatterRowsOp>(op))
@@ -359,6 +455,8 @@ std::pair<int64_t, bool> mlir::vptq::gpuRowBlocks(Operation *op,
                                                   int64_t threads) {
   if (isa<RMSNormOp, AddRMSNormOp>(op))
     return {1, true};
+  if (auto fused = dyn_cast<RotaryAppendOp>(op))
+    return {(rotaryAppendSteps(fused) + threads - 1) / threads, false};
   int64_t items = isa<RotaryOp>(op) ? rowWidth(op->getOperand(0)) / 2
                                     : rowWidth(op->getOperand(2));
   int64_t steps = items / getRowVectorWidth(op);

@@ -742,6 +742,38 @@ func.func @f(%x: memref<?x64xf16>, %p: memref<?xi32>, %inv: memref<8xf32>) {
 
 // -----
 
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>) {
+  // expected-error @+1 {{head_dim must be positive and even, got 7}}
+  vptq.rotary_append %q, %k, %k, %p, %inv, %c, %c {head_dim = 7 : i64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x36xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x36xf16>) {
+  // expected-error @+1 {{key width 36 is not a multiple of head_dim 8}}
+  vptq.rotary_append %q, %k, %k, %p, %inv, %c, %c {head_dim = 8 : i64} : memref<?x64xf16>, memref<?x36xf16>, memref<?x36xf16>, memref<?xi32>, memref<4xf32>, memref<512x36xf16>, memref<512x36xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %vc: memref<512x64xf16>) {
+  // expected-error @+1 {{'value_cache' must have shape [T, the key width] = [?, 32], got [512, 64]}}
+  vptq.rotary_append %q, %k, %k, %p, %inv, %c, %vc {head_dim = 8 : i64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<3x64xf16>, %k: memref<2x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>) {
+  // expected-error @+1 {{'key' has 2 rows but 'query' has 3}}
+  vptq.rotary_append %q, %k, %k, %p, %inv, %c, %c {head_dim = 8 : i64} : memref<3x64xf16>, memref<2x32xf16>, memref<2x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>
+  return
+}
+
+// -----
+
 func.func @f(%q: memref<?x64xf16>, %kc: memref<512x32xf16>, %p: memref<?xi32>) {
   // expected-error @+1 {{num_heads 8 is not a multiple of num_kv_heads 3}}
   vptq.attention %q, %kc, %kc, %p, %q {num_heads = 8 : i64, num_kv_heads = 3 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<512x32xf16>, memref<?xi32>, memref<?x64xf16>

@@ -668,6 +668,37 @@ LogicalResult RotaryOp::verify() {
   return success();
 }
 
+LogicalResult RotaryAppendOp::verify() {
+  Operation *op = getOperation();
+  int64_t h = getHeadDim();
+  if (h <= 0 || h % 2)
+    return emitOpError() << "head_dim must be positive and even, got " << h;
+  FailureOr<int64_t> qWidth = rowWidth(op, "query", getQuery());
+  FailureOr<int64_t> kvWidth = rowWidth(op, "key", getKey());
+  if (failed(qWidth) || failed(kvWidth))
+    return failure();
+  if (*qWidth % h)
+    return emitOpError() << "query width " << *qWidth
+                         << " is not a multiple of head_dim " << h;
+  if (*kvWidth % h)
+    return emitOpError() << "key width " << *kvWidth
+                         << " is not a multiple of head_dim " << h;
+  if (failed(checkRows(op, "value", getValue(), *kvWidth, "the key width")) ||
+      failed(checkRows(op, "key_cache", getKeyCache(), *kvWidth,
+                       "the key width")) ||
+      failed(checkRows(op, "value_cache", getValueCache(), *kvWidth,
+                       "the key width")) ||
+      failed(checkShape(op, "inv_freq", getInvFreq(), {h / 2},
+                        "[head_dim / 2]")) ||
+      failed(checkSameTokens(op,
+                             {getQuery(), getKey(), getValue(), getPositions()},
+                             {"query", "key", "value", "positions"})) ||
+      failed(checkSameTokens(op, {getKeyCache(), getValueCache()},
+                             {"key_cache", "value_cache"})))
+    return failure();
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), h = getHeadDim();

@@ -395,6 +395,43 @@ def VPTQ_RotaryOp : VPTQ_RowOp<"rotary"> {
   }];
 }
 
+def VPTQ_RotaryAppendOp : VPTQ_RowOp<"rotary_append"> {
+  let summary = "Rotary embedding of queries and keys, fused with the cache appends";
+  let description = [{
+    What a decoder does between its q, k, v projections and attention, in
+    one pass: rotates `query` in place and `key` into
+    `key_cache[positions[t]]` exactly as `vptq.rotary` (angles
+    `positions[t] * inv_freq[i]`, "rotate half" pairs), and copies `value`
+    into `value_cache[positions[t]]` (`vptq.scatter_rows`). `key` is only
+    read. `query` is `T x (heads * head_dim)`; `key`, `value` and the caches
+    are `T x W` and `S x W` with W a multiple of `head_dim`; `positions` has
+    T i32 elements, each below S; `inv_freq` has `head_dim / 2` f32
+    elements. Stored values are rounded once, to the type of the memref
+    they are stored into.
+
+    Example:
+
+    ```mlir
+    vptq.rotary_append %q, %k, %v, %pos, %inv_freq, %kc, %vc
+        {head_dim = 128 : i64}
+        : memref<?x4096xf16>, memref<?x1024xf16>, memref<?x1024xf16>,
+          memref<?xi32>, memref<64xf32>, memref<4096x1024xf16>,
+          memref<4096x1024xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$query, VPTQ_FloatMemRef:$key,
+                       VPTQ_FloatMemRef:$value, VPTQ_I32MemRef:$positions,
+                       MemRefRankOf<[F32], [1]>:$inv_freq,
+                       VPTQ_FloatMemRef:$key_cache,
+                       VPTQ_FloatMemRef:$value_cache, I64Attr:$head_dim);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $positions `,` $inv_freq `,` $key_cache
+    `,` $value_cache attr-dict `:` type($query) `,` type($key) `,`
+    type($value) `,` type($positions) `,` type($inv_freq) `,`
+    type($key_cache) `,` type($value_cache)
+  }];
+}
+
 def VPTQ_AttentionOp : VPTQ_RowOp<"attention"> {
   let summary = "Causal grouped-query attention over a key/value cache";
   let description = [{

@@ -61,15 +61,18 @@ func.func @add_rms_norm(%x: memref<?x4096xf16>, %d: memref<?x4096xf16>, %w: memr
 // -----
 
 // attention: a block of 16 warps per (head, row), grid (32 heads, T). Warp
-// w runs the online softmax over positions w, w + 16, ...; its lanes split
-// the 128 head dimensions (4 slots, lane + 32 s), load key and value rows
-// together and reduce each score with xor shuffles. The warps' max, sum and
+// w runs the online softmax over positions w, w + 16, ..., 4 of them per
+// step (w, w + 16, w + 32, w + 48: every key and value row of the step loaded
+// first, 8-byte vectors of 4 consecutive head dimensions per lane, lane *
+// 4 + s; positions past the row's last load the last row again and score
+// -inf); each score is reduced with xor shuffles. The warps' max, sum and
 // weighted value sums meet in workgroup memory, combined by a thread per
 // head dimension.
 // CHECK-LABEL: func.func @attention
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_attention_0 blocks in (%c32, %{{.*}}, %c1) threads in (%c512, %c1, %c1)
 // CHECK-SAME: grid_x = 32 : i64
 // CHECK: gpu.func @vptq_attention_0({{.*}}) workgroup(%[[STATS:.*]] : memref<32xf32, #gpu.address_space<workgroup>>, %[[SUMS:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK-DAG: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK:   %[[WARP:.*]] = arith.divui %{{.*}}, %c32
 // CHECK:   %[[LANE:.*]] = arith.remui %{{.*}}, %c32
 // CHECK:   %[[HEAD:.*]] = gpu.block_id x
@@ -77,18 +80,38 @@ func.func @add_rms_norm(%x: memref<?x4096xf16>, %d: memref<?x4096xf16>, %w: memr
 // CHECK:   %[[QBASE:.*]] = arith.muli %[[HEAD]], %c128
 // CHECK:   %[[KVH:.*]] = arith.divui %[[HEAD]], %c4
 // CHECK:   %[[KVBASE:.*]] = arith.muli %[[KVH]], %c128
-// CHECK:   %[[Q:.*]] = vector.from_elements {{.*}} : vector<4xf32>
-// CHECK:   scf.for %[[J:.*]] = %[[WARP]] to %{{.*}} step %c16 iter_args({{.*}}) -> (f32, f32, vector<4xf32>)
-// CHECK-COUNT-4: memref.load %arg1[%[[J]],
-// CHECK-COUNT-4: memref.load %arg2[%[[J]],
+// CHECK:   %[[LAST:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK:   %[[END:.*]] = arith.addi %[[LAST]], %c1
+// CHECK:   %[[SLOT0:.*]] = arith.muli %[[LANE]], %c4
+// CHECK:   %[[QAT:.*]] = arith.addi %[[QBASE]], %[[SLOT0]]
+// CHECK:   %[[Q16:.*]] = vector.load %arg0[%[[ROW]], %[[QAT]]] {alignment = 8 : i64} : memref<?x4096xf16>, vector<4xf16>
+// CHECK:   %[[Q:.*]] = arith.extf %[[Q16]]
+// CHECK:   scf.for %[[J:.*]] = %[[WARP]] to %[[END]] step %c64 iter_args({{.*}}) -> (f32, f32, vector<4xf32>)
+// CHECK:     %[[KVAT:.*]] = arith.addi %[[KVBASE]], %[[SLOT0]]
+// CHECK:     vector.load %arg1[%[[J]], %[[KVAT]]] {alignment = 8 : i64} : memref<2048x1024xf16>, vector<4xf16>
+// CHECK:     vector.load %arg2[%[[J]], %[[KVAT]]] {alignment = 8 : i64} : memref<2048x1024xf16>, vector<4xf16>
+// CHECK:     %[[J1:.*]] = arith.addi %[[J]], %c16
+// CHECK:     %[[VALID1:.*]] = arith.cmpi ult, %[[J1]], %[[END]]
+// CHECK:     %[[AT1:.*]] = arith.minui %[[J1]], %[[LAST]]
+// CHECK:     vector.load %arg1[%[[AT1]], %[[KVAT]]]
+// CHECK:     vector.load %arg2[%[[AT1]], %[[KVAT]]]
+// CHECK:     vector.load %arg1
+// CHECK:     vector.load %arg2
+// CHECK:     vector.load %arg1
+// CHECK:     vector.load %arg2
+// CHECK-NOT: vector.load
 // CHECK:     arith.mulf %[[Q]]
 // CHECK:     vector.reduction <add>
 // CHECK:     gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
 // CHECK:     gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
-// CHECK:     arith.maximumf
+// CHECK:     arith.mulf %[[Q]]
+// CHECK:     gpu.shuffle xor
+// CHECK:     %[[S1:.*]] = arith.mulf %{{.*}}, %cst
+// CHECK:     arith.select %[[VALID1]], %[[S1]], %[[NEGINF]] : f32
+// CHECK-COUNT-4: arith.maximumf
 // CHECK:     math.exp
-// CHECK:     math.exp
-// CHECK:     vector.fma
+// CHECK-COUNT-4: vector.fma
+// CHECK:     scf.yield
 // CHECK-COUNT-4: memref.store %{{.*}}, %[[SUMS]]
 // CHECK:   scf.if
 // CHECK:     memref.store %{{.*}}, %[[STATS]]

@@ -57,18 +57,26 @@ void emitTransformerRow(OpBuilder &b, Operation *op, ValueRange operands,
 /// The online-softmax state of vptq.attention for one (row, head) over the
 /// positions part, part + parts, ... up to the row's position: the largest
 /// score, the sum of exp(score - max), and this lane's slots of the
-/// exp-weighted sum of value rows (vector<slots x f32>; slot s holds head
-/// dimension lane + count * s, garbage past the head).
+/// exp-weighted sum of value rows (vector<slots x f32>, slots = ceil(head_dim
+/// / count)). Slot s holds head dimension lane * slots + s where the lanes
+/// divide the head (`contiguous`), else lane + count * s (garbage past the
+/// head).
 struct AttentionPartial {
   Value max, sum, acc;
+  bool contiguous = false;
 };
 
+/// Whether `lanes` lanes hold contiguous slots of a head of `headDim`.
+bool attentionSlotsContiguous(int64_t headDim, int64_t lanes);
+
 /// Emits that state: the `lanes` split the head dimensions and reduce each
-/// position's score (so every lane holds the same max and sum).
+/// position's score (so every lane holds the same max and sum); each step
+/// of the loop takes `unroll` positions, their rows loaded together.
 AttentionPartial emitAttentionPartial(OpBuilder &b, AttentionOp op,
                                       ValueRange operands, Value row,
                                       Value head, const RowLanes &lanes,
-                                      Value part, int64_t parts);
+                                      Value part, int64_t parts,
+                                      int64_t unroll = 1);
 
 /// Emits vptq.attention for query row `row` and head `head` (index values)
 /// with a single lane: all positions, then out = acc / sum.

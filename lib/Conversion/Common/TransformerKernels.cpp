@@ -463,9 +463,15 @@ std::pair<int64_t, bool> mlir::vptq::gpuRowBlocks(Operation *op,
   return {(steps + threads - 1) / threads, false};
 }
 
-AttentionPartial mlir::vptq::emitAttentionPartial(
-    OpBuilder &b, AttentionOp op, ValueRange v, Value row, Value head,
-    const RowLanes &lanes, Value part, int64_t parts) {
+bool mlir::vptq::attentionSlotsContiguous(int64_t headDim, int64_t lanes) {
+  return lanes > 1 && headDim % lanes == 0;
+}
+
+AttentionPartial
+mlir::vptq::emitAttentionPartial(OpBuilder &b, AttentionOp op, ValueRange v,
+                                 Value row, Value head, const RowLanes &lanes,
+                                 Value part, int64_t parts, int64_t unroll) {
+  assert(unroll >= 1 && "at least one position per step");
   Location loc = op.getLoc();
   EmitContext e{b, loc};
   Value q = v[0], kc = v[1], vc = v[2], positions = v[3];
@@ -473,6 +479,7 @@ AttentionPartial mlir::vptq::emitAttentionPartial(
   const int64_t group = op.getNumHeads() / op.getNumKvHeads();
   const int64_t L = lanes.count;
   const int64_t slots = (hd + L - 1) / L;
+  const bool contiguous = attentionSlotsContiguous(hd, L);
   auto accType = VectorType::get({slots}, b.getF32Type());
   Value qBase = e.mul(head, e.index(hd));
   Value kvBase =
@@ -481,13 +488,21 @@ AttentionPartial mlir::vptq::emitAttentionPartial(
   Value negInf = e.f32(-std::numeric_limits<double>::infinity());
   Value scale = e.f32(op.getScale().convertToDouble());
 
-  // The head dimensions of this lane's slots (lane + L * s, clamped into
-  // the head) as vector<slots>: one vector load for a single lane, else a
-  // load per slot, the lanes of a slot reading consecutive elements.
-  auto loadSlots = [&](const EmitContext &ec, Value memref, Value r,
-                       Value base) -> Value {
+  // This lane's slots of a head as vector<slots>: with one lane the whole
+  // head; with lanes dividing the head, dimensions lane * slots + s (one
+  // aligned vector load); else lane + L * s clamped into the head, a load
+  // per slot (the lanes of a slot reading consecutive elements).
+  // `widen = false` keeps a contiguous load in its memref's type (the
+  // caller converts it when it uses it, so that rows in flight take half
+  // the registers in f16 and bf16).
+  auto loadSlots = [&](const EmitContext &ec, Value memref, Value r, Value base,
+                       bool widen = true) -> Value {
     if (L == 1)
       return loadVector(ec, memref, r, base, hd);
+    if (contiguous)
+      return emitVectorLoad(ec, memref, ValueRange{r},
+                            ec.add(base, ec.mul(lanes.lane, ec.index(slots))),
+                            slots, widen);
     SmallVector<Value> elems;
     for (int64_t s = 0; s < slots; ++s) {
       Value d = ec.min(ec.add(lanes.lane, ec.index(L * s)), ec.index(hd - 1));
@@ -497,7 +512,7 @@ AttentionPartial mlir::vptq::emitAttentionPartial(
   };
   // The query, zero in the slots past the head.
   Value qv = loadSlots(e, q, row, qBase);
-  if (L * slots != hd) {
+  if (L * slots != hd && !contiguous) {
     SmallVector<Value> real;
     for (int64_t s = 0; s < slots; ++s)
       real.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
@@ -512,32 +527,60 @@ AttentionPartial mlir::vptq::emitAttentionPartial(
 
   Value zeroAcc = arith::ConstantOp::create(
       b, loc, accType, DenseElementsAttr::get(accType, 0.0f));
-  // Online softmax over positions part, part + parts, ...: the value row is
-  // loaded with the key row, so both loads are in flight together.
+  // Online softmax over positions part, part + parts, ...: `unroll` of
+  // them per step, all their key and value rows loaded before any is used
+  // (positions past the end load the last row again and weigh 0), so that
+  // a lane has 2 x unroll loads in flight.
   auto loop = scf::ForOp::create(
-      b, loc, part, end, e.index(parts), ValueRange{negInf, e.f32(0), zeroAcc},
+      b, loc, part, end, e.index(parts * unroll),
+      ValueRange{negInf, e.f32(0), zeroAcc},
       [&](OpBuilder &nb, Location, Value j, ValueRange state) {
         EmitContext ne{nb, loc};
         Value m = state[0], l = state[1], acc = state[2];
-        Value kv = loadSlots(ne, kc, j, kvBase);
-        Value vv = loadSlots(ne, vc, j, kvBase);
-        Value dot = vector::ReductionOp::create(
-            nb, loc, vector::CombiningKind::ADD, ne.mul(qv, kv));
-        Value score = ne.mul(lanes.reduce(nb, loc, dot, /*max=*/false), scale);
-        Value mNew = arith::MaximumFOp::create(nb, loc, m, score);
-        Value p = math::ExpOp::create(
-            nb, loc, arith::SubFOp::create(nb, loc, score, mNew));
+        Value last = arith::SubIOp::create(nb, loc, end, ne.index(1));
+        SmallVector<Value> keys, values, valid;
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value at = j;
+          if (u > 0) {
+            Value ju = ne.add(j, ne.index(u * parts));
+            valid.push_back(arith::CmpIOp::create(
+                nb, loc, arith::CmpIPredicate::ult, ju, end));
+            at = ne.min(ju, last);
+          }
+          keys.push_back(loadSlots(ne, kc, at, kvBase, /*widen=*/false));
+          values.push_back(loadSlots(ne, vc, at, kvBase, /*widen=*/false));
+        }
+        SmallVector<Value> scores;
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value dot =
+              vector::ReductionOp::create(nb, loc, vector::CombiningKind::ADD,
+                                          ne.mul(qv, ne.toF32(keys[u])));
+          Value score =
+              ne.mul(lanes.reduce(nb, loc, dot, /*max=*/false), scale);
+          if (u > 0)
+            score =
+                arith::SelectOp::create(nb, loc, valid[u - 1], score, negInf);
+          scores.push_back(score);
+        }
+        Value mNew = m;
+        for (Value score : scores)
+          mNew = arith::MaximumFOp::create(nb, loc, mNew, score);
         Value correction = math::ExpOp::create(
             nb, loc, arith::SubFOp::create(nb, loc, m, mNew));
-        Value lNew = ne.add(ne.mul(l, correction), p);
-        Value scaled = ne.mul(
+        Value lNew = ne.mul(l, correction);
+        Value accNew = ne.mul(
             acc, vector::BroadcastOp::create(nb, loc, accType, correction));
-        Value accNew = vector::FMAOp::create(
-            nb, loc, vector::BroadcastOp::create(nb, loc, accType, p), vv,
-            scaled);
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value p = math::ExpOp::create(
+              nb, loc, arith::SubFOp::create(nb, loc, scores[u], mNew));
+          lNew = ne.add(lNew, p);
+          accNew = vector::FMAOp::create(
+              nb, loc, vector::BroadcastOp::create(nb, loc, accType, p),
+              ne.toF32(values[u]), accNew);
+        }
         scf::YieldOp::create(nb, loc, ValueRange{mNew, lNew, accNew});
       });
-  return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  return {loop.getResult(0), loop.getResult(1), loop.getResult(2), contiguous};
 }
 
 void mlir::vptq::emitAttentionHead(OpBuilder &b, AttentionOp op,

@@ -897,6 +897,12 @@ int64_t emitUnpackKernel(UnpackIndicesOp op, KernelFunc &kernel) {
 /// Threads per block of the row kernels and warps per block of attention.
 constexpr int64_t kRowThreads = 256;
 constexpr int64_t kAttentionWarps = 16;
+/// Positions a warp of attention takes per step of its online softmax:
+/// their key and value rows are loaded together. On an H100 (7B v8-k4096)
+/// 4, 8 and 16 decoded alike; 8 and 16 prefilled 128 tokens 2-9 % slower
+/// (64 and 128 registers against 60), and 32 warps per block did not help
+/// (bench/results/2026-12-03-h100-decode-ops.md).
+constexpr int64_t kAttentionUnroll = 4;
 
 /// Lanes of one warp: shuffles reduce.
 RowLanes warpLanes(Value lane) {
@@ -985,8 +991,9 @@ int64_t emitGramKernel(GramOp op, ValueRange args, OpBuilder &b) {
 
 /// vptq.attention: a block of kAttentionWarps warps per (head, row) (grid
 /// (heads, rows)). Warp w runs the online softmax over positions w, w +
-/// kAttentionWarps, ..., its lanes splitting the head dimensions (so key and
-/// value rows load coalesced) and reducing each score with xor shuffles;
+/// kAttentionWarps, ..., kAttentionUnroll of them per step, its lanes
+/// splitting the head dimensions (so key and value rows load coalesced) and
+/// reducing each score with xor shuffles;
 /// the warps' states are then combined through workgroup memory, a thread
 /// per head dimension. Returns (grid x, threads).
 std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
@@ -1013,15 +1020,18 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
   Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
   Value head = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-  AttentionPartial state = emitAttentionPartial(
-      b, op, args, row, head, warpLanes(lane), warp, kAttentionWarps);
+  AttentionPartial state =
+      emitAttentionPartial(b, op, args, row, head, warpLanes(lane), warp,
+                           kAttentionWarps, kAttentionUnroll);
   Value base = e.mul(warp, e.index(width));
-  for (int64_t s = 0; s < width / kThreadsPerWarp; ++s) {
+  const int64_t slots = width / kThreadsPerWarp;
+  for (int64_t s = 0; s < slots; ++s) {
     Value slot =
         vector::ExtractOp::create(b, loc, state.acc, ArrayRef<int64_t>{s});
-    memref::StoreOp::create(
-        b, loc, slot, sums,
-        ValueRange{e.add(base, e.add(lane, e.index(kThreadsPerWarp * s)))});
+    Value dim = state.contiguous
+                    ? e.add(e.mul(lane, e.index(slots)), e.index(s))
+                    : e.add(lane, e.index(kThreadsPerWarp * s));
+    memref::StoreOp::create(b, loc, slot, sums, ValueRange{e.add(base, dim)});
   }
   emitIf(b, loc, cmp(b, loc, arith::CmpIPredicate::eq, lane, e.index(0)),
          [&](OpBuilder &nb) {

@@ -873,9 +873,9 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
       }
       if (key == "centroids_placement" || key == "res_centroids_placement") {
         if (value != "global" && value != "shared" && value != "registers" &&
-            value != "replicated")
-          return fail(key.str() +
-                      " must be global, shared, replicated or registers");
+            value != "replicated" && value != "multicast")
+          return fail(key.str() + " must be global, shared, replicated, "
+                                  "multicast or registers");
         (key == "centroids_placement" ? out.centroidsPlacement
                                       : out.resCentroidsPlacement) =
             value.str();

@@ -834,8 +834,33 @@ mlir::vptq::getSharedMemoryLayout(const LayerConfig &c, Type modelType,
   if (inputRow)
     buffers.place(l.inputRow, l.inputRowBytes,
                   tiling.getBatchTile() * c.inFeatures * 4);
+  if (multicastsCodebooks(placement))
+    buffers.place(l.mbarrier, l.mbarrierBytes, 8);
   l.total = buffers.offset;
   return l;
+}
+
+std::string mlir::vptq::whyNoMulticast(const LayerConfig &c, Type modelType,
+                                       TilingAttr tiling,
+                                       const TargetInfo &target) {
+  if (!target.hasClusters())
+    return "needs thread-block clusters (NVIDIA sm_90 or newer), not " +
+           target.chip;
+  if (tiling.getMma())
+    return "is for SIMT kernels, not tensor-core tilings (mma)";
+  if (c.numCodebooks != 1)
+    return "needs one codebook group (the kernel copies codebooks once), "
+           "got " +
+           std::to_string(c.numCodebooks);
+  const int64_t share = 16 * kMulticastClusterBlocks;
+  for (int64_t entries : {c.numCentroids, c.numResCentroids})
+    if (entries * c.vectorLen * elemBytes(modelType) % share != 0)
+      return "needs codebooks of a multiple of " + std::to_string(share) +
+             " bytes (16-byte shares for " +
+             std::to_string(kMulticastClusterBlocks) + " blocks), got " +
+             std::to_string(entries) + " x " + std::to_string(c.vectorLen) +
+             " elements of " + std::to_string(elemBytes(modelType)) + " bytes";
+  return "";
 }
 
 bool mlir::vptq::stagesInputRow(const LayerConfig &c, Type modelType,

@@ -12,3 +12,20 @@ func.func @tensors(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>,
       outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
   return %0 : tensor<8x16xf16>
 }
+
+// -----
+
+// A multicast codebook is copied once per block: not with two codebook
+// groups (the kernel copies each group in turn).
+func.func @multicast_groups(%x: memref<?x512xf16>, %i: memref<2x64x96xi32>,
+                            %c: memref<2x32768xf16>, %y: memref<?x512xf16>) {
+  // expected-error @+1 {{cannot multicast its codebooks: multicast needs one codebook group (the kernel copies codebooks once), got 2}}
+  vptq.matmul #vptq.vq<in_features = 512, out_features = 512, vector_len = 8,
+                       num_centroids = 4096, num_codebooks = 2, packed = true>
+      input(%x : memref<?x512xf16>) indices(%i : memref<2x64x96xi32>)
+      centroids(%c : memref<2x32768xf16>) outs(%y : memref<?x512xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 4, batch_tile = 1,
+                             k_chunk = 256>,
+       placement = #vptq.placement<centroids = multicast, res_centroids = global>}
+  return
+}

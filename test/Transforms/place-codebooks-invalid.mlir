@@ -3,6 +3,8 @@
 // RUN: not vptq-opt %s -split-input-file -vptq-place-codebooks=chip=sm_90a 2>&1 | FileCheck %s --check-prefix=NOTILE
 // RUN: not vptq-opt %s -vptq-tile=chip=sm_90a -vptq-place-codebooks="chip=sm_90a centroids=texture" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // RUN: not vptq-opt %s -vptq-tile=chip=sm_90a -vptq-place-codebooks="chip=sm_90a centroids=sharded" 2>&1 | FileCheck %s --check-prefix=NOSHARDS
+// RUN: not vptq-opt %s -vptq-tile=chip=sm_80 -vptq-place-codebooks="chip=sm_80 centroids=multicast" 2>&1 | FileCheck %s --check-prefix=MC80
+// RUN: not vptq-opt %s -vptq-tile="chip=sm_90a batch-hint=64" -vptq-place-codebooks="chip=sm_90a centroids=multicast" 2>&1 | FileCheck %s --check-prefix=MCMMA
 
 // Forced placements that cannot work are errors naming the reason.
 
@@ -18,5 +20,7 @@ func.func @too_big(%x: memref<?x4096xf16>, %i: memref<1x512x2048xi32>,
 
 // REGS: error: 'vptq.matmul' op cannot place 'centroids' in registers: 65536 centroids exceed one per lane (32)
 // NOTILE: error: 'vptq.matmul' op has no tiling: run vptq-tile before vptq-place-codebooks
-// BADOPT: error: vptq-place-codebooks: invalid centroids placement 'texture'; expected global, shared, registers or sharded
+// BADOPT: error: vptq-place-codebooks: invalid centroids placement 'texture'; expected global, shared, registers, sharded, replicated or multicast
+// MC80: error: 'vptq.matmul' op cannot multicast its codebooks: multicast needs thread-block clusters (NVIDIA sm_90 or newer), not sm_80
+// MCMMA: error: 'vptq.matmul' op cannot multicast its codebooks: multicast is for SIMT kernels, not tensor-core tilings (mma)
 // NOSHARDS: error: 'vptq.matmul' op cannot shard 'centroids': only a matmul with 'shard_entries' and 'shard_offsets' operands has a sharded main codebook

@@ -405,6 +405,9 @@ struct SharedMemoryLayout {
   /// multiply), the column warps' accumulators
   /// [colWarps][block_rows * V][batch_tile] f32 (see getMmaWarpGrid).
   int64_t inputStride = 0;
+  /// Kernels that multicast codebooks: the mbarrier their copies complete
+  /// on (8 bytes).
+  int64_t mbarrier = 0, mbarrierBytes = 0;
   int64_t total = 0;
 };
 
@@ -473,12 +476,48 @@ inline int64_t getSharedMemoryBytes(const LayerConfig &config, Type modelType,
 inline int64_t sharedCodebookCopies(CodebookPlacement place) {
   switch (place) {
   case CodebookPlacement::Shared:
+  case CodebookPlacement::Multicast:
     return 1;
   case CodebookPlacement::Replicated:
     return kCodebookCopies;
   default:
     return 0;
   }
+}
+
+/// Blocks per thread-block cluster of a kernel that multicasts its
+/// codebooks (placement `multicast`): each block copies 1 / N of every
+/// multicast codebook into the shared memory of all N blocks. On an H100
+/// the three 7B v8-k4096 decode layers (perm + norm) took 1.05-1.12x the
+/// time of plain shared copies in clusters of 2 and 1.2-1.9x in clusters of
+/// 4 and 8, so no default placement multicasts
+/// (bench/results/2026-12-04-h100-multicast.md).
+inline constexpr int64_t kMulticastClusterBlocks = 2;
+
+/// Why the matmul kernel with this configuration and tiling cannot
+/// multicast its shared codebooks on `target` (a sentence fragment for
+/// diagnostics), or an empty string when it can: it needs thread-block
+/// clusters, a SIMT kernel (no `mma`), one codebook group (copied once per
+/// block) and codebooks that split into 16-byte aligned shares.
+std::string whyNoMulticast(const LayerConfig &config, Type modelType,
+                           TilingAttr tiling, const TargetInfo &target);
+
+/// Whether `placement` multicasts a codebook.
+inline bool multicastsCodebooks(PlacementAttr placement) {
+  return placement &&
+         (placement.getCentroids() == CodebookPlacement::Multicast ||
+          placement.getResCentroids() == CodebookPlacement::Multicast);
+}
+
+/// The persistent blocks of a SIMT matmul kernel, the stride of their row
+/// tiles: persistent_blocks, rounded up to whole clusters where the kernel
+/// multicasts its codebooks (0: one block per row tile).
+inline int64_t getPersistentStride(TilingAttr tiling, PlacementAttr placement) {
+  int64_t blocks = tiling.getPersistentBlocks();
+  if (blocks <= 0 || !multicastsCodebooks(placement))
+    return blocks;
+  int64_t cluster = kMulticastClusterBlocks;
+  return (blocks + cluster - 1) / cluster * cluster;
 }
 
 /// The largest replicated codebook getDefaultPlacement makes (32 KiB: 256

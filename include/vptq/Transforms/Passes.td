@@ -150,7 +150,11 @@ def PlaceCodebooks : Pass<"vptq-place-codebooks"> {
     placement that does not fit is an error. A matmul with `shard_entries`
     and `shard_offsets` gets `sharded` (its codebook split over the blocks
     of a thread-block cluster, sm_90 and newer) whatever the options say.
-    Requires `tiling` (run `vptq-tile` first); on the CPU everything is
+    Two placements are only forced, never defaults: `replicated` beyond
+    the small codebooks that get it on NVIDIA chips, and `multicast`
+    (shared memory filled by cluster multicast: SIMT kernels with one
+    codebook group on sm_90 and newer; measured slower than `shared` on the
+    7B decode layers). Requires `tiling` (run `vptq-tile` first); on the CPU everything is
     `global`.
 
     After (`chip=sm_90a`, a 4096-entry codebook with a 16-entry residual):
@@ -167,7 +171,8 @@ def PlaceCodebooks : Pass<"vptq-place-codebooks"> {
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "0",
            "Shared memory limit per block in bytes (0: the chip's)">,
     Option<"centroids", "centroids", "std::string", "\"\"",
-           "Force the main codebook's placement: global, shared, registers">,
+           "Force the main codebook's placement: global, shared, "
+           "registers, replicated or multicast">,
     Option<"resCentroids", "res-centroids", "std::string", "\"\"",
            "Force the residual codebook's placement">,
     Option<"overrideExisting", "override", "bool", "false",

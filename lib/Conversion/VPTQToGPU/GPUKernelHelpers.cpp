@@ -2,6 +2,7 @@
 
 #include "GPUKernelHelpers.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -559,6 +560,8 @@ SharedCodebooks SharedCodebooks::view(OpBuilder &b, Location loc, Value dsm,
   s.replicated = placement.getCentroids() == CodebookPlacement::Replicated;
   s.resReplicated =
       placement.getResCentroids() == CodebookPlacement::Replicated;
+  s.multicast = placement.getCentroids() == CodebookPlacement::Multicast;
+  s.resMulticast = placement.getResCentroids() == CodebookPlacement::Multicast;
   auto copies = [](bool replicated) {
     return replicated ? kCodebookCopies : 1;
   };
@@ -616,11 +619,118 @@ void SharedCodebooks::copyGroup(OpBuilder &b, Location loc,
       emitCooperativeCopy(b, loc, src, cb, dst, entries * config.vectorLen,
                           tid, threads);
   };
-  if (centroids)
+  if (centroids && !multicast)
     copy(weights.centroids, centroids, config.numCentroids, replicated);
-  if (resCentroids)
+  if (resCentroids && !resMulticast)
     copy(weights.resCentroids, resCentroids, config.numResCentroids,
          resReplicated);
+}
+
+/// The address of byte `offset` of the dynamic shared memory `dsm`, as a
+/// pointer into the block's shared memory.
+static Value sharedPointer(const EmitContext &e, Value dsm, int64_t offset) {
+  Value base = arith::IndexCastUIOp::create(
+      e.b, e.loc, e.b.getI64Type(),
+      memref::ExtractAlignedPointerAsIndexOp::create(e.b, e.loc, dsm));
+  Value at = arith::AddIOp::create(e.b, e.loc, base, e.i64(offset));
+  return LLVM::IntToPtrOp::create(
+      e.b, e.loc, LLVM::LLVMPointerType::get(e.b.getContext(), 3), at);
+}
+
+void SharedCodebooks::startMulticast(OpBuilder &b, Location loc,
+                                     const LayerConfig &config, Type modelType,
+                                     const QuantizedWeightValues &weights,
+                                     Value dsm,
+                                     const SharedMemoryLayout &layout,
+                                     Value tid, int64_t threads) const {
+  EmitContext e{b, loc};
+  MLIRContext *ctx = b.getContext();
+  const int64_t blocks = kMulticastClusterBlocks;
+  const int64_t elem = modelType.getIntOrFloatBitWidth() / 8;
+  struct Copy {
+    Value src;
+    int64_t offset, bytes;
+  };
+  SmallVector<Copy> copies;
+  if (centroids && multicast)
+    copies.push_back({weights.centroids, layout.centroids,
+                      config.numCentroids * config.vectorLen * elem});
+  if (resCentroids && resMulticast)
+    copies.push_back({weights.resCentroids, layout.resCentroids,
+                      config.numResCentroids * config.vectorLen * elem});
+  int64_t total = 0;
+  for (const Copy &c : copies)
+    total += c.bytes;
+  Value mbar = sharedPointer(e, dsm, layout.mbarrier);
+  Value first = cmp(b, loc, arith::CmpIPredicate::eq, tid, e.index(0));
+  emitIf(b, loc, first, [&](OpBuilder &nb) {
+    NVVM::MBarrierInitOp::create(nb, loc, mbar, EmitContext{nb, loc}.i32(1),
+                                 Value());
+    NVVM::FenceMbarrierInitOp::create(nb, loc);
+  });
+  NVVM::ClusterArriveOp::create(b, loc, b.getUnitAttr());
+  NVVM::ClusterWaitOp::create(b, loc, b.getUnitAttr());
+  emitIf(b, loc, first, [&](OpBuilder &nb) {
+    NVVM::MBarrierArriveExpectTxOp::create(
+        nb, loc, Type(), mbar, EmitContext{nb, loc}.i32(total),
+        NVVM::MemScopeKindAttr::get(ctx, NVVM::MemScopeKind::CTA),
+        nb.getBoolAttr(false), Value());
+  });
+  Value rank = arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      NVVM::ClusterId::create(b, loc, b.getI32Type()));
+  Value mask =
+      arith::ConstantOp::create(b, loc, b.getI16IntegerAttr((1 << blocks) - 1));
+  auto globalPtr = LLVM::LLVMPointerType::get(ctx, 1);
+  auto clusterPtr = LLVM::LLVMPointerType::get(ctx, 7);
+  for (const Copy &c : copies) {
+    const int64_t share = c.bytes / blocks;
+    const int64_t piece = std::min(share, kMulticastPieceBytes);
+    // Codebook group 0 of the source, at its memref's offset.
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, c.src);
+    Value srcBase =
+        e.add(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, c.src),
+              e.mul(meta.getOffset(), e.index(elem)));
+    emitFor(
+        b, loc, tid, e.index(ceilDiv(share, piece)), e.index(threads),
+        [&](OpBuilder &nb, Value p) {
+          EmitContext ne{nb, loc};
+          Value start =
+              ne.add(ne.mul(rank, ne.index(share)), ne.mul(p, ne.index(piece)));
+          Value size =
+              ne.min(ne.index(piece),
+                     arith::SubIOp::create(nb, loc, ne.index(share),
+                                           ne.mul(p, ne.index(piece))));
+          auto toI64 = [&](Value v) -> Value {
+            return arith::IndexCastUIOp::create(nb, loc, nb.getI64Type(), v);
+          };
+          Value src = LLVM::AddrSpaceCastOp::create(
+              nb, loc, globalPtr,
+              LLVM::IntToPtrOp::create(nb, loc, LLVM::LLVMPointerType::get(ctx),
+                                       toI64(ne.add(srcBase, start))));
+          Value dst = LLVM::GEPOp::create(
+              nb, loc, LLVM::LLVMPointerType::get(ctx, 3), nb.getI8Type(),
+              sharedPointer(ne, dsm, c.offset), ValueRange{toI64(start)});
+          NVVM::CpAsyncBulkGlobalToSharedClusterOp::create(
+              nb, loc, LLVM::AddrSpaceCastOp::create(nb, loc, clusterPtr, dst),
+              src, mbar,
+              arith::IndexCastUIOp::create(nb, loc, nb.getI32Type(), size),
+              mask, Value());
+        });
+  }
+}
+
+void SharedCodebooks::waitMulticast(OpBuilder &b, Location loc, Value dsm,
+                                    const SharedMemoryLayout &layout) const {
+  EmitContext e{b, loc};
+  NVVM::MBarrierTryWaitParityOp::create(
+      b, loc, sharedPointer(e, dsm, layout.mbarrier), e.i32(0), e.i32(0));
+  // Relaxed: the barrier only keeps blocks alive (finishMulticast).
+  NVVM::ClusterArriveRelaxedOp::create(b, loc, b.getUnitAttr());
+}
+
+void SharedCodebooks::finishMulticast(OpBuilder &b, Location loc) {
+  NVVM::ClusterWaitOp::create(b, loc, b.getUnitAttr());
 }
 
 Value SharedCodebooks::entryOffset(const EmitContext &e,

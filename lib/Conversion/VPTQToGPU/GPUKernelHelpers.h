@@ -242,6 +242,10 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
                          Value dst, int64_t count, Value tid, int64_t threads,
                          Value srcOffset = {});
 
+/// Bytes of a codebook's share that one thread's bulk copy of a multicast
+/// moves (startMulticast).
+constexpr int64_t kMulticastPieceBytes = 4096;
+
 /// The main and residual codebooks a matmul kernel keeps in shared memory
 /// (null where the placement keeps them elsewhere), one codebook group at a
 /// time. A replicated codebook (placement `replicated`) keeps
@@ -252,6 +256,8 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
 struct SharedCodebooks {
   Value centroids, resCentroids;
   bool replicated = false, resReplicated = false;
+  /// Codebooks that come by cluster multicast (placement `multicast`).
+  bool multicast = false, resMulticast = false;
 
   /// Views the buffers `layout` places in the dynamic shared memory `dsm`.
   static SharedCodebooks view(OpBuilder &b, Location loc, Value dsm,
@@ -260,10 +266,32 @@ struct SharedCodebooks {
                               PlacementAttr placement);
   bool any() const { return centroids || resCentroids; }
   /// Copies codebook group `cb` of `weights` in with all `threads` threads
-  /// (the caller places the barriers around it).
+  /// (the caller places the barriers around it); multicast codebooks are
+  /// left to startMulticast.
   void copyGroup(OpBuilder &b, Location loc, const LayerConfig &config,
                  const QuantizedWeightValues &weights, Value cb, Value tid,
                  int64_t threads) const;
+  /// Starts the multicast of the multicast codebooks (group 0) in a cluster
+  /// of kMulticastClusterBlocks blocks, which every thread of every
+  /// block runs: thread 0 readies the mbarrier at layout.mbarrier for their
+  /// bytes, a cluster barrier makes every block's mbarrier ready before any
+  /// copy may land there, and the block of cluster rank r copies share r of
+  /// each codebook (1 / N of it, in pieces of kMulticastPieceBytes, a
+  /// thread each) into the same place in the shared memory of every block
+  /// of the cluster.
+  void startMulticast(OpBuilder &b, Location loc, const LayerConfig &config,
+                      Type modelType, const QuantizedWeightValues &weights,
+                      Value dsm, const SharedMemoryLayout &layout, Value tid,
+                      int64_t threads) const;
+  /// Waits (every thread) until this block's multicast codebooks have
+  /// arrived, then arrives on the cluster barrier that finishMulticast
+  /// waits on.
+  void waitMulticast(OpBuilder &b, Location loc, Value dsm,
+                     const SharedMemoryLayout &layout) const;
+  /// Before the kernel returns: waits until every block of the cluster has
+  /// received its codebooks, so that no block exits while copies it
+  /// started may still be writing into the others.
+  static void finishMulticast(OpBuilder &b, Location loc);
   /// `copy` (an index below kCodebookCopies) where the main (`residual`
   /// false) or residual codebook is replicated, else null: the copy
   /// argument of gather and gatherPart.

@@ -84,6 +84,11 @@ public:
     Value dsm = emitDynamicSharedMemory(b, loc);
     codebooks =
         SharedCodebooks::view(b, loc, dsm, layout, cfg, modelType, placement);
+    const bool multicast = codebooks.multicast || codebooks.resMulticast;
+    if (multicast)
+      func->setAttr(
+          NVVM::NVVMDialect::getClusterDimAttrName(),
+          b.getDenseI32ArrayAttr({int32_t(kMulticastClusterBlocks), 1, 1}));
     // Each lane looks up whole entries of its own codes: lane mod 8 tells
     // apart the 8 lanes of a 16-byte-read wavefront.
     if (codebooks.replicated || codebooks.resReplicated)
@@ -111,6 +116,9 @@ public:
     Value cb0 = e.index(0);
     if (hoistCodebooks)
       loadCodebooks(b, loc, cb0);
+    if (multicast)
+      codebooks.startMulticast(b, loc, cfg, modelType, wa.values(), dsm, layout,
+                               tid, tiling.getThreads());
     // Staging reads the weights a thread can hold in registers (columns
     // through the permutation, scales, norm biases) before the wait, so
     // that only the loads of x follow it. With staged activation rows
@@ -154,6 +162,8 @@ public:
       if (normFromInputs)
         storeNormPartials(b, loc, sums, warp, lane, sharedNorm);
     }
+    if (multicast)
+      codebooks.waitMulticast(b, loc, dsm, layout);
     // With codes read into registers the row tiles stage nothing: one
     // barrier publishes what the block staged here.
     if (stagesNothingPerTile())
@@ -162,11 +172,13 @@ public:
     Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
     if (loopsOverTiles()) {
       emitFor(b, loc, blockX, e.index(ceilDiv(cfg.numIndexRows(), R)),
-              e.index(tiling.getPersistentBlocks()),
+              e.index(getPersistentStride(tiling, placement)),
               [&](OpBuilder &nb, Value tile) { emitRowTile(nb, loc, tile); });
     } else {
       emitRowTile(b, loc, blockX);
     }
+    if (multicast)
+      SharedCodebooks::finishMulticast(b, loc);
     gpu::ReturnOp::create(b, loc);
   }
 
@@ -448,7 +460,7 @@ private:
 
   /// True when a block computes several row tiles.
   bool loopsOverTiles() const {
-    int64_t persistent = tiling.getPersistentBlocks();
+    int64_t persistent = getPersistentStride(tiling, placement);
     return persistent > 0 &&
            persistent < ceilDiv(cfg.numIndexRows(), tiling.getBlockRows());
   }
@@ -1229,6 +1241,16 @@ struct ConvertVPTQToGPU
               << " lanes that write a row group";
           return signalPassFailure();
         }
+        if (multicastsCodebooks(placement)) {
+          std::string why = shards > 0
+                                ? std::string("is not for the sharded kernel")
+                                : whyNoMulticast(c, modelType, tiling, *target);
+          if (!why.empty()) {
+            matmul.emitOpError("cannot multicast its codebooks: multicast ")
+                << why;
+            return signalPassFailure();
+          }
+        }
         KernelFunc kernel =
             createKernel(moduleBuilder, op, name, tiling.getThreads());
         int64_t sharedBytes = 0;
@@ -1261,7 +1283,14 @@ struct ConvertVPTQToGPU
           gridX = tiling.getPersistentBlocks();
           info.set("cluster_size", hostBuilder.getI64IntegerAttr(shards));
         } else if (tiling.getPersistentBlocks() > 0) {
-          gridX = std::min(gridX, tiling.getPersistentBlocks());
+          gridX = std::min(gridX, getPersistentStride(tiling, placement));
+        }
+        if (multicastsCodebooks(placement)) {
+          // Whole clusters: blocks past the last row tile take part in the
+          // multicast and store nothing.
+          const int64_t blocks = kMulticastClusterBlocks;
+          gridX = ceilDiv(gridX, blocks) * blocks;
+          info.set("cluster_size", hostBuilder.getI64IntegerAttr(blocks));
         }
         replaceWithLaunch(hostBuilder, op, kernel.func, gridX,
                           matmul.getInput(), tiling.getBatchTile(),

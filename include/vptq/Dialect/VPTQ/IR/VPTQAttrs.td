@@ -120,7 +120,8 @@ def VPTQ_CodebookPlacement : I32EnumAttr<"CodebookPlacement",
   I32EnumAttrCase<"Shared", 1, "shared">,
   I32EnumAttrCase<"Registers", 2, "registers">,
   I32EnumAttrCase<"Sharded", 3, "sharded">,
-  I32EnumAttrCase<"Replicated", 4, "replicated">
+  I32EnumAttrCase<"Replicated", 4, "replicated">,
+  I32EnumAttrCase<"Multicast", 5, "multicast">
 ]> {
   let cppNamespace = "::mlir::vptq";
   let genSpecializedAttr = 0;
@@ -250,7 +251,14 @@ def VPTQ_PlacementAttr : VPTQ_Attr<"Placement", "placement"> {
     side in one 128-byte row, and each lane reads the copy that puts its
     read on banks no other entry of its wavefront uses: random lookups
     without bank conflicts, for 8 times the shared memory (a 256-entry
-    codebook takes 32 KiB).
+    codebook takes 32 KiB),
+    `multicast` keeps one copy in each block's shared memory as `shared`
+    does, but the blocks form thread-block clusters and each block reads
+    only its share of the codebook from global memory, with bulk copies
+    that the cluster's multicast delivers to the shared memory of every
+    block of the cluster: the codebook crosses from L2 once per cluster
+    instead of once per block (SIMT kernels with one codebook group;
+    NVIDIA sm_90 and newer).
 
     Example:
 

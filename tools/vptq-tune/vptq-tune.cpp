@@ -137,13 +137,14 @@ struct Decisions {
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 /// The main-codebook placement timed beside the heuristic's `main`: global
-/// memory (L2) for a shared codebook, one copy for a replicated one, none
-/// ("") otherwise.
+/// memory (L2) for a shared codebook, one copy per block for a replicated
+/// or multicast one, none ("") otherwise.
 std::string placementAlternative(mlir::vptq::CodebookPlacement main) {
   switch (main) {
   case mlir::vptq::CodebookPlacement::Shared:
     return "global";
   case mlir::vptq::CodebookPlacement::Replicated:
+  case mlir::vptq::CodebookPlacement::Multicast:
     return "shared";
   default:
     return "";
@@ -245,10 +246,18 @@ std::set<Decisions> persistentCandidates(mlir::MLIRContext &ctx,
           c, modelType, target, tiling, placement, /*batchBlocks=*/1);
       if (!persistent)
         continue;
-      Decisions p = d;
-      p.kChunk = k;
-      p.persistentBlocks = persistent;
-      out.insert(p);
+      // Also one block per processor: fewer copies of the codebook, more
+      // row tiles per block. On an H100 the 7B gate and up projections
+      // (11008 x 4096 v8-k4096, 4 rows x 8 warps) took 18.9 us in 132
+      // blocks against 20.8 us in the 264 that fit
+      // (bench/results/2026-12-04-h100-multicast.md).
+      for (int64_t blocks :
+           {persistent, std::min(persistent, target.numProcessors)}) {
+        Decisions p = d;
+        p.kChunk = k;
+        p.persistentBlocks = blocks;
+        out.insert(p);
+      }
     }
   }
   return out;

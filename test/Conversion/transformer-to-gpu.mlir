@@ -4,8 +4,10 @@
 // (grid (grid_x, T)).
 
 // rms_norm: one block of 256 threads per row, 16-byte steps (512 steps of
-// 8 x f16 for 4096 columns, two per thread); the sum of squares is reduced
-// with warp shuffles, then across the 8 warps through workgroup memory.
+// 8 x f16 for 4096 columns, two per thread, held in registers between the
+// passes): both steps' inputs and weights are loaded first, the sum of
+// squares is reduced with warp shuffles, then across the 8 warps through
+// workgroup memory, and the outputs are stored without reloading anything.
 // CHECK-LABEL: func.func @rms_norm
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c0
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_rms_norm_0 blocks in (%c1, %[[T]], %c1) threads in (%c256, %c1, %c1)
@@ -13,9 +15,13 @@
 // CHECK: gpu.func @vptq_rms_norm_0(%{{.*}}) workgroup(%[[SCRATCH:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:   %[[TID:.*]] = gpu.thread_id x
 // CHECK:   %[[ROW:.*]] = gpu.block_id y
-// CHECK:   scf.for %[[G:.*]] = %[[TID]] to %c512 step %c256
-// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c8
-// CHECK:     vector.load %arg{{[0-9]}}[%[[ROW]], %[[AT]]] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
+// CHECK:   %[[AT0:.*]] = arith.muli %[[TID]], %c8
+// CHECK:   vector.load %arg2[%[[ROW]], %[[AT0]]] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
+// CHECK:   vector.load %arg1[%[[AT0]]] {alignment = 16 : i64} : memref<4096xf16>, vector<8xf16>
+// CHECK:   %[[G1:.*]] = arith.addi %[[TID]], %c256
+// CHECK:   %[[AT1:.*]] = arith.muli %[[G1]], %c8
+// CHECK:   vector.load %arg2[%[[ROW]], %[[AT1]]]
+// CHECK:   vector.load %arg1[%[[AT1]]]
 // CHECK:   gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
 // CHECK:   gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
 // CHECK:   memref.store %{{.*}}, %[[SCRATCH]]
@@ -23,8 +29,11 @@
 // CHECK:   memref.load %[[SCRATCH]][%c7]
 // CHECK:   gpu.barrier
 // CHECK:   math.rsqrt
-// CHECK:   scf.for %{{.*}} = %[[TID]] to %c512 step %c256
-// CHECK:     vector.store %{{.*}}, %arg{{[0-9]}}[%[[ROW]], %{{.*}}] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
+// CHECK-NOT: vector.load
+// CHECK:   vector.store %{{.*}}, %arg2[%[[ROW]], %[[AT0]]] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
+// CHECK-NOT: vector.load
+// CHECK:   vector.store %{{.*}}, %arg2[%[[ROW]], %[[AT1]]] {alignment = 16 : i64} : memref<?x4096xf16>, vector<8xf16>
+// CHECK:   gpu.return
 func.func @rms_norm(%x: memref<?x4096xf16>, %w: memref<4096xf16>) {
   vptq.rms_norm %x, %w, %x {epsilon = 1.0e-05 : f64} : memref<?x4096xf16>, memref<4096xf16>, memref<?x4096xf16>
   return
@@ -32,29 +41,57 @@ func.func @rms_norm(%x: memref<?x4096xf16>, %w: memref<4096xf16>) {
 
 // -----
 
-// add_rms_norm: the same block shape; the first pass stores residual +
-// delta (rounded to f16) and sums its squares, each thread reading back in
-// the second pass only the steps it wrote.
+// add_rms_norm: the same block shape and held steps; the first pass
+// stores residual + delta (rounded to f16) and sums the squares of the
+// rounded values, which the second pass normalizes from registers.
 // CHECK-LABEL: func.func @add_rms_norm
 // CHECK: gpu.launch_func @vptq_kernels::@vptq_add_rms_norm_0 blocks in (%c1, %{{.*}}, %c1) threads in (%c256, %c1, %c1)
 // CHECK: gpu.func @vptq_add_rms_norm_0
 // CHECK:   %[[TID:.*]] = gpu.thread_id x
 // CHECK:   %[[ROW:.*]] = gpu.block_id y
-// CHECK:   scf.for %[[G:.*]] = %[[TID]] to %c512 step %c256
-// CHECK:     %[[AT:.*]] = arith.muli %[[G]], %c8
-// CHECK:     %[[X:.*]] = vector.load %arg0[%[[ROW]], %[[AT]]]
-// CHECK:     %[[D:.*]] = vector.load %arg1[%[[ROW]], %[[AT]]]
-// CHECK:     %[[SUM:.*]] = arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
-// CHECK:     vector.store %[[SUM]], %arg0[%[[ROW]], %[[AT]]] {alignment = 16 : i64}
+// CHECK:   %[[AT0:.*]] = arith.muli %[[TID]], %c8
+// CHECK:   %[[X0:.*]] = vector.load %arg0[%[[ROW]], %[[AT0]]]
+// CHECK:   %[[D0:.*]] = vector.load %arg1[%[[ROW]], %[[AT0]]]
+// CHECK:   vector.load %arg2[%[[AT0]]]
+// CHECK:   %[[AT1:.*]] = arith.muli %{{.*}}, %c8
+// CHECK:   vector.load %arg0[%[[ROW]], %[[AT1]]]
+// CHECK:   vector.load %arg1[%[[ROW]], %[[AT1]]]
+// CHECK:   vector.load %arg2[%[[AT1]]]
+// CHECK:   %[[SUM:.*]] = arith.truncf %{{.*}} : vector<8xf32> to vector<8xf16>
+// CHECK:   %[[ROUNDED:.*]] = arith.extf %[[SUM]] : vector<8xf16> to vector<8xf32>
+// CHECK:   vector.store %[[SUM]], %arg0[%[[ROW]], %[[AT0]]] {alignment = 16 : i64}
+// CHECK:   arith.mulf %[[ROUNDED]], %[[ROUNDED]]
+// CHECK:   vector.store %{{.*}}, %arg0[%[[ROW]], %[[AT1]]] {alignment = 16 : i64}
 // CHECK:   gpu.barrier
 // CHECK:   math.rsqrt
-// CHECK:   scf.for %[[G2:.*]] = %[[TID]] to %c512 step %c256
-// CHECK:     %[[AT2:.*]] = arith.muli %[[G2]], %c8
-// CHECK:     vector.load %arg0[%[[ROW]], %[[AT2]]]
-// CHECK:     vector.load %arg2[%[[AT2]]]
-// CHECK:     vector.store %{{.*}}, %arg3[%[[ROW]], %[[AT2]]]
+// CHECK-NOT: vector.load
+// CHECK:   vector.store %{{.*}}, %arg3[%[[ROW]], %[[AT0]]]
+// CHECK-NOT: vector.load
+// CHECK:   vector.store %{{.*}}, %arg3[%[[ROW]], %[[AT1]]]
+// CHECK:   gpu.return
 func.func @add_rms_norm(%x: memref<?x4096xf16>, %d: memref<?x4096xf16>, %w: memref<4096xf16>, %y: memref<?x4096xf16>) {
   vptq.add_rms_norm %x, %d, %w, %y {epsilon = 1.0e-05 : f64} : memref<?x4096xf16>, memref<?x4096xf16>, memref<4096xf16>, memref<?x4096xf16>
+  return
+}
+
+// -----
+
+// A row whose steps do not divide over the lanes (32 steps of 4 x f32 on
+// 256 threads): each pass loops over the thread's steps, and the second
+// reads the stored sums back.
+// CHECK-LABEL: func.func @add_rms_norm_narrow
+// CHECK: gpu.func @vptq_add_rms_norm_0
+// CHECK:   %[[TID:.*]] = gpu.thread_id x
+// CHECK:   scf.for %[[G:.*]] = %[[TID]] to %c32 step %c256
+// CHECK:     vector.load %arg1[%{{.*}}] {alignment = 16 : i64} : memref<?x128xf32>, vector<4xf32>
+// CHECK:     vector.store
+// CHECK:   math.rsqrt
+// CHECK:   scf.for %[[G2:.*]] = %[[TID]] to %c32 step %c256
+// CHECK:     vector.load %arg0
+// CHECK:     vector.load %arg2
+// CHECK:     vector.store %{{.*}}, %arg3
+func.func @add_rms_norm_narrow(%x: memref<?x128xf32>, %d: memref<?x128xf32>, %w: memref<128xf32>, %y: memref<?x128xf32>) {
+  vptq.add_rms_norm %x, %d, %w, %y {epsilon = 1.0e-05 : f64} : memref<?x128xf32>, memref<?x128xf32>, memref<128xf32>, memref<?x128xf32>
   return
 }
 

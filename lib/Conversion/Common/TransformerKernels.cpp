@@ -98,6 +98,10 @@ Value sumElements(const EmitContext &e, Value v) {
                                      v);
 }
 
+/// Vector steps per lane that emitRMSNorm keeps in registers between its
+/// two passes.
+constexpr int64_t kMaxHeldRowSteps = 4;
+
 /// vptq.rms_norm (v = input, weight, output) and vptq.add_rms_norm (v =
 /// residual, delta, weight, output), a vector step of `vw` elements at a
 /// time. The fused form stores the sum first and normalizes the stored
@@ -108,23 +112,59 @@ void emitRMSNorm(OpBuilder &b, Location loc, Operation *op, ValueRange v,
   bool fused = isa<AddRMSNormOp>(op);
   Value x = v[0], w = v[fused ? 2 : 1], y = v[fused ? 3 : 2];
   int64_t d = rowWidth(x);
+  auto vecType = VectorType::get({vw}, b.getF32Type());
+  auto normalize = [&](Value total) {
+    Value mean = arith::DivFOp::create(b, loc, total, e.f32(double(d)));
+    Value scale = math::RsqrtOp::create(b, loc, e.add(mean, e.f32(epsilon)));
+    return vector::BroadcastOp::create(b, loc, vecType, scale).getResult();
+  };
+  // Step g of the row's elements from its loaded input (and delta) steps:
+  // residual + delta rounded to the residual's type, stored back.
+  auto combine = [&](const EmitContext &ne, Value g, Value xv, Value dv) {
+    if (!fused)
+      return xv;
+    auto rounded = VectorType::get({vw}, elementType(x));
+    xv = ne.toF32(ne.fromF32(ne.add(xv, dv), rounded));
+    storeStep(ne, xv, x, row, g);
+    return xv;
+  };
+  auto firstPass = [&](const EmitContext &ne, Value g) {
+    return combine(ne, g, loadStep(ne, x, row, g, vw),
+                   fused ? loadStep(ne, v[1], row, g, vw) : Value());
+  };
+  // Few steps per lane, the same number in every lane (a 4096-wide f16 row
+  // on 256 threads: 2): the lane keeps its steps in registers between the
+  // passes and loads the weight before the reduction, so that the second
+  // pass waits on no load. Blocks of a 7B decode step spent 4.4 us per
+  // add_rms_norm (bench/results/2026-12-04-h100-multicast.md, call 8).
+  const int64_t stepsPerLane = d / vw / lanes.count;
+  if (lanes.count > 1 && (d / vw) % lanes.count == 0 &&
+      stepsPerLane <= kMaxHeldRowSteps) {
+    SmallVector<Value> gs, held, deltas, weights;
+    // Every load first, so that they are all in flight at once.
+    for (int64_t k = 0; k < stepsPerLane; ++k) {
+      gs.push_back(e.add(lanes.lane, e.index(k * lanes.count)));
+      held.push_back(loadStep(e, x, row, gs[k], vw));
+      deltas.push_back(fused ? loadStep(e, v[1], row, gs[k], vw) : Value());
+      weights.push_back(loadStep(e, w, ValueRange{}, gs[k], vw));
+    }
+    Value sumSq = e.f32(0);
+    for (int64_t k = 0; k < stepsPerLane; ++k) {
+      held[k] = combine(e, gs[k], held[k], deltas[k]);
+      sumSq = e.add(sumSq, sumElements(e, e.mul(held[k], held[k])));
+    }
+    Value scaleVec = normalize(lanes.reduce(b, loc, sumSq, /*max=*/false));
+    for (int64_t k = 0; k < stepsPerLane; ++k)
+      storeStep(e, e.mul(e.mul(held[k], scaleVec), weights[k]), y, row, gs[k]);
+    return;
+  }
   Value steps = e.index(d / vw);
   Value sumSq = forLanesSum(b, loc, lanes, steps, [&](OpBuilder &nb, Value g) {
     EmitContext ne{nb, loc};
-    Value xv = loadStep(ne, x, row, g, vw);
-    if (fused) {
-      auto rounded = VectorType::get({vw}, elementType(x));
-      xv = ne.toF32(
-          ne.fromF32(ne.add(xv, loadStep(ne, v[1], row, g, vw)), rounded));
-      storeStep(ne, xv, x, row, g);
-    }
+    Value xv = firstPass(ne, g);
     return sumElements(ne, ne.mul(xv, xv));
   });
-  Value total = lanes.reduce(b, loc, sumSq, /*max=*/false);
-  Value mean = arith::DivFOp::create(b, loc, total, e.f32(double(d)));
-  Value scale = math::RsqrtOp::create(b, loc, e.add(mean, e.f32(epsilon)));
-  auto vecType = VectorType::get({vw}, b.getF32Type());
-  Value scaleVec = vector::BroadcastOp::create(b, loc, vecType, scale);
+  Value scaleVec = normalize(lanes.reduce(b, loc, sumSq, /*max=*/false));
   forLanes(b, loc, lanes, steps, [&](OpBuilder &nb, Value g) {
     EmitContext ne{nb, loc};
     Value xv = loadStep(ne, x, row, g, vw);

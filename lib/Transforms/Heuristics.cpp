@@ -840,27 +840,35 @@ mlir::vptq::getSharedMemoryLayout(const LayerConfig &c, Type modelType,
   return l;
 }
 
-std::string mlir::vptq::whyNoMulticast(const LayerConfig &c, Type modelType,
-                                       TilingAttr tiling,
-                                       const TargetInfo &target) {
+LogicalResult mlir::vptq::checkMulticast(MatmulOp op, PlacementAttr placement,
+                                         TilingAttr tiling,
+                                         const TargetInfo &target) {
+  if (!multicastsCodebooks(placement))
+    return success();
+  LayerConfig c = op.getConfig().getLayerConfig();
+  Type modelType =
+      cast<ShapedType>(op.getCentroids().getType()).getElementType();
+  auto fail = [&]() {
+    return op.emitOpError("cannot multicast its codebooks: multicast ");
+  };
   if (!target.hasClusters())
-    return "needs thread-block clusters (NVIDIA sm_90 or newer), not " +
-           target.chip;
+    return fail() << "needs thread-block clusters (NVIDIA sm_90 or newer), "
+                     "not "
+                  << target.chip;
   if (tiling.getMma())
-    return "is for SIMT kernels, not tensor-core tilings (mma)";
+    return fail() << "is for SIMT kernels, not tensor-core tilings (mma)";
   if (c.numCodebooks != 1)
-    return "needs one codebook group (the kernel copies codebooks once), "
-           "got " +
-           std::to_string(c.numCodebooks);
+    return fail() << "needs one codebook group (the kernel copies codebooks "
+                     "once), got "
+                  << c.numCodebooks;
   const int64_t share = 16 * kMulticastClusterBlocks;
   for (int64_t entries : {c.numCentroids, c.numResCentroids})
     if (entries * c.vectorLen * elemBytes(modelType) % share != 0)
-      return "needs codebooks of a multiple of " + std::to_string(share) +
-             " bytes (16-byte shares for " +
-             std::to_string(kMulticastClusterBlocks) + " blocks), got " +
-             std::to_string(entries) + " x " + std::to_string(c.vectorLen) +
-             " elements of " + std::to_string(elemBytes(modelType)) + " bytes";
-  return "";
+      return fail() << "needs codebooks of a multiple of " << share
+                    << " bytes (16-byte shares for " << kMulticastClusterBlocks
+                    << " blocks), got " << entries << " x " << c.vectorLen
+                    << " elements of " << elemBytes(modelType) << " bytes";
+  return success();
 }
 
 bool mlir::vptq::stagesInputRow(const LayerConfig &c, Type modelType,

@@ -87,16 +87,8 @@ struct PlaceCodebooks : mlir::vptq::impl::PlaceCodebooksBase<PlaceCodebooks> {
         return WalkResult::interrupt();
       }
       placement = PlacementAttr::get(&getContext(), mainPlace, resPlace);
-      if (multicastsCodebooks(placement)) {
-        std::string why =
-            mainPlace == CodebookPlacement::Sharded
-                ? std::string("is not for the sharded kernel")
-                : whyNoMulticast(config, modelType, tiling, *target);
-        if (!why.empty()) {
-          op.emitOpError("cannot multicast its codebooks: multicast ") << why;
-          return WalkResult::interrupt();
-        }
-      }
+      if (failed(checkMulticast(op, placement, tiling, *target)))
+        return WalkResult::interrupt();
       auto checkRegisters = [&](CodebookPlacement place, int64_t entries,
                                 StringRef name) {
         if (place != CodebookPlacement::Registers ||

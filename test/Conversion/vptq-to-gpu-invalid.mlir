@@ -29,3 +29,20 @@ func.func @multicast_groups(%x: memref<?x512xf16>, %i: memref<2x64x96xi32>,
        placement = #vptq.placement<centroids = multicast, res_centroids = global>}
   return
 }
+
+// -----
+
+// Each block of a cluster of 2 copies a 16-byte aligned half: a 48-byte
+// codebook does not split so.
+func.func @multicast_share(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
+                           %c: memref<1x24xf16>, %y: memref<?x12xf16>) {
+  // expected-error @+1 {{cannot multicast its codebooks: multicast needs codebooks of a multiple of 32 bytes (16-byte shares for 2 blocks), got 4 x 6 elements of 2 bytes}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 12, vector_len = 6,
+                       num_centroids = 4>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x24xf16>) outs(%y : memref<?x12xf16>)
+      {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 1, batch_tile = 1,
+                             k_chunk = 64>,
+       placement = #vptq.placement<centroids = multicast, res_centroids = global>}
+  return
+}

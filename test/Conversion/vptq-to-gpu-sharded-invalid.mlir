@@ -50,3 +50,20 @@ func.func @slice_too_big(%x: memref<?x128xf16>, %i: memref<1x4x64xi32>,
       outs(%y : memref<?x32xf16>)
   return
 }
+
+// -----
+
+// A sharded codebook is not multicast (the op's verifier).
+func.func @multicast(%x: memref<?x128xf16>, %i: memref<1x4x40xi32>,
+                     %c: memref<1x8192xf16>, %e: memref<?xi32>,
+                     %o: memref<8x5xi32>, %y: memref<?x32xf16>) {
+  // LIMITS: error: 'vptq.matmul' op has 'shard_entries' and 'shard_offsets' but places 'centroids' multicast; expected sharded
+  vptq.matmul #vptq.vq<in_features = 128, out_features = 32, vector_len = 8,
+                       num_centroids = 1024, packed = true>
+      input(%x : memref<?x128xf16>) indices(%i : memref<1x4x40xi32>)
+      centroids(%c : memref<1x8192xf16>)
+      shard_entries(%e : memref<?xi32>) shard_offsets(%o : memref<8x5xi32>)
+      outs(%y : memref<?x32xf16>)
+      {placement = #vptq.placement<centroids = multicast, res_centroids = global>}
+  return
+}

@@ -494,20 +494,21 @@ inline int64_t sharedCodebookCopies(CodebookPlacement place) {
 /// (bench/results/2026-12-04-h100-multicast.md).
 inline constexpr int64_t kMulticastClusterBlocks = 2;
 
-/// Why the matmul kernel with this configuration and tiling cannot
-/// multicast its shared codebooks on `target` (a sentence fragment for
-/// diagnostics), or an empty string when it can: it needs thread-block
-/// clusters, a SIMT kernel (no `mma`), one codebook group (copied once per
-/// block) and codebooks that split into 16-byte aligned shares.
-std::string whyNoMulticast(const LayerConfig &config, Type modelType,
-                           TilingAttr tiling, const TargetInfo &target);
-
 /// Whether `placement` multicasts a codebook.
 inline bool multicastsCodebooks(PlacementAttr placement) {
   return placement &&
          (placement.getCentroids() == CodebookPlacement::Multicast ||
           placement.getResCentroids() == CodebookPlacement::Multicast);
 }
+
+/// Succeeds unless `placement` multicasts a codebook of `op` that its
+/// kernel with `tiling` cannot multicast on `target`; then emits an error
+/// on `op` saying why: multicast needs thread-block clusters, a SIMT
+/// kernel (no `mma`), one codebook group (copied once per block) and
+/// codebooks that split into 16-byte aligned shares. (A sharded matmul's
+/// verifier admits no placement but `sharded` and no residual.)
+LogicalResult checkMulticast(MatmulOp op, PlacementAttr placement,
+                             TilingAttr tiling, const TargetInfo &target);
 
 /// The persistent blocks of a SIMT matmul kernel, the stride of their row
 /// tiles: persistent_blocks, rounded up to whole clusters where the kernel

@@ -1241,16 +1241,8 @@ struct ConvertVPTQToGPU
               << " lanes that write a row group";
           return signalPassFailure();
         }
-        if (multicastsCodebooks(placement)) {
-          std::string why = shards > 0
-                                ? std::string("is not for the sharded kernel")
-                                : whyNoMulticast(c, modelType, tiling, *target);
-          if (!why.empty()) {
-            matmul.emitOpError("cannot multicast its codebooks: multicast ")
-                << why;
-            return signalPassFailure();
-          }
-        }
+        if (failed(checkMulticast(matmul, placement, tiling, *target)))
+          return signalPassFailure();
         KernelFunc kernel =
             createKernel(moduleBuilder, op, name, tiling.getThreads());
         int64_t sharedBytes = 0;

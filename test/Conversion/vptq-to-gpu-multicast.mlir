@@ -89,8 +89,8 @@ func.func @persistent(%x: memref<?x512xf16>, %i: memref<1x64x192xi32>,
 // CHECK: arith.muli %{{.+}}, %c2048 : index
 // CHECK: nvvm.cp.async.bulk.shared.cluster.global
 // CHECK: memref.extract_aligned_pointer_as_index %arg3
-// CHECK: scf.for %{{.+}} = %thread_id_x to %c1 step %c512 {
 // CHECK: arith.addi %{{.+}}, %c4096_i64 : i64
+// CHECK: scf.for %{{.+}} = %thread_id_x to %c1 step %c512 {
 // CHECK: nvvm.cp.async.bulk.shared.cluster.global
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: %[[ROW:.+]] = arith.addi %{{.+}}, %{{.+}} : index

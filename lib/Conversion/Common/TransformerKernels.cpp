@@ -233,10 +233,9 @@ void emitRotaryStep(const EmitContext &e, Value x, Value xRow, Value y,
   storeStep(e, e.add(e.mul(c, cos), e.mul(a, sin)), y, yRow, hi);
 }
 
-/// Row `row`'s position as vector<vw x f32>.
-Value positionVector(const EmitContext &e, Value positions, Value row,
-                     int64_t vw) {
-  Value pos = memref::LoadOp::create(e.b, e.loc, positions, ValueRange{row});
+/// A position (i32, as loaded from a positions operand) as
+/// vector<vw x f32>.
+Value positionVector(const EmitContext &e, Value pos, int64_t vw) {
   return vector::BroadcastOp::create(
       e.b, e.loc, VectorType::get({vw}, e.b.getF32Type()),
       arith::SIToFPOp::create(e.b, e.loc, e.b.getF32Type(), pos));
@@ -248,7 +247,8 @@ void emitRotary(OpBuilder &b, Location loc, RotaryOp op, ValueRange v,
   EmitContext e{b, loc};
   Value x = v[0], invFreq = v[2], y = v[3];
   int64_t h = op.getHeadDim();
-  Value posF = positionVector(e, v[1], row, vw);
+  Value posF = positionVector(
+      e, memref::LoadOp::create(b, loc, v[1], ValueRange{row}), vw);
   forLanes(b, loc, lanes, e.index(rowWidth(x) / 2 / vw),
            [&](OpBuilder &nb, Value j) {
              emitRotaryStep(EmitContext{nb, loc}, x, row, y, row, invFreq, posF,
@@ -275,8 +275,9 @@ void emitRotaryAppend(OpBuilder &b, Location loc, RotaryAppendOp op,
   const int64_t rw = widths.first, cw = widths.second;
   int64_t qSteps = rowWidth(q) / 2 / rw, kSteps = rowWidth(k) / 2 / rw;
   int64_t vSteps = rowWidth(val) / cw;
-  Value target = loadIndex(e, positions, row);
-  Value posF = positionVector(e, positions, row, rw);
+  Value pos = memref::LoadOp::create(b, loc, positions, ValueRange{row});
+  Value target = arith::IndexCastOp::create(b, loc, b.getIndexType(), pos);
+  Value posF = positionVector(e, pos, rw);
   auto below = [&](OpBuilder &nb, Value x, int64_t n) {
     return arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, x,
                                  EmitContext{nb, loc}.index(n));

@@ -626,9 +626,7 @@ void SharedCodebooks::copyGroup(OpBuilder &b, Location loc,
          resReplicated);
 }
 
-/// The address of byte `offset` of the dynamic shared memory `dsm`, as a
-/// pointer into the block's shared memory.
-static Value sharedPointer(const EmitContext &e, Value dsm, int64_t offset) {
+Value emitSharedPointer(const EmitContext &e, Value dsm, int64_t offset) {
   Value base = arith::IndexCastUIOp::create(
       e.b, e.loc, e.b.getI64Type(),
       memref::ExtractAlignedPointerAsIndexOp::create(e.b, e.loc, dsm));
@@ -661,7 +659,7 @@ void SharedCodebooks::startMulticast(OpBuilder &b, Location loc,
   int64_t total = 0;
   for (const Copy &c : copies)
     total += c.bytes;
-  Value mbar = sharedPointer(e, dsm, layout.mbarrier);
+  Value mbar = emitSharedPointer(e, dsm, layout.mbarrier);
   Value first = cmp(b, loc, arith::CmpIPredicate::eq, tid, e.index(0));
   emitIf(b, loc, first, [&](OpBuilder &nb) {
     NVVM::MBarrierInitOp::create(nb, loc, mbar, EmitContext{nb, loc}.i32(1),
@@ -691,6 +689,7 @@ void SharedCodebooks::startMulticast(OpBuilder &b, Location loc,
     Value srcBase =
         e.add(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, c.src),
               e.mul(meta.getOffset(), e.index(elem)));
+    Value dstBase = emitSharedPointer(e, dsm, c.offset);
     emitFor(
         b, loc, tid, e.index(ceilDiv(share, piece)), e.index(threads),
         [&](OpBuilder &nb, Value p) {
@@ -710,7 +709,7 @@ void SharedCodebooks::startMulticast(OpBuilder &b, Location loc,
                                        toI64(ne.add(srcBase, start))));
           Value dst = LLVM::GEPOp::create(
               nb, loc, LLVM::LLVMPointerType::get(ctx, 3), nb.getI8Type(),
-              sharedPointer(ne, dsm, c.offset), ValueRange{toI64(start)});
+              dstBase, ValueRange{toI64(start)});
           NVVM::CpAsyncBulkGlobalToSharedClusterOp::create(
               nb, loc, LLVM::AddrSpaceCastOp::create(nb, loc, clusterPtr, dst),
               src, mbar,
@@ -724,7 +723,7 @@ void SharedCodebooks::waitMulticast(OpBuilder &b, Location loc, Value dsm,
                                     const SharedMemoryLayout &layout) const {
   EmitContext e{b, loc};
   NVVM::MBarrierTryWaitParityOp::create(
-      b, loc, sharedPointer(e, dsm, layout.mbarrier), e.i32(0), e.i32(0));
+      b, loc, emitSharedPointer(e, dsm, layout.mbarrier), e.i32(0), e.i32(0));
   // Relaxed: the barrier only keeps blocks alive (finishMulticast).
   NVVM::ClusterArriveRelaxedOp::create(b, loc, b.getUnitAttr());
 }

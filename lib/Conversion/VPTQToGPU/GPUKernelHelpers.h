@@ -242,6 +242,11 @@ void emitCooperativeCopy(OpBuilder &b, Location loc, Value src, Value c,
                          Value dst, int64_t count, Value tid, int64_t threads,
                          Value srcOffset = {});
 
+/// The address of byte `offset` of the dynamic shared memory `dsm` (see
+/// emitDynamicSharedMemory), as an LLVM pointer into the block's shared
+/// memory (address space 3).
+Value emitSharedPointer(const EmitContext &e, Value dsm, int64_t offset);
+
 /// Bytes of a codebook's share that one thread's bulk copy of a multicast
 /// moves (startMulticast).
 constexpr int64_t kMulticastPieceBytes = 4096;

@@ -305,13 +305,8 @@ private:
     const int64_t threads = tiling.getThreads();
     Type ptrType = LLVM::LLVMPointerType::get(b.getContext());
     // Generic pointers to the partials of each block of the cluster.
-    Value base = arith::IndexCastUIOp::create(
-        b, loc, b.getI64Type(),
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dsm));
-    Value local = LLVM::AddrSpaceCastOp::create(
-        b, loc, ptrType,
-        LLVM::IntToPtrOp::create(
-            b, loc, LLVM::LLVMPointerType::get(b.getContext(), 3), base));
+    Value local = LLVM::AddrSpaceCastOp::create(b, loc, ptrType,
+                                                emitSharedPointer(e, dsm, 0));
     SmallVector<Value> remote;
     for (int64_t s = 0; s < shards; ++s)
       remote.push_back(NVVM::MapaOp::create(b, loc, ptrType, local,

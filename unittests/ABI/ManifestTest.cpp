@@ -144,6 +144,33 @@ TEST(Manifest, OpKernelsRoundTrip) {
             std::string::npos);
 }
 
+// rotary_append's spec: query width num_heads x head_dim, keys and values
+// num_kv_heads x head_dim wide in the caches' type; a spec whose sizes do
+// not fit says so.
+TEST(Manifest, RotaryAppendSpec) {
+  OpSpec s{"rotary_append", ref::DType::F16, ref::DType::F16, 4096, 32, 8,
+           128};
+  EXPECT_EQ(s.verify(), "");
+  std::vector<KernelArg> args = getKernelArguments(s);
+  ASSERT_EQ(args.size(), 7u);
+  EXPECT_EQ(args[1].name, "key");
+  EXPECT_EQ(args[1].shape.back(), 1024);
+  EXPECT_EQ(args[5].name, "key_cache");
+  EXPECT_EQ(args[5].shape, (std::vector<int64_t>{kAnySize, 1024}));
+  const std::string message =
+      "rotary_append: needs positive num_heads and num_kv_heads, an even "
+      "positive head_dim and width = num_heads x head_dim";
+  OpSpec odd = s;
+  odd.headDim = 127;
+  EXPECT_EQ(odd.verify(), message);
+  OpSpec wide = s;
+  wide.width = 4097;
+  EXPECT_EQ(wide.verify(), message);
+  OpSpec noKV = s;
+  noKV.numKVHeads = 0;
+  EXPECT_EQ(noKV.verify(), message);
+}
+
 // A sharded decode kernel: the spec's shard count and the launch's cluster
 // size round-trip, the derived arguments sit before the bias, and a spec
 // that leaves the shards to the compiler accepts the kernel's extra

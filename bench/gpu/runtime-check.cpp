@@ -5,20 +5,25 @@
 // every layer of the bundle: a fresh random layer, fresh random activations
 // for each batch size, every output element checked against vptq::ref; then
 // the host-side time per forward call (launch overhead included), and the
-// time the runtime took to load the kernel from the bundle.
+// time the runtime took to load the kernel from the bundle. Model bundles'
+// vptq.rotary_attention kernels are checked on random rows and caches
+// against vptq::ref and against the bundle's two unfused kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #include "../BenchUtil.h"
 #include "vptq/ABI/Manifest.h"
 #include "vptq/Reference/Check.h"
+#include "vptq/Reference/Transformer.h"
 #include "vptq/runtime/VPTQ.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -43,6 +48,115 @@ template <typename T> T orDie(Result<T> r) {
 void orDie(const Status &s) {
   if (!s)
     die(s.message());
+}
+
+/// Unit roundoff of a float dtype.
+double unitRoundoff(DType d) {
+  return d == DType::F32   ? std::ldexp(1.0, -24)
+         : d == DType::F16 ? std::ldexp(1.0, -11)
+                           : std::ldexp(1.0, -8);
+}
+
+/// A bundle's vptq.rotary_attention kernel on fresh random rows, caches and
+/// positions (rows attending to each other's appends when there are
+/// several): the query and caches it leaves against vptq::ref::rotary, its
+/// output against vptq::ref::attention over them, and all of it bit for
+/// bit against the bundle's rotary_append and attention kernels. Returns
+/// "" or what differed.
+std::string checkRotaryAttention(Runtime &rt, const OpSpec &spec,
+                                 const std::vector<int32_t> &pos,
+                                 int64_t cacheRows, uint64_t &seed) {
+  const DType d = spec.dtype, c = spec.paramType;
+  const int64_t rows = int64_t(pos.size()), width = spec.width;
+  const int64_t kvWidth = spec.numKVHeads * spec.headDim;
+  auto random = [&](int64_t n, DType t, float lo = -1, float hi = 1) {
+    return ref::randomFloats(n, seed++, lo, hi, t);
+  };
+  auto upload = [&](const std::vector<float> &v, std::vector<int64_t> shape,
+                    DType t) {
+    return orDie(rt.upload(ref::encodeFloats(v, std::move(shape), t)));
+  };
+  auto download = [&](const Tensor &t) {
+    ref::HostTensor h = orDie(rt.download(t));
+    std::vector<float> v(h.numElements());
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = h.floatAt(int64_t(i));
+    return v;
+  };
+  auto q = random(rows * width, d, -2, 2), k = random(rows * kvWidth, d);
+  auto v = random(rows * kvWidth, d);
+  auto kc = random(cacheRows * kvWidth, c, -2, 2),
+       vc = random(cacheRows * kvWidth, c);
+  std::vector<float> inv = ref::ropeInverseFrequencies(spec.headDim, 10000.0);
+  ref::HostTensor p(DType::I32, {rows});
+  std::memcpy(p.data.data(), pos.data(), pos.size() * 4);
+  Tensor tk = upload(k, {rows, kvWidth}, d), tv = upload(v, {rows, kvWidth}, d);
+  Tensor tp = orDie(rt.upload(p));
+  Tensor tinv = upload(inv, {spec.headDim / 2}, DType::F32);
+  auto run = [&](const OpSpec &s, std::vector<const Tensor *> args) {
+    std::shared_ptr<Kernel> kernel = orDie(rt.getKernel(s));
+    if (kernel->origin() != KernelOrigin::Bundle)
+      die(s.key() + ": kernel did not come from the bundle");
+    orDie(kernel->run(args));
+  };
+  // Fused, then the two kernels, each on fresh copies of q and the caches.
+  std::vector<std::vector<float>> got[2];
+  for (int unfused = 0; unfused < 2; ++unfused) {
+    Tensor tq = upload(q, {rows, width}, d);
+    Tensor tkc = upload(kc, {cacheRows, kvWidth}, c);
+    Tensor tvc = upload(vc, {cacheRows, kvWidth}, c);
+    Tensor to = orDie(rt.allocate(d, {rows, width}));
+    orDie(rt.fill(to, 0xff));
+    if (!unfused) {
+      run(spec, {&tq, &tk, &tv, &tp, &tinv, &tkc, &tvc, &to});
+    } else {
+      OpSpec append = spec, attention = spec;
+      append.op = "rotary_append";
+      append.scale = 0;
+      attention.op = "attention";
+      run(append, {&tq, &tk, &tv, &tp, &tinv, &tkc, &tvc});
+      run(attention, {&tq, &tkc, &tvc, &tp, &to});
+    }
+    got[unfused] = {download(tq), download(tkc), download(tvc), download(to)};
+  }
+  std::vector<float> rotatedK = ref::rotary(k, pos, inv, kvWidth, spec.headDim);
+  std::vector<float> wantK = kc, wantV = vc;
+  for (int64_t t = 0; t < rows; ++t)
+    for (int64_t i = 0; i < kvWidth; ++i) {
+      wantK[pos[t] * kvWidth + i] = rotatedK[t * kvWidth + i];
+      wantV[pos[t] * kvWidth + i] = v[t * kvWidth + i];
+    }
+  const std::vector<float> *fused = got[0].data();
+  std::vector<float> wantOut =
+      ref::attention(fused[0], fused[1], fused[2], pos, spec.numHeads,
+                     spec.numKVHeads, spec.headDim, spec.scale);
+  std::string error;
+  auto compare = [&](const std::vector<float> &a, const std::vector<float> &b,
+                     DType t, double absTol, const char *what) {
+    int64_t bad = 0, first = -1;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!(std::fabs(double(a[i]) - b[i]) <=
+            4 * unitRoundoff(t) * std::fabs(b[i]) + absTol) &&
+          bad++ == 0)
+        first = int64_t(i);
+    if (bad)
+      error += std::string(error.empty() ? "" : "; ") + what + ": " +
+               std::to_string(bad) + " of " + std::to_string(a.size()) +
+               " differ (first " + std::to_string(first) + ": " +
+               std::to_string(a[first]) + " vs " + std::to_string(b[first]) +
+               ")";
+  };
+  // Angles up to the cache length lose ~1e-4 in f32 range reduction.
+  compare(fused[0], ref::rotary(q, pos, inv, width, spec.headDim), d, 5e-4,
+          "query");
+  compare(fused[1], wantK, c, 5e-4, "key cache");
+  compare(fused[2], wantV, c, 0, "value cache");
+  compare(fused[3], wantOut, d, 2e-5, "output");
+  const char *names[] = {"query vs unfused", "key cache vs unfused",
+                         "value cache vs unfused", "output vs unfused"};
+  for (int i = 0; i < 4; ++i)
+    compare(fused[i], got[1][i], i == 1 || i == 2 ? c : d, 0, names[i]);
+  return error;
 }
 
 } // namespace
@@ -91,6 +205,31 @@ int main(int argc, char **argv) {
   json results = json::array();
   int failures = 0, runs = 0;
   for (const BundleKernel &k : manifest.kernels) {
+    // vptq.rotary_attention, which a decode step runs for two kernels: one
+    // row (decode), and four attending to each other's appends.
+    if (k.op && k.op->op == "rotary_attention") {
+      if (!keys.insert(k.op->key()).second)
+        continue;
+      const int64_t cacheRows = 1100;
+      for (const std::vector<int32_t> &pos :
+           {std::vector<int32_t>{1037}, std::vector<int32_t>{5, 3, 1099, 0}}) {
+        std::string error =
+            checkRotaryAttention(*rt, *k.op, pos, cacheRows, seed);
+        ++runs;
+        failures += !error.empty();
+        std::printf("%-4s op    %s rows=%zu %s %s\n", k.id.c_str(),
+                    k.op->key().c_str(), pos.size(),
+                    error.empty() ? "OK" : "MISMATCH", error.c_str());
+        results.push_back({{"id", k.id},
+                           {"spec_key", k.op->key()},
+                           {"rows", pos.size()},
+                           {"correct", error.empty()},
+                           {"summary", error}});
+      }
+      continue;
+    }
+    if (k.op)
+      continue;
     // Kernels with a batch hint are a layer's kernels for batches of several
     // rows, which its forward calls fetch from the bundle themselves.
     if (k.spec.batchHint > 0 || !keys.insert(k.spec.key()).second)

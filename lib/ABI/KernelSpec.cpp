@@ -158,9 +158,9 @@ bool vptq::kernelArgsFit(const LinearSpec &spec,
 
 const std::vector<std::string> &vptq::getTransformerOpNames() {
   static const std::vector<std::string> names = {
-      "rms_norm",     "add_rms_norm", "rotary", "rotary_append",
-      "attention",    "silu_mul",     "add",    "gather_rows",
-      "scatter_rows", "nearest",      "gram"};
+      "rms_norm",    "add_rms_norm",     "rotary",   "rotary_append",
+      "attention",   "rotary_attention", "silu_mul", "add",
+      "gather_rows", "scatter_rows",     "nearest",  "gram"};
   return names;
 }
 
@@ -180,7 +180,7 @@ std::string OpSpec::key() const {
   else if (op == "rotary_append")
     os << "-cache" << ref::dtypeName(paramType) << "-h" << numHeads << "-kv"
        << numKVHeads << "-hd" << headDim;
-  else if (op == "attention")
+  else if (op == "attention" || op == "rotary_attention")
     os << "-cache" << ref::dtypeName(paramType) << "-h" << numHeads << "-kv"
        << numKVHeads << "-hd" << headDim << "-scale" << scale;
   else if (op == "gather_rows" || op == "scatter_rows")
@@ -216,6 +216,12 @@ std::string OpSpec::verify() const {
        numHeads % numKVHeads || width != numHeads * headDim || scale <= 0))
     return "attention: needs num_heads a multiple of num_kv_heads, width = "
            "num_heads x head_dim and a positive scale";
+  if (op == "rotary_attention" &&
+      (numHeads <= 0 || numKVHeads <= 0 || headDim <= 0 || headDim % 2 ||
+       numHeads % numKVHeads || width != numHeads * headDim || scale <= 0))
+    return "rotary_attention: needs num_heads a multiple of num_kv_heads, an "
+           "even positive head_dim, width = num_heads x head_dim and a "
+           "positive scale";
   return {};
 }
 
@@ -245,6 +251,17 @@ std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
             {"inv_freq", f32, {s.headDim / 2}},
             {"key_cache", s.paramType, {any, kv}},
             {"value_cache", s.paramType, {any, kv}}};
+  }
+  if (s.op == "rotary_attention") {
+    int64_t kv = s.numKVHeads * s.headDim;
+    return {{"query", s.dtype, {rows, w}},
+            {"key", s.dtype, {rows, kv}},
+            {"value", s.dtype, {rows, kv}},
+            {"positions", i32, {rows}},
+            {"inv_freq", f32, {s.headDim / 2}},
+            {"key_cache", s.paramType, {any, kv}},
+            {"value_cache", s.paramType, {any, kv}},
+            {"output", s.dtype, {rows, w}}};
   }
   if (s.op == "attention") {
     int64_t kv = s.numKVHeads * s.headDim;
@@ -293,6 +310,8 @@ DecoderOpSpecs vptq::getDecoderOpSpecs(const checkpoint::ModelArchitecture &a,
   s.attention = {"attention", act,          act,      qWidth,
                  a.numHeads,  a.numKVHeads, a.headDim};
   s.attention.scale = 1.0 / std::sqrt(double(a.headDim));
+  s.rotaryAttention = s.attention;
+  s.rotaryAttention.op = "rotary_attention";
   s.siluMul = {"silu_mul", act, act, a.intermediateSize};
   s.addNorm = s.norm;
   s.addNorm.op = "add_rms_norm";

@@ -422,6 +422,10 @@ buildOpModule(MLIRContext *ctx, const ::vptq::OpSpec &spec,
     AttentionOp::create(b, loc, a[0], a[1], a[2], a[3], a[4],
                         i64(spec.numHeads), i64(spec.numKVHeads),
                         i64(spec.headDim), f64(spec.scale));
+  else if (spec.op == "rotary_attention")
+    RotaryAttentionOp::create(b, loc, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                              a[7], i64(spec.numHeads), i64(spec.numKVHeads),
+                              i64(spec.headDim), f64(spec.scale));
   else if (spec.op == "silu_mul")
     SiluMulOp::create(b, loc, a[0], a[1], a[2]);
   else if (spec.op == "add")

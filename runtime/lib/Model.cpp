@@ -42,8 +42,8 @@ public:
   std::unique_ptr<LinearLayer> lmHead;
   // Work buffers for up to maxChunk tokens.
   Tensor tokens, positions, x, h, q, k, v, attn, o, gate, up, logits;
-  std::shared_ptr<Kernel> gather, norm, rotaryAppend, attention, siluMul,
-      addNorm;
+  std::shared_ptr<Kernel> gather, norm, rotaryAppend, attention,
+      rotaryAttention, siluMul, addNorm;
   std::shared_ptr<Graph> decodeGraph;
   bool decodeGraphFailed = false;
 
@@ -128,6 +128,7 @@ Status Model::Impl::getKernels(DType normType, DType embedType) {
   VPTQ_RETURN_IF_ERROR(get(specs.norm, norm));
   VPTQ_RETURN_IF_ERROR(get(specs.rotaryAppend, rotaryAppend));
   VPTQ_RETURN_IF_ERROR(get(specs.attention, attention));
+  VPTQ_RETURN_IF_ERROR(get(specs.rotaryAttention, rotaryAttention));
   VPTQ_RETURN_IF_ERROR(get(specs.siluMul, siluMul));
   VPTQ_RETURN_IF_ERROR(get(specs.addNorm, addNorm));
   return Status::success();
@@ -287,10 +288,18 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
         {[&] { return runLinear(*L.q, hs, qs); },
          [&] { return runLinear(*L.k, hs, ks); },
          [&] { return runLinear(*L.v, hs, vs); }}));
-    VPTQ_RETURN_IF_ERROR(run(rotaryAppend, {&qs, &ks, &vs, &pos, &invFreq,
-                                            &L.keyCache, &L.valueCache}));
-    VPTQ_RETURN_IF_ERROR(
-        run(attention, {&qs, &L.keyCache, &L.valueCache, &pos, &as}));
+    // A decode step rotates, appends and attends in one kernel; a prompt's
+    // rows attend to each other's appends, which its two kernels order.
+    if (n == 1) {
+      VPTQ_RETURN_IF_ERROR(
+          run(rotaryAttention, {&qs, &ks, &vs, &pos, &invFreq, &L.keyCache,
+                                &L.valueCache, &as}));
+    } else {
+      VPTQ_RETURN_IF_ERROR(run(rotaryAppend, {&qs, &ks, &vs, &pos, &invFreq,
+                                              &L.keyCache, &L.valueCache}));
+      VPTQ_RETURN_IF_ERROR(
+          run(attention, {&qs, &L.keyCache, &L.valueCache, &pos, &as}));
+    }
     VPTQ_RETURN_IF_ERROR(runLinear(*L.o, as, os));
     pending = &os;
     VPTQ_RETURN_IF_ERROR(normalize(L.postNorm));

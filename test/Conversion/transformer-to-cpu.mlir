@@ -185,3 +185,27 @@ func.func @rotary_append(%q: memref<?x32xf32>, %k: memref<?x16xf32>, %v: memref<
   vptq.rotary_append %q, %k, %v, %p, %inv, %kc, %vc {head_dim = 8 : i64} : memref<?x32xf32>, memref<?x16xf32>, memref<?x16xf32>, memref<?xi32>, memref<4xf32>, memref<64x16xf16>, memref<64x16xf16>
   return
 }
+
+// -----
+
+// vptq.rotary_attention is what it fuses: a parallel loop over rows making
+// every row's appends (query rotated in place, key into key_cache, value
+// into value_cache at the row's position), and only after it the
+// (row, head) loop of attention over the updated caches into the output.
+// CHECK-LABEL: func.func @rotary_attention
+// CHECK:   %[[T:.*]] = memref.dim %arg0, %c0
+// CHECK:   scf.parallel (%[[ROW:.*]]) = (%c0) to (%[[T]]) step (%c1) {
+// CHECK:     vector.store %{{.*}}, %arg0[%[[ROW]], %{{.*}}] {alignment = 4 : i64} : memref<?x64xf16>, vector<2xf16>
+// CHECK:     vector.store %{{.*}}, %arg5[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<512x32xf16>, vector<2xf16>
+// CHECK:     vector.store %{{.*}}, %arg6[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<512x32xf16>, vector<8xf16>
+// CHECK:     scf.reduce
+// CHECK:   scf.parallel (%[[R:.*]], %[[H:.*]]) = (%c0, %c0) to (%[[T]], %c8) step (%c1, %c1) {
+// CHECK:     vector.load %arg0[%[[R]], %{{.*}}] : memref<?x64xf16>, vector<8xf16>
+// CHECK:     scf.for
+// CHECK:       vector.load %arg5[
+// CHECK:       vector.load %arg6[
+// CHECK:     vector.store %{{.*}}, %arg7[%[[R]], %{{.*}}] : memref<?x64xf16>, vector<8xf16>
+func.func @rotary_attention(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %v: memref<?x32xf16>, %p: memref<?xi32>, %f: memref<4xf32>, %kc: memref<512x32xf16>, %vc: memref<512x32xf16>, %o: memref<?x64xf16>) {
+  vptq.rotary_attention %q, %k, %v, %p, %f, %kc, %vc, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
+  return
+}

@@ -1,4 +1,4 @@
-// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.rms_norm --implicit-check-not=vptq.attention --implicit-check-not=vptq.add --implicit-check-not=vptq.rotary_append
+// RUN: vptq-opt %s -split-input-file -convert-vptq-to-gpu -canonicalize -cse | FileCheck %s --implicit-check-not=vptq.rms_norm --implicit-check-not=vptq.attention --implicit-check-not=vptq.add --implicit-check-not=vptq.rotary_append --implicit-check-not=vptq.rotary_attention
 
 // The transformer ops on a GPU: one kernel each, row t in block row t
 // (grid (grid_x, T)).
@@ -161,6 +161,66 @@ func.func @add_rms_norm_narrow(%x: memref<?x128xf32>, %d: memref<?x128xf32>, %w:
 // CHECK:     memref.store %{{.*}}, %arg4[%[[ROW]], %{{.*}}] : memref<?x4096xf16>
 func.func @attention(%q: memref<?x4096xf16>, %kc: memref<2048x1024xf16>, %vc: memref<2048x1024xf16>, %p: memref<?xi32>, %o: memref<?x4096xf16>) {
   vptq.attention %q, %kc, %vc, %p, %o {num_heads = 32 : i64, num_kv_heads = 8 : i64, head_dim = 128 : i64, scale = 0.088388347648318 : f64} : memref<?x4096xf16>, memref<2048x1024xf16>, memref<2048x1024xf16>, memref<?xi32>, memref<?x4096xf16>
+  return
+}
+
+// -----
+
+// vptq.rotary_attention: attention's grid and block, after appends that
+// every (head, row) block makes before a barrier: 32 rotary steps of 2
+// pairs rotate its query head in place, then each row of the call takes 32
+// key steps (the block's KV head, into key_cache at the row's position)
+// and 16 value copies of 8 elements: 32 + 48 T steps over 512 threads.
+// Attention then reads the rotated query and the caches as vptq.attention
+// does, and stores into the output.
+// CHECK-LABEL: func.func @rotary_attention
+// CHECK: gpu.launch_func @vptq_kernels::@vptq_rotary_attention_0 blocks in (%c32, %{{.*}}, %c1) threads in (%c512, %c1, %c1)
+// CHECK-SAME: grid_dependency = true, grid_x = 32 : i64, kernel = "vptq_rotary_attention_0", op = "rotary_attention"
+// CHECK: gpu.func @vptq_rotary_attention_0({{.*}}) workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<2048xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK:   %[[TID:.*]] = gpu.thread_id x
+// CHECK:   %[[HEAD:.*]] = gpu.block_id x
+// CHECK:   %[[ROW:.*]] = gpu.block_id y
+// CHECK:   %[[KVH:.*]] = arith.divui %[[HEAD]], %c4
+// CHECK:   %[[T:.*]] = memref.dim %arg0, %c0
+// CHECK:   %[[KV_STEPS:.*]] = arith.muli %[[T]], %c48
+// CHECK:   %[[STEPS:.*]] = arith.addi %[[KV_STEPS]], %c32
+// CHECK:   scf.for %[[J:.*]] = %[[TID]] to %[[STEPS]] step %c512
+// CHECK:     %[[IS_Q:.*]] = arith.cmpi ult, %[[J]], %c32
+// CHECK:     scf.if %[[IS_Q]]
+// CHECK:       memref.load %arg3[%[[ROW]]]
+// CHECK:       math.cos
+// CHECK:       math.sin
+// CHECK:       %[[QLO:.*]] = vector.load %arg0[%[[ROW]], %[[LO:.*]]] {alignment = 4 : i64} : memref<?x4096xf16>, vector<2xf16>
+// CHECK:       vector.load %arg0[%[[ROW]], %[[HI:.*]]] {alignment = 4 : i64}
+// CHECK:       vector.store %{{.*}}, %arg0[%[[ROW]], %[[LO]]]
+// CHECK:       vector.store %{{.*}}, %arg0[%[[ROW]], %[[HI]]]
+// CHECK:     } else {
+// CHECK:       %[[ITEM:.*]] = arith.subi %[[J]], %c32
+// CHECK:       %[[R:.*]] = arith.divui %[[ITEM]], %c48
+// CHECK:       %[[STEP:.*]] = arith.remui %[[ITEM]], %c48
+// CHECK:       %[[POS:.*]] = memref.load %arg3[%[[R]]]
+// CHECK:       %[[AT:.*]] = arith.index_cast %[[POS]] : i32 to index
+// CHECK:       %[[IS_K:.*]] = arith.cmpi ult, %[[STEP]], %c32
+// CHECK:       scf.if %[[IS_K]]
+// CHECK:         arith.muli %[[KVH]], %c32
+// CHECK:         vector.load %arg1[%[[R]], %{{.*}}] {alignment = 4 : i64} : memref<?x1024xf16>, vector<2xf16>
+// CHECK:         vector.load %arg1[%[[R]], %{{.*}}] {alignment = 4 : i64} : memref<?x1024xf16>, vector<2xf16>
+// CHECK:         vector.store %{{.*}}, %arg5[%[[AT]], %{{.*}}] {alignment = 4 : i64} : memref<2048x1024xf16>, vector<2xf16>
+// CHECK:         vector.store %{{.*}}, %arg5[%[[AT]], %{{.*}}] {alignment = 4 : i64} : memref<2048x1024xf16>, vector<2xf16>
+// CHECK:       } else {
+// CHECK:         %[[VSTEP:.*]] = arith.muli %[[KVH]], %c16
+// CHECK:         %[[V:.*]] = vector.load %arg2[%[[R]], %{{.*}}] {alignment = 16 : i64} : memref<?x1024xf16>, vector<8xf16>
+// CHECK:         vector.store %[[V]], %arg6[%[[AT]], %{{.*}}] {alignment = 16 : i64} : memref<2048x1024xf16>, vector<8xf16>
+// CHECK:   gpu.barrier
+// CHECK-NOT: vector.store
+// CHECK:   vector.load %arg0[%[[ROW]], %{{.*}}] {alignment = 8 : i64} : memref<?x4096xf16>, vector<4xf16>
+// CHECK:   scf.for
+// CHECK:     vector.load %arg5[
+// CHECK:     vector.load %arg6[
+// CHECK:   gpu.barrier
+// CHECK:     memref.store %{{.*}}, %arg7[%[[ROW]], %{{.*}}] : memref<?x4096xf16>
+func.func @rotary_attention(%q: memref<?x4096xf16>, %k: memref<?x1024xf16>, %v: memref<?x1024xf16>, %p: memref<?xi32>, %f: memref<64xf32>, %kc: memref<2048x1024xf16>, %vc: memref<2048x1024xf16>, %o: memref<?x4096xf16>) {
+  vptq.rotary_attention %q, %k, %v, %p, %f, %kc, %vc, %o {num_heads = 32 : i64, num_kv_heads = 8 : i64, head_dim = 128 : i64, scale = 0.088388347648318 : f64} : memref<?x4096xf16>, memref<?x1024xf16>, memref<?x1024xf16>, memref<?xi32>, memref<64xf32>, memref<2048x1024xf16>, memref<2048x1024xf16>, memref<?x4096xf16>
   return
 }
 

@@ -4,7 +4,8 @@
 
 // The decoder's non-linear ops through every pipeline, element-wise work in
 // 16-byte vectors (8 bytes for the 172-wide rows: 172 = 4 x 43; rotary_append
-// copies each value step into the cache with one 16-byte load and store).
+// copies each value step into the cache with one 16-byte load and store, as
+// rotary_attention does before the barrier that precedes its attention).
 // Math functions come from libdevice / the ROCm device libraries (linked, no external symbols
 // left) or LLVM intrinsics on the CPU. The AMD code is compiled and checked
 // here only: no AMD GPU is available to run it.
@@ -36,6 +37,13 @@
 // PTX: ld.global.v4.b32 [[VALUE:\{.*\}]], [
 // PTX-NEXT: add.s64
 // PTX-NEXT: st.global.v4.b32 [{{.*}}], [[VALUE]];
+// PTX: .visible .entry vptq_rotary_attention_6(
+// PTX: st.global.v4.b32
+// PTX: bar.sync
+// PTX: shfl.sync.bfly.b32
+// PTX: ex2.approx
+// PTX: bar.sync
+// PTX: div.rn.f32
 
 // GCN-NOT: __ocml
 // GCN: vptq_rms_norm_0:
@@ -53,6 +61,12 @@
 // GCN: vptq_rotary_append_5:
 // GCN: global_load_dwordx4 [[VALUE:v\[[0-9]+:[0-9]+\]]],
 // GCN: global_store_dwordx4 {{.*}}, [[VALUE]], off
+// GCN: s_endpgm
+// GCN: vptq_rotary_attention_6:
+// GCN: global_store_dwordx4
+// GCN: s_barrier
+// GCN: v_exp_f32
+// GCN: s_barrier
 // GCN: s_endpgm
 
 // CPU: llvm.func @decoder
@@ -74,5 +88,6 @@ func.func @decoder(%x: memref<?x64xf16>, %w: memref<64xf16>, %p: memref<?xi32>,
   vptq.silu_mul %g, %u, %g : memref<?x172xf16>, memref<?x172xf16>, memref<?x172xf16>
   vptq.add_rms_norm %x, %o, %w, %h {epsilon = 1.0e-05 : f64} : memref<?x64xf16>, memref<?x64xf16>, memref<64xf16>, memref<?x64xf16>
   vptq.rotary_append %x, %k, %k, %p, %inv, %kc, %vc {head_dim = 8 : i64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>
+  vptq.rotary_attention %x, %k, %k, %p, %inv, %kc, %vc, %h {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
   return
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 using namespace vptq;
 
 TEST(Manifest, WritesWhatItReads) {
@@ -169,6 +171,36 @@ TEST(Manifest, RotaryAppendSpec) {
   OpSpec noKV = s;
   noKV.numKVHeads = 0;
   EXPECT_EQ(noKV.verify(), message);
+}
+
+// rotary_attention's spec: rotary_append's arguments, then the output; its
+// key names the scale, and sizes or a scale that do not fit are refused.
+TEST(Manifest, RotaryAttentionSpec) {
+  OpSpec s{
+      "rotary_attention", ref::DType::BF16, ref::DType::BF16, 4096, 32, 8, 128};
+  s.scale = 0.125;
+  EXPECT_EQ(s.verify(), "");
+  EXPECT_EQ(s.key(), "rotary_attention-w4096-BF16-cacheBF16-h32-kv8-hd128-"
+                     "scale0.125");
+  std::vector<KernelArg> args = getKernelArguments(s);
+  ASSERT_EQ(args.size(), 8u);
+  EXPECT_EQ(args[4].name, "inv_freq");
+  EXPECT_EQ(args[4].shape, (std::vector<int64_t>{64}));
+  EXPECT_EQ(args[6].name, "value_cache");
+  EXPECT_EQ(args[6].shape, (std::vector<int64_t>{kAnySize, 1024}));
+  EXPECT_EQ(args[7].name, "output");
+  EXPECT_EQ(args[7].shape, (std::vector<int64_t>{-1, 4096}));
+  const std::string message =
+      "rotary_attention: needs num_heads a multiple of num_kv_heads, an even "
+      "positive head_dim, width = num_heads x head_dim and a positive scale";
+  for (auto change : std::vector<std::function<void(OpSpec &)>>{
+           [](OpSpec &o) { o.headDim = 127; },
+           [](OpSpec &o) { o.numKVHeads = 5; },
+           [](OpSpec &o) { o.width = 4097; }, [](OpSpec &o) { o.scale = 0; }}) {
+    OpSpec bad = s;
+    change(bad);
+    EXPECT_EQ(bad.verify(), message);
+  }
 }
 
 // A sharded decode kernel: the spec's shard count and the launch's cluster

@@ -2,7 +2,8 @@
 //
 // Every transformer op compiled for the CPU through the runtime (the same
 // kernels the model runs), on fresh random inputs, every output element
-// compared with vptq/Reference/Transformer.h.
+// compared with vptq/Reference/Transformer.h. VPTQ_TEST_DEVICE=cuda (or hip)
+// runs the same checks on that device's kernels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #include "vptq/Reference/Transformer.h"
 #include "vptq/runtime/VPTQ.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -36,6 +38,9 @@ protected:
   void SetUp() override {
     RuntimeOptions o;
     o.cacheDir = cache.path();
+    if (const char *device = std::getenv("VPTQ_TEST_DEVICE"))
+      ASSERT_TRUE(parseDeviceKind(device, o.device))
+          << "VPTQ_TEST_DEVICE: unknown device '" << device << "'";
     auto created = Runtime::create(o);
     ASSERT_TRUE(created.ok()) << created.message();
     rt = *created;
@@ -219,6 +224,71 @@ TEST_P(OpKernels, Attention) {
         download(to),
         ref::attention(q, kc, vc, pos, heads, kvHeads, headDim, spec.scale), d,
         2e-5, headDim == 8 ? "attention hd8" : "attention hd64");
+  }
+}
+
+// rotary_append then attention in one kernel. Positions are chosen so that
+// rows attend to each other's appends (a GPU block must see the other rows'
+// new keys): the query and caches as rotary_append leaves them, the output
+// as attention computes it from them, and bit for bit what the two kernels
+// give. Head dims with 2-pair and single-pair rotary steps.
+TEST_P(OpKernels, RotaryAttention) {
+  DType d = GetParam();
+  for (int64_t headDim : {16, 6}) {
+    const int64_t heads = 4, kvHeads = 2, cacheRows = 24;
+    const int64_t width = heads * headDim, kvWidth = kvHeads * headDim;
+    OpSpec spec{"rotary_attention", d, d, width, heads, kvHeads, headDim};
+    spec.scale = 1.0 / std::sqrt(double(headDim));
+    std::vector<int32_t> pos = {5, 3, 23, 0};
+    const int64_t rows = int64_t(pos.size());
+    auto q = random(rows * width, d, -2, 2), k = random(rows * kvWidth, d);
+    auto v = random(rows * kvWidth, d);
+    auto kc = random(cacheRows * kvWidth, d, -2, 2),
+         vc = random(cacheRows * kvWidth, d);
+    std::vector<float> inv = ref::ropeInverseFrequencies(headDim, 10000.0);
+    Tensor tk = upload(k, {rows, kvWidth}, d),
+           tv = upload(v, {rows, kvWidth}, d);
+    Tensor tp = uploadInts(pos);
+    Tensor tinv = upload(inv, {headDim / 2}, DType::F32);
+    auto state = [&] {
+      return std::array<Tensor, 3>{upload(q, {rows, width}, d),
+                                   upload(kc, {cacheRows, kvWidth}, d),
+                                   upload(vc, {cacheRows, kvWidth}, d)};
+    };
+    auto [tq, tkc, tvc] = state();
+    Tensor to = *rt->allocate(d, {rows, width});
+    run(spec, {&tq, &tk, &tv, &tp, &tinv, &tkc, &tvc, &to});
+
+    std::string what = "rotary_attention head_dim " + std::to_string(headDim);
+    std::vector<float> rotatedK = ref::rotary(k, pos, inv, kvWidth, headDim);
+    std::vector<float> wantK = kc, wantV = vc;
+    for (int64_t t = 0; t < rows; ++t)
+      for (int64_t i = 0; i < kvWidth; ++i) {
+        wantK[pos[t] * kvWidth + i] = rotatedK[t * kvWidth + i];
+        wantV[pos[t] * kvWidth + i] = v[t * kvWidth + i];
+      }
+    std::vector<float> gotQ = download(tq), gotK = download(tkc),
+                       gotV = download(tvc), got = download(to);
+    expectClose(gotQ, ref::rotary(q, pos, inv, width, headDim), d, 5e-5,
+                (what + " query").c_str());
+    expectClose(gotK, wantK, d, 5e-5, (what + " key cache").c_str());
+    expectClose(gotV, wantV, d, 0, (what + " value cache").c_str());
+    expectClose(got,
+                ref::attention(gotQ, gotK, gotV, pos, heads, kvHeads, headDim,
+                               spec.scale),
+                d, 2e-5, (what + " output").c_str());
+
+    // The unfused kernels on the same inputs.
+    auto [uq, ukc, uvc] = state();
+    Tensor uo = *rt->allocate(d, {rows, width});
+    OpSpec append{"rotary_append", d, d, width, heads, kvHeads, headDim};
+    OpSpec attention = spec;
+    attention.op = "attention";
+    run(append, {&uq, &tk, &tv, &tp, &tinv, &ukc, &uvc});
+    run(attention, {&uq, &ukc, &uvc, &tp, &uo});
+    expectClose(got, download(uo), d, 0, (what + " vs unfused").c_str());
+    expectClose(gotK, download(ukc), d, 0,
+                (what + " key cache vs unfused").c_str());
   }
 }
 

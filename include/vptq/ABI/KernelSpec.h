@@ -166,12 +166,13 @@ bool kernelArgsFit(const LinearSpec &spec,
                    const std::vector<KernelArg> &kernel);
 
 /// A row-op kernel: a transformer op (vptq.rms_norm, vptq.add_rms_norm,
-/// vptq.rotary, vptq.rotary_append, vptq.attention, vptq.silu_mul,
-/// vptq.add, vptq.gather_rows, vptq.scatter_rows) or a quantizer op
-/// (vptq.nearest: width = vector length; vptq.gram: width = N; both F32):
-/// the op, its element types and its static sizes; the row (token, point)
-/// count is dynamic. rotary_append: width = num_heads x head_dim, keys and
-/// values num_kv_heads x head_dim wide. Fields an op does not use stay 0.
+/// vptq.rotary, vptq.rotary_append, vptq.attention, vptq.rotary_attention,
+/// vptq.silu_mul, vptq.add, vptq.gather_rows, vptq.scatter_rows) or a
+/// quantizer op (vptq.nearest: width = vector length; vptq.gram: width = N;
+/// both F32): the op, its element types and its static sizes; the row
+/// (token, point) count is dynamic. rotary_append and rotary_attention:
+/// width = num_heads x head_dim, keys and values num_kv_heads x head_dim
+/// wide. Fields an op does not use stay 0.
 struct OpSpec {
   /// The op's name without the dialect prefix ("rms_norm", ...).
   std::string op;

@@ -23,11 +23,14 @@ struct DecoderOpSpecs {
   /// Rotary embedding of queries and keys with the KV cache appends.
   OpSpec rotaryAppend;
   OpSpec attention;
+  /// rotaryAppend and attention in one kernel, for decode steps.
+  OpSpec rotaryAttention;
   OpSpec siluMul;
   OpSpec addNorm; // residual connections, each fused with the next RMSNorm
 
   std::vector<OpSpec> all() const {
-    return {gather, norm, rotaryAppend, attention, siluMul, addNorm};
+    return {gather,          norm,    rotaryAppend, attention,
+            rotaryAttention, siluMul, addNorm};
   }
 };
 

@@ -3,10 +3,11 @@
 //
 // The CPU and GPU lowerings of the row ops (the transformer ops
 // vptq.rms_norm, vptq.add_rms_norm, vptq.rotary, vptq.rotary_append,
-// vptq.attention, vptq.silu_mul, vptq.add, vptq.gather_rows and
-// vptq.scatter_rows, and the quantizer ops vptq.nearest and vptq.gram) share
-// their bodies: each op is written once as the work of one row (or one (row,
-// head) pair for attention) split over `count` cooperating lanes, element-wise
+// vptq.attention, vptq.rotary_attention, vptq.silu_mul, vptq.add,
+// vptq.gather_rows and vptq.scatter_rows, and the quantizer ops vptq.nearest
+// and vptq.gram) share their bodies: each op is written once as the work of
+// one row (or one (row, head) pair for attention) split over `count`
+// cooperating lanes, element-wise
 // work in 16-byte vector steps. The CPU lowering runs rows in an scf.parallel
 // with a single lane; the GPU lowering maps lanes to threads and reduces with
 // shuffles.
@@ -48,7 +49,8 @@ Value getRowCountOperand(Operation *op);
 /// Rows must then start 16-byte aligned, as every kernel buffer does.
 int64_t getRowVectorWidth(Operation *op);
 
-/// Emits the work of row `row` of a row op (all but vptq.attention):
+/// Emits the work of row `row` of a row op (all but vptq.attention and
+/// vptq.rotary_attention):
 /// `operands` are the values standing for the op's operands (the op's own
 /// on the CPU, kernel arguments on the GPU).
 void emitTransformerRow(OpBuilder &b, Operation *op, ValueRange operands,
@@ -69,14 +71,39 @@ struct AttentionPartial {
 /// Whether `lanes` lanes hold contiguous slots of a head of `headDim`.
 bool attentionSlotsContiguous(int64_t headDim, int64_t lanes);
 
+/// The sizes of vptq.attention or vptq.rotary_attention.
+struct AttentionShape {
+  int64_t numHeads, numKVHeads, headDim;
+  double scale;
+  static AttentionShape get(Operation *op);
+};
+
+/// The values standing for the operands attention reads and writes, out of
+/// `operands` (the op's own, or kernel arguments) of vptq.attention or
+/// vptq.rotary_attention.
+struct AttentionOperands {
+  Value query, keyCache, valueCache, positions, output;
+  static AttentionOperands get(Operation *op, ValueRange operands);
+};
+
 /// Emits that state: the `lanes` split the head dimensions and reduce each
 /// position's score (so every lane holds the same max and sum); each step
 /// of the loop takes `unroll` positions, their rows loaded together.
-AttentionPartial emitAttentionPartial(OpBuilder &b, AttentionOp op,
-                                      ValueRange operands, Value row,
-                                      Value head, const RowLanes &lanes,
-                                      Value part, int64_t parts,
-                                      int64_t unroll = 1);
+AttentionPartial emitAttentionPartial(OpBuilder &b, Location loc,
+                                      const AttentionShape &shape,
+                                      const AttentionOperands &operands,
+                                      Value row, Value head,
+                                      const RowLanes &lanes, Value part,
+                                      int64_t parts, int64_t unroll = 1);
+
+/// The appends of vptq.rotary_attention that the (row, head) block makes
+/// before it attends, over its `lanes`: query head `head` of row `row`
+/// rotated in place, and key/value head head / group of every row of the
+/// call rotated into the key cache and copied into the value cache (the
+/// blocks of a head group store the same values), as one range of steps.
+void emitRotaryAttentionAppends(OpBuilder &b, RotaryAttentionOp op,
+                                ValueRange operands, Value row, Value head,
+                                const RowLanes &lanes);
 
 /// Emits vptq.attention for query row `row` and head `head` (index values)
 /// with a single lane: all positions, then out = acc / sum.

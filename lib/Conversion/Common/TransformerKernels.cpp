@@ -441,8 +441,8 @@ RowLanes RowLanes::single(const EmitContext &e) {
 
 bool mlir::vptq::isRowOp(Operation *op) {
   return isa<RMSNormOp, AddRMSNormOp, RotaryOp, RotaryAppendOp, AttentionOp,
-             SiluMulOp, AddOp, GatherRowsOp, ScatterRowsOp, NearestOp, GramOp>(
-      op);
+             RotaryAttentionOp, SiluMulOp, AddOp, GatherRowsOp, ScatterRowsOp,
+             NearestOp, GramOp>(op);
 }
 
 Value mlir::vptq::getRowCountOperand(Operation *op) {
@@ -504,20 +504,99 @@ std::pair<int64_t, bool> mlir::vptq::gpuRowBlocks(Operation *op,
   return {(steps + threads - 1) / threads, false};
 }
 
+void mlir::vptq::emitRotaryAttentionAppends(OpBuilder &b, RotaryAttentionOp op,
+                                            ValueRange v, Value row, Value head,
+                                            const RowLanes &lanes) {
+  Location loc = op.getLoc();
+  EmitContext e{b, loc};
+  Value q = v[0], k = v[1], val = v[2], positions = v[3], invFreq = v[4],
+        kc = v[5], vc = v[6];
+  const int64_t h = op.getHeadDim();
+  const int64_t rw = vectorWidth(op, h / 2, /*rotary=*/true);
+  const int64_t cw = vectorWidth(op, h, /*rotary=*/false);
+  const int64_t rotarySteps = h / 2 / rw, copySteps = h / cw;
+  const int64_t perRow = rotarySteps + copySteps;
+  Value kvHead = arith::DivUIOp::create(
+      b, loc, head, e.index(op.getNumHeads() / op.getNumKvHeads()));
+  Value rows = memref::DimOp::create(b, loc, q, 0);
+  auto below = [&](OpBuilder &nb, Value x, int64_t n) {
+    return arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, x,
+                                 EmitContext{nb, loc}.index(n));
+  };
+  Value steps = e.add(e.index(rotarySteps), e.mul(rows, e.index(perRow)));
+  forLanes(b, loc, lanes, steps, [&](OpBuilder &nb, Value j) {
+    scf::IfOp::create(
+        nb, loc, below(nb, j, rotarySteps),
+        [&](OpBuilder &tb, Location) {
+          EmitContext te{tb, loc};
+          Value pos =
+              memref::LoadOp::create(tb, loc, positions, ValueRange{row});
+          emitRotaryStep(te, q, row, q, row, invFreq,
+                         positionVector(te, pos, rw),
+                         te.add(te.mul(head, te.index(rotarySteps)), j), h, rw);
+          scf::YieldOp::create(tb, loc);
+        },
+        [&](OpBuilder &eb, Location) {
+          EmitContext ee{eb, loc};
+          Value item = arith::SubIOp::create(eb, loc, j, ee.index(rotarySteps));
+          Value t = arith::DivUIOp::create(eb, loc, item, ee.index(perRow));
+          Value r = arith::RemUIOp::create(eb, loc, item, ee.index(perRow));
+          Value pos = memref::LoadOp::create(eb, loc, positions, ValueRange{t});
+          Value target =
+              arith::IndexCastOp::create(eb, loc, eb.getIndexType(), pos);
+          scf::IfOp::create(
+              eb, loc, below(eb, r, rotarySteps),
+              [&](OpBuilder &tb, Location) {
+                EmitContext te{tb, loc};
+                emitRotaryStep(
+                    te, k, t, kc, target, invFreq, positionVector(te, pos, rw),
+                    te.add(te.mul(kvHead, te.index(rotarySteps)), r), h, rw);
+                scf::YieldOp::create(tb, loc);
+              },
+              [&](OpBuilder &cb, Location) {
+                EmitContext ce{cb, loc};
+                Value g = ce.add(
+                    ce.mul(kvHead, ce.index(copySteps)),
+                    arith::SubIOp::create(cb, loc, r, ce.index(rotarySteps)));
+                emitCopyStep(ce, val, t, vc, target, g, cw);
+                scf::YieldOp::create(cb, loc);
+              });
+          scf::YieldOp::create(eb, loc);
+        });
+  });
+}
+
 bool mlir::vptq::attentionSlotsContiguous(int64_t headDim, int64_t lanes) {
   return lanes > 1 && headDim % lanes == 0;
 }
 
-AttentionPartial
-mlir::vptq::emitAttentionPartial(OpBuilder &b, AttentionOp op, ValueRange v,
-                                 Value row, Value head, const RowLanes &lanes,
-                                 Value part, int64_t parts, int64_t unroll) {
+AttentionShape AttentionShape::get(Operation *op) {
+  if (auto fused = dyn_cast<RotaryAttentionOp>(op))
+    return {int64_t(fused.getNumHeads()), int64_t(fused.getNumKvHeads()),
+            int64_t(fused.getHeadDim()), fused.getScale().convertToDouble()};
+  auto attention = cast<AttentionOp>(op);
+  return {int64_t(attention.getNumHeads()), int64_t(attention.getNumKvHeads()),
+          int64_t(attention.getHeadDim()),
+          attention.getScale().convertToDouble()};
+}
+
+AttentionOperands AttentionOperands::get(Operation *op, ValueRange v) {
+  if (isa<RotaryAttentionOp>(op))
+    return {v[0], v[5], v[6], v[3], v[7]};
+  assert(isa<AttentionOp>(op) && "not an attention op");
+  return {v[0], v[1], v[2], v[3], v[4]};
+}
+
+AttentionPartial mlir::vptq::emitAttentionPartial(
+    OpBuilder &b, Location loc, const AttentionShape &shape,
+    const AttentionOperands &v, Value row, Value head, const RowLanes &lanes,
+    Value part, int64_t parts, int64_t unroll) {
   assert(unroll >= 1 && "at least one position per step");
-  Location loc = op.getLoc();
   EmitContext e{b, loc};
-  Value q = v[0], kc = v[1], vc = v[2], positions = v[3];
-  const int64_t hd = op.getHeadDim();
-  const int64_t group = op.getNumHeads() / op.getNumKvHeads();
+  Value q = v.query, kc = v.keyCache, vc = v.valueCache,
+        positions = v.positions;
+  const int64_t hd = shape.headDim;
+  const int64_t group = shape.numHeads / shape.numKVHeads;
   const int64_t L = lanes.count;
   const int64_t slots = (hd + L - 1) / L;
   const bool contiguous = attentionSlotsContiguous(hd, L);
@@ -527,7 +606,7 @@ mlir::vptq::emitAttentionPartial(OpBuilder &b, AttentionOp op, ValueRange v,
       e.mul(arith::DivUIOp::create(b, loc, head, e.index(group)), e.index(hd));
   Value end = e.add(loadIndex(e, positions, row), e.index(1));
   Value negInf = e.f32(-std::numeric_limits<double>::infinity());
-  Value scale = e.f32(op.getScale().convertToDouble());
+  Value scale = e.f32(shape.scale);
 
   // This lane's slots of a head as vector<slots>: with one lane the whole
   // head; with lanes dividing the head, dimensions lane * slots + s (one
@@ -629,7 +708,8 @@ void mlir::vptq::emitAttentionHead(OpBuilder &b, AttentionOp op,
   Location loc = op.getLoc();
   EmitContext e{b, loc};
   AttentionPartial state = emitAttentionPartial(
-      b, op, v, row, head, RowLanes::single(e), e.index(0), 1);
+      b, loc, AttentionShape::get(op), AttentionOperands::get(op, v), row, head,
+      RowLanes::single(e), e.index(0), 1);
   const int64_t hd = op.getHeadDim();
   Value out = v[4];
   Value inv = arith::DivFOp::create(b, loc, e.f32(1.0), state.sum);

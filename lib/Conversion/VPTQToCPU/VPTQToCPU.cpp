@@ -499,6 +499,8 @@ struct TransformerToCPU : RewritePattern {
                                 PatternRewriter &rw) const override {
     if (!isRowOp(op) || failed(checkIdentityMemrefs(op, rw)))
       return failure();
+    if (auto fused = dyn_cast<RotaryAttentionOp>(op))
+      return lowerRotaryAttention(fused, rw);
     Location loc = op->getLoc();
     EmitContext e{rw, loc};
     Value rows = memref::DimOp::create(rw, loc, getRowCountOperand(op), 0);
@@ -522,6 +524,28 @@ struct TransformerToCPU : RewritePattern {
     else
       emitTransformerRow(rw, op, operands, row, lanes);
     rw.eraseOp(op);
+    return success();
+  }
+
+  /// vptq.rotary_attention as what it fuses: every row's appends, then
+  /// attention (one lane per row needs no cross-row synchronization).
+  LogicalResult lowerRotaryAttention(RotaryAttentionOp op,
+                                     PatternRewriter &rw) const {
+    Location loc = op.getLoc();
+    auto append = RotaryAppendOp::create(
+        rw, loc, op.getQuery(), op.getKey(), op.getValue(), op.getPositions(),
+        op.getInvFreq(), op.getKeyCache(), op.getValueCache(),
+        op.getHeadDimAttr());
+    auto attention = AttentionOp::create(
+        rw, loc, op.getQuery(), op.getKeyCache(), op.getValueCache(),
+        op.getPositions(), op.getOutput(), op.getNumHeadsAttr(),
+        op.getNumKvHeadsAttr(), op.getHeadDimAttr(), op.getScaleAttr());
+    rw.eraseOp(op);
+    for (Operation *part : {append.getOperation(), attention.getOperation()}) {
+      rw.setInsertionPoint(part);
+      if (failed(matchAndRewrite(part, rw)))
+        return failure();
+    }
     return success();
   }
 };

@@ -1007,13 +1007,16 @@ int64_t emitGramKernel(GramOp op, ValueRange args, OpBuilder &b) {
 /// splitting the head dimensions (so key and value rows load coalesced) and
 /// reducing each score with xor shuffles;
 /// the warps' states are then combined through workgroup memory, a thread
-/// per head dimension. Returns (grid x, threads).
-std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
-                                                ValueRange args,
+/// per head dimension. vptq.rotary_attention first makes the block's
+/// appends (emitRotaryAttentionAppends) and waits for them at a barrier.
+/// Returns (grid x, threads).
+std::pair<int64_t, int64_t> emitAttentionKernel(Operation *op, ValueRange args,
                                                 KernelFunc &kernel) {
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   MLIRContext *ctx = op->getContext();
-  const int64_t hd = op.getHeadDim();
+  const AttentionShape shape = AttentionShape::get(op);
+  const AttentionOperands operands = AttentionOperands::get(op, args);
+  const int64_t hd = shape.headDim;
   const int64_t width = ceilDiv(hd, kThreadsPerWarp) * kThreadsPerWarp;
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto scratchType = [&](int64_t n) {
@@ -1032,9 +1035,18 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
   Value lane = arith::RemUIOp::create(b, loc, tid, e.index(kThreadsPerWarp));
   Value head = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  if (auto fused = dyn_cast<RotaryAttentionOp>(op)) {
+    RowLanes lanes = RowLanes::single(e);
+    lanes.lane = tid;
+    lanes.count = kAttentionWarps * kThreadsPerWarp;
+    emitRotaryAttentionAppends(b, fused, args, row, head, lanes);
+    // The block's stores to the query and the caches are visible to all
+    // its threads past the barrier.
+    gpu::BarrierOp::create(b, loc);
+  }
   AttentionPartial state =
-      emitAttentionPartial(b, op, args, row, head, warpLanes(lane), warp,
-                           kAttentionWarps, kAttentionUnroll);
+      emitAttentionPartial(b, loc, shape, operands, row, head, warpLanes(lane),
+                           warp, kAttentionWarps, kAttentionUnroll);
   Value base = e.mul(warp, e.index(width));
   const int64_t slots = width / kThreadsPerWarp;
   for (int64_t s = 0; s < slots; ++s) {
@@ -1057,7 +1069,7 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
   // out = sum_w exp(m_w - M) acc_w / sum_w exp(m_w - M) l_w, M = max_w m_w.
   // Warp 0 always has position 0, so M is finite; an idle warp (m = -inf)
   // weighs 0.
-  Value out = args[4];
+  Value out = operands.output;
   Type outType = cast<MemRefType>(out.getType()).getElementType();
   Value qBase = e.mul(head, e.index(hd));
   scf::ForOp::create(
@@ -1087,7 +1099,7 @@ std::pair<int64_t, int64_t> emitAttentionKernel(AttentionOp op,
         scf::YieldOp::create(nb, loc);
       });
   gpu::ReturnOp::create(b, loc);
-  return {op.getNumHeads(), kAttentionWarps * kThreadsPerWarp};
+  return {shape.numHeads, kAttentionWarps * kThreadsPerWarp};
 }
 
 /// Emits the kernel of a transformer op and returns (grid x, threads).
@@ -1097,8 +1109,8 @@ std::pair<int64_t, int64_t> emitTransformerKernel(Operation *op,
   for (Value operand : op->getOperands())
     args.push_back(kernel.args.lookup(operand));
   Location loc = op->getLoc();
-  if (auto attention = dyn_cast<AttentionOp>(op))
-    return emitAttentionKernel(attention, args, kernel);
+  if (isa<AttentionOp, RotaryAttentionOp>(op))
+    return emitAttentionKernel(op, args, kernel);
   if (auto nearest = dyn_cast<NearestOp>(op)) {
     OpBuilder b = OpBuilder::atBlockBegin(&kernel.func.getBody().front());
     emitNearestKernel(nearest, args, b);
@@ -1314,7 +1326,7 @@ struct ConvertVPTQToGPU
         continue;
       }
       if (isRowOp(op)) {
-        bool attention = isa<AttentionOp>(op);
+        bool attention = isa<AttentionOp, RotaryAttentionOp>(op);
         int64_t threads =
             attention ? kAttentionWarps * kThreadsPerWarp : kRowThreads;
         KernelFunc kernel = createKernel(moduleBuilder, op, name, threads);

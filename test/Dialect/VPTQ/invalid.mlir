@@ -1099,3 +1099,59 @@ func.func @f(%i: tensor<1x2x65536xi16>, %c: tensor<1x64xf16>, %x: tensor<?x65536
   %0 = vptq.matmul #vptq.vq<in_features = 65536, out_features = 8, vector_len = 4, num_centroids = 16> input(%x : tensor<?x65536xf16>) indices(%i : tensor<1x2x65536xi16>) centroids(%c : tensor<1x64xf16>) shard_entries(%e : tensor<?xi32>) shard_offsets(%o : tensor<2x3xi32>) outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
   return
 }
+
+// -----
+
+func.func @f(%q: memref<?x56xf16>, %k: memref<?x28xf16>, %p: memref<?xi32>, %inv: memref<3xf32>, %c: memref<512x28xf16>, %o: memref<?x56xf16>) {
+  // expected-error @+1 {{head_dim must be even, got 7}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 7 : i64, scale = 0.5 : f64} : memref<?x56xf16>, memref<?x28xf16>, memref<?x28xf16>, memref<?xi32>, memref<3xf32>, memref<512x28xf16>, memref<512x28xf16>, memref<?x56xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %o: memref<?x64xf16>) {
+  // expected-error @+1 {{num_heads 8 is not a multiple of num_kv_heads 3}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 3 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x64xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %o: memref<?x64xf16>) {
+  // expected-error @+1 {{'key' must have shape [T, num_kv_heads * head_dim] = [?, 32], got [?, 64]}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<?x64xf16>, memref<?x64xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<8xf32>, %c: memref<512x32xf16>, %o: memref<?x64xf16>) {
+  // expected-error @+1 {{'inv_freq' must have shape [head_dim / 2]}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<8xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %o: memref<?x32xf16>) {
+  // expected-error @+1 {{'output' must have shape [T, num_heads * head_dim] = [?, 64], got [?, 32]}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<3x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %o: memref<2x64xf16>) {
+  // expected-error @+1 {{'output' has 2 rows but 'query' has 3}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<3x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<2x64xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %o: memref<?x64xf16>) {
+  // expected-error @+1 {{scale must be positive}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.0 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
+  return
+}

@@ -178,6 +178,7 @@ func.func @linear_memref(%x: memref<3x64xf32>, %w: memref<32x64xf16>,
 // CHECK: vptq.scatter_rows %{{.*}}, %{{.*}}, %{{.*}} : memref<?x32xf16>, memref<?xi32>, memref<512x32xf16>
 // CHECK: vptq.rotary_append %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 8 : i64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>
 // CHECK: vptq.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<512x32xf16>, memref<?xi32>, memref<?x64xf16>
+// CHECK: vptq.rotary_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
 // CHECK: vptq.silu_mul %{{.*}}, %{{.*}}, %{{.*}} : memref<?x172xf16>, memref<?x172xf16>, memref<?x172xf16>
 // CHECK: vptq.add %{{.*}}, %{{.*}}, %{{.*}} : memref<?x64xf16>, memref<?x64xf16>, memref<?x64xf16>
 func.func @decoder_ops(%table: memref<512x64xf32>, %tokens: memref<?xi32>,
@@ -193,6 +194,7 @@ func.func @decoder_ops(%table: memref<512x64xf32>, %tokens: memref<?xi32>,
   vptq.scatter_rows %k, %tokens, %kc : memref<?x32xf16>, memref<?xi32>, memref<512x32xf16>
   vptq.rotary_append %x, %k, %k, %tokens, %inv, %kc, %vc {head_dim = 8 : i64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>
   vptq.attention %x, %kc, %vc, %tokens, %x {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<512x32xf16>, memref<512x32xf16>, memref<?xi32>, memref<?x64xf16>
+  vptq.rotary_attention %x, %k, %k, %tokens, %inv, %kc, %vc, %x {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.35355339059327379 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
   vptq.silu_mul %g, %u, %g : memref<?x172xf16>, memref<?x172xf16>, memref<?x172xf16>
   vptq.add %x, %x, %x : memref<?x64xf16>, memref<?x64xf16>, memref<?x64xf16>
   return

@@ -699,30 +699,64 @@ LogicalResult RotaryAppendOp::verify() {
   return success();
 }
 
-LogicalResult AttentionOp::verify() {
-  Operation *op = getOperation();
-  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), h = getHeadDim();
+/// The checks vptq.attention and vptq.rotary_attention share: head counts,
+/// the query, output and cache widths, scale.
+static LogicalResult verifyAttention(Operation *op, int64_t heads,
+                                     int64_t kvHeads, int64_t h, Value query,
+                                     Value output, Value keyCache,
+                                     Value valueCache, APFloat scale) {
   if (heads <= 0 || kvHeads <= 0 || h <= 0)
-    return emitOpError() << "num_heads, num_kv_heads and head_dim must be "
-                            "positive";
+    return op->emitOpError() << "num_heads, num_kv_heads and head_dim must be "
+                                "positive";
   if (heads % kvHeads)
-    return emitOpError() << "num_heads " << heads
-                         << " is not a multiple of num_kv_heads " << kvHeads;
-  if (failed(checkRows(op, "query", getQuery(), heads * h,
-                       "num_heads * head_dim")) ||
-      failed(checkRows(op, "output", getOutput(), heads * h,
-                       "num_heads * head_dim")) ||
-      failed(checkRows(op, "key_cache", getKeyCache(), kvHeads * h,
+    return op->emitOpError()
+           << "num_heads " << heads << " is not a multiple of num_kv_heads "
+           << kvHeads;
+  if (failed(
+          checkRows(op, "query", query, heads * h, "num_heads * head_dim")) ||
+      failed(
+          checkRows(op, "output", output, heads * h, "num_heads * head_dim")) ||
+      failed(checkRows(op, "key_cache", keyCache, kvHeads * h,
                        "num_kv_heads * head_dim")) ||
-      failed(checkRows(op, "value_cache", getValueCache(), kvHeads * h,
+      failed(checkRows(op, "value_cache", valueCache, kvHeads * h,
                        "num_kv_heads * head_dim")) ||
-      failed(checkSameTokens(op, {getQuery(), getPositions(), getOutput()},
-                             {"query", "positions", "output"})) ||
-      failed(checkSameTokens(op, {getKeyCache(), getValueCache()},
+      failed(checkSameTokens(op, {keyCache, valueCache},
                              {"key_cache", "value_cache"})))
     return failure();
-  if (getScale().convertToDouble() <= 0)
-    return emitOpError() << "scale must be positive";
+  if (scale.convertToDouble() <= 0)
+    return op->emitOpError() << "scale must be positive";
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyAttention(*this, getNumHeads(), getNumKvHeads(),
+                             getHeadDim(), getQuery(), getOutput(),
+                             getKeyCache(), getValueCache(), getScale())))
+    return failure();
+  return checkSameTokens(*this, {getQuery(), getPositions(), getOutput()},
+                         {"query", "positions", "output"});
+}
+
+LogicalResult RotaryAttentionOp::verify() {
+  Operation *op = getOperation();
+  int64_t h = getHeadDim();
+  if (failed(verifyAttention(op, getNumHeads(), getNumKvHeads(), h, getQuery(),
+                             getOutput(), getKeyCache(), getValueCache(),
+                             getScale())))
+    return failure();
+  if (h % 2)
+    return emitOpError() << "head_dim must be even, got " << h;
+  int64_t kvWidth = getNumKvHeads() * h;
+  if (failed(
+          checkRows(op, "key", getKey(), kvWidth, "num_kv_heads * head_dim")) ||
+      failed(checkRows(op, "value", getValue(), kvWidth,
+                       "num_kv_heads * head_dim")) ||
+      failed(checkShape(op, "inv_freq", getInvFreq(), {h / 2},
+                        "[head_dim / 2]")) ||
+      failed(checkSameTokens(
+          op, {getQuery(), getKey(), getValue(), getPositions(), getOutput()},
+          {"query", "key", "value", "positions", "output"})))
+    return failure();
   return success();
 }
 

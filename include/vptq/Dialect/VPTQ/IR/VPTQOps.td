@@ -467,6 +467,49 @@ def VPTQ_AttentionOp : VPTQ_RowOp<"attention"> {
   }];
 }
 
+def VPTQ_RotaryAttentionOp : VPTQ_RowOp<"rotary_attention"> {
+  let summary = "Rotary embedding and cache appends fused with attention";
+  let description = [{
+    Exactly `vptq.rotary_append` (query rotated in place, the rotated key
+    and the value written into the caches at `positions[t]`) followed by
+    `vptq.attention` over the updated caches, in one kernel: a decode step
+    runs one kernel between its projections where the two ops take two.
+    Operand shapes are those of the two ops; `output` is `T x (num_heads *
+    head_dim)`.
+
+    On a GPU each (head, row) block appends the new key and value rows of
+    every row of the call for its key/value head before it reads the cache
+    (blocks of one head group store identical values), so its cost grows
+    with T^2: it is meant for decode steps of one or a few rows. Prompts
+    run the two ops.
+
+    Example:
+
+    ```mlir
+    vptq.rotary_attention %q, %k, %v, %pos, %inv_freq, %kc, %vc, %o
+        {num_heads = 32 : i64, num_kv_heads = 8 : i64, head_dim = 128 : i64,
+         scale = 0.088388347648318 : f64}
+        : memref<?x4096xf16>, memref<?x1024xf16>, memref<?x1024xf16>,
+          memref<?xi32>, memref<64xf32>, memref<4096x1024xf16>,
+          memref<4096x1024xf16>, memref<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins VPTQ_FloatMemRef:$query, VPTQ_FloatMemRef:$key,
+                       VPTQ_FloatMemRef:$value, VPTQ_I32MemRef:$positions,
+                       MemRefRankOf<[F32], [1]>:$inv_freq,
+                       VPTQ_FloatMemRef:$key_cache,
+                       VPTQ_FloatMemRef:$value_cache,
+                       VPTQ_FloatMemRef:$output, I64Attr:$num_heads,
+                       I64Attr:$num_kv_heads, I64Attr:$head_dim,
+                       F64Attr:$scale);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $positions `,` $inv_freq `,` $key_cache
+    `,` $value_cache `,` $output attr-dict `:` type($query) `,` type($key)
+    `,` type($value) `,` type($positions) `,` type($inv_freq) `,`
+    type($key_cache) `,` type($value_cache) `,` type($output)
+  }];
+}
+
 def VPTQ_SiluMulOp : VPTQ_RowOp<"silu_mul"> {
   let summary = "SwiGLU gating: silu(gate) * up";
   let description = [{

@@ -242,26 +242,19 @@ std::vector<KernelArg> vptq::getKernelArguments(const OpSpec &s) {
             {"positions", i32, {rows}},
             {"inv_freq", f32, {s.headDim / 2}},
             {"output", s.dtype, {rows, w}}};
-  if (s.op == "rotary_append") {
+  if (s.op == "rotary_append" || s.op == "rotary_attention") {
     int64_t kv = s.numKVHeads * s.headDim;
-    return {{"query", s.dtype, {rows, w}},
-            {"key", s.dtype, {rows, kv}},
-            {"value", s.dtype, {rows, kv}},
-            {"positions", i32, {rows}},
-            {"inv_freq", f32, {s.headDim / 2}},
-            {"key_cache", s.paramType, {any, kv}},
-            {"value_cache", s.paramType, {any, kv}}};
-  }
-  if (s.op == "rotary_attention") {
-    int64_t kv = s.numKVHeads * s.headDim;
-    return {{"query", s.dtype, {rows, w}},
-            {"key", s.dtype, {rows, kv}},
-            {"value", s.dtype, {rows, kv}},
-            {"positions", i32, {rows}},
-            {"inv_freq", f32, {s.headDim / 2}},
-            {"key_cache", s.paramType, {any, kv}},
-            {"value_cache", s.paramType, {any, kv}},
-            {"output", s.dtype, {rows, w}}};
+    std::vector<KernelArg> args = {{"query", s.dtype, {rows, w}},
+                                   {"key", s.dtype, {rows, kv}},
+                                   {"value", s.dtype, {rows, kv}},
+                                   {"positions", i32, {rows}},
+                                   {"inv_freq", f32, {s.headDim / 2}},
+                                   {"key_cache", s.paramType, {any, kv}},
+                                   {"value_cache", s.paramType, {any, kv}}};
+    // rotary_attention: rotary_append's, then attention's output.
+    if (s.op == "rotary_attention")
+      args.push_back({"output", s.dtype, {rows, w}});
+    return args;
   }
   if (s.op == "attention") {
     int64_t kv = s.numKVHeads * s.headDim;

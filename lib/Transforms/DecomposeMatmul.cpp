@@ -26,6 +26,8 @@ struct DecomposePattern : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rw) const override {
     if (!op.hasPureTensorSemantics())
       return rw.notifyMatchFailure(op, "only tensors are decomposed");
+    if (op.getGate())
+      return rw.notifyMatchFailure(op, "a gated input stays fused");
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     int64_t batch = inputType.getDimSize(0);
     if (minBatch > 0 && (ShapedType::isDynamic(batch) || batch < minBatch))

@@ -140,12 +140,10 @@ struct FoldBiasEpilogue : OpRewritePattern<linalg::GenericOp> {
 
     QuantConfigAttr config = matmul.getConfig().withChanges(
         [&](LayerConfig &c) { c.bias = hasBias; });
-    rw.replaceOpWithNewOp<MatmulOp>(op, config, matmul.getInput(),
-                                    getWeightValues(matmul), bias, init,
-                                    matmul.getTilingAttr(),
-                                    matmul.getPlacementAttr(),
-                                    matmul.getShardEntries(),
-                                    matmul.getShardOffsets());
+    rw.replaceOpWithNewOp<MatmulOp>(
+        op, config, matmul.getInput(), getWeightValues(matmul), bias, init,
+        matmul.getTilingAttr(), matmul.getPlacementAttr(),
+        matmul.getShardEntries(), matmul.getShardOffsets(), matmul.getGate());
     return success();
   }
 };

@@ -54,7 +54,13 @@ struct TileMatmul : mlir::vptq::impl::TileMatmulBase<TileMatmul> {
       if (auto matmul = dyn_cast<MatmulOp>(op)) {
         Type activation = getElementTypeOrSelf(matmul.getInput().getType());
         Type model = getElementTypeOrSelf(matmul.getCentroids().getType());
-        bool tensorCores = canUseTensorCores(*target, activation, model);
+        // A gated input is read by the SIMT and sharded kernels only.
+        bool tensorCores =
+            canUseTensorCores(*target, activation, model) && !matmul.getGate();
+        if (mma == 1 && matmul.getGate()) {
+          op->emitOpError("mma=1: a gated input needs a SIMT kernel");
+          return WalkResult::interrupt();
+        }
         if (mma == 1 && !tensorCores) {
           op->emitOpError("mma=1: tensor cores need an NVIDIA sm_80 or newer "
                           "chip and f16 or bf16 activations of the codebooks' "

@@ -148,3 +148,37 @@ func.func @linear(%x: memref<?x100xf16>, %w: memref<32x100xbf16>,
                              k_chunk = 32>}
   return
 }
+
+// -----
+
+// A gated input: the activations gathered through the permutation, and the
+// norm term's, are silu(gate) * x computed in f32 and rounded to f16 as
+// vptq.silu_mul stores them.
+// CHECK-LABEL: func.func @gated
+// CHECK: memref.alloc(%{{.+}}) : memref<?x16xf32>
+// CHECK:   %[[COL:.+]] = arith.index_castui %{{.+}} : i16 to index
+// CHECK:   %[[X:.+]] = memref.load %arg0[%[[B:.+]], %[[COL]]] : memref<?x16xf16>
+// CHECK:   %[[G:.+]] = memref.load %arg1[%[[B]], %[[COL]]] : memref<?x16xf16>
+// CHECK:   %[[GF:.+]] = arith.extf %[[G]] : f16 to f32
+// CHECK:   math.exp
+// CHECK:   %[[SILU:.+]] = arith.divf %[[GF]], %{{.+}} : f32
+// CHECK:   %[[PROD:.+]] = arith.mulf %[[SILU]], %{{.+}} : f32
+// CHECK:   arith.truncf %[[PROD]] : f32 to f16
+// CHECK: memref.alloc(%{{.+}}) : memref<?xf32>
+// CHECK:   memref.load %arg0
+// CHECK:   memref.load %arg1
+// CHECK:   math.exp
+// CHECK:   arith.truncf %{{.+}} : f32 to f16
+// CHECK:   memref.load %arg6
+func.func @gated(%x: memref<?x16xf16>, %g: memref<?x16xf16>, %i: memref<1x2x2xi32>,
+                 %c: memref<1x64xf16>, %p: memref<16xi16>, %s: memref<16xf16>,
+                 %wb: memref<16xf16>, %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+                       num_centroids = 16, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<?x16xf16>) gate(%g : memref<?x16xf16>)
+      indices(%i : memref<1x2x2xi32>) centroids(%c : memref<1x64xf16>)
+      perm(%p : memref<16xi16>) weight_scale(%s : memref<16xf16>)
+      weight_bias(%wb : memref<16xf16>) outs(%y : memref<?x8xf16>)
+  return
+}

@@ -398,3 +398,39 @@ func.func @copy_in_flight(%x: memref<?x64xf16>, %i: memref<1x8x22xi32>,
                              k_chunk = 64>}
   return
 }
+
+// -----
+
+// A gated input (a SwiGLU down projection): every activation the kernel
+// reads, for the scaled staging and for the norm term alike, is
+// silu(gate) * x as vptq.silu_mul computes it (f32, rounded to f16 once),
+// both read after the grid-dependency wait.
+// CHECK-LABEL: func.func @gated
+// CHECK: gpu.func @vptq_matmul_0
+// CHECK: nvvm.griddepcontrol wait
+// CHECK: %[[X:.+]] = memref.load %arg0[%[[B:.+]], %[[P:.+]]] : memref<?x16xf16>
+// CHECK: %[[XF:.+]] = arith.extf %[[X]] : f16 to f32
+// CHECK: %[[G:.+]] = memref.load %arg1[%[[B]], %[[P]]] : memref<?x16xf16>
+// CHECK: %[[GF:.+]] = arith.extf %[[G]] : f16 to f32
+// CHECK: %[[NEG:.+]] = arith.negf %[[GF]] : f32
+// CHECK: %[[EXP:.+]] = math.exp %[[NEG]] : f32
+// CHECK: %[[DEN:.+]] = arith.addf %[[EXP]], %{{.+}} : f32
+// CHECK: %[[SILU:.+]] = arith.divf %[[GF]], %[[DEN]] : f32
+// CHECK: %[[PROD:.+]] = arith.mulf %[[SILU]], %[[XF]] : f32
+// CHECK: %[[R:.+]] = arith.truncf %[[PROD]] : f32 to f16
+// CHECK: %[[IN:.+]] = arith.extf %[[R]] : f16 to f32
+// CHECK: arith.mulf %[[IN]], %{{.+}} : f32
+// CHECK: arith.mulf %[[IN]], %{{.+}} : f32
+// CHECK-NOT: memref.load %arg0
+func.func @gated(%x: memref<?x16xf16>, %g: memref<?x16xf16>, %i: memref<1x2x2xi32>,
+                 %c: memref<1x64xf16>, %p: memref<16xi16>, %s: memref<16xf16>,
+                 %wb: memref<16xf16>, %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+                       num_centroids = 16, packed = true, enable_perm = true,
+                       enable_norm = true>
+      input(%x : memref<?x16xf16>) gate(%g : memref<?x16xf16>)
+      indices(%i : memref<1x2x2xi32>) centroids(%c : memref<1x64xf16>)
+      perm(%p : memref<16xi16>) weight_scale(%s : memref<16xf16>)
+      weight_bias(%wb : memref<16xf16>) outs(%y : memref<?x8xf16>)
+  return
+}

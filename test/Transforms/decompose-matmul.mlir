@@ -79,3 +79,21 @@ func.func @memref_untouched(%x: memref<?x16xf16>, %i: memref<1x2x16xi16>,
       centroids(%c : memref<1x64xf16>) outs(%y : memref<?x8xf16>)
   return
 }
+
+// -----
+
+// A gated input stays fused (its kernels compute silu(gate) * input while
+// reading the activations).
+// CHECK-LABEL: func.func @gated_untouched
+// CHECK: vptq.matmul {{.*}} gate(%arg1 : tensor<?x16xf16>)
+// CHECK-NOT: linalg
+func.func @gated_untouched(%x: tensor<?x16xf16>, %g: tensor<?x16xf16>,
+                           %i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>,
+                           %y: tensor<?x8xf16>) -> tensor<?x8xf16> {
+  %0 = vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+                            num_centroids = 16>
+      input(%x : tensor<?x16xf16>) gate(%g : tensor<?x16xf16>)
+      indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>)
+      outs(%y : tensor<?x8xf16>) -> tensor<?x8xf16>
+  return %0 : tensor<?x8xf16>
+}

@@ -12,3 +12,19 @@ func.func @f32_input(%x: memref<?x64xf32>, %i: memref<1x2x64xi16>,
       centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf32>)
   return
 }
+
+// -----
+
+// A gated input is read by SIMT kernels only.
+// MMA: error: 'vptq.matmul' op mma=1: a gated input needs a SIMT kernel
+// MMA-AMD: error: 'vptq.matmul' op mma=1: a gated input needs a SIMT kernel
+func.func @gated(%x: memref<?x64xf16>, %g: memref<?x64xf16>,
+                 %i: memref<1x2x64xi16>, %c: memref<1x1024xf16>,
+                 %y: memref<?x8xf16>) {
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) gate(%g : memref<?x64xf16>)
+      indices(%i : memref<1x2x64xi16>) centroids(%c : memref<1x1024xf16>)
+      outs(%y : memref<?x8xf16>)
+  return
+}

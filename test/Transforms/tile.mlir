@@ -154,6 +154,23 @@ func.func @batch16(%x: memref<16x4096xf16>, %i: memref<1x1376x2048xi32>,
 
 // -----
 
+// The same matmul with a gated input (a SwiGLU down projection) keeps to
+// the SIMT tiling that sm_75 gets: gated inputs are read by SIMT kernels.
+// SM90-LABEL: func.func @batch16_gated
+// SM90: {tiling = #vptq.tiling<block_rows = 8, warps_per_row = 1, batch_tile = 4, k_chunk = 256>}
+func.func @batch16_gated(%x: memref<16x4096xf16>, %g: memref<16x4096xf16>,
+                         %i: memref<1x1376x2048xi32>,
+                         %c: memref<1x524288xf16>, %y: memref<16x11008xf16>) {
+  vptq.matmul #vptq.vq<in_features = 4096, out_features = 11008, vector_len = 8,
+                       num_centroids = 65536, packed = true>
+      input(%x : memref<16x4096xf16>) gate(%g : memref<16x4096xf16>)
+      indices(%i : memref<1x1376x2048xi32>)
+      centroids(%c : memref<1x524288xf16>) outs(%y : memref<16x11008xf16>)
+  return
+}
+
+// -----
+
 // Batches of 32-127 rows get tilings of their own (the runtime's mid-batch
 // kernel): a global codebook one 16-row tile per block, 8 warps, batch
 // tiles of 64 in 32-column chunks (each lookup serves 64 rows), or, with

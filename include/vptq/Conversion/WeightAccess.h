@@ -111,7 +111,16 @@ public:
   /// col, as `index`.
   Value emitInputColumn(const EmitContext &e, Value col) const;
 
-  /// x[b, p] * weight_scale[p] (or x[b, p] without norm) as f32.
+  /// Makes the activations silu(gate) * x (vptq.matmul's `gate`; `gate`
+  /// stands for it as `x` does for its input): see emitInput.
+  void setGate(Value gate) { this->gate = gate; }
+  Value getGate() const { return gate; }
+
+  /// The activation x[b, p] as f32: with a gate, silu(gate[b, p]) * x[b, p]
+  /// computed as vptq.silu_mul computes it, rounded to x's element type.
+  Value emitInput(const EmitContext &e, Value x, Value b, Value p) const;
+
+  /// emitInput(x, b, p) * weight_scale[p] (without norm: emitInput) as f32.
   Value emitScaledInput(const EmitContext &e, Value x, Value b,
                         Value p) const;
 
@@ -121,7 +130,11 @@ public:
 private:
   LayerConfig cfg;
   QuantizedWeightValues w;
+  Value gate;
 };
+
+/// silu(a) = a / (1 + exp(-a)) of an f32, as vptq.silu_mul computes it.
+Value emitSilu(const EmitContext &e, Value a);
 
 } // namespace mlir::vptq
 

@@ -325,12 +325,7 @@ void emitElementwise(OpBuilder &b, Location loc, Operation *op, ValueRange v,
     if (isa<AddOp>(op)) {
       r = ne.add(a, c);
     } else {
-      // silu(a) = a / (1 + exp(-a))
-      Value silu = mapElements(ne, a, [&](Value s) -> Value {
-        Value negA = arith::NegFOp::create(nb, loc, s);
-        Value denom = ne.add(ne.f32(1.0), math::ExpOp::create(nb, loc, negA));
-        return arith::DivFOp::create(nb, loc, s, denom);
-      });
+      Value silu = mapElements(ne, a, [&](Value s) { return emitSilu(ne, s); });
       r = ne.mul(silu, c);
     }
     storeStep(ne, r, v[2], row, g);

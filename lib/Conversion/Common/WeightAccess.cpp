@@ -3,6 +3,7 @@
 #include "vptq/Conversion/WeightAccess.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -292,9 +293,29 @@ Value WeightAccess::emitInputColumn(const EmitContext &e, Value col) const {
   return e.loadUnsignedIndex(w.perm, {col});
 }
 
+Value mlir::vptq::emitSilu(const EmitContext &e, Value a) {
+  Value negA = arith::NegFOp::create(e.b, e.loc, a);
+  Value denom = e.add(e.f32(1.0), math::ExpOp::create(e.b, e.loc, negA));
+  return arith::DivFOp::create(e.b, e.loc, a, denom);
+}
+
+Value WeightAccess::emitInput(const EmitContext &e, Value x, Value b,
+                              Value p) const {
+  Value v = e.loadF32(x, {b, p});
+  if (!gate)
+    return v;
+  Value gated = e.mul(emitSilu(e, e.loadF32(gate, {b, p})), v);
+  Type elem = cast<MemRefType>(x.getType()).getElementType();
+  if (elem.isF32())
+    return gated;
+  // Rounded as vptq.silu_mul stores its output.
+  return arith::ExtFOp::create(e.b, e.loc, e.b.getF32Type(),
+                               e.fromF32(gated, elem));
+}
+
 Value WeightAccess::emitScaledInput(const EmitContext &e, Value x, Value b,
                                     Value p) const {
-  Value v = e.loadF32(x, {b, p});
+  Value v = emitInput(e, x, b, p);
   if (w.weightScale)
     v = e.mul(v, e.loadF32(w.weightScale, {p}));
   return v;

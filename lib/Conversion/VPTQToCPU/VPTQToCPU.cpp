@@ -80,6 +80,7 @@ struct MatmulToCPU : OpRewritePattern<MatmulOp> {
       return failure();
     Location loc = op.getLoc();
     WeightAccess wa(op);
+    wa.setGate(op.getGate());
     const LayerConfig &c = wa.config();
     EmitContext e{rw, loc};
     const int64_t in = c.inFeatures, out = c.outFeatures, v = c.vectorLen;
@@ -127,7 +128,7 @@ struct MatmulToCPU : OpRewritePattern<MatmulOp> {
             b, loc, c0, eb.index(in), c1, {eb.f32(0)},
             [&](OpBuilder &bb, Value j, ValueRange acc) {
               EmitContext ej{bb, loc};
-              Value prod = ej.mul(ej.loadF32(x, {bi, j}),
+              Value prod = ej.mul(wa.emitInput(ej, x, bi, j),
                                   ej.loadF32(wa.values().weightBias, {j}));
               return SmallVector<Value>{ej.add(acc[0], prod)};
             })[0];

@@ -294,7 +294,7 @@ std::pair<Value, Value> ScaledInputStaging::scaledInput(const EmitContext &e,
     return {emitSelect(e.b, loc, valid, v, zero), Value()};
   }
   Value lastBatch = arith::SubIOp::create(e.b, loc, batch, e.index(1));
-  Value xv = e.loadF32(x, {e.min(bj, lastBatch), p});
+  Value xv = wa.emitInput(e, x, e.min(bj, lastBatch), p);
   Value v = emitSelect(e.b, loc, valid, scale ? e.mul(xv, scale) : xv, zero);
   Value norm =
       bias ? emitSelect(e.b, loc, valid, e.mul(xv, bias), zero) : Value();
@@ -440,11 +440,13 @@ ScaledInputStaging::stage(OpBuilder &b, Location loc,
 /// batch rows firstBatch .. firstBatch + batchTile - 1 (clamped to the
 /// batch) over the `threads` threads of a block, one f32 per batch row,
 /// reading kLoadsInFlight columns at a time.
-static SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
-                                           Value weightBias, int64_t inFeatures,
+static SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc,
+                                           const WeightAccess &wa, Value x,
                                            Value firstBatch, int64_t batchTile,
                                            Value tid, int64_t threads) {
   EmitContext e{b, loc};
+  Value weightBias = wa.values().weightBias;
+  const int64_t inFeatures = wa.config().inFeatures;
   Value batch = memref::DimOp::create(b, loc, x, 0);
   Value lastBatch = arith::SubIOp::create(b, loc, batch, e.index(1));
   SmallVector<Value> rows;
@@ -466,7 +468,7 @@ static SmallVector<Value> emitNormTermSums(OpBuilder &b, Location loc, Value x,
       }
       biases.push_back(ne.loadF32(weightBias, {col}));
       for (int64_t j = 0; j < batchTile; ++j)
-        xs[j].push_back(ne.loadF32(x, {rows[j], col}));
+        xs[j].push_back(wa.emitInput(ne, x, rows[j], col));
     }
     SmallVector<Value> next(acc.begin(), acc.end());
     for (int64_t j = 0; j < batchTile; ++j)
@@ -508,14 +510,14 @@ void storeNormPartials(OpBuilder &b, Location loc, ArrayRef<Value> sums,
          });
 }
 
-void emitNormTermPartials(OpBuilder &b, Location loc, Value x, Value weightBias,
-                          int64_t inFeatures, Value firstBatch,
-                          int64_t batchTile, Value tid, int64_t threads,
-                          Value warp, Value lane, Value norm) {
-  storeNormPartials(b, loc,
-                    emitNormTermSums(b, loc, x, weightBias, inFeatures,
-                                     firstBatch, batchTile, tid, threads),
-                    warp, lane, norm);
+void emitNormTermPartials(OpBuilder &b, Location loc, const WeightAccess &wa,
+                          Value x, Value firstBatch, int64_t batchTile,
+                          Value tid, int64_t threads, Value warp, Value lane,
+                          Value norm) {
+  storeNormPartials(
+      b, loc,
+      emitNormTermSums(b, loc, wa, x, firstBatch, batchTile, tid, threads),
+      warp, lane, norm);
 }
 
 void emitStoreOutput(const EmitContext &e, Value val, Value bias, Value y,

@@ -202,14 +202,14 @@ private:
 void storeNormPartials(OpBuilder &b, Location loc, ArrayRef<Value> sums,
                        Value warp, Value lane, Value norm);
 
-/// storeNormPartials of the norm term sum_c x[b, c] * weightBias[c] of
-/// batch rows firstBatch .. firstBatch + batchTile - 1 (clamped to the
-/// batch) summed by the `threads` threads of a block, kLoadsInFlight
-/// columns at a time.
-void emitNormTermPartials(OpBuilder &b, Location loc, Value x, Value weightBias,
-                          int64_t inFeatures, Value firstBatch,
-                          int64_t batchTile, Value tid, int64_t threads,
-                          Value warp, Value lane, Value norm);
+/// storeNormPartials of the norm term sum_c x[b, c] * weight_bias[c] (x
+/// as wa.emitInput reads it) of batch rows firstBatch .. firstBatch +
+/// batchTile - 1 (clamped to the batch) summed by the `threads` threads of
+/// a block, kLoadsInFlight columns at a time.
+void emitNormTermPartials(OpBuilder &b, Location loc, const WeightAccess &wa,
+                          Value x, Value firstBatch, int64_t batchTile,
+                          Value tid, int64_t threads, Value warp, Value lane,
+                          Value norm);
 
 /// Stores f32 `val` (+ bias[col] when `bias` is set) into y[row, col],
 /// rounded to y's element type.

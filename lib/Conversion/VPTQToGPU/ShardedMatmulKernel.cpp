@@ -60,13 +60,14 @@ public:
         layout(getShardedSharedMemoryLayout(cfg, modelType, tiling, shards,
                                             maxSharedBytes)),
         rowsPerCluster(getShardedRowsPerCluster(cfg, tiling, shards)),
-        gridDependency(gridDependency),
-        x(kernel.args.lookup(op.getInput())),
+        gridDependency(gridDependency), x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
         entries(kernel.args.lookup(op.getShardEntries())),
-        offsets(kernel.args.lookup(op.getShardOffsets())),
-        func(kernel.func) {}
+        offsets(kernel.args.lookup(op.getShardOffsets())), func(kernel.func) {
+    if (Value gate = op.getGate())
+      wa.setGate(kernel.args.lookup(gate));
+  }
 
   int64_t sharedBytes() const { return layout.total; }
 
@@ -125,8 +126,8 @@ public:
     if (norm && preloaded)
       storeNormPartials(b, loc, sums, warp, lane, norm);
     else if (norm)
-      emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
-                           firstBatch, Bt, tid, threads, warp, lane, norm);
+      emitNormTermPartials(b, loc, wa, x, firstBatch, Bt, tid, threads, warp,
+                           lane, norm);
     gpu::BarrierOp::create(b, loc);
     emitRows(b, loc);
     emitClusterBarrier(b, loc);

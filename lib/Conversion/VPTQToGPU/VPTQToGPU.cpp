@@ -59,7 +59,10 @@ public:
         x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
-        func(kernel.func) {}
+        func(kernel.func) {
+    if (Value gate = op.getGate())
+      wa.setGate(kernel.args.lookup(gate));
+  }
 
   int64_t sharedBytes() const { return layout.total; }
 
@@ -270,8 +273,7 @@ private:
   /// Norm term per batch row: sum_j x[b, j] * weight_bias[j], as per-warp
   /// partials in shared memory (summed in the epilogue).
   void emitNormTerm(OpBuilder &b, Location loc, Value warp) {
-    emitNormTermPartials(b, loc, x, wa.values().weightBias, cfg.inFeatures,
-                         firstBatch, tiling.getBatchTile(), tid,
+    emitNormTermPartials(b, loc, wa, x, firstBatch, tiling.getBatchTile(), tid,
                          tiling.getThreads(), warp, lane, sharedNorm);
   }
 

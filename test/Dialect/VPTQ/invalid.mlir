@@ -1155,3 +1155,24 @@ func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv
   vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.0 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
   return
 }
+
+// -----
+
+func.func @f(%x: memref<?x16xf16>, %g: memref<?x16xf32>, %idx: memref<1x2x16xi16>, %cb: memref<1x64xf16>, %y: memref<?x8xf16>) {
+  // expected-error @+1 {{'gate' must have the type of 'input', 'memref<?x16xf16>', got 'memref<?x16xf32>'}}
+  vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16>
+      input(%x : memref<?x16xf16>) gate(%g : memref<?x16xf32>) indices(%idx : memref<1x2x16xi16>)
+      centroids(%cb : memref<1x64xf16>) outs(%y : memref<?x8xf16>)
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x16xf16>, %idx: memref<1x2x16xi16>, %cb: memref<1x64xf16>, %y: memref<?x8xf16>) {
+  // expected-error @+1 {{a gated input needs a SIMT kernel: its tiling has mma = true}}
+  vptq.matmul #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16>
+      input(%x : memref<?x16xf16>) gate(%x : memref<?x16xf16>) indices(%idx : memref<1x2x16xi16>)
+      centroids(%cb : memref<1x64xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 1, warps_per_row = 4, batch_tile = 16, k_chunk = 16, mma = true>}
+  return
+}

@@ -146,6 +146,21 @@ func.func @matmul_memref(%x: memref<4x16xf32>, %idx: memref<1x2x16xi16>,
   return
 }
 
+// A gated input (silu(gate) * input), on tensors.
+// CHECK-LABEL: func.func @matmul_gated
+// CHECK: vptq.matmul #vptq.vq<{{.*}}> input(%[[X:[a-z0-9_]+]] : tensor<?x16xbf16>) gate(%[[G:[a-z0-9_]+]] : tensor<?x16xbf16>) indices(%{{[a-z0-9_]+}} : tensor<1x2x16xi16>) centroids(%{{[a-z0-9_]+}} : tensor<1x64xbf16>) outs(%{{[a-z0-9_]+}} : tensor<?x8xbf16>) -> tensor<?x8xbf16>
+func.func @matmul_gated(%x: tensor<?x16xbf16>, %g: tensor<?x16xbf16>,
+                        %idx: tensor<1x2x16xi16>, %cb: tensor<1x64xbf16>,
+                        %init: tensor<?x8xbf16>) -> tensor<?x8xbf16> {
+  %y = vptq.matmul
+      #vptq.vq<in_features = 16, out_features = 8, vector_len = 4,
+               num_centroids = 16>
+      input(%x : tensor<?x16xbf16>) gate(%g : tensor<?x16xbf16>)
+      indices(%idx : tensor<1x2x16xi16>) centroids(%cb : tensor<1x64xbf16>)
+      outs(%init : tensor<?x8xbf16>) -> tensor<?x8xbf16>
+  return %y : tensor<?x8xbf16>
+}
+
 // CHECK-LABEL: func.func @linear_tensor
 // CHECK: vptq.linear input(%{{[a-z0-9_]+}} : tensor<?x64xf16>) weight(%{{[a-z0-9_]+}} : tensor<32x64xbf16>) bias(%{{[a-z0-9_]+}} : tensor<32xbf16>) outs(%{{[a-z0-9_]+}} : tensor<?x32xf32>) {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 1, batch_tile = 2, k_chunk = 32>} -> tensor<?x32xf32>
 func.func @linear_tensor(%x: tensor<?x64xf16>, %w: tensor<32x64xbf16>,

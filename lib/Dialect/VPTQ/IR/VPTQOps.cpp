@@ -365,8 +365,8 @@ void MatmulOp::build(OpBuilder &builder, OperationState &state,
                      QuantConfigAttr config, Value input,
                      const QuantizedWeightValues &w, Value bias, Value init,
                      TilingAttr tiling, PlacementAttr placement,
-                     Value shardEntries, Value shardOffsets) {
-  build(builder, state, resultTypesFor(init), config, input, w.indices,
+                     Value shardEntries, Value shardOffsets, Value gate) {
+  build(builder, state, resultTypesFor(init), config, input, gate, w.indices,
         w.resIndices, w.centroids, w.resCentroids, w.outlierIndices,
         w.outlierCentroids, w.perm, w.weightScale, w.weightBias, shardEntries,
         shardOffsets, bias, init, tiling, placement);
@@ -448,6 +448,15 @@ LogicalResult MatmulOp::verify() {
                          << shapeString(inputType.getShape());
   if (failed(checkFloatElements(op, "input", getInput())))
     return failure();
+  if (Value gate = getGate()) {
+    if (gate.getType() != getInput().getType())
+      return emitOpError() << "'gate' must have the type of 'input', "
+                           << getInput().getType() << ", got "
+                           << gate.getType();
+    if (TilingAttr tiling = getTilingAttr(); tiling && tiling.getMma())
+      return emitOpError("a gated input needs a SIMT kernel: its tiling "
+                         "has mma = true");
+  }
   int64_t batch = inputType.getDimSize(0);
   if (initType.getRank() != 2 || initType.getDimSize(1) != c.outFeatures ||
       (!ShapedType::isDynamic(batch) &&

@@ -182,6 +182,13 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
     (`#vptq.placement`) attributes record kernel decisions made by
     `vptq-tile` and `vptq-place-codebooks`; the lowerings read them.
 
+    With `gate` (the shape and type of `input`), the activations are
+    `silu(gate) * input` (`vptq.silu_mul`: computed in f32, rounded to the
+    input's element type) instead of `input`: a SwiGLU MLP's down
+    projection reads its gate and up projections' outputs directly. Gated
+    matmuls lower to SIMT and sharded kernels (no tensor-core tilings) and
+    to the CPU, and are not decomposed.
+
     `shard_entries` and `shard_offsets` (both or neither) carry the main
     indices once more, laid out for a codebook sharded by index value over
     the S blocks of a thread-block cluster (placement `sharded`): for shard
@@ -212,7 +219,8 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
     ```
   }];
   let arguments = !con((ins VPTQ_QuantConfigAttr:$config,
-                            VPTQ_TensorOrMemRef:$input),
+                            VPTQ_TensorOrMemRef:$input,
+                            Optional<VPTQ_TensorOrMemRef>:$gate),
                        VPTQ_WeightOperands,
                        (ins Optional<VPTQ_TensorOrMemRef>:$shard_entries,
                             Optional<VPTQ_TensorOrMemRef>:$shard_offsets,
@@ -223,6 +231,7 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = !strconcat([{
     qualified($config) `input` `(` $input `:` type($input) `)`
+    (`gate` `(` $gate^ `:` type($gate) `)`)?
   }], VPTQ_WeightFormat, [{
     (`shard_entries` `(` $shard_entries^ `:` type($shard_entries) `)`)?
     (`shard_offsets` `(` $shard_offsets^ `:` type($shard_offsets) `)`)?
@@ -237,7 +246,8 @@ def VPTQ_MatmulOp : VPTQ_Op<"matmul", !listconcat(VPTQ_DpsTraits, [
                    CArg<"TilingAttr", "{}">:$tiling,
                    CArg<"PlacementAttr", "{}">:$placement,
                    CArg<"Value", "{}">:$shardEntries,
-                   CArg<"Value", "{}">:$shardOffsets)>
+                   CArg<"Value", "{}">:$shardOffsets,
+                   CArg<"Value", "{}">:$gate)>
   ];
   let extraClassDeclaration = [{
     ::mlir::MutableOperandRange getDpsInitsMutable() {

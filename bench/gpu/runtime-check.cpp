@@ -272,8 +272,15 @@ int main(int argc, char **argv) {
         return quant->forward(x, y);
       };
     }
+    // A gated down projection (silu(gate) * up as its input) runs through
+    // forwardGated, checked against the layer on the rounded product.
+    const bool gated = spec.gatedInput;
+    if (gated)
+      orDie(quant->enableGatedInput());
     double setupMs = msSince(start);
-    const Kernel &kernel = spec.dense ? linear->kernel() : quant->kernel();
+    const Kernel &kernel = spec.dense ? linear->kernel()
+                           : gated    ? *quant->gatedKernel()
+                                      : quant->kernel();
     if (kernel.origin() != KernelOrigin::Bundle)
       die(k.id + ": kernel did not come from the bundle");
 
@@ -282,6 +289,19 @@ int main(int argc, char **argv) {
           ref::randomFloats(batch * c.inFeatures, seed++, -1, 1, act);
       Tensor input =
           orDie(rt->upload(ref::encodeFloats(x, {batch, c.inFeatures}, act)));
+      if (gated) {
+        std::vector<float> g =
+            ref::randomFloats(batch * c.inFeatures, seed++, -4, 4, act);
+        Tensor gate =
+            orDie(rt->upload(ref::encodeFloats(g, {batch, c.inFeatures}, act)));
+        ref::HostTensor product =
+            ref::encodeFloats(ref::siluMul(g, x), {batch, c.inFeatures}, act);
+        for (size_t i = 0; i < x.size(); ++i)
+          x[i] = product.floatAt(int64_t(i));
+        forward = [&, gate](const Tensor &up, const Tensor &y) {
+          return quant->forwardGated(gate, up, y);
+        };
+      }
       Tensor output = orDie(rt->allocate(act, {batch, c.outFeatures}));
       orDie(rt->fill(output, 0xff));
       orDie(forward(input, output));
@@ -309,7 +329,8 @@ int main(int argc, char **argv) {
                                           : *quant;
       int64_t hint = runtimeBatchHint(batch);
       std::string ranKernel =
-          "h" + std::to_string(ran.batchKernel(hint) ? hint : 0);
+          gated ? "gated"
+                : "h" + std::to_string(ran.batchKernel(hint) ? hint : 0);
       ++runs;
       if (!check.ok())
         ++failures;

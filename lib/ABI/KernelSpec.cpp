@@ -49,6 +49,8 @@ std::string LinearSpec::key() const {
     os << "-p" << centroidsPlacement << "," << resCentroidsPlacement;
   if (!dense && codebookShards >= 0)
     os << "-cs" << codebookShards;
+  if (gatedInput)
+    os << "-gated";
   if (form == LinearForm::Decomposed)
     os << "-decomposed";
   else if (form == LinearForm::DecomposedUnpacked)
@@ -75,6 +77,8 @@ std::vector<KernelArg> vptq::getKernelArguments(const LinearSpec &spec) {
   int64_t batch = spec.batch > 0 ? spec.batch : -1;
   std::vector<KernelArg> args;
   args.push_back({"input", spec.activation, {batch, c.inFeatures}});
+  if (spec.gatedInput)
+    args.push_back({"gate", spec.activation, {batch, c.inFeatures}});
   if (spec.dense) {
     args.push_back({"weight", spec.model, {c.outFeatures, c.inFeatures}});
     if (c.bias)

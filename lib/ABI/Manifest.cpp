@@ -60,6 +60,8 @@ json specToJSON(const LinearSpec &spec) {
     j["register_wgmma"] = spec.registerWgmma;
   if (spec.codebookShards >= 0)
     j["codebook_shards"] = spec.codebookShards;
+  if (spec.gatedInput)
+    j["gated_input"] = true;
   j["centroids_placement"] = spec.centroidsPlacement;
   j["res_centroids_placement"] = spec.resCentroidsPlacement;
   return j;
@@ -110,6 +112,7 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   spec.stagedInputs = j.value("staged_inputs", int64_t(-1));
   spec.registerWgmma = j.value("register_wgmma", int64_t(-1));
   spec.codebookShards = j.value("codebook_shards", int64_t(-1));
+  spec.gatedInput = j.value("gated_input", false);
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
       j.value("res_centroids_placement", std::string());

@@ -22,6 +22,8 @@ std::string vptq::tuningKey(const LinearSpec &spec) {
   s.stagedInputs = -1;
   s.registerWgmma = -1;
   s.codebookShards = -1;
+  // A gated down projection runs the tiling tuned for the plain one.
+  s.gatedInput = false;
   s.centroidsPlacement.clear();
   s.resCentroidsPlacement.clear();
   return s.key();

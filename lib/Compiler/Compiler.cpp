@@ -234,6 +234,14 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
   FailureOr<TargetInfo> target = TargetInfo::get(chip, error);
   if (failed(target))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  if (spec.gatedInput &&
+      (spec.dense || spec.form != ::vptq::compiler::LinearForm::Fused))
+    return diags.error("a gated input needs a quantized layer in the fused "
+                       "form");
+  if (spec.gatedInput &&
+      (spec.mma == 1 || spec.sharedWeights == 1 || spec.registerWgmma == 1))
+    return diags.error("a gated input needs a SIMT kernel: it takes no mma, "
+                       "shared_weights or register_wgmma = 1");
   if (spec.dense) {
     TilingAttr tiling;
     if (spec.blockRows || spec.batchTile) {
@@ -264,7 +272,8 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
 
   bool tensorCores =
       canUseTensorCores(*target, toMLIRType(ctx, spec.activation),
-                        toMLIRType(ctx, spec.model));
+                        toMLIRType(ctx, spec.model)) &&
+      !spec.gatedInput;
   if (spec.mma == 1 && !tensorCores)
     return diags.error(
         "mma = 1 (tensor cores) needs an NVIDIA sm_80 or newer chip (got " +
@@ -372,7 +381,7 @@ buildModule(MLIRContext *ctx, const LinearSpec &requested, StringRef chip,
   if (spec.form == ::vptq::compiler::LinearForm::Fused) {
     MatmulOp::create(b, loc, config, get("input"), w, get("bias"),
                      get("output"), tiling, placement, get("shard_entries"),
-                     get("shard_offsets"));
+                     get("shard_offsets"), get("gate"));
   } else {
     buildTensorForm(b, loc, spec, config, w, get("input"), get("bias"),
                     get("output"));

@@ -121,20 +121,25 @@ const Kernel *LinearLayer::batchKernel(int64_t hint) const {
                                      : nullptr;
 }
 
-Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
+std::string LinearLayer::checkShapes(const Tensor &x, const Tensor &y,
+                                     const char *what) const {
   int64_t in = inFeatures(), out = outFeatures();
   std::string dtype = ref::dtypeName(spec_.activation);
   if (!x.defined() || x.rank() != 2 || x.dim(1) != in ||
       x.dtype() != spec_.activation)
-    return Status::error("layer '" + name_ + "': input is " + x.describe() +
-                         ", expected " + dtype + "[batch, " +
-                         std::to_string(in) + "]");
+    return "layer '" + name_ + "': " + what + " is " + x.describe() +
+           ", expected " + dtype + "[batch, " + std::to_string(in) + "]";
   if (!y.defined() || y.rank() != 2 || y.dim(0) != x.dim(0) ||
       y.dim(1) != out || y.dtype() != spec_.activation)
-    return Status::error("layer '" + name_ + "': output is " + y.describe() +
-                         ", expected " + dtype + "[" +
-                         std::to_string(x.dim(0)) + ", " + std::to_string(out) +
-                         "]");
+    return "layer '" + name_ + "': output is " + y.describe() + ", expected " +
+           dtype + "[" + std::to_string(x.dim(0)) + ", " + std::to_string(out) +
+           "]";
+  return {};
+}
+
+Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
+  if (std::string error = checkShapes(x, y, "input"); !error.empty())
+    return Status::error(error);
   Kernel *kernel = kernel_.get();
   if (int64_t hint = runtimeBatchHint(x.dim(0))) {
     BatchedKernel &tier = batchKernels_[tierIndex(hint)];
@@ -154,10 +159,48 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
     if (tier.kernel)
       kernel = tier.kernel.get();
   }
+  return run(*kernel, x, nullptr, y);
+}
+
+Status LinearLayer::enableGatedInput() {
+  if (gatedKernel_)
+    return Status::success();
+  if (spec_.dense)
+    return Status::error("layer '" + name_ +
+                         "': a gated input needs a quantized layer");
+  LinearSpec gated = spec_;
+  gated.gatedInput = true;
+  auto kernel = runtime->getKernel(gated);
+  if (!kernel)
+    return kernel.status().withContext("layer '" + name_ + "', gated input");
+  gatedKernel_ = *kernel;
+  return Status::success();
+}
+
+Status LinearLayer::forwardGated(const Tensor &gate, const Tensor &up,
+                                 const Tensor &y) {
+  if (!gatedKernel_)
+    return Status::error("layer '" + name_ +
+                         "': forwardGated before enableGatedInput");
+  if (std::string error = checkShapes(up, y, "up"); !error.empty())
+    return Status::error(error);
+  if (!gate.defined() || gate.shape() != up.shape() ||
+      gate.dtype() != up.dtype())
+    return Status::error("layer '" + name_ + "': gate is " + gate.describe() +
+                         ", expected the up input's " + up.describe());
+  return run(*gatedKernel_, up, &gate, y);
+}
+
+Status LinearLayer::run(Kernel &kernel, const Tensor &x, const Tensor *gate,
+                        const Tensor &y) {
   std::vector<const Tensor *> args;
-  for (const KernelArg &arg : kernel->args()) {
+  for (const KernelArg &arg : kernel.args()) {
     if (arg.name == "input" || arg.name == "output") {
       args.push_back(arg.name == "input" ? &x : &y);
+      continue;
+    }
+    if (arg.name == "gate" && gate) {
+      args.push_back(gate);
       continue;
     }
     auto it = std::find_if(weights.begin(), weights.end(),
@@ -168,7 +211,7 @@ Status LinearLayer::forward(const Tensor &x, const Tensor &y) {
                            arg.name + "', which the layer did not load");
     args.push_back(&it->second);
   }
-  return kernel->run(args).withContext("layer '" + name_ + "'");
+  return kernel.run(args).withContext("layer '" + name_ + "'");
 }
 
 Result<Tensor> LinearLayer::operator()(const Tensor &x) {

@@ -221,6 +221,11 @@ Status Model::Impl::load(const std::string &dir, const ModelOptions &options) {
                        " positions");
     layer.keyCache = *kc;
     layer.valueCache = *vc;
+    // Without a gated kernel (a dense layer, a bundle without one and no
+    // compiler) the step runs silu_mul and the plain kernel, to the same
+    // result.
+    if (!layer.down->spec().dense)
+      (void)layer.down->enableGatedInput();
     layers.push_back(std::move(layer));
     if (options.progress)
       options.progress(l + 1, a.numLayers);
@@ -306,8 +311,15 @@ Status Model::Impl::queue(int64_t n, Logits wanted) {
     VPTQ_RETURN_IF_ERROR(
         rt->concurrently({[&] { return runLinear(*L.gate, hs, gs); },
                           [&] { return runLinear(*L.up, hs, us); }}));
-    VPTQ_RETURN_IF_ERROR(run(siluMul, {&gs, &us, &gs}));
-    VPTQ_RETURN_IF_ERROR(runLinear(*L.down, gs, os));
+    // A decode step's down projection reads silu(gate) * up itself (one
+    // kernel fewer on the critical path); prompts, dense layers and input
+    // hooks (which see the down projection's input) keep silu_mul.
+    if (n == 1 && L.down->hasGatedInput() && !inputHook) {
+      VPTQ_RETURN_IF_ERROR(L.down->forwardGated(gs, us, os));
+    } else {
+      VPTQ_RETURN_IF_ERROR(run(siluMul, {&gs, &us, &gs}));
+      VPTQ_RETURN_IF_ERROR(runLinear(*L.down, gs, os));
+    }
     pending = &os;
   }
   // Without logits the last residual connection is not needed: x is not

@@ -372,6 +372,16 @@ int main(int argc, char **argv) {
           addItem({batched, std::nullopt});
         }
       }
+  // Its decode steps run each quantized down projection on a gated input
+  // (LinearLayer::forwardGated), with the single-token decisions.
+  if (modelArch)
+    for (size_t i = 0; i < modelLayerCount; ++i)
+      if (const auto &[name, spec] = layers[i];
+          !spec.dense && llvm::StringRef(name).ends_with(".mlp.down_proj")) {
+        compiler::LinearSpec gated = spec;
+        gated.gatedInput = true;
+        addItem({gated, std::nullopt});
+      }
   // A model also needs the decoder's op kernels (embedding, norms, rotary,
   // attention, ...), so that a runtime without the compiler can run it.
   if (modelArch)

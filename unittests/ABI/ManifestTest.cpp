@@ -1,6 +1,7 @@
 //===- ManifestTest.cpp - Bundle manifests --------------------------------===//
 
 #include "vptq/ABI/Manifest.h"
+#include "vptq/ABI/Tuning.h"
 
 #include <gtest/gtest.h>
 
@@ -88,6 +89,46 @@ TEST(Manifest, WritesWhatItReads) {
   // The dense layer's arguments: input, weight, bias, output.
   ASSERT_EQ(back.kernels[1].args.size(), 4u);
   EXPECT_EQ(back.kernels[1].args[1].name, "weight");
+}
+
+// A gated input (a SwiGLU down projection reading silu(gate) * up): its own
+// key, a `gate` argument shaped as the input right after it, written and
+// read back, and the tuning entry of the plain layer.
+TEST(Manifest, GatedInputSpec) {
+  LinearSpec plain;
+  plain.config.inFeatures = 11008;
+  plain.config.outFeatures = 4096;
+  plain.config.vectorLen = 8;
+  plain.config.numCentroids = 4096;
+  plain.config.packed = true;
+  plain.config.fillDerivedDefaults();
+  LinearSpec gated = plain;
+  gated.gatedInput = true;
+  EXPECT_EQ(gated.key(), plain.key() + "-gated");
+  EXPECT_EQ(tuningKey(gated), tuningKey(plain));
+  std::vector<KernelArg> args = getKernelArguments(gated);
+  ASSERT_EQ(args.size(), getKernelArguments(plain).size() + 1);
+  EXPECT_EQ(args[1].name, "gate");
+  EXPECT_EQ(args[1].dtype, args[0].dtype);
+  EXPECT_EQ(args[1].shape, args[0].shape);
+
+  BundleManifest m;
+  m.compiler = "vptq-mlir test";
+  m.archs = {"sm_90a"};
+  BundleKernel k;
+  k.id = "k0";
+  k.arch = "sm_90a";
+  k.kind = "cubin";
+  k.file = "sm_90a/k0.cubin";
+  k.symbol = "vptq_matmul_0";
+  k.spec = gated;
+  k.args = args;
+  m.kernels = {k};
+  BundleManifest back;
+  ASSERT_EQ(parseManifest(writeManifest(m), "test", back), "");
+  ASSERT_EQ(back.kernels.size(), 1u);
+  EXPECT_TRUE(back.kernels[0].spec.gatedInput);
+  EXPECT_EQ(back.kernels[0].spec.key(), gated.key());
 }
 
 TEST(Manifest, RejectsOtherVersionsAndGarbage) {

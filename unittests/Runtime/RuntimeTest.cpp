@@ -11,6 +11,7 @@
 #include "vptq/ABI/Manifest.h"
 #include "vptq/ABI/Tuning.h"
 #include "vptq/Reference/Check.h"
+#include "vptq/Reference/Transformer.h"
 #include "vptq/runtime/VPTQ.h"
 
 #include <chrono>
@@ -97,6 +98,59 @@ TEST_P(QuantLinearCPU, MatchesReference) {
   EXPECT_EQ(q->kernel().origin(), KernelOrigin::Compiled);
   for (int64_t batch : {1, 5, 33})
     test::checkQuantLinear(*rt, *q, layer, batch, seed + uint64_t(batch));
+}
+
+// A SwiGLU down projection on a gated input: forwardGated(gate, up) against
+// the reference layer on silu(gate) * up, rounded to the activation dtype
+// as vptq.silu_mul stores it (the norm term of norm layers included).
+TEST_P(QuantLinearCPU, GatedInputMatchesReference) {
+  const LayerCase &c = GetParam();
+  TempDir cache("cache"), model("model");
+  uint64_t seed = freshSeed();
+  ref::QuantizedLinear layer =
+      test::writeSingleLayerCheckpoint(model.path(), c.config, c.model, seed);
+  auto rt = cpuRuntime(cache.path());
+  ASSERT_TRUE(rt);
+  auto loaded = loadTestLayer(model.path());
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  auto q = QuantLinear::create(rt, *loaded, c.activation);
+  ASSERT_TRUE(q.ok()) << q.message();
+  EXPECT_FALSE(q->hasGatedInput());
+  Status enabled = q->enableGatedInput();
+  ASSERT_TRUE(enabled.ok()) << enabled.message();
+  ASSERT_TRUE(q->hasGatedInput());
+  const DType act = c.activation;
+  const int64_t in = c.config.inFeatures, out = c.config.outFeatures;
+  for (int64_t batch : {1, 5}) {
+    std::vector<float> g = ref::randomFloats(batch * in, ++seed, -4, 4, act);
+    std::vector<float> u = ref::randomFloats(batch * in, ++seed, -1, 1, act);
+    ref::HostTensor x = ref::encodeFloats(ref::siluMul(g, u), {batch, in}, act);
+    std::vector<float> xs(x.numElements());
+    for (size_t i = 0; i < xs.size(); ++i)
+      xs[i] = x.floatAt(int64_t(i));
+    auto tg = rt->upload(ref::encodeFloats(g, {batch, in}, act));
+    auto tu = rt->upload(ref::encodeFloats(u, {batch, in}, act));
+    auto ty = rt->allocate(act, {batch, out});
+    ASSERT_TRUE(tg.ok() && tu.ok() && ty.ok());
+    ASSERT_TRUE(rt->fill(*ty, 0xff).ok());
+    Status s = q->forwardGated(*tg, *tu, *ty);
+    ASSERT_TRUE(s.ok()) << s.message();
+    auto host = rt->download(*ty);
+    ASSERT_TRUE(host.ok());
+    std::vector<float> y(host->numElements());
+    for (size_t i = 0; i < y.size(); ++i)
+      y[i] = host->floatAt(int64_t(i));
+    ref::CheckResult r = ref::checkLinearOutput(layer, xs, batch, y, act);
+    EXPECT_TRUE(r.ok()) << c.name << " batch " << batch << ": " << r.summary();
+  }
+  // A gate that is not shaped as the up input is refused.
+  auto small = rt->allocate(act, {1, in - 1});
+  auto tu = rt->allocate(act, {1, in});
+  auto ty = rt->allocate(act, {1, out});
+  ASSERT_TRUE(small.ok() && tu.ok() && ty.ok());
+  Status bad = q->forwardGated(*small, *tu, *ty);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("gate is"), std::string::npos) << bad.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Layers, QuantLinearCPU,

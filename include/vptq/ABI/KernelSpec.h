@@ -79,6 +79,11 @@ struct LinearSpec {
   /// none, -1 choose (the compiler's heuristic for the target). S > 1 adds
   /// the derived arguments shard_entries and shard_offsets.
   int64_t codebookShards = -1;
+  /// The activations are silu(gate) * input (vptq.matmul's gate: a SwiGLU
+  /// down projection reading the gate and up projections' outputs); the
+  /// kernel takes a `gate` argument shaped as its input. Quantized, fused
+  /// layers only.
+  bool gatedInput = false;
   LinearForm form = LinearForm::Fused;
 
   /// A stable, human-readable key of everything above.

@@ -68,6 +68,18 @@ public:
   /// Allocates y and runs forward.
   Result<Tensor> operator()(const Tensor &x);
 
+  /// y = (silu(gate) * up) W^T (+ b), a SwiGLU down projection with
+  /// vptq.silu_mul's rounding, in one kernel (vptq.matmul's gate):
+  /// `gate` and `up` are [batch, in_features]. Quantized layers only,
+  /// after enableGatedInput; the kernel is the one made for single-token
+  /// steps whatever the batch.
+  Status forwardGated(const Tensor &gate, const Tensor &up, const Tensor &y);
+  /// Gets the gated kernel (bundle, cache or compiler); an error for dense
+  /// layers or when no such kernel can be had.
+  Status enableGatedInput();
+  bool hasGatedInput() const { return gatedKernel_ != nullptr; }
+  const Kernel *gatedKernel() const { return gatedKernel_.get(); }
+
   const std::string &name() const { return name_; }
   const LinearSpec &spec() const { return spec_; }
   int64_t inFeatures() const { return spec_.config.inFeatures; }
@@ -100,6 +112,14 @@ protected:
   std::string name_;
   LinearSpec spec_;
   std::shared_ptr<Kernel> kernel_;
+  /// forwardGated's kernel (spec_ with gatedInput).
+  std::shared_ptr<Kernel> gatedKernel_;
+  /// Runs `kernel` on x (and gate) into y with the layer's weights.
+  Status run(Kernel &kernel, const Tensor &x, const Tensor *gate,
+             const Tensor &y);
+  /// "" or why x is not a [batch, in_features] input of y.
+  std::string checkShapes(const Tensor &x, const Tensor &y,
+                          const char *what) const;
   /// A kernel for a batch hint, looked up once.
   struct BatchedKernel {
     std::shared_ptr<Kernel> kernel;

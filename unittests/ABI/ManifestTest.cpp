@@ -9,6 +9,24 @@
 
 using namespace vptq;
 
+/// A bundle of one sm_90a cubin kernel "k0" of `spec` taking `args`.
+static BundleManifest oneCubinBundle(const LinearSpec &spec,
+                                     const std::vector<KernelArg> &args) {
+  BundleManifest m;
+  m.compiler = "vptq-mlir test";
+  m.archs = {"sm_90a"};
+  BundleKernel k;
+  k.id = "k0";
+  k.arch = "sm_90a";
+  k.kind = "cubin";
+  k.file = "sm_90a/k0.cubin";
+  k.symbol = "vptq_matmul_0";
+  k.spec = spec;
+  k.args = args;
+  m.kernels = {k};
+  return m;
+}
+
 TEST(Manifest, WritesWhatItReads) {
   BundleManifest m;
   m.compiler = "vptq-mlir test";
@@ -112,18 +130,7 @@ TEST(Manifest, GatedInputSpec) {
   EXPECT_EQ(args[1].dtype, args[0].dtype);
   EXPECT_EQ(args[1].shape, args[0].shape);
 
-  BundleManifest m;
-  m.compiler = "vptq-mlir test";
-  m.archs = {"sm_90a"};
-  BundleKernel k;
-  k.id = "k0";
-  k.arch = "sm_90a";
-  k.kind = "cubin";
-  k.file = "sm_90a/k0.cubin";
-  k.symbol = "vptq_matmul_0";
-  k.spec = gated;
-  k.args = args;
-  m.kernels = {k};
+  BundleManifest m = oneCubinBundle(gated, args);
   BundleManifest back;
   ASSERT_EQ(parseManifest(writeManifest(m), "test", back), "");
   ASSERT_EQ(back.kernels.size(), 1u);
@@ -279,23 +286,13 @@ TEST(Manifest, ShardedKernels) {
   EXPECT_FALSE(kernelArgsFit(unsharded, args));
   EXPECT_FALSE(kernelArgsFit(sharded, getKernelArguments(spec)));
 
-  BundleManifest m;
-  m.compiler = "vptq-mlir test";
-  m.archs = {"sm_90a"};
-  BundleKernel k;
-  k.id = "k0";
-  k.arch = "sm_90a";
-  k.kind = "cubin";
-  k.file = "sm_90a/k0.cubin";
-  k.symbol = "vptq_matmul_0";
-  k.spec = sharded;
-  k.args = args;
+  BundleManifest m = oneCubinBundle(sharded, args);
+  BundleKernel &k = m.kernels[0];
   k.launch.kernelName = "vptq_matmul_0";
   k.launch.blockSize = 1024;
   k.launch.gridX = 120;
   k.launch.clusterSize = 8;
   k.launch.centroidsPlacement = "sharded";
-  m.kernels = {k};
   BundleManifest back;
   ASSERT_EQ(parseManifest(writeManifest(m), "test", back), "");
   ASSERT_EQ(back.kernels.size(), 1u);

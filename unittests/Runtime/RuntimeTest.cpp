@@ -15,6 +15,7 @@
 #include "vptq/runtime/VPTQ.h"
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 using namespace vptq;
@@ -79,22 +80,33 @@ std::vector<LayerCase> layerCases() {
   return all;
 }
 
-class QuantLinearCPU : public testing::TestWithParam<LayerCase> {};
+class QuantLinearCPU : public testing::TestWithParam<LayerCase> {
+protected:
+  /// Writes the case's layer as a checkpoint folder and loads it through
+  /// Checkpoint into a QuantLinear of a CPU runtime.
+  void SetUp() override {
+    const LayerCase &c = GetParam();
+    layer =
+        test::writeSingleLayerCheckpoint(model.path(), c.config, c.model, seed);
+    rt = cpuRuntime(cache.path());
+    ASSERT_TRUE(rt);
+    auto loaded = loadTestLayer(model.path());
+    ASSERT_TRUE(loaded.ok()) << loaded.message();
+    auto created = QuantLinear::create(rt, *loaded, c.activation);
+    ASSERT_TRUE(created.ok()) << created.message();
+    q.emplace(std::move(*created));
+  }
+
+  TempDir cache{"cache"}, model{"model"};
+  uint64_t seed = freshSeed();
+  ref::QuantizedLinear layer;
+  std::shared_ptr<Runtime> rt;
+  std::optional<QuantLinear> q;
+};
 
 // Checkpoint folder -> Checkpoint -> QuantLinear -> generated CPU kernel,
 // against the reference of the layer written.
 TEST_P(QuantLinearCPU, MatchesReference) {
-  const LayerCase &c = GetParam();
-  TempDir cache("cache"), model("model");
-  uint64_t seed = freshSeed();
-  ref::QuantizedLinear layer =
-      test::writeSingleLayerCheckpoint(model.path(), c.config, c.model, seed);
-  auto rt = cpuRuntime(cache.path());
-  ASSERT_TRUE(rt);
-  auto loaded = loadTestLayer(model.path());
-  ASSERT_TRUE(loaded.ok()) << loaded.message();
-  auto q = QuantLinear::create(rt, *loaded, c.activation);
-  ASSERT_TRUE(q.ok()) << q.message();
   EXPECT_EQ(q->kernel().origin(), KernelOrigin::Compiled);
   for (int64_t batch : {1, 5, 33})
     test::checkQuantLinear(*rt, *q, layer, batch, seed + uint64_t(batch));
@@ -105,16 +117,6 @@ TEST_P(QuantLinearCPU, MatchesReference) {
 // as vptq.silu_mul stores it (the norm term of norm layers included).
 TEST_P(QuantLinearCPU, GatedInputMatchesReference) {
   const LayerCase &c = GetParam();
-  TempDir cache("cache"), model("model");
-  uint64_t seed = freshSeed();
-  ref::QuantizedLinear layer =
-      test::writeSingleLayerCheckpoint(model.path(), c.config, c.model, seed);
-  auto rt = cpuRuntime(cache.path());
-  ASSERT_TRUE(rt);
-  auto loaded = loadTestLayer(model.path());
-  ASSERT_TRUE(loaded.ok()) << loaded.message();
-  auto q = QuantLinear::create(rt, *loaded, c.activation);
-  ASSERT_TRUE(q.ok()) << q.message();
   EXPECT_FALSE(q->hasGatedInput());
   Status enabled = q->enableGatedInput();
   ASSERT_TRUE(enabled.ok()) << enabled.message();

@@ -114,7 +114,6 @@ public:
   /// Makes the activations silu(gate) * x (vptq.matmul's `gate`; `gate`
   /// stands for it as `x` does for its input): see emitInput.
   void setGate(Value gate) { this->gate = gate; }
-  Value getGate() const { return gate; }
 
   /// The activation x[b, p] as f32: with a gate, silu(gate[b, p]) * x[b, p]
   /// computed as vptq.silu_mul computes it, rounded to x's element type.

@@ -797,6 +797,14 @@ QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
           m(w.perm),           m(w.weightScale), m(w.weightBias)};
 }
 
+WeightAccess mapWeightAccess(MatmulOp op, const IRMapping &args) {
+  WeightAccess wa(op.getConfig().getLayerConfig(),
+                  mapWeights(getWeightValues(op), args));
+  if (Value gate = op.getGate())
+    wa.setGate(args.lookup(gate));
+  return wa;
+}
+
 void replaceWithLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp kernel,
                        int64_t gridX, Value batchOperand, int64_t batchTile,
                        int64_t threads, int64_t sharedBytes,

@@ -341,6 +341,10 @@ KernelFunc createKernel(OpBuilder &moduleBuilder, Operation *op,
 QuantizedWeightValues mapWeights(const QuantizedWeightValues &w,
                                  const IRMapping &args);
 
+/// The weights of matmul `op` as a kernel reads them: its configuration,
+/// its weight operands and its gate (if any) mapped through `args`.
+WeightAccess mapWeightAccess(MatmulOp op, const IRMapping &args);
+
 /// Replaces `op` by a launch of `kernel` with its operands and records the
 /// launch parameters runtimes need in a `vptq.launch` attribute.
 /// The grid is (gridX, ceil(batch / batchTile), 1) where batch is dimension 0

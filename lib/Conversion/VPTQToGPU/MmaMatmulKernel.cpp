@@ -91,8 +91,8 @@ public:
   MmaMatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
                          PlacementAttr placement, bool warpgroups)
       : cfg(op.getConfig().getLayerConfig()),
-        wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
-        modelType(wa.modelType()), tiling(tiling), placement(placement),
+        wa(mapWeightAccess(op, kernel.args)), modelType(wa.modelType()),
+        tiling(tiling), placement(placement),
         layout(getSharedMemoryLayout(cfg, modelType, tiling, placement,
                                      warpgroups)),
         grid(getMmaWarpGrid(cfg, tiling)), split(mmaSplitsWeights(cfg)),

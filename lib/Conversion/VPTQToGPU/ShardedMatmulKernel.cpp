@@ -54,9 +54,8 @@ public:
   ShardedMatmulKernelEmitter(MatmulOp op, KernelFunc &kernel, TilingAttr tiling,
                              int64_t maxSharedBytes, bool gridDependency)
       : cfg(op.getConfig().getLayerConfig()),
-        wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
-        modelType(wa.modelType()), tiling(tiling),
-        shards(op.getNumCodebookShards()),
+        wa(mapWeightAccess(op, kernel.args)), modelType(wa.modelType()),
+        tiling(tiling), shards(op.getNumCodebookShards()),
         layout(getShardedSharedMemoryLayout(cfg, modelType, tiling, shards,
                                             maxSharedBytes)),
         rowsPerCluster(getShardedRowsPerCluster(cfg, tiling, shards)),
@@ -64,10 +63,7 @@ public:
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
         entries(kernel.args.lookup(op.getShardEntries())),
-        offsets(kernel.args.lookup(op.getShardOffsets())), func(kernel.func) {
-    if (Value gate = op.getGate())
-      wa.setGate(kernel.args.lookup(gate));
-  }
+        offsets(kernel.args.lookup(op.getShardOffsets())), func(kernel.func) {}
 
   int64_t sharedBytes() const { return layout.total; }
 

@@ -51,18 +51,15 @@ public:
                       PlacementAttr placement, const TargetInfo &target,
                       bool gridDependency)
       : gridDependency(gridDependency), cfg(op.getConfig().getLayerConfig()),
-        wa(cfg, mapWeights(getWeightValues(op), kernel.args)),
-        modelType(wa.modelType()), tiling(tiling), placement(placement),
+        wa(mapWeightAccess(op, kernel.args)), modelType(wa.modelType()),
+        tiling(tiling), placement(placement),
         layout(getSimtSharedMemoryLayout(cfg, modelType, tiling, placement,
                                          target)),
         codeGroup(getDirectCodeGroup(cfg, tiling, placement)),
         x(kernel.args.lookup(op.getInput())),
         y(kernel.args.lookup(op.getInit())),
         bias(op.getBias() ? kernel.args.lookup(op.getBias()) : Value()),
-        func(kernel.func) {
-    if (Value gate = op.getGate())
-      wa.setGate(kernel.args.lookup(gate));
-  }
+        func(kernel.func) {}
 
   int64_t sharedBytes() const { return layout.total; }
 

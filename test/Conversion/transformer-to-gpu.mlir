@@ -200,15 +200,18 @@ func.func @attention(%q: memref<?x4096xf16>, %kc: memref<2048x1024xf16>, %vc: me
 // CHECK:       %[[STEP:.*]] = arith.remui %[[ITEM]], %c48
 // CHECK:       %[[POS:.*]] = memref.load %arg3[%[[R]]]
 // CHECK:       %[[AT:.*]] = arith.index_cast %[[POS]] : i32 to index
+// CHECK:       %[[KFIRST:.*]] = arith.muli %[[KVH]], %c32
+// CHECK:       %[[VFIRST:.*]] = arith.muli %[[KVH]], %c16
 // CHECK:       %[[IS_K:.*]] = arith.cmpi ult, %[[STEP]], %c32
 // CHECK:       scf.if %[[IS_K]]
-// CHECK:         arith.muli %[[KVH]], %c32
+// CHECK:         arith.addi %[[KFIRST]], %[[STEP]]
 // CHECK:         vector.load %arg1[%[[R]], %{{.*}}] {alignment = 4 : i64} : memref<?x1024xf16>, vector<2xf16>
 // CHECK:         vector.load %arg1[%[[R]], %{{.*}}] {alignment = 4 : i64} : memref<?x1024xf16>, vector<2xf16>
 // CHECK:         vector.store %{{.*}}, %arg5[%[[AT]], %{{.*}}] {alignment = 4 : i64} : memref<2048x1024xf16>, vector<2xf16>
 // CHECK:         vector.store %{{.*}}, %arg5[%[[AT]], %{{.*}}] {alignment = 4 : i64} : memref<2048x1024xf16>, vector<2xf16>
 // CHECK:       } else {
-// CHECK:         %[[VSTEP:.*]] = arith.muli %[[KVH]], %c16
+// CHECK:         %[[VSTEP:.*]] = arith.subi %[[STEP]], %c32
+// CHECK:         arith.addi %[[VFIRST]], %[[VSTEP]]
 // CHECK:         %[[V:.*]] = vector.load %arg2[%[[R]], %{{.*}}] {alignment = 16 : i64} : memref<?x1024xf16>, vector<8xf16>
 // CHECK:         vector.store %[[V]], %arg6[%[[AT]], %{{.*}}] {alignment = 16 : i64} : memref<2048x1024xf16>, vector<8xf16>
 // CHECK:   gpu.barrier

@@ -262,6 +262,35 @@ void emitCopyStep(const EmitContext &e, Value src, Value srcRow, Value dst,
   storeStep(e, loadStep(e, src, srcRow, g, vw), dst, dstRow, g);
 }
 
+/// Step `j` of the key/value appends of key and value row `t` into cache row
+/// `target`: steps below `kSteps` rotate key step kFirst + j into the key
+/// cache, the others copy value step vFirst + j - kSteps (of `cw` elements)
+/// into the value cache. Null kFirst / vFirst stand for 0. `posF` is the
+/// row's position as vector<rw x f32>.
+void emitAppendStep(const EmitContext &e, Value j, int64_t kSteps, Value kFirst,
+                    Value vFirst, Value k, Value val, Value kc, Value vc,
+                    Value t, Value target, Value invFreq, Value posF, int64_t h,
+                    int64_t rw, int64_t cw) {
+  Location loc = e.loc;
+  Value isKey = arith::CmpIOp::create(e.b, loc, arith::CmpIPredicate::ult, j,
+                                      e.index(kSteps));
+  scf::IfOp::create(
+      e.b, loc, isKey,
+      [&](OpBuilder &tb, Location) {
+        EmitContext te{tb, loc};
+        emitRotaryStep(te, k, t, kc, target, invFreq, posF,
+                       kFirst ? te.add(kFirst, j) : j, h, rw);
+        scf::YieldOp::create(tb, loc);
+      },
+      [&](OpBuilder &cb, Location) {
+        EmitContext ce{cb, loc};
+        Value g = arith::SubIOp::create(cb, loc, j, ce.index(kSteps));
+        emitCopyStep(ce, val, t, vc, target, vFirst ? ce.add(vFirst, g) : g,
+                     cw);
+        scf::YieldOp::create(cb, loc);
+      });
+}
+
 /// vptq.rotary_append: the row's query rotary steps, then its key rotary
 /// steps (into the key cache), then its value copy steps (into the value
 /// cache), as one range of steps over the lanes.
@@ -292,23 +321,11 @@ void emitRotaryAppend(OpBuilder &b, Location loc, RotaryAppendOp op,
                    scf::YieldOp::create(tb, loc);
                  },
                  [&](OpBuilder &eb, Location) {
-                   Value kj = arith::SubIOp::create(
-                       eb, loc, j, EmitContext{eb, loc}.index(qSteps));
-                   scf::IfOp::create(
-                       eb, loc, below(eb, kj, kSteps),
-                       [&](OpBuilder &tb, Location) {
-                         emitRotaryStep(EmitContext{tb, loc}, k, row, kc,
-                                        target, invFreq, posF, kj, h, rw);
-                         scf::YieldOp::create(tb, loc);
-                       },
-                       [&](OpBuilder &vb, Location) {
-                         EmitContext ve{vb, loc};
-                         emitCopyStep(ve, val, row, vc, target,
-                                      arith::SubIOp::create(vb, loc, kj,
-                                                            ve.index(kSteps)),
-                                      cw);
-                         scf::YieldOp::create(vb, loc);
-                       });
+                   EmitContext ee{eb, loc};
+                   Value kj =
+                       arith::SubIOp::create(eb, loc, j, ee.index(qSteps));
+                   emitAppendStep(ee, kj, kSteps, Value(), Value(), k, val, kc,
+                                  vc, row, target, invFreq, posF, h, rw, cw);
                    scf::YieldOp::create(eb, loc);
                  });
            });
@@ -539,23 +556,10 @@ void mlir::vptq::emitRotaryAttentionAppends(OpBuilder &b, RotaryAttentionOp op,
           Value pos = memref::LoadOp::create(eb, loc, positions, ValueRange{t});
           Value target =
               arith::IndexCastOp::create(eb, loc, eb.getIndexType(), pos);
-          scf::IfOp::create(
-              eb, loc, below(eb, r, rotarySteps),
-              [&](OpBuilder &tb, Location) {
-                EmitContext te{tb, loc};
-                emitRotaryStep(
-                    te, k, t, kc, target, invFreq, positionVector(te, pos, rw),
-                    te.add(te.mul(kvHead, te.index(rotarySteps)), r), h, rw);
-                scf::YieldOp::create(tb, loc);
-              },
-              [&](OpBuilder &cb, Location) {
-                EmitContext ce{cb, loc};
-                Value g = ce.add(
-                    ce.mul(kvHead, ce.index(copySteps)),
-                    arith::SubIOp::create(cb, loc, r, ce.index(rotarySteps)));
-                emitCopyStep(ce, val, t, vc, target, g, cw);
-                scf::YieldOp::create(cb, loc);
-              });
+          emitAppendStep(
+              ee, r, rotarySteps, ee.mul(kvHead, ee.index(rotarySteps)),
+              ee.mul(kvHead, ee.index(copySteps)), k, val, kc, vc, t, target,
+              invFreq, positionVector(ee, pos, rw), h, rw, cw);
           scf::YieldOp::create(eb, loc);
         });
   });

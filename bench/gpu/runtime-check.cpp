@@ -119,13 +119,8 @@ std::string checkRotaryAttention(Runtime &rt, const OpSpec &spec,
     }
     got[unfused] = {download(tq), download(tkc), download(tvc), download(to)};
   }
-  std::vector<float> rotatedK = ref::rotary(k, pos, inv, kvWidth, spec.headDim);
   std::vector<float> wantK = kc, wantV = vc;
-  for (int64_t t = 0; t < rows; ++t)
-    for (int64_t i = 0; i < kvWidth; ++i) {
-      wantK[pos[t] * kvWidth + i] = rotatedK[t * kvWidth + i];
-      wantV[pos[t] * kvWidth + i] = v[t * kvWidth + i];
-    }
+  ref::appendRotatedRows(k, v, pos, inv, kvWidth, spec.headDim, wantK, wantV);
   const std::vector<float> *fused = got[0].data();
   std::vector<float> wantOut =
       ref::attention(fused[0], fused[1], fused[2], pos, spec.numHeads,

@@ -42,6 +42,20 @@ std::vector<float> ref::rotary(const std::vector<float> &x,
   return y;
 }
 
+void ref::appendRotatedRows(const std::vector<float> &keys,
+                            const std::vector<float> &values,
+                            const std::vector<int32_t> &positions,
+                            const std::vector<float> &invFreq, int64_t width,
+                            int64_t headDim, std::vector<float> &keyCache,
+                            std::vector<float> &valueCache) {
+  std::vector<float> rotated = rotary(keys, positions, invFreq, width, headDim);
+  for (size_t t = 0; t < positions.size(); ++t)
+    for (int64_t i = 0; i < width; ++i) {
+      keyCache[positions[t] * width + i] = rotated[t * width + i];
+      valueCache[positions[t] * width + i] = values[t * width + i];
+    }
+}
+
 std::vector<float> ref::attention(const std::vector<float> &query,
                                   const std::vector<float> &keyCache,
                                   const std::vector<float> &valueCache,

@@ -187,12 +187,7 @@ TEST_P(OpKernels, RotaryAppend) {
     Tensor tkc = upload(kc, {cacheRows, kvWidth}, d);
     Tensor tvc = upload(vc, {cacheRows, kvWidth}, d);
     run(spec, {&tq, &tk, &tv, &tp, &tinv, &tkc, &tvc});
-    std::vector<float> rotatedK = ref::rotary(k, pos, inv, kvWidth, headDim);
-    for (int64_t t = 0; t < rows; ++t)
-      for (int64_t i = 0; i < kvWidth; ++i) {
-        kc[pos[t] * kvWidth + i] = rotatedK[t * kvWidth + i];
-        vc[pos[t] * kvWidth + i] = v[t * kvWidth + i];
-      }
+    ref::appendRotatedRows(k, v, pos, inv, kvWidth, headDim, kc, vc);
     std::string what = "rotary_append head_dim " + std::to_string(headDim);
     // Angles up to 319 rad lose ~1e-5 in f32 range reduction.
     expectClose(download(tq), ref::rotary(q, pos, inv, width, headDim), d, 5e-5,
@@ -260,13 +255,8 @@ TEST_P(OpKernels, RotaryAttention) {
     run(spec, {&tq, &tk, &tv, &tp, &tinv, &tkc, &tvc, &to});
 
     std::string what = "rotary_attention head_dim " + std::to_string(headDim);
-    std::vector<float> rotatedK = ref::rotary(k, pos, inv, kvWidth, headDim);
     std::vector<float> wantK = kc, wantV = vc;
-    for (int64_t t = 0; t < rows; ++t)
-      for (int64_t i = 0; i < kvWidth; ++i) {
-        wantK[pos[t] * kvWidth + i] = rotatedK[t * kvWidth + i];
-        wantV[pos[t] * kvWidth + i] = v[t * kvWidth + i];
-      }
+    ref::appendRotatedRows(k, v, pos, inv, kvWidth, headDim, wantK, wantV);
     std::vector<float> gotQ = download(tq), gotK = download(tkc),
                        gotV = download(tvc), got = download(to);
     expectClose(gotQ, ref::rotary(q, pos, inv, width, headDim), d, 5e-5,

@@ -27,6 +27,16 @@ std::vector<float> rotary(const std::vector<float> &x,
                           const std::vector<float> &invFreq, int64_t width,
                           int64_t headDim);
 
+/// The key and value caches (`keyCache`, `valueCache`: S x W) after the
+/// appends of vptq.rotary_append: row t of `keys` rotated (rotary) and row
+/// t of `values` stored at cache row positions[t].
+void appendRotatedRows(const std::vector<float> &keys,
+                       const std::vector<float> &values,
+                       const std::vector<int32_t> &positions,
+                       const std::vector<float> &invFreq, int64_t width,
+                       int64_t headDim, std::vector<float> &keyCache,
+                       std::vector<float> &valueCache);
+
 /// Causal grouped-query attention of query rows over cache rows
 /// 0 .. positions[t].
 std::vector<float> attention(const std::vector<float> &query,

@@ -129,4 +129,44 @@ TEST(GPUCompile, EveryConfigurationForEveryArchitecture) {
                      << ": cubins not checked";
 }
 
+// A gated input (silu(gate) * input): a `gate` argument beside the input and
+// a SIMT kernel evaluating silu; dense layers and tensor-core decisions are
+// refused with a message.
+TEST(GPUCompile, GatedInput) {
+  compiler::Compiler compiler;
+  compiler::GPUTarget target;
+  target.chip = "sm_90a";
+  target.format = "isa";
+  compiler::LinearSpec spec;
+  spec.config = test::makeLayerConfig(256, 96, 8, 4096, 0, true);
+  spec.config.enablePerm = spec.config.enableNorm = true;
+  spec.config.fillDerivedDefaults();
+  spec.permStorage = DType::I16;
+  spec.gatedInput = true;
+  spec.batchHint = 256;
+  auto kernel = compiler.compileGPU(spec, target);
+  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
+  ASSERT_GE(kernel->args.size(), 2u);
+  EXPECT_EQ(kernel->args[1].name, "gate");
+  EXPECT_FALSE(kernel->launch.mma);
+  std::string ptx(kernel->binary.begin(), kernel->binary.end());
+  EXPECT_NE(ptx.find("ex2.approx"), std::string::npos);
+
+  auto expectError = [&](const compiler::LinearSpec &bad,
+                         const std::string &message) {
+    auto refused = compiler.compileGPU(bad, target);
+    ASSERT_FALSE(bool(refused));
+    std::string text = llvm::toString(refused.takeError());
+    EXPECT_NE(text.find(message), std::string::npos) << text;
+  };
+  compiler::LinearSpec mma = spec;
+  mma.mma = 1;
+  expectError(mma, "a gated input needs a SIMT kernel: it takes no mma, "
+                   "shared_weights or register_wgmma = 1");
+  LinearSpec dense = makeDenseSpec(256, 96, false, DType::F16, DType::F16);
+  dense.gatedInput = true;
+  expectError(dense, "a gated input needs a quantized layer in the fused "
+                     "form");
+}
+
 } // namespace

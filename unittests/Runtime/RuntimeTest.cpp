@@ -118,6 +118,15 @@ TEST_P(QuantLinearCPU, MatchesReference) {
 TEST_P(QuantLinearCPU, GatedInputMatchesReference) {
   const LayerCase &c = GetParam();
   EXPECT_FALSE(q->hasGatedInput());
+  {
+    auto x = rt->allocate(c.activation, {1, c.config.inFeatures});
+    auto y = rt->allocate(c.activation, {1, c.config.outFeatures});
+    ASSERT_TRUE(x.ok() && y.ok());
+    Status early = q->forwardGated(*x, *x, *y);
+    EXPECT_NE(early.message().find("forwardGated before enableGatedInput"),
+              std::string::npos)
+        << early.message();
+  }
   Status enabled = q->enableGatedInput();
   ASSERT_TRUE(enabled.ok()) << enabled.message();
   ASSERT_TRUE(q->hasGatedInput());
@@ -176,6 +185,12 @@ TEST(LinearCPU, DenseMatchesReference) {
       auto l = Linear::create(rt, "dense", weight, withBias ? &bias : nullptr,
                               dtype);
       ASSERT_TRUE(l.ok()) << l.message();
+      // Gated inputs are for quantized layers.
+      Status gated = l->enableGatedInput();
+      EXPECT_NE(gated.message().find("'dense': a gated input needs a "
+                                     "quantized layer"),
+                std::string::npos)
+          << gated.message();
       std::vector<float> x =
           ref::randomFloats(batch * in, seed++, -1, 1, dtype);
       auto input = rt->upload(ref::encodeFloats(x, {batch, in}, dtype));

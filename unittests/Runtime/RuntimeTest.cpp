@@ -162,6 +162,10 @@ TEST_P(QuantLinearCPU, GatedInputMatchesReference) {
   Status bad = q->forwardGated(*small, *tu, *ty);
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("gate is"), std::string::npos) << bad.message();
+  // Nor is an up input of the wrong width (checked before the gate).
+  Status narrow = q->forwardGated(*small, *small, *ty);
+  EXPECT_NE(narrow.message().find("up is"), std::string::npos)
+      << narrow.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Layers, QuantLinearCPU,

@@ -14,7 +14,7 @@ cmake --build "$build" --target vptq-convert vptq-quantize vptq-run > /dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 text="$shared/data/tinystories_val.txt"
-"$build/bin/vptq-convert" --llama2c "$shared/models/stories260K/stories260K.bin" \
+"$build/bin/vptq-convert" --force --llama2c "$shared/models/stories260K/stories260K.bin" \
   --tokenizer "$shared/models/stories260K/tok512.bin" -o "$work/fp" > /dev/null
 
 ppl() { "$build/bin/vptq-run" --model "$1" --perplexity "$text" --paragraphs 300 --quiet |
@@ -22,14 +22,14 @@ ppl() { "$build/bin/vptq-run" --model "$1" --perplexity "$text" --paragraphs 300
 rows=()
 rows+=("| fp32 (reference) | - | 32 | 32 | $(ppl "$work/fp") |")
 for bits in 2 3 4; do
-  total=$("$build/bin/vptq-quantize" --model "$work/fp" -o "$work/rtn$bits" --method rtn \
+  total=$("$build/bin/vptq-quantize" --force --model "$work/fp" -o "$work/rtn$bits" --method rtn \
     --bits "$bits" --quiet | tail -1 | sed -E 's/.*= ([0-9.]+).*/\1/')
   rows+=("| round-to-nearest, per row | $bits bits | $bits | $total | $(ppl "$work/rtn$bits") |")
 done
 vptq() {
   local label="$1" config="$2"; shift 2
   local summary
-  summary=$("$build/bin/vptq-quantize" --model "$work/fp" -o "$work/vq" --calibration "$text" \
+  summary=$("$build/bin/vptq-quantize" --force --model "$work/fp" -o "$work/vq" --calibration "$text" \
     --calibration-skip 1000 --quiet "$@" | tail -1)
   local index total
   index=$(echo "$summary" | sed -E 's/.*: ([0-9.]+) indices \+ ([0-9.]+) residual.*/\1 \2/' | awk '{printf "%.2f", $1 + $2}')

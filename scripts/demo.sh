@@ -27,7 +27,7 @@ echo "==> vptq-run --model $model --prompt \"$prompt\""
 # per weight), calibrated on text the evaluation does not use.
 quantized="$build/models/stories260K-vptq"
 echo "==> vptq-quantize --model $model -o $quantized (v4, k256 + residual k16)"
-"$build/bin/vptq-quantize" --model "$model" -o "$quantized" \
+"$build/bin/vptq-quantize" --force --model "$model" -o "$quantized" \
   --calibration "$shared/data/tinystories_val.txt" --calibration-skip 1000 \
   --vector-len 4 --centroids 256 --res-centroids 16
 echo "==> vptq-run --model $quantized --prompt \"$prompt\""

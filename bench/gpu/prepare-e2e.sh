@@ -34,9 +34,9 @@ for k in 65536 4096; do
   name="7b-v8-k$k"
   echo "${shape[*]} --centroids $k" > "$out/e2e/$name.options"
   # One layer has every kernel the 32 have (the bundle is keyed by shape).
-  "$build/bin/vptq-checkpoint" synth -o "$tmp/$name" "${shape[@]}" --centroids "$k" \
+  "$build/bin/vptq-checkpoint" synth --force -o "$tmp/$name" "${shape[@]}" --centroids "$k" \
     --layers 1 > /dev/null
-  "$build/bin/vptq-compile" --model "$tmp/$name" --arch "$arch" --tuning "$tuning" \
+  "$build/bin/vptq-compile" --force --model "$tmp/$name" --arch "$arch" --tuning "$tuning" \
     --quiet -o "$out/bundles/$name"
 done
 du -sh "$out"

@@ -13,7 +13,7 @@ n=0
 : > "$out/kprof.txt"
 while read -r batch spec; do
   case "$batch" in ''|'#'*) continue ;; esac
-  "$build/bin/vptq-compile" --layer "$spec" --arch "$arch" --activation f16 --quiet \
+  "$build/bin/vptq-compile" --force --layer "$spec" --arch "$arch" --activation f16 --quiet \
     -o "$out/bundles/kprof-$n"
   echo "$n $batch $spec" >> "$out/kprof.txt"
   n=$((n + 1))

@@ -10,13 +10,13 @@ rm -rf "$out"/bundles/mma-*
 prepare_device
 for dtype in f16 bf16; do
   mapfile -t prompt < <(layers "$root/bench/gpu/matrix-$dtype.txt" ",batch_hint=16")
-  "$build/bin/vptq-compile" "${prompt[@]}" --arch "$arch" --activation "$dtype" --quiet \
+  "$build/bin/vptq-compile" --force "${prompt[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-prompt-$dtype"
   mapfile -t mid < <(layers "$root/bench/gpu/matrix-$dtype.txt" ",batch_hint=64")
-  "$build/bin/vptq-compile" "${mid[@]}" --arch "$arch" --activation "$dtype" --quiet \
+  "$build/bin/vptq-compile" --force "${mid[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-mid-$dtype"
   mapfile -t edges < <(layers "$root/bench/gpu/matrix-mma.txt")
-  "$build/bin/vptq-compile" "${edges[@]}" --arch "$arch" --activation "$dtype" --quiet \
+  "$build/bin/vptq-compile" --force "${edges[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/mma-edges-$dtype"
 done
 grep -c '"mma": true' "$out"/bundles/mma-*/manifest.json

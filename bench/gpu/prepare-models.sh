@@ -23,7 +23,7 @@ cp "$text" "$out/models/"
 # stories260K in f32 (exact conversion) and f16.
 for dtype in f32 f16; do
   m="$out/models/stories260K-$dtype"
-  "$build/bin/vptq-convert" --llama2c "$stories/stories260K.bin" \
+  "$build/bin/vptq-convert" --force --llama2c "$stories/stories260K.bin" \
     --tokenizer "$stories/tok512.bin" -o "$m" --dtype "$dtype" > /dev/null
 done
 "${reference[@]}" "$out/models/stories260K-f32" --out "$out/models/stories260K.reference.json" \
@@ -32,9 +32,9 @@ done
 
 # Synthetic VPTQ checkpoints (as the unit tests make them).
 common=(--hidden 128 --intermediate 344 --layers 2 --heads 4 --kv-heads 2 --vocab 512 --seed 7)
-"$build/bin/vptq-checkpoint" synth -o "$out/models/synth-packed" "${common[@]}" \
+"$build/bin/vptq-checkpoint" synth --force -o "$out/models/synth-packed" "${common[@]}" \
   --vector-len 8 --centroids 1024 --res-centroids 64 --quantize-lm-head > /dev/null
-"$build/bin/vptq-checkpoint" synth -o "$out/models/synth-unpacked" "${common[@]}" \
+"$build/bin/vptq-checkpoint" synth --force -o "$out/models/synth-unpacked" "${common[@]}" \
   --vector-len 4 --centroids 256 --res-centroids 0 --unpacked --outliers 8 --no-perm \
   --dtype bf16 > /dev/null
 for m in synth-packed synth-unpacked; do
@@ -48,10 +48,10 @@ done
 big=(--hidden 2048 --intermediate 5632 --heads 32 --kv-heads 4 --vocab 32000
      --vector-len 8 --centroids 65536 --res-centroids 256)
 tmp="$(mktemp -d)"
-"$build/bin/vptq-checkpoint" synth -o "$tmp/big" "${big[@]}" --layers 1 > /dev/null
+"$build/bin/vptq-checkpoint" synth --force -o "$tmp/big" "${big[@]}" --layers 1 > /dev/null
 echo "${big[*]}" > "$out/models/big.options"
 
-compile() { "$build/bin/vptq-compile" --arch "$arch" --quiet "$@"; }
+compile() { "$build/bin/vptq-compile" --force --arch "$arch" --quiet "$@"; }
 compile --model "$out/models/stories260K-f32" -o "$out/bundles/stories260K-f32"
 compile --model "$out/models/stories260K-f16" -o "$out/bundles/stories260K-f16"
 for m in synth-packed synth-unpacked; do

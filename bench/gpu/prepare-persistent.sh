@@ -8,7 +8,7 @@ rm -rf "$out"/bundles/persistent-*
 prepare_device
 mapfile -t lines < <(layers "$root/bench/gpu/matrix-persistent.txt")
 for dtype in f16 bf16; do
-  "$build/bin/vptq-compile" "${lines[@]}" --arch "$arch" --activation "$dtype" --quiet \
+  "$build/bin/vptq-compile" --force "${lines[@]}" --arch "$arch" --activation "$dtype" --quiet \
     -o "$out/bundles/persistent-$dtype"
 done
 grep -c '"persistent_blocks": [1-9]' "$out"/bundles/persistent-*/manifest.json

@@ -19,9 +19,9 @@ cp "$build"/bin/{vptq-quantizer-check,vptq-quantize-aot,vptq-run-aot} "$out/bin/
 cp -P "$build"/lib/libvptq_runtime_aot.so* "$out/lib/"
 cp "$shared/data/tinystories_val.txt" "$out/models/"
 m="$out/models/stories260K"
-"$build/bin/vptq-convert" --llama2c "$shared/models/stories260K/stories260K.bin" \
+"$build/bin/vptq-convert" --force --llama2c "$shared/models/stories260K/stories260K.bin" \
   --tokenizer "$shared/models/stories260K/tok512.bin" -o "$m" --dtype f32 > /dev/null
-compile() { "$build/bin/vptq-compile" --arch "$arch" --quiet "$@"; }
+compile() { "$build/bin/vptq-compile" --force --arch "$arch" --quiet "$@"; }
 compile --model "$m" --activation f32 --quantizer 2,4,6,8,16 \
   --quantizer-inputs 4096 -o "$out/bundles/calibrate"
 # The configurations quantize-and-run on the GPU machine uses.
@@ -31,7 +31,7 @@ for config in "v4k256r16:--vector-len 4 --centroids 256 --res-centroids 16" \
               "v2k16:--vector-len 2 --centroids 16"; do
   name="${config%%:*}"
   # shellcheck disable=SC2086
-  "$build/bin/vptq-quantize" --model "$m" -o "$tmp/$name" --calibration "$out/models/tinystories_val.txt" \
+  "$build/bin/vptq-quantize" --force --model "$m" -o "$tmp/$name" --calibration "$out/models/tinystories_val.txt" \
     --calibration-tokens 256 --kmeans-iters 1 --quiet ${config#*:} > /dev/null
   compile --model "$tmp/$name" -o "$out/bundles/$name"
   echo "${config#*:}" > "$out/models/$name.options"

@@ -15,14 +15,14 @@ variants() {
   layers "$list" "$1" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16\n--layer\n&,batch_hint=64\n--layer\n&,batch_hint=256/'
 }
 mapfile -t on < <(variants "")
-"$build/bin/vptq-compile" "${on[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-on"
+"$build/bin/vptq-compile" --force "${on[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-on"
 mapfile -t off < <(variants ",res_centroids_placement=shared")
-"$build/bin/vptq-compile" "${off[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-off-res"
+"$build/bin/vptq-compile" --force "${off[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-off-res"
 # v8-k256-k256 also with the main codebook as one copy.
 grep 'num_centroids=256,' "$list" > "$list.main"
 mv "$list.main" "$list"
 mapfile -t off < <(variants ",centroids_placement=shared,res_centroids_placement=shared")
-"$build/bin/vptq-compile" "${off[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-off-both"
+"$build/bin/vptq-compile" --force "${off[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/rep-off-both"
 rm -f "$list"
 python3 - "$out"/bundles/rep-*/manifest.json <<'PY'
 import collections, json, sys

@@ -12,9 +12,9 @@ prepare_device
 "$nvcc" -O3 -std=c++17 -arch="$arch" "$root/bench/gpu/shard-probe.cu" -o "$out/bin/shard-probe"
 mapfile -t sharded < <(layers "$root/bench/gpu/sharded-layers.txt")
 mapfile -t plain < <(layers "$root/bench/gpu/sharded-layers.txt" ",codebook_shards=0")
-"$build/bin/vptq-compile" "${sharded[@]}" "${plain[@]}" --arch "$arch" --activation f16 \
+"$build/bin/vptq-compile" --force "${sharded[@]}" "${plain[@]}" --arch "$arch" --activation f16 \
   --quiet -o "$out/bundles/sharded"
 mapfile -t sweep < <(layers "$root/bench/gpu/sharded-sweep.txt")
-"$build/bin/vptq-compile" "${sweep[@]}" --arch "$arch" --activation f16 --quiet \
+"$build/bin/vptq-compile" --force "${sweep[@]}" --arch "$arch" --activation f16 --quiet \
   -o "$out/bundles/sharded-sweep"
 du -sh "$out"

@@ -18,7 +18,7 @@ prepare_device vptq-tune
 # batch_hint=64 for 32-127) and the long-prompt kernel (batch_hint=256,
 # batch >= 128).
 mapfile -t speed < <(layers "$root/bench/gpu/speed-layers.txt" | sed '/^--layer$/!s/.*/&\n--layer\n&,batch_hint=16\n--layer\n&,batch_hint=64\n--layer\n&,batch_hint=256/')
-"$build/bin/vptq-compile" "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
+"$build/bin/vptq-compile" --force "${speed[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/speed"
 "$build/bin/vptq-tune" candidates --layers "${TUNE_LAYERS:-$root/bench/gpu/tune-layers.txt}" --arch "$arch" \
   --batches "${TUNE_BATCHES:-1,16}" -o "$out/candidates.txt"
 # TUNE_ONLY (a grep pattern, e.g. mma=1) keeps only the matching candidates.
@@ -40,5 +40,5 @@ for line in open(path):
 open(path, 'w').writelines(kept)
 PY
 mapfile -t tune < <(layers "$out/candidates.txt")
-"$build/bin/vptq-compile" "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"
+"$build/bin/vptq-compile" --force "${tune[@]}" --arch "$arch" --activation f16 --quiet -o "$out/bundles/tune"
 du -sh "$out"

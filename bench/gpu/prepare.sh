@@ -18,7 +18,7 @@ for dtype in f16 bf16; do
     [[ -z "$line" || "$line" == \#* ]] && continue
     layers+=(--layer "$line")
   done < "$root/bench/gpu/matrix-$dtype.txt"
-  "$build/bin/vptq-compile" "${layers[@]}" --arch "$arch" --activation "$dtype" \
+  "$build/bin/vptq-compile" --force "${layers[@]}" --arch "$arch" --activation "$dtype" \
     -o "$out/bundles/$dtype-$arch"
 done
 # Through the runtime: quantized and dense layers of Llama-2-7B shapes, the
@@ -38,7 +38,7 @@ for l in "${runtime_layers[@]}"; do
   done
 done
 for dtype in f16 bf16; do
-  "$build/bin/vptq-compile" --arch "$arch" --activation "$dtype" --quiet "${runtime_args[@]}" \
+  "$build/bin/vptq-compile" --force --arch "$arch" --activation "$dtype" --quiet "${runtime_args[@]}" \
     --dense in_features=4096,out_features=4096 \
     --dense in_features=4096,out_features=32000 \
     --dense in_features=2048,out_features=512,bias \

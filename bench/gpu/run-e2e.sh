@@ -25,7 +25,7 @@ for name in 7b-v8-k65536 7b-v8-k4096; do
   rm -rf /tmp/vptq-7b-*
   echo "==> $name: synthesize 32 layers"
   start=$(date +%s)
-  "$d/bin/vptq-checkpoint" synth -o "$m" $(cat "$d/e2e/$name.options") --layers 32 || status=1
+  "$d/bin/vptq-checkpoint" synth --force -o "$m" $(cat "$d/e2e/$name.options") --layers 32 || status=1
   echo "synthesized in $(( $(date +%s) - start )) s ($(du -sh "$m" | cut -f1))"
   [ -n "$tokenizer" ] && cp $tokenizer "$m/"
   "$d/bin/vptq-model-check" --model "$m" --bundle "$d/bundles/$name" \

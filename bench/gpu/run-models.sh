@@ -36,7 +36,7 @@ echo "==> TinyLlama-shaped VPTQ model (22 layers, synthesized here)"
 big=/tmp/vptq-big
 rm -rf "$big"
 start=$(date +%s)
-"$d/bin/vptq-checkpoint" synth -o "$big" $(cat "$m/big.options") --layers 22 || status=1
+"$d/bin/vptq-checkpoint" synth --force -o "$big" $(cat "$m/big.options") --layers 22 || status=1
 cp "$m/stories260K-f32"/tokenizer*.json "$big/"
 echo "synthesized in $(( $(date +%s) - start )) s"
 check big --model "$big" --bundle "$b/big" --prompt-tokens 256 --decode-tokens 128

@@ -12,7 +12,7 @@ ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -
 [ -n "$ncu" ] || { echo "no ncu on this machine"; exit 1; }
 m=/tmp/vptq-$name
 rm -rf /tmp/vptq-7b-*
-"$d/bin/vptq-checkpoint" synth -o "$m" $(cat "$d/e2e/$name.options") --layers 32 > /dev/null || exit 1
+"$d/bin/vptq-checkpoint" synth --force -o "$m" $(cat "$d/e2e/$name.options") --layers 32 > /dev/null || exit 1
 cp "$d"/models/stories260K-f32/tokenizer*.json "$m/" 2>/dev/null
 prompt="$(head -c 450 "$d/models/tinystories_val.txt" | tr '\n' ' ')"
 "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv \

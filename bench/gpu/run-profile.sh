@@ -20,7 +20,7 @@ status=0
 for name in "$@"; do
   m=/tmp/vptq-$name
   rm -rf /tmp/vptq-7b-*
-  "$d/bin/vptq-checkpoint" synth -o "$m" $(cat "$d/e2e/$name.options") --layers 32 > /dev/null || status=1
+  "$d/bin/vptq-checkpoint" synth --force -o "$m" $(cat "$d/e2e/$name.options") --layers 32 > /dev/null || status=1
   cp "$d"/models/stories260K-f32/tokenizer*.json "$m/" 2>/dev/null
   run=("$d/bin/vptq-run-aot" --model "$m" --bundle "$d/bundles/$name" --device cuda
        --prompt "Once upon a time" --max-new-tokens 3 --temperature 0 --no-graph --quiet)

@@ -1,6 +1,7 @@
 //===- Tuning.cpp - The autotuner's database of kernel decisions ----------===//
 
 #include "vptq/ABI/Tuning.h"
+#include "vptq/Support/FileOutput.h"
 
 #include <nlohmann/json.hpp>
 
@@ -116,11 +117,8 @@ std::string TuningDatabase::save(const std::string &path) const {
     if (t.codebookShards >= 0)
       entries.back()["codebook_shards"] = t.codebookShards;
   }
-  std::ofstream out(path);
-  if (!out)
-    return "cannot write tuning database " + path;
-  out << json({{"format_version", 1}, {"entries", entries}}).dump(2) << "\n";
-  return out ? std::string() : "cannot write tuning database " + path;
+  return support::writeFileAtomically(
+      path, json({{"format_version", 1}, {"entries", entries}}).dump(2) + "\n");
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -31,10 +32,18 @@ const json &require(const json &object, const char *key,
 }
 
 int64_t getInt(const json &value, const std::string &where, const char *key) {
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() > uint64_t(INT64_MAX))
+    fail(where, std::string("key '") + key + "' is too large: " + value.dump());
   if (value.is_number_integer())
     return value.get<int64_t>();
-  if (value.is_number_float() && value.get<double>() == double(int64_t(value.get<double>())))
-    return int64_t(value.get<double>());
+  // 4096.0 is an integer; 1e300 and 4096.5 are not (and converting them
+  // would be undefined).
+  if (value.is_number_float()) {
+    double d = value.get<double>();
+    if (d >= -9.2e18 && d <= 9.2e18 && d == std::trunc(d))
+      return int64_t(d);
+  }
   fail(where, std::string("key '") + key + "' must be an integer, got " +
                   value.dump());
 }
@@ -163,18 +172,32 @@ ModelArchitecture parseArchitecture(const json &j, const std::string &where) {
   a.numLayers = requireInt(j, "num_hidden_layers", where);
   a.numHeads = requireInt(j, "num_attention_heads", where);
   a.numKVHeads = optionalInt(j, "num_key_value_heads", a.numHeads, where);
-  if (a.numHeads <= 0 || a.hiddenSize <= 0 || a.numLayers <= 0 ||
-      a.intermediateSize <= 0)
-    fail(where, "hidden_size, intermediate_size, num_hidden_layers and "
-                "num_attention_heads must be positive");
+  // Limits far past any published model, checked before anything is sized
+  // by these fields, so that a corrupt value is an error rather than a
+  // huge allocation (and no product of two of them overflows).
+  auto inRange = [&](const char *key, int64_t value, int64_t limit) {
+    if (value <= 0 || value > limit)
+      fail(where, std::string("key '") + key + "' must be in [1, " +
+                      std::to_string(limit) + "], got " +
+                      std::to_string(value));
+  };
+  inRange("hidden_size", a.hiddenSize, kMaxHiddenSize);
+  inRange("intermediate_size", a.intermediateSize, kMaxHiddenSize * 8);
+  inRange("num_hidden_layers", a.numLayers, kMaxLayers);
+  inRange("num_attention_heads", a.numHeads, kMaxHeads);
+  inRange("num_key_value_heads", a.numKVHeads, a.numHeads);
   a.headDim = optionalInt(j, "head_dim", a.hiddenSize / a.numHeads, where);
-  if (a.numKVHeads <= 0 || a.numHeads % a.numKVHeads != 0)
+  inRange("head_dim", a.headDim, kMaxHeadDim);
+  if (a.numHeads % a.numKVHeads != 0)
     fail(where, "num_key_value_heads (" + std::to_string(a.numKVHeads) +
                     ") must divide num_attention_heads (" +
                     std::to_string(a.numHeads) + ")");
   a.vocabSize = requireInt(j, "vocab_size", where);
+  inRange("vocab_size", a.vocabSize, kMaxVocabSize);
   a.maxPositionEmbeddings =
       optionalInt(j, "max_position_embeddings", 2048, where);
+  inRange("max_position_embeddings", a.maxPositionEmbeddings,
+          kMaxPositionEmbeddings);
   a.rmsNormEps = optionalDouble(j, "rms_norm_eps", 1e-6, where);
   a.ropeTheta = optionalDouble(j, "rope_theta", 10000.0, where);
   if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null()) {

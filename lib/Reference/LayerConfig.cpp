@@ -10,7 +10,7 @@ using namespace vptq::ref;
 
 int64_t vptq::ref::bitsToAddress(int64_t n) {
   int64_t bits = 0;
-  while ((int64_t(1) << bits) < n)
+  while (bits < 63 && (int64_t(1) << bits) < n)
     ++bits;
   return bits;
 }
@@ -57,7 +57,7 @@ double LayerConfig::indexBitsPerWeight() const {
 }
 
 int64_t LayerConfig::defaultGroupSize() const {
-  if (numCodebooks <= 0)
+  if (numCodebooks <= 0 || inFeatures < outlierSize)
     return 0;
   return (inFeatures - outlierSize) / numCodebooks;
 }
@@ -84,6 +84,25 @@ std::string LayerConfig::verify() const {
       !positive("vector_len", vectorLen) ||
       !positive("num_codebooks", numCodebooks) ||
       !positive("group_size", groupSize))
+    return os.str();
+  if (outlierSize < 0) {
+    os << "outlier_size must not be negative, got " << outlierSize;
+    return os.str();
+  }
+  // Bounds first, so that no size computed below overflows.
+  auto atMost = [&](const char *name, int64_t value, int64_t limit) {
+    if (value <= limit)
+      return true;
+    os << name << " must be at most " << limit << ", got " << value;
+    return false;
+  };
+  if (!atMost("in_features", inFeatures, kMaxFeatures) ||
+      !atMost("out_features", outFeatures, kMaxFeatures) ||
+      !atMost("vector_len", vectorLen, kMaxVectorLen) ||
+      !atMost("outlier_vector_len", outlierVectorLen, kMaxVectorLen) ||
+      !atMost("num_codebooks", numCodebooks, inFeatures) ||
+      !atMost("group_size", groupSize, inFeatures) ||
+      !atMost("outlier_size", outlierSize, inFeatures))
     return os.str();
 
   if (numCentroids < 2 || numCentroids > kMaxCentroids) {

@@ -1,6 +1,7 @@
 //===- Checkpoint.cpp - Hugging Face model folders ------------------------===//
 
 #include "vptq/runtime/Checkpoint.h"
+#include "vptq/Support/FileOutput.h"
 #include "vptq/Reference/Packing.h"
 
 #include <nlohmann/json.hpp>
@@ -92,7 +93,7 @@ std::string vptq::runtime::checkIndexRanges(const ref::LayerConfig &c,
   auto checkAll = [&](const char *name, const ref::HostTensor &tensor,
                       int64_t limit, const char *what) -> std::string {
     for (int64_t i = 0; i < tensor.numElements(); ++i)
-      if (int64_t v = tensor.unsignedAt(i); v >= limit)
+      if (int64_t v = tensor.unsignedAt(i); v < 0 || v >= limit)
         return rangeError(name, i, v, limit, what);
     return {};
   };
@@ -185,6 +186,17 @@ Result<std::shared_ptr<Checkpoint>> Checkpoint::open(const std::string &dir) {
         return Status::error(indexPath.string() + ": weight_map[\"" + tensor +
                              "\"] is not a file name");
       std::string shard = shardName.get<std::string>();
+      // Shards live in the model folder: an absolute name or one that
+      // climbs out of it would read files the folder does not own.
+      fs::path shardRelative(shard);
+      bool climbs = false;
+      for (const fs::path &part : shardRelative)
+        climbs |= part == "..";
+      if (shard.empty() || shardRelative.is_absolute() || climbs)
+        return Status::error(indexPath.string() + ": weight_map[\"" + tensor +
+                             "\"] names shard '" + shard +
+                             "', which is not a file name inside the model "
+                             "folder");
       if (!shards.count(shard)) {
         fs::path shardPath = root / shard;
         if (!fs::exists(shardPath, ec))
@@ -340,12 +352,11 @@ Status vptq::runtime::writeCheckpoint(
   if (ec)
     return Status::error("cannot create " + dir + ": " + ec.message());
   fs::path root(dir);
-  {
-    std::ofstream os(root / "config.json");
-    os << checkpoint::modelConfigToJSON(config) << "\n";
-    if (!os)
-      return Status::error("cannot write " + (root / "config.json").string());
-  }
+  if (std::string err = support::writeFileAtomically(
+          (root / "config.json").string(),
+          checkpoint::modelConfigToJSON(config) + "\n");
+      !err.empty())
+    return Status::error(err);
   if (maxShardBytes == 0)
     return writeSafetensors((root / "model.safetensors").string(), tensors,
                             {{"format", "pt"}});
@@ -371,11 +382,13 @@ Status vptq::runtime::writeCheckpoint(
     for (const auto &[name, t] : shards[i])
       weightMap[name] = shardName;
   }
-  std::ofstream os(root / "model.safetensors.index.json");
-  os << json({{"metadata", {{"total_size", total}}}, {"weight_map", weightMap}})
-            .dump(2)
-     << "\n";
-  if (!os)
-    return Status::error("cannot write the safetensors index in " + dir);
+  if (std::string err = support::writeFileAtomically(
+          (root / "model.safetensors.index.json").string(),
+          json({{"metadata", {{"total_size", total}}},
+                {"weight_map", weightMap}})
+                  .dump(2) +
+              "\n");
+      !err.empty())
+    return Status::error(err);
   return Status::success();
 }

@@ -3,6 +3,7 @@
 #include "KernelStore.h"
 #include "vptq/ABI/Sha256.h"
 #include "vptq/ABI/Version.h"
+#include "vptq/Support/FileOutput.h"
 
 #include <atomic>
 #include <chrono>
@@ -42,34 +43,13 @@ bool readBytes(const std::string &path, std::vector<uint8_t> &out) {
   return bool(in);
 }
 
-/// A name no other process or thread writes to.
-std::string temporaryName(const std::string &path) {
-  static std::atomic<unsigned> counter{0};
-  return path + ".tmp." + std::to_string(getpid()) + "." +
-         std::to_string(counter++);
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
 Status writeAtomically(const std::string &path, const void *bytes,
                        size_t size) {
-  std::string tmp = temporaryName(path);
-  {
-    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-    os.write(static_cast<const char *>(bytes), std::streamsize(size));
-    os.flush();
-    if (!os) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return Status::error("cannot write " + tmp);
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Status::error("cannot rename " + tmp + " to " + path + ": " +
-                         ec.message());
-  }
+  std::string err = support::writeFileAtomically(
+      path, std::string_view(static_cast<const char *>(bytes), size));
+  if (!err.empty())
+    return Status::error(err);
   return Status::success();
 }
 
@@ -191,7 +171,7 @@ Result<std::shared_ptr<Kernel>>
 KernelStore::fromBundles(const KernelRequest &spec, std::string &elsewhere) {
   std::string key = spec.key();
   const DeviceInfo &d = backend->info();
-  for (const Bundle &bundle : bundles) {
+  for (Bundle &bundle : bundles) {
     for (const BundleKernel &k : bundle.manifest.kernels) {
       if (k.key() != key)
         continue;
@@ -209,13 +189,25 @@ KernelStore::fromBundles(const KernelRequest &spec, std::string &elsewhere) {
       auto start = Clock::now();
       KernelBinary binary = toBinary(k);
       std::string file = bundle.dir + "/" + k.file;
-      if (k.kind != "cpu") {
-        if (!readBytes(file, binary.bytes))
+      // Every kernel file is checked before it is loaded: a damaged host
+      // library would otherwise crash dlopen, a damaged GPU object the
+      // driver.
+      if (k.sha256.empty())
+        return Status::error(where + ": no checksum for " + k.file +
+                             " (the bundle predates checksummed kernels or "
+                             "was edited); rebuild it with vptq-compile");
+      bool shared = k.kind == "cpu";
+      if (!shared || !bundle.verified.count(k.file)) {
+        std::vector<uint8_t> bytes;
+        if (!readBytes(file, bytes))
           return Status::error(where + ": cannot read " + file);
-        if (!k.sha256.empty() &&
-            sha256Hex(binary.bytes.data(), binary.bytes.size()) != k.sha256)
+        if (sha256Hex(bytes.data(), bytes.size()) != k.sha256)
           return Status::error(file + ": checksum mismatch (the bundle is "
                                       "corrupt or was modified)");
+        if (shared)
+          bundle.verified.insert(k.file);
+        else
+          binary.bytes = std::move(bytes);
       }
       auto kernel = finish(spec, std::move(binary), file, KernelOrigin::Bundle);
       if (kernel) {
@@ -315,8 +307,11 @@ Result<std::shared_ptr<Kernel>> KernelStore::compile(const KernelRequest &spec,
   }
   if (file.empty() && binary.kind == "cpu") {
     // dlopen needs a file: a private temporary one, removed once loaded.
-    file = temporaryName((fs::temp_directory_path() / "vptq-kernel").string()) +
-           ext;
+    static std::atomic<unsigned> counter{0};
+    file = (fs::temp_directory_path() /
+            ("vptq-kernel." + std::to_string(getpid()) + "." +
+             std::to_string(counter++) + ext))
+               .string();
     VPTQ_RETURN_IF_ERROR(
         writeAtomically(file, binary.bytes.data(), binary.bytes.size()));
     temporary = true;

@@ -20,6 +20,7 @@
 #include "vptq/ABI/Tuning.h"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,8 @@ private:
   struct Bundle {
     std::string dir;
     BundleManifest manifest;
+    /// Shared files (host libraries) whose checksum was verified.
+    std::set<std::string> verified;
   };
 
   /// The kernel from a bundle, or null (with `elsewhere` listing archs the

@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - Memory-mapped safetensors files ------------------===//
 
 #include "vptq/runtime/Safetensors.h"
+#include "vptq/Support/FileOutput.h"
 
 #include <nlohmann/json.hpp>
 
@@ -215,28 +216,21 @@ Status vptq::runtime::writeSafetensors(
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-    if (!os)
-      return Status::error("cannot write " + tmp + ": " + std::strerror(errno));
-    uint64_t n = text.size();
-    for (int i = 0; i < 8; ++i)
-      os.put(char((n >> (8 * i)) & 0xff));
-    os.write(text.data(), text.size());
-    for (const auto &[name, t] : tensors)
-      os.write(reinterpret_cast<const char *>(t.data.data()), t.data.size());
-    os.flush();
-    if (!os) {
-      std::remove(tmp.c_str());
-      return Status::error("writing " + tmp +
-                           " failed: " + std::strerror(errno));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return Status::error("cannot move " + tmp + " to " + path + ": " + err);
-  }
+  support::AtomicFile file;
+  std::string err = file.open(path);
+  char length[8];
+  for (int i = 0; i < 8; ++i)
+    length[i] = char((uint64_t(text.size()) >> (8 * i)) & 0xff);
+  if (err.empty())
+    err = file.write(length, sizeof(length));
+  if (err.empty())
+    err = file.write(text);
+  for (const auto &[name, t] : tensors)
+    if (err.empty() && !t.data.empty())
+      err = file.write(t.data.data(), t.data.size());
+  if (err.empty())
+    err = file.commit();
+  if (!err.empty())
+    return Status::error(err);
   return Status::success();
 }

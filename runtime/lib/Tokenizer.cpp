@@ -22,6 +22,24 @@ namespace {
 // UTF-8 and Unicode classes
 //===----------------------------------------------------------------------===//
 
+/// The byte a `<0xAB>` piece stands for, or -1 for any other piece.
+int bytePieceValue(const std::string &piece) {
+  if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0 ||
+      piece.back() != '>')
+    return -1;
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    return -1;
+  };
+  int hi = hex(piece[3]), lo = hex(piece[4]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
 /// Decodes UTF-8; invalid bytes decode as U+FFFD.
 std::vector<uint32_t> toCodepoints(const std::string &s) {
   std::vector<uint32_t> out;
@@ -470,17 +488,47 @@ Tokenizer::parse(const std::string &tokenizerJson,
     if (type != "BPE")
       return Status::error(source + ": model type '" + type +
                            "' is not supported (only BPE)");
-    for (auto &[piece, id] : model.at("vocab").items()) {
-      int32_t i = id.get<int32_t>();
+    const json &vocab = model.at("vocab");
+    if (!vocab.is_object())
+      return Status::error(source + ": model.vocab must be an object of "
+                                    "token -> id");
+    const json *added = nullptr;
+    if (auto it = j.find("added_tokens"); it != j.end() && !it->is_null()) {
+      if (!it->is_array())
+        return Status::error(source + ": added_tokens must be a list");
+      added = &*it;
+    }
+    // Ids index the token table, which is sized by the largest: they must
+    // be integers below the number of entries (vocabularies are dense; an
+    // id far past them is corruption, not a token).
+    size_t entries = vocab.size() + (added ? added->size() : 0);
+    auto readId = [&](const json &id, const std::string &field,
+                      int32_t &out) -> Status {
+      if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+          uint64_t(id.get<int64_t>()) >= entries)
+        return Status::error(source + ": " + field + ": id " + id.dump() +
+                             " is not an integer in [0, " +
+                             std::to_string(entries) +
+                             ") (ids must be below the number of tokens)");
+      out = int32_t(id.get<int64_t>());
+      return Status::success();
+    };
+    for (auto &[piece, id] : vocab.items()) {
+      int32_t i = 0;
+      VPTQ_RETURN_IF_ERROR(
+          readId(id, "model.vocab[\"" + piece + "\"]", i));
       m.vocab[piece] = i;
       if (i >= int32_t(m.pieces.size()))
         m.pieces.resize(i + 1);
       m.pieces[i] = piece;
     }
-    if (auto added = j.find("added_tokens");
-        added != j.end() && added->is_array())
+    if (added)
       for (const json &a : *added) {
-        int32_t id = a.at("id").get<int32_t>();
+        if (!a.is_object())
+          return Status::error(source + ": added_tokens: entry " + a.dump() +
+                               " is not an object");
+        int32_t id = 0;
+        VPTQ_RETURN_IF_ERROR(readId(a.at("id"), "added_tokens", id));
         std::string content = a.at("content").get<std::string>();
         if (id >= int32_t(m.pieces.size()))
           m.pieces.resize(id + 1);
@@ -763,9 +811,8 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
       }
       continue;
     }
-    if (piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 &&
-        piece.back() == '>') {
-      out += char(std::stoi(piece.substr(3, 2), nullptr, 16));
+    if (int byte = bytePieceValue(piece); byte >= 0) {
+      out += char(byte);
       continue;
     }
     const std::string &space =

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/Reference/Float16.h"
+#include "vptq/Support/FileOutput.h"
 #include "vptq/runtime/Checkpoint.h"
 
 #include <unistd.h>
@@ -52,6 +53,8 @@ synth options (defaults in brackets):
   --quantize-lm-head        quantize lm_head too (kept dense by default)
   --dtype f16|bf16          model dtype [f16]
   --seed N                  random seed [1]
+  --force                   replace DIR if it exists (written beside it and
+                            swapped in once complete; refused without it)
 )";
 
 [[noreturn]] void die(const std::string &message) {
@@ -153,6 +156,7 @@ struct SynthOptions {
           vocab = 512, vectorLen = 8, centroids = 4096, resCentroids = 256,
           outliers = 0;
   bool packed = true, perm = true, norm = true, quantizeLMHead = false;
+  bool force = false;
   ref::DType dtype = ref::DType::F16;
   uint64_t seed = 1;
 };
@@ -167,6 +171,9 @@ ref::HostTensor randomDense(std::vector<int64_t> shape, float scale,
 }
 
 int synth(const SynthOptions &o) {
+  support::StagedDirectory staged;
+  if (std::string err = staged.begin(o.output, o.force); !err.empty())
+    die(err);
   if (o.output.empty())
     die("synth needs -o DIR");
   if (o.heads == 0 || o.hidden % o.heads != 0)
@@ -248,9 +255,11 @@ int synth(const SynthOptions &o) {
     addQuantizedTensors(q, tensors);
     m.quantization->configForLayers[mod.name] = q.quantization;
   }
-  Status s = writeCheckpoint(o.output, m, tensors);
+  Status s = writeCheckpoint(staged.path(), m, tensors);
   if (!s)
     die(s.message());
+  if (std::string err = staged.commit(); !err.empty())
+    die(err);
   std::cout << "wrote " << o.output << ": " << modules.size()
             << " linear layers, " << tensors.size() << " tensors\n";
   return 0;
@@ -318,6 +327,8 @@ int main(int argc, char **argv) {
         o.dtype = ref::DType::BF16;
       else
         die("--dtype must be f16 or bf16, got '" + d + "'");
+    } else if (a == "--force") {
+      o.force = true;
     } else if (a == "--seed")
       o.seed = uint64_t(toInt(a, value()));
     else if (a == "--help" || a == "-h") {

@@ -15,6 +15,7 @@
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQAttrs.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+#include "vptq/Support/FileOutput.h"
 #include "vptq/Transforms/Heuristics.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -24,6 +25,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -117,9 +119,17 @@ cl::opt<unsigned> jobs("j", cl::Prefix,
                        cl::init(0), cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
                     cl::cat(category));
+cl::opt<bool> force("force",
+                    cl::desc("Replace an existing bundle directory (it is "
+                             "replaced whole, once the new one is complete)"),
+                    cl::init(false), cl::cat(category));
+
+/// The bundle being written, beside its final place until it is complete.
+std::unique_ptr<support::StagedDirectory> staged;
 
 [[noreturn]] void die(const llvm::Twine &message) {
   llvm::errs() << "vptq-compile: error: " << message << "\n";
+  staged.reset();
   std::exit(1);
 }
 
@@ -416,10 +426,15 @@ int main(int argc, char **argv) {
   for (const KernelItem &item : unique)
     opCount += item.op ? 1 : 0;
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-    die("cannot create '" + outputDir + "': " + ec.message());
+  // Everything is written into a staging folder that replaces the output
+  // only once complete: a killed or failed run leaves the old bundle (or
+  // none) in place, never a mix of old and new files.
+  staged = std::make_unique<support::StagedDirectory>();
+  if (std::string err = staged->begin(outputDir, force); !err.empty())
+    die(err);
+  const std::string stagingDir = staged->path();
   for (const std::string &arch : archs) {
-    llvm::SmallString<256> dir(outputDir.getValue());
+    llvm::SmallString<256> dir(stagingDir);
     llvm::sys::path::append(dir, arch);
     if (std::error_code ec = llvm::sys::fs::create_directories(dir))
       die("cannot create '" + dir.str() + "': " + ec.message());
@@ -494,13 +509,13 @@ int main(int argc, char **argv) {
           entry.symbol = kernel->launch.kernelName;
           entry.launch = kernel->launch;
           entry.sha256 = sha256Hex(kernel->binary.data(), kernel->binary.size());
-          llvm::SmallString<256> path(outputDir.getValue());
+          llvm::SmallString<256> path(stagingDir);
           llvm::sys::path::append(path, entry.file);
-          std::ofstream os(path.c_str(), std::ios::binary);
-          os.write(reinterpret_cast<const char *>(kernel->binary.data()),
-                   kernel->binary.size());
-          if (!os)
-            errors[t] = "cannot write " + path.str().str();
+          errors[t] = support::writeFileAtomically(
+              path.str().str(),
+              std::string_view(
+                  reinterpret_cast<const char *>(kernel->binary.data()),
+                  kernel->binary.size()));
         }
       }
       progress.done(task.arch + " " + item.key() +
@@ -533,11 +548,21 @@ int main(int argc, char **argv) {
     if (object)
       objects.push_back(std::move(*object));
   if (!objects.empty()) {
-    llvm::SmallString<256> library(outputDir.getValue());
+    llvm::SmallString<256> library(stagingDir);
     llvm::sys::path::append(library, "host", "kernels.so");
     if (llvm::Error err =
             compiler::linkSharedLibrary(objects, library.str().str()))
       die(llvm::toString(std::move(err)));
+    // Runtimes check the library against this before loading it.
+    auto bytes = llvm::MemoryBuffer::getFile(library, /*IsText=*/false,
+                                             /*RequiresNullTerminator=*/false);
+    if (!bytes)
+      die("cannot read " + library + ": " + bytes.getError().message());
+    std::string digest =
+        sha256Hex((*bytes)->getBufferStart(), (*bytes)->getBufferSize());
+    for (BundleKernel &entry : entries)
+      if (entry.arch == "host")
+        entry.sha256 = digest;
   }
 
   BundleManifest manifest;
@@ -551,12 +576,14 @@ int main(int argc, char **argv) {
   manifest.archs = archs;
   manifest.layers = layerMap.get<std::map<std::string, std::string>>();
   manifest.kernels = std::move(entries);
-  llvm::SmallString<256> manifestPath(outputDir.getValue());
+  llvm::SmallString<256> manifestPath(stagingDir);
   llvm::sys::path::append(manifestPath, "manifest.json");
-  std::ofstream os(manifestPath.c_str());
-  os << writeManifest(manifest);
-  if (!os)
-    die("cannot write " + manifestPath.str());
+  if (std::string err = support::writeFileAtomically(
+          manifestPath.str().str(), writeManifest(manifest));
+      !err.empty())
+    die(err);
+  if (std::string err = staged->commit(); !err.empty())
+    die(err);
   if (!quiet)
     llvm::errs() << "vptq-compile: " << tasks.size() << " kernels ("
                  << unique.size() - opCount << " layer configurations"

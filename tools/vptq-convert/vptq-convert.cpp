@@ -10,7 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Llama2c.h"
 #include "vptq/Reference/Float16.h"
+#include "vptq/Support/FileOutput.h"
 #include "vptq/runtime/Checkpoint.h"
 
 #include <nlohmann/json.hpp>
@@ -30,7 +32,7 @@ namespace {
 
 const char *kUsage =
     R"(usage: vptq-convert --llama2c MODEL.bin --tokenizer TOKENIZER.bin -o DIR
-                    [--dtype f32|f16|bf16]
+                    [--dtype f32|f16|bf16] [--force]
 
 Converts a llama2.c checkpoint (legacy .bin: 7 x int32 header, float32
 weights) and its tokenizer (.bin: max token length, then score, length and
@@ -38,6 +40,9 @@ bytes per token) into a Hugging Face model folder: config.json,
 model.safetensors, tokenizer.json, tokenizer_config.json.
 
   --dtype   element type of the written weights (default f32: exact)
+  --force   replace DIR if it exists (the folder is written beside it and
+            swapped in once complete; without --force an existing DIR is
+            refused)
 )";
 
 [[noreturn]] void die(const std::string &message) {
@@ -52,17 +57,13 @@ std::vector<uint8_t> readFile(const std::string &path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-struct Llama2cHeader {
-  int32_t dim, hiddenDim, numLayers, numHeads, numKVHeads, vocabSize, seqLen;
-};
-
 /// Reads float32 tensors in llama2.c order from the file.
 class Reader {
 public:
   Reader(const std::vector<uint8_t> &bytes, const std::string &path)
       : bytes(bytes), path(path) {}
   std::vector<float> take(int64_t count, const char *what) {
-    if (count < 0 || offset + size_t(count) * 4 > bytes.size())
+    if (count < 0 || size_t(count) > (bytes.size() - offset) / 4)
       die(path + ": the file ends inside '" + what + "' (truncated or not " +
           "a llama2.c checkpoint)");
     std::vector<float> v(count);
@@ -75,7 +76,7 @@ public:
 private:
   const std::vector<uint8_t> &bytes;
   std::string path;
-  size_t offset = sizeof(Llama2cHeader);
+  size_t offset = sizeof(llama2c::Header);
 };
 
 /// llama2.c's interleaved rotary pairs to Hugging Face's halves: within
@@ -97,25 +98,16 @@ std::vector<float> permuteRotaryRows(const std::vector<float> &w, int64_t heads,
 /// of the merged piece.
 json tokenizerJSON(const std::string &path, int64_t vocabSize) {
   std::vector<uint8_t> bytes = readFile(path);
-  if (bytes.size() < 4)
-    die(path + ": too short for a llama2.c tokenizer");
-  size_t at = 4;
+  std::vector<llama2c::Token> tokens;
+  if (std::string err =
+          llama2c::readTokenizer(bytes.data(), bytes.size(), path, tokens);
+      !err.empty())
+    die(err);
   std::vector<std::string> pieces;
   std::vector<float> scores;
-  while (at < bytes.size()) {
-    if (at + 8 > bytes.size())
-      die(path + ": truncated at token " + std::to_string(pieces.size()));
-    float score;
-    int32_t length;
-    std::memcpy(&score, &bytes[at], 4);
-    std::memcpy(&length, &bytes[at + 4], 4);
-    at += 8;
-    if (length < 0 || at + size_t(length) > bytes.size())
-      die(path + ": token " + std::to_string(pieces.size()) +
-          " has an invalid length");
-    pieces.emplace_back(reinterpret_cast<const char *>(&bytes[at]), length);
-    scores.push_back(score);
-    at += length;
+  for (llama2c::Token &t : tokens) {
+    pieces.push_back(std::move(t.piece));
+    scores.push_back(t.score);
   }
   if (int64_t(pieces.size()) != vocabSize)
     die(path + " has " + std::to_string(pieces.size()) +
@@ -215,6 +207,7 @@ json tokenizerJSON(const std::string &path, int64_t vocabSize) {
 
 int main(int argc, char **argv) {
   std::string modelPath, tokenizerPath, output, dtypeName = "f32";
+  bool force = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -230,6 +223,8 @@ int main(int argc, char **argv) {
       output = value();
     else if (a == "--dtype")
       dtypeName = value();
+    else if (a == "--force")
+      force = true;
     else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;
@@ -246,18 +241,17 @@ int main(int argc, char **argv) {
                                               ref::DType::F32);
 
   std::vector<uint8_t> bytes = readFile(modelPath);
-  if (bytes.size() < sizeof(Llama2cHeader))
-    die(modelPath + ": too short for a llama2.c header");
-  Llama2cHeader h;
-  std::memcpy(&h, bytes.data(), sizeof(h));
-  bool shared = h.vocabSize > 0;
-  int64_t vocab = std::abs(h.vocabSize);
-  if (h.dim <= 0 || h.hiddenDim <= 0 || h.numLayers <= 0 || h.numHeads <= 0 ||
-      h.numKVHeads <= 0 || h.seqLen <= 0 || h.dim % h.numHeads ||
-      h.numHeads % h.numKVHeads)
-    die(modelPath + ": implausible header (dim " + std::to_string(h.dim) +
-        ", heads " + std::to_string(h.numHeads) + "/" +
-        std::to_string(h.numKVHeads) + "): not a llama2.c checkpoint?");
+  llama2c::Header h;
+  if (std::string err =
+          llama2c::readHeader(bytes.data(), bytes.size(), modelPath, h);
+      !err.empty())
+    die(err);
+  bool shared = h.sharedClassifier();
+  int64_t vocab = h.vocab();
+  // Refuse an existing output before the work, not after it.
+  support::StagedDirectory staged;
+  if (std::string err = staged.begin(output, force); !err.empty())
+    die(err);
   const int64_t dim = h.dim, hidden = h.hiddenDim, layers = h.numLayers;
   const int64_t headDim = dim / h.numHeads, kvDim = h.numKVHeads * headDim;
 
@@ -332,20 +326,27 @@ int main(int argc, char **argv) {
                                             : "bfloat16";
   a.bosTokenId = 1;
   a.eosTokenIds = {2};
-  if (Status s = writeCheckpoint(output, config, tensors); !s)
+  const std::string dir = staged.path();
+  if (Status s = writeCheckpoint(dir, config, tensors); !s)
     die(s.message());
-  std::ofstream(output + "/tokenizer.json")
-      << tokenizerJSON(tokenizerPath, vocab).dump(2) << "\n";
-  std::ofstream(output + "/tokenizer_config.json")
-      << json({{"tokenizer_class", "LlamaTokenizerFast"},
+  for (const auto &[name, text] :
+       {std::pair<std::string, std::string>{
+            "tokenizer.json", tokenizerJSON(tokenizerPath, vocab).dump(2)},
+        {"tokenizer_config.json",
+         json({{"tokenizer_class", "LlamaTokenizerFast"},
                {"bos_token", "<s>"},
                {"eos_token", "</s>"},
                {"unk_token", "<unk>"},
                {"add_bos_token", true},
                {"add_eos_token", false},
                {"model_max_length", h.seqLen}})
-             .dump(2)
-      << "\n";
+             .dump(2)}})
+    if (std::string err =
+            support::writeFileAtomically(dir + "/" + name, text + "\n");
+        !err.empty())
+      die(err);
+  if (std::string err = staged.commit(); !err.empty())
+    die(err);
   std::cout << "wrote " << output << ": " << layers << " layers, dim " << dim
             << ", vocab " << vocab << ", " << tensors.size() << " tensors ("
             << ref::dtypeName(dtype) << ")\n";

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "vptq/InitAll.h"
+#include "vptq/Support/FileOutput.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -81,15 +82,13 @@ int main(int argc, char **argv) {
         llvm::SmallString<256> path(outputDir);
         llvm::sys::path::append(path, binary.getSymName() + "." + chip + "." +
                                           ext);
-        std::error_code ec;
-        llvm::raw_fd_ostream os(path, ec);
-        if (ec) {
-          llvm::errs() << "vptq-objdump: cannot write " << path << ": "
-                       << ec.message() << "\n";
+        if (std::string err = vptq::support::writeFileAtomically(
+                path.str().str(), std::string_view(bytes.data(), bytes.size()));
+            !err.empty()) {
+          llvm::errs() << "vptq-objdump: " << err << "\n";
           failed = true;
           return;
         }
-        os << bytes;
         llvm::outs() << path << "\n";
         continue;
       }

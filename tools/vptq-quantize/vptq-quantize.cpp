@@ -20,6 +20,7 @@
 
 #include "vptq/Quantizer/DeviceMath.h"
 #include "vptq/Quantizer/Quantizer.h"
+#include "vptq/Support/FileOutput.h"
 #include "vptq/runtime/VPTQ.h"
 
 #include <unistd.h>
@@ -78,6 +79,9 @@ round-to-nearest baseline) and writes a model folder vptq-run reads.
                             vptq-compile --model M --quantizer makes one)
   --threads N               threads for the quantizer (default: all)
   --quiet                   no progress
+  --force                   replace OUT if it exists (the new folder is
+                            written beside it and swapped in once complete;
+                            without --force an existing OUT is refused)
 )";
 
 [[noreturn]] void die(const std::string &message) {
@@ -98,7 +102,7 @@ struct Options {
   int64_t calibrationSkip = 0, calibrationTokens = 8192;
   int bits = 4;
   std::vector<std::string> skip;
-  bool skipGiven = false, quiet = false;
+  bool skipGiven = false, quiet = false, force = false;
   DeviceKind device = DeviceKind::CPU;
   std::string math;
   std::vector<std::string> bundles;
@@ -171,6 +175,8 @@ Options parseArgs(int argc, char **argv) {
       o.vq.threads = int(toInt(a, value()));
     else if (a == "--quiet")
       o.quiet = true;
+    else if (a == "--force")
+      o.force = true;
     else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -324,6 +330,11 @@ int main(int argc, char **argv) {
   auto source = Checkpoint::open(o.model);
   if (!source)
     die(source.message());
+  // Refuse an existing output before the work, not after it; the folder is
+  // written beside its place and moved there whole.
+  support::StagedDirectory staged;
+  if (std::string err = staged.begin(o.output, o.force); !err.empty())
+    die(err);
   checkpoint::ModelConfig config = (*source)->config();
   if (config.quantization)
     die(o.model + "/config.json: the model is already quantized");
@@ -441,14 +452,26 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "\r\033[K");
   if (o.method == "vptq")
     config.quantization = qc;
-  if (Status s = writeCheckpoint(o.output, config, tensors); !s)
+  if (Status s = writeCheckpoint(staged.path(), config, tensors); !s)
     die(s.message());
   for (const char *f : {"tokenizer.json", "tokenizer_config.json",
                         "tokenizer.model", "generation_config.json",
-                        "special_tokens_map.json"})
-    if (fs::exists(fs::path(o.model) / f))
-      fs::copy_file(fs::path(o.model) / f, fs::path(o.output) / f,
-                    fs::copy_options::overwrite_existing);
+                        "special_tokens_map.json"}) {
+    fs::path from = fs::path(o.model) / f;
+    if (!fs::exists(from))
+      continue;
+    std::ifstream in(from, std::ios::binary);
+    std::string bytes{std::istreambuf_iterator<char>(in),
+                      std::istreambuf_iterator<char>()};
+    if (!in && !in.eof())
+      die("cannot read " + from.string());
+    if (std::string err = support::writeFileAtomically(
+            (fs::path(staged.path()) / f).string(), bytes);
+        !err.empty())
+      die(err);
+  }
+  if (std::string err = staged.commit(); !err.empty())
+    die(err);
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start)
                        .count();

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "vptq/engine/Sampler.h"
 #include "vptq/runtime/VPTQ.h"
 
 #include <unistd.h>
@@ -167,35 +168,6 @@ Options parseArgs(int argc, char **argv) {
   return o;
 }
 
-/// Samples a token from `logits` (temperature, then nucleus).
-int32_t sample(const std::vector<float> &logits, double temperature,
-               double topP, std::mt19937_64 &rng) {
-  if (temperature == 0)
-    return int32_t(std::max_element(logits.begin(), logits.end()) -
-                   logits.begin());
-  float maxLogit = *std::max_element(logits.begin(), logits.end());
-  std::vector<std::pair<double, int32_t>> probs(logits.size());
-  double sum = 0;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    double p = std::exp((double(logits[i]) - maxLogit) / temperature);
-    probs[i] = {p, int32_t(i)};
-    sum += p;
-  }
-  std::sort(probs.begin(), probs.end(), std::greater<>());
-  double mass = 0;
-  size_t keep = 0;
-  while (keep < probs.size() && mass < topP * sum)
-    mass += probs[keep++].first;
-  std::uniform_real_distribution<double> uniform(0.0, mass);
-  double r = uniform(rng);
-  for (size_t i = 0; i < keep; ++i) {
-    r -= probs[i].first;
-    if (r <= 0)
-      return probs[i].second;
-  }
-  return probs[keep - 1].second;
-}
-
 struct Session {
   Options opts;
   std::shared_ptr<Runtime> runtime;
@@ -242,7 +214,15 @@ struct Session {
     StreamDecoder stream(*tokenizer, prompt);
     std::vector<int32_t> out;
     for (int64_t i = 0; i < opts.maxNewTokens; ++i) {
-      int32_t next = sample(logits, opts.temperature, opts.topP, rng);
+      engine::SamplingParams params;
+      params.temperature = opts.temperature;
+      params.topP = opts.topP;
+      auto sampled = engine::sampleToken(logits.data(), logits.size(), params,
+                                         rng);
+      if (!sampled)
+        die(sampled.message() + " (after " +
+            std::to_string(context.size()) + " tokens)");
+      int32_t next = *sampled;
       if (isStop(next))
         break;
       out.push_back(next);

@@ -20,6 +20,7 @@
 #include "vptq/ABI/Tuning.h"
 #include "vptq/Compiler/Compiler.h"
 #include "vptq/Dialect/VPTQ/IR/VPTQDialect.h"
+#include "vptq/Support/FileOutput.h"
 #include "vptq/Transforms/Heuristics.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -479,9 +480,7 @@ int candidates(const std::vector<std::string> &args) {
   mlir::Type modelType = act == ref::DType::BF16  ? mlir::Type(mlir::BFloat16Type::get(&ctx))
                          : act == ref::DType::F32 ? mlir::Type(mlir::Float32Type::get(&ctx))
                                                   : mlir::Type(mlir::Float16Type::get(&ctx));
-  std::ofstream os(out);
-  if (!os)
-    die("cannot write " + out);
+  std::ostringstream os;
   os << "# vptq-tune candidates --arch " << arch << " --batches "
      << llvm::join(llvm::map_range(batches,
                                    [](int64_t b) { return std::to_string(b); }),
@@ -550,6 +549,9 @@ int candidates(const std::vector<std::string> &args) {
     }
     total += all.size() + 1;
   }
+  if (std::string err = support::writeFileAtomically(out, os.str());
+      !err.empty())
+    die(err);
   std::cerr << "vptq-tune: " << total << " candidate kernels for "
             << layers.size() << " layers -> " << out << "\n";
   return 0;
@@ -718,12 +720,10 @@ int select(const std::vector<std::string> &args) {
   }
   if (std::string err = db.save(out); !err.empty())
     die(err);
-  if (!report.empty()) {
-    std::ofstream r(report);
-    r << md.str();
-    if (!r)
-      die("cannot write " + report);
-  }
+  if (!report.empty())
+    if (std::string err = support::writeFileAtomically(report, md.str());
+        !err.empty())
+      die(err);
   std::cerr << "vptq-tune: " << entries << " entries -> " << out;
   if (incorrect)
     std::cerr << " (" << incorrect << " incorrect runs ignored)";

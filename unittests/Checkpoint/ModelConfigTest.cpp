@@ -160,4 +160,43 @@ TEST(ModelConfig, ErrorsNameTheKey) {
               "residual quantization of outliers is not part of the format");
 }
 
+// Hardening (found by fuzzing): values that used to hang, allocate without
+// bound or convert with undefined behaviour are errors naming the key.
+TEST(ModelConfig, HugeOrNonIntegralValuesAreErrors) {
+  // num_centroids past 2^62 looped forever deriving its index bits.
+  expectError(edited("\"num_centroids\": [-1, 65536]",
+                     "\"num_centroids\": [-1, 9223372036854775807]"),
+              "num_centroids must be in [2, 65536], got 9223372036854775807");
+  expectError(edited("\"num_centroids\": [-1, 65536]",
+                     "\"num_centroids\": [-1, 18446744073709551615]"),
+              "key 'num_centroids' is too large: 18446744073709551615");
+  // Floats outside int64 (converting them is undefined) and fractions.
+  expectError(edited("\"hidden_size\": 256", "\"hidden_size\": 1e300"),
+              "key 'hidden_size' must be an integer, got 1e+300");
+  expectError(edited("\"hidden_size\": 256", "\"hidden_size\": 256.5"),
+              "key 'hidden_size' must be an integer, got 256.5");
+  // Fields that size allocations are bounded before anything is sized.
+  expectError(edited("\"num_hidden_layers\": 2",
+                     "\"num_hidden_layers\": 1000000000"),
+              "key 'num_hidden_layers' must be in [1, 4096], got 1000000000");
+  expectError(edited("\"num_attention_heads\": 8",
+                     "\"num_attention_heads\": 8, \"head_dim\": 1000000000"),
+              "key 'head_dim' must be in [1, 4096], got 1000000000");
+  expectError(edited("\"vocab_size\": 1000", "\"vocab_size\": 4000000000"),
+              "key 'vocab_size' must be in [1, 16777216], got 4000000000");
+  expectError(edited("\"vocab_size\": 1000",
+                     "\"vocab_size\": 1000, \"max_position_embeddings\": -1"),
+              "key 'max_position_embeddings' must be in [1, 16777216], got -1");
+  // A layer whose sizes would overflow int64 products.
+  expectError(edited("\"group_size\": 336", "\"group_size\": 4611686018427387904"),
+              "group_size must be at most 688, got 4611686018427387904");
+  // 4096.0 is still an integer.
+  ModelConfig config;
+  EXPECT_EQ(parseModelConfig(edited("\"hidden_size\": 256",
+                                    "\"hidden_size\": 256.0"),
+                             "config.json", config),
+            "");
+  EXPECT_EQ(config.arch.hiddenSize, 256);
+}
+
 } // namespace

@@ -40,6 +40,9 @@ TEST(LayerConfig, DerivedQuantities) {
   EXPECT_EQ(bitsToAddress(3), 2);
   EXPECT_EQ(bitsToAddress(4096), 12);
   EXPECT_EQ(bitsToAddress(4097), 13);
+  // Past 2^62 the count used to loop forever (a shift by 64).
+  EXPECT_EQ(bitsToAddress((int64_t(1) << 62) + 1), 63);
+  EXPECT_EQ(bitsToAddress(INT64_MAX), 63);
 }
 
 TEST(LayerConfig, OutlierQuantities) {
@@ -137,6 +140,33 @@ TEST(ParseLayerAssignments, NamesTheProblem) {
                                   c)
                 .find("index_bits"),
             std::string::npos);
+}
+
+// Hardening (found by fuzzing): counts that hung, and sizes whose products
+// overflow, are refused with the key's name.
+TEST(ParseLayerAssignments, HugeValuesAreRefused) {
+  vptq::ref::LayerConfig c;
+  using vptq::ref::parseLayerAssignments;
+  EXPECT_EQ(parseLayerAssignments("in_features=64,out_features=8,vector_len=8,"
+                                  "num_centroids=9223372036854775807",
+                                  c),
+            "num_centroids must be in [2, 65536], got 9223372036854775807");
+  EXPECT_EQ(parseLayerAssignments("in_features=64,out_features=8,vector_len=8,"
+                                  "num_centroids=256,"
+                                  "num_res_centroids=4611686018427387905",
+                                  c),
+            "num_res_centroids must be 0 (no residual) or in [2, 65536], got "
+            "4611686018427387905");
+  EXPECT_EQ(parseLayerAssignments("in_features=4611686018427387904,"
+                                  "out_features=8,vector_len=8,"
+                                  "num_centroids=256,num_codebooks=4",
+                                  c),
+            "in_features must be at most 16777216, got 4611686018427387904");
+  EXPECT_EQ(parseLayerAssignments("in_features=64,out_features=8,vector_len=8,"
+                                  "num_centroids=256,num_codebooks=2,"
+                                  "group_size=4611686018427387904",
+                                  c),
+            "group_size must be at most 64, got 4611686018427387904");
 }
 
 } // namespace

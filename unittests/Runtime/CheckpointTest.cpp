@@ -399,4 +399,33 @@ TEST(CheckpointErrors, BadConfigJson) {
   expectLoadError(dir.path(), {"config.json"});
 }
 
+// Hardening (found by fuzzing): negative indices stored as signed 64-bit
+// integers passed validation and became 65535 in the kernel.
+TEST(CheckpointErrors, NegativeIndexIsOutOfRange) {
+  TempDir dir("ckpt");
+  writeLayer(dir.path(), makeLayerConfig(48, 24, 4, 300, 0, false),
+             ref::DType::F16, 1, [](Tensors &t) {
+               storeAs("indices", ref::DType::I64)(t);
+               t.at(tensorName("indices")).as<int64_t>()[5] = -1;
+             });
+  expectLoadError(dir.path(), {"'indices' element 5 is -1",
+                               "out of range for 300 centroids"});
+}
+
+// Hardening: shard names that leave the model folder are not opened.
+TEST(CheckpointErrors, ShardIndexNamesFileOutsideTheFolder) {
+  TempDir dir("ckpt");
+  writeLayer(dir.path(), residualConfig(), ref::DType::F16, 1, nullptr, 4096);
+  std::string outside = (std::filesystem::path(dir.path()) / "model-00001-of-00002.safetensors").string();
+  for (const std::string &shard :
+       {outside, std::string("../ckpt/model-00001-of-00002.safetensors"),
+        std::string("sub/../../x.safetensors"), std::string("")}) {
+    std::ofstream(dir / "model.safetensors.index.json")
+        << R"({"weight_map": {"a.weight": ")" << shard << R"("}})";
+    expectLoadError(dir.path(), {"model.safetensors.index.json",
+                                 "names shard '" + shard + "'",
+                                 "not a file name inside the model folder"});
+  }
+}
+
 } // namespace

@@ -166,4 +166,55 @@ TEST(Tokenizer, Errors) {
             std::string::npos);
 }
 
+// Hardening (found by fuzzing): ids that used to write out of bounds or
+// allocate gigabytes, and byte pieces that threw, are errors or plain text.
+TEST(Tokenizer, InvalidIdsAreErrors) {
+  auto parse = [](const std::string &vocab, const std::string &added) {
+    return Tokenizer::parse(R"({"model": {"type": "BPE", "vocab": )" + vocab +
+                                R"(, "merges": []}, "added_tokens": )" +
+                                added + "}",
+                            "", "t.json");
+  };
+  struct Case {
+    const char *vocab, *added, *message;
+  };
+  for (const Case &c : {
+           Case{R"({"a": -1})", "[]",
+                "t.json: model.vocab[\"a\"]: id -1 is not an integer in "
+                "[0, 1)"},
+           Case{R"({"a": 200000000})", "[]",
+                "t.json: model.vocab[\"a\"]: id 200000000 is not an integer "
+                "in [0, 1)"},
+           Case{R"({"a": 1e300})", "[]", "id 1e+300 is not an integer"},
+           Case{R"({"a": 0.5})", "[]", "id 0.5 is not an integer"},
+           Case{R"({"a": "0"})", "[]", "id \"0\" is not an integer"},
+           Case{R"({"a": 0})", R"([{"id": -5, "content": "<s>"}])",
+                "t.json: added_tokens: id -5 is not an integer in [0, 2)"},
+           Case{R"({"a": 0})", R"([{"id": 4294967296, "content": "<s>"}])",
+                "added_tokens: id 4294967296 is not an integer"},
+           Case{R"({"a": 0})", R"({"id": 1})", "added_tokens must be a list"},
+           Case{R"([0])", "[]", "model.vocab must be an object"},
+       }) {
+    auto tok = parse(c.vocab, c.added);
+    ASSERT_FALSE(tok.ok()) << c.vocab << " " << c.added;
+    EXPECT_NE(tok.message().find(c.message), std::string::npos)
+        << tok.message();
+  }
+  // Dense ids with an added token past the vocabulary are fine.
+  auto ok = parse(R"({"a": 0, "b": 1})", R"([{"id": 2, "content": "<s>"}])");
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ((*ok)->vocabSize(), 3);
+}
+
+TEST(Tokenizer, MalformedBytePiecesDecodeAsText) {
+  auto tok = Tokenizer::parse(
+      R"({"model": {"type": "BPE", "byte_fallback": true,
+          "vocab": {"<0xZZ>": 0, "<0x41>": 1, "<0x4g>": 2}, "merges": []}})",
+      "", "t.json");
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  EXPECT_EQ((*tok)->decode({1}), "A");
+  EXPECT_EQ((*tok)->decode({0}), "<0xZZ>");
+  EXPECT_EQ((*tok)->decode({2}), "<0x4g>");
+}
+
 } // namespace

@@ -20,6 +20,17 @@
 
 namespace vptq::checkpoint {
 
+/// Limits of config.json's architecture fields: far past any published
+/// model (Llama 3.1 405B: 126 layers, hidden 16384, 128 heads of 128), and
+/// small enough that sizes derived from them do not overflow. The loader
+/// refuses larger values, naming the key.
+inline constexpr int64_t kMaxHiddenSize = int64_t(1) << 17;
+inline constexpr int64_t kMaxLayers = 4096;
+inline constexpr int64_t kMaxHeads = 4096;
+inline constexpr int64_t kMaxHeadDim = 4096;
+inline constexpr int64_t kMaxVocabSize = int64_t(1) << 24;
+inline constexpr int64_t kMaxPositionEmbeddings = int64_t(1) << 24;
+
 /// A Llama-family decoder (Llama 2/3, Qwen2, Mistral) as config.json
 /// describes it.
 struct ModelArchitecture {

@@ -20,8 +20,15 @@ namespace vptq::ref {
 /// as uint16.
 inline constexpr int64_t kMaxCentroids = 65536;
 
+/// The largest in_features / out_features a layer may have (2^24): far past
+/// any published model, and small enough that no size derived from a valid
+/// configuration overflows.
+inline constexpr int64_t kMaxFeatures = int64_t(1) << 24;
+/// The longest vector (main or outlier) a layer may have.
+inline constexpr int64_t kMaxVectorLen = 1024;
+
 /// Returns ceil(log2(n)) for n >= 1: the number of bits that address n
-/// entries.
+/// entries (0 for n <= 1, 63 at most).
 int64_t bitsToAddress(int64_t n);
 
 /// Quantization parameters of one linear layer y = x * W^T (+ bias), where W

@@ -95,6 +95,21 @@ func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, ve
 
 // -----
 
+// A count past 2^62 used to hang deriving its index bits.
+// expected-error @+1 {{invalid #vptq.vq: num_centroids must be in [2, 65536], got 9223372036854775807}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 9223372036854775807>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{invalid #vptq.vq: in_features must be at most 16777216, got 4611686018427387904}}
+func.func @f() attributes {cfg = #vptq.vq<in_features = 4611686018427387904, out_features = 8, vector_len = 4, num_centroids = 16, num_codebooks = 4>} {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{invalid #vptq.vq: outlier_size must not be negative, got -4}}
 func.func @f() attributes {cfg = #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, outlier_size = -4, group_size = 20>} {
   return

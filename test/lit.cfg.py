@@ -30,3 +30,15 @@ config.environment["VPTQ_CACHE_DIR"] = os.path.join(config.test_exec_root,
 cuda_root = os.environ.get("CUDA_ROOT", "/usr/local/cuda")
 if os.access(os.path.join(cuda_root, "bin", "ptxas"), os.X_OK):
     config.available_features.add("ptxas")
+
+# A real full disk for the fault tests: a small tmpfs mounted in a private
+# mount namespace, which needs root (CI and the development machines are).
+import subprocess
+try:
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True, timeout=20)
+    if probe.returncode == 0:
+        config.available_features.add("tmpfs")
+except (OSError, subprocess.SubprocessError):
+    pass

@@ -12,6 +12,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <unistd.h>
 
 using namespace vptq;
 using namespace vptq::runtime;
@@ -87,6 +91,66 @@ TEST(AOTRuntime, LayerMissingFromTheBundle) {
         "without the compiler (AOT only)", "vptq-compile --arch host"})
     EXPECT_NE(q.message().find(part), std::string::npos)
         << "'" << part << "' not in: " << q.message();
+}
+
+/// A copy of the fixture's bundle in a fresh folder, for damaging.
+std::string copyBundle(const std::string &name) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() /
+                 ("vptq-aot-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::copy(bundleDir(), dir, fs::copy_options::recursive);
+  return dir.string();
+}
+
+/// Loading the first bundled layer from `dir` fails, naming `fragment`.
+void expectBundleRefused(const std::string &dir, const std::string &fragment) {
+  RuntimeOptions o;
+  o.diskCache = false;
+  o.bundles = {dir};
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok()) << rt.message();
+  ref::LayerConfig c = bundledLayers()[0];
+  auto q = QuantLinear::create(
+      *rt, toLoaded(ref::makeRandomLayer(c, 1, DType::F16), "bundled"),
+      DType::F16);
+  ASSERT_FALSE(q.ok()) << "loaded a kernel from a damaged bundle";
+  EXPECT_NE(q.message().find(fragment), std::string::npos) << q.message();
+}
+
+// Hardening (found by fault injection): a truncated or damaged host library
+// crashed dlopen (SIGBUS/SIGTRAP); every bundled file is checked first.
+TEST(AOTRuntime, DamagedHostLibraryIsRefused) {
+  ASSERT_FALSE(bundleDir().empty());
+  std::string dir = copyBundle("truncated");
+  std::string lib = dir + "/host/kernels.so";
+  std::filesystem::resize_file(lib, std::filesystem::file_size(lib) / 2);
+  expectBundleRefused(dir, dir + "/host/kernels.so: checksum mismatch");
+  std::filesystem::remove_all(dir);
+
+  dir = copyBundle("flipped");
+  {
+    std::fstream f(dir + "/host/kernels.so",
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+  expectBundleRefused(dir, "checksum mismatch");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AOTRuntime, KernelWithoutChecksumIsRefused) {
+  ASSERT_FALSE(bundleDir().empty());
+  std::string dir = copyBundle("nosum");
+  std::ifstream in(dir + "/manifest.json");
+  std::string text{std::istreambuf_iterator<char>(in),
+                   std::istreambuf_iterator<char>()};
+  std::string stripped = std::regex_replace(
+      text, std::regex("\"sha256\": *\"[0-9a-f]+\",?"), "");
+  ASSERT_NE(stripped, text);
+  std::ofstream(dir + "/manifest.json") << stripped;
+  expectBundleRefused(dir, "no checksum for host/kernels.so");
+  std::filesystem::remove_all(dir);
 }
 
 } // namespace

@@ -10,7 +10,7 @@ build="${VPTQ_BUILD_DIR:-$root/build}"
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22
   nlohmann-json3-dev rocm-device-libs ninja-build cmake g++ libgtest-dev
-  libomp-22-dev libsentencepiece-dev
+  libomp-22-dev libsentencepiece-dev libclang-rt-22-dev
   python3 python3-venv
 )
 

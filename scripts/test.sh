@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh), then runs the lit regression tests
-# and the ctest unit/numeric tests, and ends with both summaries.
+# and the ctest unit/numeric tests, the installed embedding example, and the
+# same suite under ASan + UBSan with every fuzzer for a bounded time
+# (scripts/sanitize.sh; VPTQ_SKIP_SANITIZERS=1 leaves that out), and ends
+# with the summaries.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +40,16 @@ embed_log="$build/embed.log"
 ) 2>&1 | tee "$embed_log"
 embed_status=${PIPESTATUS[0]}
 
+echo "==> the same suite under ASan + UBSan, and the fuzzers (scripts/sanitize.sh)"
+san_log="$build/sanitize.log"
+if [[ "${VPTQ_SKIP_SANITIZERS:-0}" == 1 ]]; then
+  echo "  skipped (VPTQ_SKIP_SANITIZERS=1)" | tee "$san_log"
+  san_status=0
+else
+  "$root/scripts/sanitize.sh" 2>&1 | tee "$san_log"
+  san_status=${PIPESTATUS[0]}
+fi
+
 echo
 echo "==================== Summary ===================="
 echo "lit:"
@@ -46,8 +59,10 @@ echo "ctest:"
 grep -E "tests passed|tests failed out of" "$ctest_log" | sed 's/^/  /'
 echo "embedding example (installed package, CPU):"
 if ((embed_status == 0)); then echo "  passed"; else echo "  FAILED (see $embed_log)"; fi
-if ((lit_status != 0 || ctest_status != 0 || embed_status != 0)); then
-  echo "RESULT: FAILED (lit exit $lit_status, ctest exit $ctest_status, embed exit $embed_status)"
+echo "sanitizers (ASan + UBSan: lit, ctest) and fuzzers:"
+grep -E "^  (Passed|Failed|Unresolved|Timed Out):|tests passed|tests failed out of|^fuzzers:|skipped" "$san_log" | sed 's/^ */  /'
+if ((lit_status != 0 || ctest_status != 0 || embed_status != 0 || san_status != 0)); then
+  echo "RESULT: FAILED (lit exit $lit_status, ctest exit $ctest_status, embed exit $embed_status, sanitizers exit $san_status)"
   exit 1
 fi
 echo "RESULT: all tests passed"

@@ -3,6 +3,8 @@
 #include "vptq/ABI/Manifest.h"
 #include "vptq/Checkpoint/ModelConfig.h"
 
+#include "JSONInts.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -78,8 +80,8 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   LinearSpec spec;
   spec.dense = j.value("dense", false);
   if (spec.dense) {
-    spec.config.inFeatures = j.at("in_features").get<int64_t>();
-    spec.config.outFeatures = j.at("out_features").get<int64_t>();
+    spec.config.inFeatures = detail::jsonIntAt(j, "in_features");
+    spec.config.outFeatures = detail::jsonIntAt(j, "out_features");
     spec.config.bias = j.at("bias").get<bool>();
   } else {
     checkpoint::LayerQuantization layer;
@@ -96,22 +98,22 @@ LinearSpec specFromJSON(const json &j, const std::string &where) {
   }
   spec.activation = dtypeOf(j, "activation");
   spec.model = dtypeOf(j, "model_dtype");
-  spec.batch = j.value("batch", int64_t(-1));
-  spec.batchHint = j.value("batch_hint", int64_t(0));
+  spec.batch = detail::jsonIntOr(j, "batch", -1);
+  spec.batchHint = detail::jsonIntOr(j, "batch_hint", 0);
   std::string form = j.value("form", std::string("fused"));
   spec.form = form == "decomposed"            ? LinearForm::Decomposed
               : form == "decomposed-unpacked" ? LinearForm::DecomposedUnpacked
                                               : LinearForm::Fused;
-  spec.blockRows = j.value("block_rows", int64_t(0));
-  spec.warpsPerRow = j.value("warps_per_row", int64_t(0));
-  spec.batchTile = j.value("batch_tile", int64_t(0));
-  spec.kChunk = j.value("k_chunk", int64_t(0));
-  spec.mma = j.value("mma", int64_t(-1));
-  spec.persistentBlocks = j.value("persistent_blocks", int64_t(-1));
-  spec.sharedWeights = j.value("shared_weights", int64_t(-1));
-  spec.stagedInputs = j.value("staged_inputs", int64_t(-1));
-  spec.registerWgmma = j.value("register_wgmma", int64_t(-1));
-  spec.codebookShards = j.value("codebook_shards", int64_t(-1));
+  spec.blockRows = detail::jsonIntOr(j, "block_rows", 0);
+  spec.warpsPerRow = detail::jsonIntOr(j, "warps_per_row", 0);
+  spec.batchTile = detail::jsonIntOr(j, "batch_tile", 0);
+  spec.kChunk = detail::jsonIntOr(j, "k_chunk", 0);
+  spec.mma = detail::jsonIntOr(j, "mma", -1);
+  spec.persistentBlocks = detail::jsonIntOr(j, "persistent_blocks", -1);
+  spec.sharedWeights = detail::jsonIntOr(j, "shared_weights", -1);
+  spec.stagedInputs = detail::jsonIntOr(j, "staged_inputs", -1);
+  spec.registerWgmma = detail::jsonIntOr(j, "register_wgmma", -1);
+  spec.codebookShards = detail::jsonIntOr(j, "codebook_shards", -1);
   spec.gatedInput = j.value("gated_input", false);
   spec.centroidsPlacement = j.value("centroids_placement", std::string());
   spec.resCentroidsPlacement =
@@ -136,10 +138,10 @@ OpSpec opFromJSON(const json &j, const std::string &where) {
   s.op = j.at("op").get<std::string>();
   s.dtype = dtypeOf(j, "dtype");
   s.paramType = dtypeOf(j, "param_dtype");
-  s.width = j.at("width").get<int64_t>();
-  s.numHeads = j.value("num_heads", int64_t(0));
-  s.numKVHeads = j.value("num_kv_heads", int64_t(0));
-  s.headDim = j.value("head_dim", int64_t(0));
+  s.width = detail::jsonIntAt(j, "width");
+  s.numHeads = detail::jsonIntOr(j, "num_heads", 0);
+  s.numKVHeads = detail::jsonIntOr(j, "num_kv_heads", 0);
+  s.headDim = detail::jsonIntOr(j, "head_dim", 0);
   s.epsilon = j.value("epsilon", 0.0);
   s.scale = j.value("scale", 0.0);
   if (std::string err = s.verify(); !err.empty())
@@ -216,7 +218,7 @@ std::string vptq::parseManifest(const std::string &text,
   try {
     json j = json::parse(text);
     BundleManifest m;
-    m.formatVersion = j.at("format_version").get<int>();
+    m.formatVersion = detail::jsonInt<int>(j.at("format_version"), "format_version");
     if (m.formatVersion != 1)
       return source + ": manifest format_version " +
              std::to_string(m.formatVersion) +
@@ -243,7 +245,7 @@ std::string vptq::parseManifest(const std::string &text,
         KernelArg arg;
         arg.name = a.at("name").get<std::string>();
         arg.dtype = dtypeOf(a, "dtype");
-        arg.shape = a.at("shape").get<std::vector<int64_t>>();
+        arg.shape = detail::jsonIntsAt(a, "shape");
         k.args.push_back(arg);
       }
       if (k.arch == "host") {
@@ -252,19 +254,19 @@ std::string vptq::parseManifest(const std::string &text,
       } else {
         const json &l = e.at("launch");
         k.launch.kernelName = k.symbol;
-        k.launch.blockSize = l.at("block")[0].get<int64_t>();
-        k.launch.gridX = l.at("grid_x").get<int64_t>();
-        k.launch.batchTile = l.at("batch_tile").get<int64_t>();
-        k.launch.sharedBytes = l.at("shared_bytes").get<int64_t>();
+        k.launch.blockSize = detail::jsonInt(l.at("block").at(0), "block");
+        k.launch.gridX = detail::jsonIntAt(l, "grid_x");
+        k.launch.batchTile = detail::jsonIntAt(l, "batch_tile");
+        k.launch.sharedBytes = detail::jsonIntAt(l, "shared_bytes");
         k.launch.gridDependency = l.value("grid_dependency", false);
-        k.launch.clusterSize = l.value("cluster_size", int64_t(1));
+        k.launch.clusterSize = detail::jsonIntOr(l, "cluster_size", 1);
         if (auto t = e.find("tiling"); t != e.end()) {
-          k.launch.blockRows = t->value("block_rows", int64_t(0));
-          k.launch.warpsPerRow = t->value("warps_per_row", int64_t(0));
-          k.launch.kChunk = t->value("k_chunk", int64_t(0));
+          k.launch.blockRows = detail::jsonIntOr(*t, "block_rows", 0);
+          k.launch.warpsPerRow = detail::jsonIntOr(*t, "warps_per_row", 0);
+          k.launch.kChunk = detail::jsonIntOr(*t, "k_chunk", 0);
           k.launch.mma = t->value("mma", false);
           k.launch.persistentBlocks =
-              t->value("persistent_blocks", int64_t(0));
+              detail::jsonIntOr(*t, "persistent_blocks", 0);
           k.launch.sharedWeights = t->value("shared_weights", false);
           k.launch.stagedInputs = t->value("staged_inputs", false);
           k.launch.registerWgmma = t->value("register_wgmma", false);

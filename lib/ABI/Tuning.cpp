@@ -3,6 +3,8 @@
 #include "vptq/ABI/Tuning.h"
 #include "vptq/Support/FileOutput.h"
 
+#include "JSONInts.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -50,18 +52,18 @@ std::string TuningDatabase::load(const std::string &path) {
       TuningEntry t;
       t.arch = e.at("arch").get<std::string>();
       t.layer = e.at("layer").get<std::string>();
-      t.batch = e.at("batch").get<int64_t>();
+      t.batch = detail::jsonIntAt(e, "batch");
       const json &tiling = e.at("tiling");
-      t.blockRows = tiling.at("block_rows").get<int64_t>();
-      t.warpsPerRow = tiling.at("warps_per_row").get<int64_t>();
-      t.batchTile = tiling.at("batch_tile").get<int64_t>();
-      t.kChunk = tiling.at("k_chunk").get<int64_t>();
+      t.blockRows = detail::jsonIntAt(tiling, "block_rows");
+      t.warpsPerRow = detail::jsonIntAt(tiling, "warps_per_row");
+      t.batchTile = detail::jsonIntAt(tiling, "batch_tile");
+      t.kChunk = detail::jsonIntAt(tiling, "k_chunk");
       t.mma = tiling.value("mma", false);
-      t.persistentBlocks = tiling.value("persistent_blocks", int64_t(0));
+      t.persistentBlocks = detail::jsonIntOr(tiling, "persistent_blocks", 0);
       t.sharedWeights = tiling.value("shared_weights", false);
       t.stagedInputs = tiling.value("staged_inputs", false);
       t.registerWgmma = tiling.value("register_wgmma", false);
-      t.codebookShards = e.value("codebook_shards", int64_t(-1));
+      t.codebookShards = detail::jsonIntOr(e, "codebook_shards", -1);
       if (t.blockRows <= 0 || t.warpsPerRow <= 0 || t.batchTile <= 0 ||
           t.kChunk <= 0)
         return path + ": entry for " + t.layer + " has a non-positive tiling";
@@ -74,7 +76,7 @@ std::string TuningDatabase::load(const std::string &path) {
       }
       t.us = e.value("us", 0.0);
       t.heuristicUs = e.value("heuristic_us", 0.0);
-      t.candidates = e.value("candidates", int64_t(0));
+      t.candidates = detail::jsonIntOr(e, "candidates", 0);
       t.device = e.value("device", "");
       add(t);
     }

@@ -148,6 +148,42 @@ TEST(Manifest, RejectsOtherVersionsAndGarbage) {
             std::string::npos);
 }
 
+// Hardening (found by fuzzing): a cache entry whose spec has a centroid
+// count past 2^62 hung the runtime (every later run read the same entry).
+TEST(Manifest, HugeCentroidCountIsAnError) {
+  std::string spec =
+      R"({"in_features": 64, "out_features": 40, "vector_lens": [-1, 8],
+          "num_centroids": [-1, 9223372036854775807],
+          "num_res_centroids": [-1, -1], "group_num": 1, "group_size": 64})";
+  std::string text = R"({"format_version": 1, "compiler": "c", "archs": ["host"], "layers": {},
+      "kernels": [{"id": "k0", "arch": "host", "kind": "cpu", "file": "k.so",
+                   "symbol": "f", "args": [], "spec": )" +
+                     spec + "}]}";
+  BundleManifest out;
+  std::string err = parseManifest(text, "entry.json", out);
+  EXPECT_NE(err.find("entry.json"), std::string::npos) << err;
+  EXPECT_NE(err.find("num_centroids must be in [2, 65536]"), std::string::npos)
+      << err;
+}
+
+// Hardening: integers given as huge floats were converted with undefined
+// behaviour.
+TEST(Manifest, NonIntegerNumbersAreErrors) {
+  std::string text = R"({"format_version": 1, "compiler": "c", "archs": ["host"], "layers": {},
+      "kernels": [{"id": "k0", "arch": "host", "kind": "cpu", "file": "k.so",
+                   "symbol": "f", "args": [{"name": "x", "dtype": "F16", "shape": [-1, 1e300]}],
+                   "op": {"op": "silu_mul", "dtype": "F16", "param_dtype": "F16", "width": 8}}]})";
+  BundleManifest out;
+  std::string err = parseManifest(text, "m.json", out);
+  EXPECT_NE(err.find("'shape' must be an integer, got 1e+300"),
+            std::string::npos)
+      << err;
+  std::string version = R"({"format_version": 1.5e19})";
+  err = parseManifest(version, "m.json", out);
+  EXPECT_NE(err.find("'format_version' must be an integer"), std::string::npos)
+      << err;
+}
+
 TEST(Manifest, ArchCompatibility) {
   EXPECT_TRUE(archRunsOn("sm_90a", "sm_90"));
   EXPECT_TRUE(archRunsOn("sm_90", "sm_90a"));

@@ -1,0 +1,42 @@
+//===- DialectFuzzer.cpp - the vptq dialect's parser and verifiers --------===//
+//
+// The input is MLIR text with the vptq dialect (and the upstream dialects
+// vptq-opt registers): parsing and verifying it must give a diagnostic or a
+// module, never a crash or a hang. Accepted modules print and re-parse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "vptq/InitAll.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/raw_ostream.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static mlir::DialectRegistry *registry = [] {
+    auto *r = new mlir::DialectRegistry();
+    vptq::registerAllDialects(*r);
+    return r;
+  }();
+  mlir::MLIRContext context(*registry,
+                            mlir::MLIRContext::Threading::DISABLED);
+  context.loadAllAvailableDialects();
+  // Diagnostics are the expected outcome of most inputs; keep them quiet.
+  mlir::ScopedDiagnosticHandler quiet(&context, [](mlir::Diagnostic &) {
+    return mlir::success();
+  });
+  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, &context);
+  if (!module || mlir::failed(mlir::verify(*module)))
+    return 0;
+  std::string printed;
+  llvm::raw_string_ostream os(printed);
+  module->print(os);
+  (void)mlir::parseSourceString<mlir::ModuleOp>(printed, &context);
+  return 0;
+}

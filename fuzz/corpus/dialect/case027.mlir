@@ -1,0 +1,5 @@
+func.func @f(%i: tensor<1x2x2xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{packed 'indices' must have i32 elements, got 'i16'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, packed = true> indices(%i : tensor<1x2x2xi16>) centroids(%c : tensor<1x64xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}

@@ -1,0 +1,5 @@
+func.func @f(%i: tensor<1x2x3xi32>, %r: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %rc: tensor<1x16xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'res_indices' must be absent with packed indices: the residual codes are packed into 'indices'}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, num_res_centroids = 4, packed = true> indices(%i : tensor<1x2x3xi32>) res_indices(%r : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) res_centroids(%rc : tensor<1x16xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}

@@ -1,0 +1,5 @@
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x32xf16>, %w: tensor<8x16xf16>) {
+  // expected-error @+1 {{'centroids' must have shape [num_codebooks, num_centroids * vector_len] = [1, 64], got [1, 32]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x32xf16>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}

@@ -1,0 +1,5 @@
+func.func @f(%i: tensor<1x2x16xi16>, %c: tensor<1x64xf16>, %w: tensor<8x16xf16>, %p: tensor<15xi64>) {
+  // expected-error @+1 {{'perm' must have shape [in_features] = [16], got [15]}}
+  %0 = vptq.dequant #vptq.vq<in_features = 16, out_features = 8, vector_len = 4, num_centroids = 16, enable_perm = true> indices(%i : tensor<1x2x16xi16>) centroids(%c : tensor<1x64xf16>) perm(%p : tensor<15xi64>) outs(%w : tensor<8x16xf16>) -> tensor<8x16xf16>
+  return
+}

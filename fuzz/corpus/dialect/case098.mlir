@@ -1,0 +1,5 @@
+func.func @f(%q: memref<?x60xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>) {
+  // expected-error @+1 {{query width 60 is not a multiple of head_dim 8}}
+  vptq.rotary_append %q, %k, %k, %p, %inv, %c, %c {head_dim = 8 : i64} : memref<?x60xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>
+  return
+}

@@ -1,0 +1,11 @@
+func.func @f(%x: memref<?x64xf16>, %i: memref<1x2x64xi16>,
+             %c: memref<1x1024xf16>, %y: memref<?x8xf16>) {
+  // expected-error @+5 {{#vptq.tiling: with mma, k_chunk = 24 must be a multiple of 16 and at most 128}}
+  vptq.matmul #vptq.vq<in_features = 64, out_features = 8, vector_len = 4,
+                       num_centroids = 256>
+      input(%x : memref<?x64xf16>) indices(%i : memref<1x2x64xi16>)
+      centroids(%c : memref<1x1024xf16>) outs(%y : memref<?x8xf16>)
+      {tiling = #vptq.tiling<block_rows = 4, warps_per_row = 8, batch_tile = 16,
+                             k_chunk = 24, mma = true>}
+  return
+}

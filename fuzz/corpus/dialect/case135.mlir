@@ -1,0 +1,5 @@
+func.func @f(%q: memref<?x64xf16>, %k: memref<?x32xf16>, %p: memref<?xi32>, %inv: memref<4xf32>, %c: memref<512x32xf16>, %o: memref<?x64xf16>) {
+  // expected-error @+1 {{num_heads 8 is not a multiple of num_kv_heads 3}}
+  vptq.rotary_attention %q, %k, %k, %p, %inv, %c, %c, %o {num_heads = 8 : i64, num_kv_heads = 3 : i64, head_dim = 8 : i64, scale = 0.5 : f64} : memref<?x64xf16>, memref<?x32xf16>, memref<?x32xf16>, memref<?xi32>, memref<4xf32>, memref<512x32xf16>, memref<512x32xf16>, memref<?x64xf16>
+  return
+}

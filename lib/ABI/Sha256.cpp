@@ -88,7 +88,8 @@ void Sha256::update(const void *data, size_t bytes) {
   }
   for (; bytes >= 64; p += 64, bytes -= 64)
     compress(p);
-  std::memcpy(buffer.data(), p, bytes);
+  if (bytes) // p may be null when nothing was given
+    std::memcpy(buffer.data(), p, bytes);
   buffered = bytes;
 }
 

@@ -273,7 +273,8 @@ Checkpoint::load(const std::string &name,
     return Status::error(os.str());
   }
   ref::HostTensor t(*entry->dtype, entry->shape);
-  std::memcpy(t.data.data(), entry->data, entry->bytes);
+  if (entry->bytes) // an empty tensor's vector may hold no buffer
+    std::memcpy(t.data.data(), entry->data, entry->bytes);
   return t;
 }
 

@@ -718,8 +718,14 @@ Tokenizer::loadSentencePiece(const std::string &path,
   std::shared_ptr<Tokenizer> tok(new Tokenizer());
   Impl &m = *tok->impl;
   m.sentencePiece = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  if (auto status = m.sentencePiece->Load(path); !status.ok())
-    return Status::error(path + ": " + status.ToString());
+  // libsentencepiece reports some malformed models by throwing from its
+  // trie builder (an empty piece: "zero-length key"), found by fuzzing.
+  try {
+    if (auto status = m.sentencePiece->Load(path); !status.ok())
+      return Status::error(path + ": " + status.ToString());
+  } catch (const std::exception &e) {
+    return Status::error(path + ": invalid tokenizer.model: " + e.what());
+  }
   int n = m.sentencePiece->GetPieceSize();
   m.pieces.resize(n);
   m.special.resize(n, false);

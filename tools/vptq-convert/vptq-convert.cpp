@@ -67,7 +67,8 @@ public:
       die(path + ": the file ends inside '" + what + "' (truncated or not " +
           "a llama2.c checkpoint)");
     std::vector<float> v(count);
-    std::memcpy(v.data(), bytes.data() + offset, count * 4);
+    if (count)
+      std::memcpy(v.data(), bytes.data() + offset, count * 4);
     offset += count * 4;
     return v;
   }

@@ -567,6 +567,22 @@ TEST(Tensors, SliceReshapeCopy) {
   EXPECT_FALSE((*rt)->copyFromHost(*dst, v.data(), 1000).ok());
 }
 
+// Hardening (found under UBSan): empty tensors have no buffer, and copying
+// them passed null pointers to memcpy.
+TEST(Tensors, EmptyTensorsUploadAndDownload) {
+  RuntimeOptions o;
+  o.diskCache = false;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt.ok());
+  auto t = (*rt)->upload(ref::HostTensor(DType::F16, {0, 4}));
+  ASSERT_TRUE(t.ok()) << t.message();
+  EXPECT_EQ(t->describe(), "f16[0, 4]");
+  auto host = (*rt)->download(*t);
+  ASSERT_TRUE(host.ok()) << host.message();
+  EXPECT_EQ(host->numElements(), 0);
+  EXPECT_TRUE((*rt)->copyFromHost(*t, nullptr, 0).ok());
+}
+
 // On the CPU concurrent tasks run one after another, in order; the first
 // error stops them and comes back. (On CUDA the model checks and the
 // end-to-end runs on the GPU exercise the stream branches.)

@@ -73,7 +73,8 @@ TEST(Safetensors, RoundTripIsBitExact) {
     EXPECT_EQ(e->dtypeName, ref::dtypeName(t.dtype));
     EXPECT_EQ(e->shape, t.shape);
     ASSERT_EQ(e->bytes, t.data.size());
-    EXPECT_EQ(std::memcmp(e->data, t.data.data(), e->bytes), 0) << name;
+    EXPECT_TRUE(std::equal(e->data, e->data + e->bytes, t.data.begin()))
+        << name;
   }
   // The header is padded to 8 bytes, so every tensor's data is aligned.
   std::vector<uint8_t> raw = test::readFile(path);
@@ -84,7 +85,7 @@ TEST(Safetensors, RoundTripIsBitExact) {
   std::map<std::string, ref::HostTensor> again;
   for (const auto &[name, e] : (*file)->entries()) {
     ref::HostTensor t(*e.dtype, e.shape);
-    std::memcpy(t.data.data(), e.data, e.bytes);
+    std::copy(e.data, e.data + e.bytes, t.data.begin());
     again[name] = t;
   }
   ASSERT_TRUE(

@@ -72,12 +72,15 @@ public:
     return p;
   }
   void deallocate(void *pointer) override { std::free(pointer); }
+  // Empty tensors may have null data: memcpy must not see it.
   Status copyToDevice(void *dst, const void *src, size_t bytes) override {
-    std::memcpy(dst, src, bytes);
+    if (bytes)
+      std::memcpy(dst, src, bytes);
     return Status::success();
   }
   Status copyToHost(void *dst, const void *src, size_t bytes) override {
-    std::memcpy(dst, src, bytes);
+    if (bytes)
+      std::memcpy(dst, src, bytes);
     return Status::success();
   }
   Status copyOnDevice(void *dst, const void *src, size_t bytes) override {

@@ -15,8 +15,12 @@
 #include "vptq/runtime/VPTQ.h"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace vptq;
 using namespace vptq::runtime;
@@ -273,6 +277,36 @@ TEST(KernelCache, CompilesOnceThenLoads) {
   EXPECT_EQ(rt->kernelStats().cacheLoads, 1);
   EXPECT_EQ(rt->kernelStats().compiled, 0);
   test::checkQuantLinear(*rt, *q, small.layer, 7, freshSeed());
+}
+
+// Hardening: a writer killed mid-entry left its temporary file in the
+// cache forever; the next entry written to that folder removes it.
+TEST(KernelCache, StaleTemporariesAreRemoved) {
+  TempDir cache("cache");
+  SmallLayer small(freshSeed());
+  {
+    auto rt = cpuRuntime(cache.path());
+    ASSERT_TRUE(QuantLinear::create(rt, small.loaded, DType::F16).ok());
+  }
+  std::filesystem::path folder =
+      cacheFiles(cache.path(), ".json")[0].parent_path();
+  pid_t dead = fork();
+  if (dead == 0)
+    _exit(0);
+  int status;
+  waitpid(dead, &status, 0);
+  std::filesystem::path stale =
+      folder / (".abc.so.vptq-tmp." + std::to_string(dead) + ".0");
+  std::ofstream(stale) << "half a kernel";
+  {
+    // Another activation type: another kernel, cached in the same folder.
+    auto rt = cpuRuntime(cache.path());
+    auto q = QuantLinear::create(rt, small.loaded, DType::F32);
+    ASSERT_TRUE(q.ok()) << q.message();
+    EXPECT_EQ(rt->kernelStats().compiled, 1);
+  }
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_EQ(cacheFiles(cache.path(), ".json").size(), 2u);
 }
 
 // Decisions a caller fixes (LinearTuning) reach the layer's kernel

@@ -36,7 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::ScopedDiagnosticHandler quiet(&context, [](mlir::Diagnostic &) {
     return mlir::success();
   });
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer relies on the NUL that ends every buffer the tools read
+  // (MemoryBuffer::getFile); libFuzzer's bytes have none, and without it
+  // the lexer reads past them. A std::string ends in one.
+  std::string source(reinterpret_cast<const char *>(data), size);
+  llvm::StringRef text(source.c_str(), source.size());
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, &context);
   if (!module || mlir::failed(mlir::verify(*module)))

@@ -13,6 +13,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 plain="${VPTQ_BUILD_DIR:-$root/build}"
 build="${VPTQ_SAN_BUILD_DIR:-$root/build-san}"
 seconds="${VPTQ_FUZZ_SECONDS:-30}"
+# A fixed seed makes CI's runs repeatable (bench/fuzz/long-run.sh, for the
+# long runs, lets libFuzzer pick one).
+seed="${VPTQ_FUZZ_SEED:-1}"
 what="${1:-all}"
 # Packages, and the plain build's Python environment (the tests' references).
 "$root/scripts/setup.sh" > /dev/null || exit 1
@@ -59,10 +62,13 @@ for corpus in "$root"/fuzz/corpus/*/; do
   work="$build/fuzz/work/$name"
   mkdir -p "$work"
   log="$build/fuzz/$name.log"
+  # Inputs that once failed (fuzz/regressions) are seeds too.
+  seeds=("$corpus")
+  [[ -d "$root/fuzz/regressions/$name" ]] && seeds+=("$root/fuzz/regressions/$name")
   # New inputs go to the work corpus; the committed seeds are only read.
   if (cd "$build/fuzz" && "$fuzzer" -max_total_time="$seconds" -timeout=20 \
-        -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1 \
-        -artifact_prefix="$build/fuzz/$name-" "$work" "$corpus") > "$log" 2>&1; then
+        -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1 -seed="$seed" \
+        -artifact_prefix="$build/fuzz/$name-" "$work" "${seeds[@]}") > "$log" 2>&1; then
     runs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$log" | grep -oE "[0-9]+$")
     echo "  $name: ${runs:-?} inputs, no failure"
     ((fuzz_passed++))

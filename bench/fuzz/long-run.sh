@@ -39,15 +39,17 @@ for name in "${targets[@]}"; do
         -print_final_stats=1 -artifact_prefix="$build/fuzz/long/$name-")
   ((limit > 0)) && args+=(-max_total_time="$limit")
   log="$build/fuzz/long/$name.log"
+  seedDirs=("$root/fuzz/corpus/$name")
+  [[ -d "$root/fuzz/regressions/$name" ]] && seedDirs+=("$root/fuzz/regressions/$name")
   if ((jobs > 1)); then
     (cd "$build/fuzz/long" && "$fuzzer" "${args[@]}" -jobs="$jobs" -workers="$jobs" \
-       "$work" "$root/fuzz/corpus/$name") > "$log" 2>&1
+       "$work" "${seedDirs[@]}") > "$log" 2>&1
     # Each job logs to fuzz-N.log in the working folder.
     status=$?
     cat "$build/fuzz/long"/fuzz-*.log >> "$log" 2>/dev/null
     rm -f "$build/fuzz/long"/fuzz-*.log
   else
-    (cd "$build/fuzz/long" && "$fuzzer" "${args[@]}" "$work" "$root/fuzz/corpus/$name") > "$log" 2>&1
+    (cd "$build/fuzz/long" && "$fuzzer" "${args[@]}" "$work" "${seedDirs[@]}") > "$log" 2>&1
     status=$?
   fi
   seconds=$(($(date +%s) - start))

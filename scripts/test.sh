@@ -31,19 +31,29 @@ embed_log="$build/embed.log"
   cmake -G Ninja -S "$root/examples/embed" -B "$build/embed" \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER=clang++-22 > /dev/null
   cmake --build "$build/embed"
-  # Every installed tool starts from the install tree alone (no build-tree
-  # paths, no LD_LIBRARY_PATH) and answers --help.
-  for tool in "$prefix"/bin/*; do
-    env -i PATH=/usr/bin:/bin HOME="$build/embed" "$tool" --help > /dev/null ||
-      { echo "installed $(basename "$tool") does not start"; exit 1; }
+  # The Debian package of the same tree, unpacked into a temporary root.
+  rm -f "$build"/vptq-mlir_*.deb
+  (cd "$build" && cpack -G DEB > /dev/null)
+  deb="$(ls "$build"/vptq-mlir_*.deb)"
+  rm -rf "$build/debroot"
+  dpkg-deb -x "$deb" "$build/debroot"
+  dpkg-deb -f "$deb" Package Version Depends
+  # Every installed tool starts from the install tree or the package alone
+  # (no build-tree paths, no LD_LIBRARY_PATH) and answers --help, and the
+  # installed vptq-run generates (greedy, stories260K).
+  for bin in "$prefix/bin" "$build/debroot/usr/bin"; do
+    for tool in "$bin"/*; do
+      env -i PATH=/usr/bin:/bin HOME="$build/embed" "$tool" --help > /dev/null ||
+        { echo "installed $tool does not start"; exit 1; }
+    done
+    echo "installed tools start ($bin): $(ls "$bin" | tr '\n' ' ')"
+    env -i PATH=/usr/bin:/bin HOME="$build/embed" \
+      VPTQ_CACHE_DIR="$build/embed/cache" "$bin/vptq-run" \
+      --model "$build/models/stories260K" --prompt "Once upon a time" \
+      --max-new-tokens 16 --temperature 0 --quiet | tee "$build/embed/story.txt"
+    echo
+    grep -q "Once upon a time" "$build/embed/story.txt"
   done
-  echo "installed tools start: $(ls "$prefix/bin" | tr '\n' ' ')"
-  # A generation with the installed vptq-run (greedy, stories260K).
-  env -i PATH=/usr/bin:/bin HOME="$build/embed" \
-    VPTQ_CACHE_DIR="$build/embed/cache" "$prefix/bin/vptq-run" \
-    --model "$build/models/stories260K" --prompt "Once upon a time" \
-    --max-new-tokens 16 --temperature 0 | tee "$build/embed/story.txt"
-  grep -q "Once upon a time" "$build/embed/story.txt"
   "$prefix/bin/vptq-checkpoint" synth -o "$build/embed/model" --layers 1
   "$prefix/bin/vptq-checkpoint" info "$build/embed/model"
   VPTQ_CACHE_DIR="$build/embed/cache" "$build/embed/vptq-embed" "$build/embed/model"

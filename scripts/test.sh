@@ -26,7 +26,7 @@ embed_log="$build/embed.log"
 (
   set -e
   prefix="$build/install"
-  rm -rf "$prefix" "$build/embed"
+  rm -rf "$prefix" "$build/embed" "$build/generate"
   cmake --install "$build" --prefix "$prefix" > /dev/null
   cmake -G Ninja -S "$root/examples/embed" -B "$build/embed" \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER=clang++-22 > /dev/null
@@ -54,6 +54,15 @@ embed_log="$build/embed.log"
     echo
     grep -q "Once upon a time" "$build/embed/story.txt"
   done
+  # The generation example (docs/Runtime.md) against the install tree: the
+  # same greedy text as the installed vptq-run.
+  cmake -G Ninja -S "$root/examples/generate" -B "$build/generate" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER=clang++-22 > /dev/null
+  cmake --build "$build/generate"
+  VPTQ_CACHE_DIR="$build/embed/cache" "$build/generate/vptq-generate" \
+    "$build/models/stories260K" "Once upon a time" 16 | tee "$build/embed/generated.txt"
+  diff <(tr -d '\n' < "$build/embed/story.txt") \
+       <(tr -d '\n' < "$build/embed/generated.txt")
   "$prefix/bin/vptq-checkpoint" synth -o "$build/embed/model" --layers 1
   "$prefix/bin/vptq-checkpoint" info "$build/embed/model"
   VPTQ_CACHE_DIR="$build/embed/cache" "$build/embed/vptq-embed" "$build/embed/model"

@@ -21,7 +21,8 @@ config.substitutions.append(("%vptq_src_root", config.vptq_src_root))
 tool_dirs = [config.vptq_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     ["vptq-opt", "vptq-objdump", "vptq-compile", "vptq-run", "vptq-convert",
-     "vptq-checkpoint", "vptq-quantize", "vptq-quantize-aot", "vptq-tune"], tool_dirs)
+     "vptq-checkpoint", "vptq-quantize", "vptq-quantize-aot", "vptq-run-aot",
+     "vptq-tune"], tool_dirs)
 # Kernels the runtime compiles go to a cache of the test tree.
 config.environment["VPTQ_CACHE_DIR"] = os.path.join(config.test_exec_root,
                                                     "kernel-cache")

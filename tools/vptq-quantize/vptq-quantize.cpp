@@ -40,7 +40,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char *kUsage = R"(usage: vptq-quantize --model DIR -o OUT [options]
+/// This program's name as invoked (vptq-run or vptq-run-aot), for usage
+/// and messages.
+std::string program = "vptq-quantize";
+
+const char *kUsage = R"(usage: PROGRAM --model DIR -o OUT [options]
 
 Quantizes every linear layer of a Llama-family model with VPTQ (or the
 round-to-nearest baseline) and writes a model folder vptq-run reads.
@@ -84,8 +88,14 @@ round-to-nearest baseline) and writes a model folder vptq-run reads.
                             without --force an existing OUT is refused)
 )";
 
+/// The usage text with the program's name.
+std::string usage() {
+  std::string text = kUsage;
+  return text.replace(text.find("PROGRAM"), 7, program);
+}
+
 [[noreturn]] void die(const std::string &message) {
-  std::cerr << "vptq-quantize: error: " << message << "\n";
+  std::cerr << program << ": error: " << message << "\n";
   std::exit(1);
 }
 
@@ -178,7 +188,7 @@ Options parseArgs(int argc, char **argv) {
     else if (a == "--force")
       o.force = true;
     else if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
+      std::cout << usage();
       std::exit(0);
     } else
       die("unknown argument '" + a + "' (see --help)");
@@ -326,6 +336,8 @@ struct BitCount {
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc > 0 && *argv[0])
+    program = std::filesystem::path(argv[0]).filename().string();
   Options o = parseArgs(argc, argv);
   auto source = Checkpoint::open(o.model);
   if (!source)

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -30,7 +31,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-const char *kUsage = R"(usage: vptq-run --model DIR [options]
+/// This program's name as invoked (vptq-run or vptq-run-aot), for usage
+/// and messages.
+std::string program = "vptq-run";
+
+const char *kUsage = R"(usage: PROGRAM --model DIR [options]
 
 Runs a Llama-family model (Hugging Face folder, VPTQ-quantized or not).
 
@@ -56,8 +61,14 @@ Runs a Llama-family model (Hugging Face folder, VPTQ-quantized or not).
   --verbose              report each kernel's origin on stderr
 )";
 
+/// The usage text with the program's name.
+std::string usage() {
+  std::string text = kUsage;
+  return text.replace(text.find("PROGRAM"), 7, program);
+}
+
 [[noreturn]] void die(const std::string &message) {
-  std::cerr << "vptq-run: error: " << message << "\n";
+  std::cerr << program << ": error: " << message << "\n";
   std::exit(1);
 }
 
@@ -149,7 +160,7 @@ Options parseArgs(int argc, char **argv) {
     else if (a == "--verbose")
       o.verbose = true;
     else if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
+      std::cout << usage();
       std::exit(0);
     } else
       die("unknown argument '" + a + "' (see --help)");
@@ -366,6 +377,8 @@ struct Session {
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc > 0 && *argv[0])
+    program = std::filesystem::path(argv[0]).filename().string();
   Session s;
   s.opts = parseArgs(argc, argv);
   const Options &o = s.opts;

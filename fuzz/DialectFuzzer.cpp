@@ -3,10 +3,12 @@
 // The input is MLIR text with the vptq dialect (and the upstream dialects
 // vptq-opt registers): parsing and verifying it must give a diagnostic or a
 // module, never a crash or a hang. Accepted modules print and re-parse.
+// Inputs pass the tools' nesting limit first, as they do in vptq-opt.
 //
 //===----------------------------------------------------------------------===//
 
 #include "vptq/InitAll.h"
+#include "vptq/Support/TextLimits.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -40,6 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // (MemoryBuffer::getFile); libFuzzer's bytes have none, and without it
   // the lexer reads past them. A std::string ends in one.
   std::string source(reinterpret_cast<const char *>(data), size);
+  // The tools refuse deeper nesting before parsing (MLIR's parser recurses
+  // once per bracket and overflows its stack; found by this target).
+  if (!vptq::support::checkNestingDepth(source).empty())
+    return 0;
   llvm::StringRef text(source.c_str(), source.size());
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, &context);

@@ -8,6 +8,7 @@
 #include "vptq/Pipelines/Pipelines.h"
 #include "vptq/Transforms/Heuristics.h"
 #include "vptq/Transforms/Passes.h"
+#include "vptq/Support/TextLimits.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -901,6 +902,10 @@ auto ::vptq::compiler::parseLayerSpec(const std::string &spec)
     }
     text = "#vptq.vq<" + body + ">";
   }
+  // MLIR's parser recurses once per bracket (support/TextLimits.h).
+  if (std::string deep = ::vptq::support::checkNestingDepth(text);
+      !deep.empty())
+    return fail(deep);
   MLIRContext ctx;
   ctx.loadDialect<VPTQDialect>();
   std::string diagnostics;

@@ -36,13 +36,7 @@ echo "==> Building $build (this machine has $(nproc) cores)"
 cmake --build "$build" -j "$(nproc)" || exit 1
 cmake --build "$build" --target vptq-fuzzers -j "$(nproc)" || exit 1
 
-# Debian's LLVM/MLIR libraries are not instrumented: container annotations
-# and manual poisoning in their headers would give false reports across the
-# boundary. libFuzzer links libstdc++ before the shared ASan runtime, which
-# is harmless (nothing it allocates before ASan starts is checked). Every
-# report ends the process with an error.
-export ASAN_OPTIONS="detect_container_overflow=0:allow_user_poisoning=0:detect_odr_violation=0:verify_asan_link_order=0:${ASAN_OPTIONS:-}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+source "$root/scripts/fuzz-env.sh"
 
 status=0
 if [[ "$what" == all ]]; then
@@ -62,15 +56,12 @@ for corpus in "$root"/fuzz/corpus/*/; do
   work="$build/fuzz/work/$name"
   mkdir -p "$work"
   log="$build/fuzz/$name.log"
-  # Inputs that once failed (fuzz/regressions) are seeds too.
-  seeds=("$corpus")
-  [[ -d "$root/fuzz/regressions/$name" ]] && seeds+=("$root/fuzz/regressions/$name")
+  mapfile -t seeds < <(fuzz_seed_dirs "$root" "$name")
   # New inputs go to the work corpus; the committed seeds are only read.
-  if (cd "$build/fuzz" && "$fuzzer" -max_total_time="$seconds" -timeout=20 \
-        -rss_limit_mb=3072 -max_len=65536 -print_final_stats=1 -seed="$seed" \
+  if (cd "$build/fuzz" && "$fuzzer" "${fuzz_options[@]}" \
+        -max_total_time="$seconds" -seed="$seed" \
         -artifact_prefix="$build/fuzz/$name-" "$work" "${seeds[@]}") > "$log" 2>&1; then
-    runs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$log" | grep -oE "[0-9]+$")
-    echo "  $name: ${runs:-?} inputs, no failure"
+    echo "  $name: $(fuzz_inputs "$log") inputs, no failure"
     ((fuzz_passed++))
   else
     echo "  $name: FAILED (see $log)"

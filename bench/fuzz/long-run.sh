@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The long fuzzing run of issue 34's target (10 M inputs per target, outside
 # CI): runs each fuzzer of build-san (scripts/sanitize.sh builds it) for
-# RUNS inputs (default 10000000) or SECONDS seconds at most (default: no
+# RUNS inputs (default 10000000) or SECONDS_LIMIT seconds at most (default: no
 # limit), JOBS processes at a time (default 1), on a work corpus seeded from
 # fuzz/corpus, and appends one line per target to the markdown table
 # OUT (default bench/results/fuzz-long-run.md): inputs run, seconds, rate,
@@ -15,8 +15,7 @@ runs="${RUNS:-10000000}"
 limit="${SECONDS_LIMIT:-0}"
 jobs="${JOBS:-1}"
 out="${OUT:-$root/bench/results/fuzz-long-run.md}"
-export ASAN_OPTIONS="detect_container_overflow=0:allow_user_poisoning=0:detect_odr_violation=0:verify_asan_link_order=0:${ASAN_OPTIONS:-}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+source "$root/scripts/fuzz-env.sh"
 
 targets=("$@")
 if ((${#targets[@]} == 0)); then
@@ -35,12 +34,11 @@ for name in "${targets[@]}"; do
   seeds=$(ls "$root/fuzz/corpus/$name" | wc -l)
   per=$(((runs + jobs - 1) / jobs))
   start=$(date +%s)
-  args=(-runs="$per" -timeout=20 -rss_limit_mb=3072 -max_len=65536
-        -print_final_stats=1 -artifact_prefix="$build/fuzz/long/$name-")
+  args=("${fuzz_options[@]}" -runs="$per"
+        -artifact_prefix="$build/fuzz/long/$name-")
   ((limit > 0)) && args+=(-max_total_time="$limit")
   log="$build/fuzz/long/$name.log"
-  seedDirs=("$root/fuzz/corpus/$name")
-  [[ -d "$root/fuzz/regressions/$name" ]] && seedDirs+=("$root/fuzz/regressions/$name")
+  mapfile -t seedDirs < <(fuzz_seed_dirs "$root" "$name")
   if ((jobs > 1)); then
     (cd "$build/fuzz/long" && "$fuzzer" "${args[@]}" -jobs="$jobs" -workers="$jobs" \
        "$work" "${seedDirs[@]}") > "$log" 2>&1
@@ -53,8 +51,7 @@ for name in "${targets[@]}"; do
     status=$?
   fi
   seconds=$(($(date +%s) - start))
-  inputs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$log" |
-           grep -oE "[0-9]+$" | awk '{s += $1} END {print s + 0}')
+  inputs=$(fuzz_inputs "$log")
   after=$(ls "$work" | wc -l)
   result="no crash, hang or sanitizer report"
   ((status == 0)) || result="FAILED (exit $status): $(grep -m1 -E 'ERROR|runtime error' "$log")"

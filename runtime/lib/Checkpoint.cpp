@@ -1,8 +1,8 @@
 //===- Checkpoint.cpp - Hugging Face model folders ------------------------===//
 
 #include "vptq/runtime/Checkpoint.h"
-#include "vptq/Support/FileOutput.h"
 #include "vptq/Reference/Packing.h"
+#include "vptq/Support/FileOutput.h"
 
 #include <nlohmann/json.hpp>
 

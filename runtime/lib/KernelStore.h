@@ -20,9 +20,9 @@
 #include "vptq/ABI/Tuning.h"
 
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 

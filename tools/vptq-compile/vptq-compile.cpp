@@ -124,12 +124,8 @@ cl::opt<bool> force("force",
                              "replaced whole, once the new one is complete)"),
                     cl::init(false), cl::cat(category));
 
-/// The bundle being written, beside its final place until it is complete.
-std::unique_ptr<support::StagedDirectory> staged;
-
 [[noreturn]] void die(const llvm::Twine &message) {
   llvm::errs() << "vptq-compile: error: " << message << "\n";
-  staged.reset();
   std::exit(1);
 }
 
@@ -428,11 +424,12 @@ int main(int argc, char **argv) {
 
   // Everything is written into a staging folder that replaces the output
   // only once complete: a killed or failed run leaves the old bundle (or
-  // none) in place, never a mix of old and new files.
-  staged = std::make_unique<support::StagedDirectory>();
-  if (std::string err = staged->begin(outputDir, force); !err.empty())
+  // none) in place, never a mix of old and new files (die() exits, and the
+  // staging folder is removed at exit).
+  support::StagedDirectory staged;
+  if (std::string err = staged.begin(outputDir, force); !err.empty())
     die(err);
-  const std::string stagingDir = staged->path();
+  const std::string stagingDir = staged.path();
   for (const std::string &arch : archs) {
     llvm::SmallString<256> dir(stagingDir);
     llvm::sys::path::append(dir, arch);
@@ -582,7 +579,7 @@ int main(int argc, char **argv) {
           manifestPath.str().str(), writeManifest(manifest));
       !err.empty())
     die(err);
-  if (std::string err = staged->commit(); !err.empty())
+  if (std::string err = staged.commit(); !err.empty())
     die(err);
   if (!quiet)
     llvm::errs() << "vptq-compile: " << tasks.size() << " kernels ("

@@ -40,7 +40,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// This program's name as invoked (vptq-run or vptq-run-aot), for usage
+/// This program's name as invoked (vptq-quantize or vptq-quantize-aot), for usage
 /// and messages.
 std::string program = "vptq-quantize";
 
